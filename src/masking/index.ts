@@ -1,0 +1,5 @@
+/**
+ * secagg/masking: public face of src/masking. Only what is exported here is API.
+ * @module
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * secagg/vector: public face of src/vector. Only what is exported here is API.
+ * @module
+ */
+export {};

@@ -1,0 +1,22 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'vector/index': 'src/vector/index.ts',
+    'masking/index': 'src/masking/index.ts',
+    'shamir/index': 'src/shamir/index.ts',
+    'protocol/index': 'src/protocol/index.ts',
+    'dp/index': 'src/dp/index.ts',
+    'cli/secagg': 'cli/secagg.ts',
+  },
+  format: ['esm'],
+  target: 'es2022',
+  platform: 'neutral',
+  dts: true,
+  clean: true,
+  splitting: true,
+  sourcemap: true,
+  treeshake: true,
+  external: [/^node:/],
+});
