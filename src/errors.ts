@@ -30,6 +30,8 @@ export const ErrorCode = {
   NON_FINITE_VALUE: 'NON_FINITE_VALUE',
   /** The requested quantisation could wrap the modulus when the clients' values are summed. */
   MODULUS_TOO_SMALL: 'MODULUS_TOO_SMALL',
+  /** An output buffer overlaps an input it would overwrite before reading it (pass distinct buffers). */
+  OVERLAPPING_BUFFERS: 'OVERLAPPING_BUFFERS',
 
   // src/masking
   /** The requested mask backend cannot run here. */
