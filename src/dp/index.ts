@@ -1,5 +1,31 @@
 /**
  * secagg/dp: public face of src/dp. Only what is exported here is API.
+ * A plain list of re-exports, grouped by area; each area adds its own group.
  * @module
  */
-export {};
+
+// Events (the shared vocabulary of every accountant)
+export {
+  gaussianEvent,
+  poissonSampledEvent,
+  selfComposedEvent,
+  composedEvent,
+  discreteGaussianEvent,
+  distributedDiscreteGaussianEvent,
+  skellamEvent,
+  noOpEvent,
+  validateEvent,
+  type DpEvent,
+  type DpEventKind,
+  type GaussianEvent,
+  type PoissonSampledEvent,
+  type SelfComposedEvent,
+  type ComposedEvent,
+  type DiscreteGaussianEvent,
+  type DistributedDiscreteGaussianEvent,
+  type SkellamEvent,
+  type NoOpEvent,
+} from './events.js';
+
+// Accountant contract
+export type { PrivacyAccountant, NeighboringRelation } from './accountant.js';
