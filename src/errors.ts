@@ -36,6 +36,8 @@ export const ErrorCode = {
   // src/masking
   /** The requested mask backend cannot run here. */
   BACKEND_UNAVAILABLE: 'BACKEND_UNAVAILABLE',
+  /** A mask label is empty, longer than 255 UTF-8 bytes, or not well-formed Unicode (lone surrogate). */
+  INVALID_LABEL: 'INVALID_LABEL',
 
   // src/shamir
   /** Threshold outside 2..holders. */
