@@ -1,0 +1,153 @@
+/**
+ * The hot path: stream the keystream of one mask key through a reused cache-sized chunk and
+ * combine it with a Uint32Array in the same pass (set, add or subtract mod 2^bits), so a mask is
+ * never materialised. Arguments are trusted here (validated in ./index.ts).
+ */
+import { chacha20 } from '@noble/ciphers/chacha.js';
+import type { MaskBackend, NativeCrypto } from './_backends.js';
+import { nativeCrypto } from './_backends.js';
+import { BLOCK_WORDS } from './_spec.js';
+
+/** How keystream elements combine with the target: set, add or subtract mod 2^bits. */
+export type Op = typeof SET | typeof ADD | typeof SUB;
+/** target[i] = mask[i] */
+export const SET = 0;
+/** target[i] = target[i] + mask[i] mod 2^bits */
+export const ADD = 1;
+/** target[i] = target[i] - mask[i] mod 2^bits */
+export const SUB = 2;
+
+/** Keystream bytes per chunk: 64 KiB stays in L2 and amortises per-call costs. */
+export const CHUNK_BYTES = 65_536;
+const CHUNK_WORDS = CHUNK_BYTES / 4;
+
+const LITTLE_ENDIAN = /* @__PURE__ */ new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+const NONCE = /* @__PURE__ */ new Uint8Array(12);
+
+// Shared scratch (JS is single-threaded and nothing here yields). ZEROS is only ever read.
+let zeros: Uint8Array | undefined;
+let scratch: Uint8Array | undefined;
+let scratch32: Uint32Array | undefined;
+
+function zeroChunk(): Uint8Array {
+  return (zeros ??= new Uint8Array(CHUNK_BYTES));
+}
+
+/**
+ * Combines mask elements [offset, offset + target.length) of the stream under `key` into
+ * `target`. `mask` is 2^bits - 1 as an int32 (-1 for 32 bits).
+ */
+export function streamInto(
+  target: Uint32Array,
+  key: Uint8Array,
+  offset: number,
+  mask: number,
+  op: Op,
+  backend: MaskBackend,
+): void {
+  const n = target.length;
+  if (n === 0) return;
+  const firstBlock = Math.floor(offset / BLOCK_WORDS);
+  const skip = offset - firstBlock * BLOCK_WORDS;
+  if (backend === 'native') streamNative(nativeCrypto() as NativeCrypto, target, key, firstBlock, skip, mask, op);
+  else streamPortable(target, key, firstBlock, skip, mask, op);
+}
+
+function streamPortable(
+  target: Uint32Array,
+  key: Uint8Array,
+  block: number,
+  skip: number,
+  mask: number,
+  op: Op,
+): void {
+  const zero = zeroChunk();
+  const buf = (scratch ??= new Uint8Array(CHUNK_BYTES));
+  const words = (scratch32 ??= new Uint32Array(buf.buffer));
+  const n = target.length;
+  let done = 0;
+  try {
+    while (done < n) {
+      const count = Math.min(CHUNK_WORDS - skip, n - done);
+      const bytes = (skip + count) * 4;
+      if (bytes === CHUNK_BYTES) chacha20(key, NONCE, zero, buf, block);
+      else chacha20(key, NONCE, zero.subarray(0, bytes), buf.subarray(0, bytes), block);
+      if (!LITTLE_ENDIAN) byteSwap32(words, skip, count);
+      combine(op, target, done, words, skip, count, mask);
+      done += count;
+      block += CHUNK_WORDS / BLOCK_WORDS;
+      skip = 0;
+    }
+  } finally {
+    buf.fill(0); // do not leave mask keystream in module memory
+  }
+}
+
+function streamNative(
+  native: NativeCrypto,
+  target: Uint32Array,
+  key: Uint8Array,
+  block: number,
+  skip: number,
+  mask: number,
+  op: Op,
+): void {
+  // RFC 8439 state words 12..15 = counter || nonce: OpenSSL takes them as one 16-byte IV.
+  const iv = new Uint8Array(16);
+  iv[0] = block & 0xff;
+  iv[1] = (block >>> 8) & 0xff;
+  iv[2] = (block >>> 16) & 0xff;
+  iv[3] = (block >>> 24) & 0xff;
+  const cipher = native.createCipheriv('chacha20', key, iv);
+  const zero = zeroChunk();
+  const n = target.length;
+  let done = 0;
+  while (done < n) {
+    const count = Math.min(CHUNK_WORDS - skip, n - done);
+    const bytes = (skip + count) * 4;
+    // update() returns a fresh buffer; reading it in place beats copying into a reused one.
+    let out = cipher.update(bytes === CHUNK_BYTES ? zero : zero.subarray(0, bytes));
+    if ((out.byteOffset & 3) !== 0) out = copyAligned(out);
+    const words = new Uint32Array(out.buffer, out.byteOffset, skip + count);
+    if (!LITTLE_ENDIAN) byteSwap32(words, skip, count);
+    combine(op, target, done, words, skip, count, mask);
+    done += count;
+    skip = 0;
+  }
+}
+
+function copyAligned(bytes: Uint8Array): Uint8Array {
+  const buf = (scratch ??= new Uint8Array(CHUNK_BYTES));
+  scratch32 ??= new Uint32Array(buf.buffer);
+  buf.set(bytes);
+  return buf.subarray(0, bytes.length);
+}
+
+/** Reverses the bytes of words[from, from + count) (big-endian hosts only). */
+export function byteSwap32(words: Uint32Array, from: number, count: number): void {
+  for (let i = from, end = from + count; i < end; i++) {
+    const w = words[i] as number;
+    words[i] = ((w & 0xff) << 24) | ((w & 0xff00) << 8) | ((w >>> 8) & 0xff00) | (w >>> 24);
+  }
+}
+
+/** target[at + i] (op)= ks[from + i] & mask for i < count: three monomorphic loops. */
+function combine(
+  op: Op,
+  target: Uint32Array,
+  at: number,
+  ks: Uint32Array,
+  from: number,
+  count: number,
+  mask: number,
+): void {
+  const delta = from - at;
+  const end = at + count;
+  if (op === ADD) {
+    for (let i = at; i < end; i++) target[i] = ((target[i] as number) + (ks[i + delta] as number)) & mask;
+  } else if (op === SUB) {
+    for (let i = at; i < end; i++) target[i] = ((target[i] as number) - (ks[i + delta] as number)) & mask;
+  } else {
+    for (let i = at; i < end; i++) target[i] = (ks[i + delta] as number) & mask;
+  }
+}
