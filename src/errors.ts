@@ -62,6 +62,8 @@ export const ErrorCode = {
   INVALID_CONFIG: 'INVALID_CONFIG',
   /** No (degree, threshold) pair meets the requested security for these parameters. */
   NO_FEASIBLE_GRAPH: 'NO_FEASIBLE_GRAPH',
+  /** An X25519 public key is small-order (all-zero shared secret) and is refused. */
+  INVALID_PUBLIC_KEY: 'INVALID_PUBLIC_KEY',
 
   // src/dp
   /** A privacy event was built with invalid parameters. */
