@@ -124,13 +124,14 @@ export function checkPlan(plan: unknown, weighted: boolean): PlanFields {
   if (plan === null || typeof plan !== 'object') {
     throw new SecAggError('INVALID_TYPE', `plan must be a plan object, got ${describeType(plan)}`);
   }
-  const p = assertOptions<Record<string, unknown>>(plan, 'plan', keys);
+  const p = plan as Record<string, unknown>;
   if (p['kind'] !== kind) {
     throw new SecAggError(
       'INVALID_TYPE',
       `plan.kind must be '${kind}' (use ${weighted ? 'planWeightedQuantization' : 'planQuantization'}), got ${typeof p['kind'] === 'string' ? `'${p['kind']}'` : describeType(p['kind'])}`,
     );
   }
+  assertOptions(plan, 'plan', keys);
   const bits = assertBits(p['bits'], 'plan.bits');
   const clip = assertNumber(p['clip'], 'plan.clip', 0, Number.MAX_VALUE, { min: true });
   const scale = assertNumber(p['scale'], 'plan.scale', 0, Number.MAX_VALUE, { min: true });
