@@ -1,0 +1,267 @@
+/**
+ * Discretised privacy loss distributions (PLD) on a uniform grid, and the operations the
+ * accountant needs: composition by FFT (pairwise and n-fold), tail truncation, and the
+ * hockey-stick divergence delta(epsilon) and its inverse.
+ *
+ * A PMF here is the distribution of the privacy loss L = log(P(o) / Q(o)) for o ~ P, where
+ * (P, Q) is a dominating pair of the mechanism (the output distributions on neighbouring
+ * datasets): `probs[k]` is the P-mass at loss (lo + k) * h, and `inf` the P-mass at loss
+ * +Infinity (outputs Q cannot produce, plus everything we gave up on pessimistically).
+ * Then delta(epsilon) = inf + sum_k probs[k] * max(0, 1 - e^{epsilon - (lo + k) h}).
+ *
+ * Every operation here is pessimistic: it may move loss mass upwards (to a higher loss or to
+ * +Infinity) but never downwards, so the reported delta(epsilon) and epsilon(delta) are never
+ * below those of the exact (undiscretised) composition. Conventions follow Google's
+ * dp_accounting (pld_pmf.py): truncated upper tails go to `inf`, truncated lower tails are
+ * lumped into the lowest kept loss, tail_mass_truncation defaults to 1e-15.
+ * @module
+ */
+import { fft, nextPowerOfTwo } from './_fft.js';
+
+/** A discretised PLD. Immutable by convention once built. */
+export interface Pmf {
+  /** Grid step (value discretisation interval), > 0. */
+  readonly h: number;
+  /** Grid index of probs[0]: its loss is lo * h. */
+  readonly lo: number;
+  /** P-mass at each grid loss, all >= 0. */
+  readonly probs: Float64Array;
+  /** P-mass at loss +Infinity, in [0, 1]. */
+  readonly inf: number;
+}
+
+/** Thrown (internally) when a result would need more grid points than allowed. */
+export class GridTooLarge extends Error {
+  constructor(readonly points: number) {
+    super(`grid of ${points} points exceeds the limit`);
+  }
+}
+
+/** The PLD of a mechanism that reveals nothing: all mass at loss 0. */
+export function identityPmf(h: number): Pmf {
+  return { h, lo: 0, probs: Float64Array.of(1), inf: 0 };
+}
+
+/**
+ * Truncates tails of total mass at most tau / 2 on each side: the upper tail goes to `inf`,
+ * the lower tail is added to the lowest kept point (both pessimistic). Also trims exact zeros.
+ */
+export function truncateTails(probs: Float64Array, lo: number, inf: number, h: number, tau: number): Pmf {
+  const n = probs.length;
+  const half = tau / 2;
+  let left = 0;
+  let leftMass = 0;
+  while (left < n - 1) {
+    const p = probs[left] as number;
+    if (leftMass + p > half) break;
+    leftMass += p;
+    left++;
+  }
+  let right = n - 1;
+  let rightMass = 0;
+  while (right > left) {
+    const p = probs[right] as number;
+    if (rightMass + p > half) break;
+    rightMass += p;
+    right--;
+  }
+  const out = probs.slice(left, right + 1);
+  out[0] = (out[0] as number) + leftMass;
+  return { h, lo: lo + left, probs: out, inf: Math.min(1, inf + rightMass) };
+}
+
+/**
+ * After an FFT: negative round-off values are clamped to 0. Their total magnitude measures the
+ * round-off noise floor, and is returned so the caller can add it to `inf` (an allowance for
+ * the mass that round-off may have taken away from other entries).
+ */
+function clampNegatives(re: Float64Array, from: number, to: number): number {
+  let clamped = 0;
+  for (let i = from; i < to; i++) {
+    const v = re[i] as number;
+    if (v < 0) {
+      clamped -= v;
+      re[i] = 0;
+    }
+  }
+  return clamped;
+}
+
+/** inf mass of the composition of two PLDs: 1 - (1 - a)(1 - b). */
+function composeInf(a: number, b: number): number {
+  return Math.min(1, a + b - a * b);
+}
+
+/**
+ * Composition of two PLDs on the same grid: linear convolution by FFT (exact size, no
+ * wrap-around), round-off clamped and accounted, then tails truncated at `tau`.
+ */
+export function convolve(a: Pmf, b: Pmf, tau: number, maxPoints: number): Pmf {
+  if (a.h !== b.h) throw new RangeError('convolve: grids differ');
+  const m = a.probs.length + b.probs.length - 1;
+  if (m > maxPoints) throw new GridTooLarge(m);
+  const inf = composeInf(a.inf, b.inf);
+  if (a.probs.length === 1 || b.probs.length === 1) {
+    // One side is a single atom: a shift and a scale, no FFT.
+    const [single, other] = a.probs.length === 1 ? [a, b] : [b, a];
+    const s = single.probs[0] as number;
+    const out = new Float64Array(other.probs.length);
+    for (let i = 0; i < out.length; i++) out[i] = (other.probs[i] as number) * s;
+    return truncateTails(out, a.lo + b.lo, inf, a.h, tau);
+  }
+  const n = nextPowerOfTwo(m);
+  const ar = new Float64Array(n);
+  const ai = new Float64Array(n);
+  const br = new Float64Array(n);
+  const bi = new Float64Array(n);
+  ar.set(a.probs);
+  br.set(b.probs);
+  fft(ar, ai);
+  fft(br, bi);
+  for (let k = 0; k < n; k++) {
+    const xr = ar[k] as number;
+    const xi = ai[k] as number;
+    const yr = br[k] as number;
+    const yi = bi[k] as number;
+    ar[k] = xr * yr - xi * yi;
+    ai[k] = xr * yi + xi * yr;
+  }
+  fft(ar, ai, true);
+  const roundOff = clampNegatives(ar, 0, m);
+  return truncateTails(ar.subarray(0, m), a.lo + b.lo, composeInf(inf, roundOff), a.h, tau);
+}
+
+/** log sum_k p_k e^{t (k - kRef)} over the finite part, for the Chernoff bounds. */
+function logMgf(probs: Float64Array, t: number, kRef: number): number {
+  let s = 0;
+  for (let k = 0; k < probs.length; k++) {
+    const p = probs[k] as number;
+    if (p > 0) s += p * Math.exp(t * (k - kRef));
+  }
+  return Math.log(s);
+}
+
+/**
+ * Index range [lower, upper] (relative to count * lo) outside which the count-fold
+ * composition has at most tau / 2 mass on each side, by Chernoff bounds
+ * P(S >= x) <= MGF(t)^count e^{-t x} minimised over a ladder of t (as dp_accounting's
+ * compute_self_convolve_bounds does). Also clipped to the trivially possible range.
+ */
+function selfConvolveBounds(
+  probs: Float64Array,
+  count: number,
+  tau: number,
+  h: number,
+): { lower: number; upper: number; lowerByBound: boolean; upperByBound: boolean } {
+  const m = probs.length;
+  const logHalfTau = Math.log(tau / 2);
+  let upper = count * (m - 1);
+  let lower = 0;
+  let upperByBound = false;
+  let lowerByBound = false;
+  if (tau > 0) {
+    for (let j = -6; j <= 20; j++) {
+      // t in index units = (t in loss units) * h; loss-unit ladder 2^-6 .. 2^20.
+      const t = 2 ** j * h;
+      // Upper: relative to kRef = m - 1 so exponents are <= 0 (no overflow).
+      const up = count * (m - 1) + (count * logMgf(probs, t, m - 1) - logHalfTau) / t;
+      if (Number.isFinite(up) && Math.ceil(up) < upper) {
+        upper = Math.ceil(up);
+        upperByBound = true;
+      }
+      const low = (-count * logMgf(probs, -t, 0) + logHalfTau) / t;
+      if (Number.isFinite(low) && Math.floor(low) > lower) {
+        lower = Math.floor(low);
+        lowerByBound = true;
+      }
+    }
+  }
+  if (lower > upper) lower = upper; // cannot happen for a true bound; guard the arithmetic
+  return { lower, upper, lowerByBound, upperByBound };
+}
+
+/**
+ * count-fold composition of a PLD with itself by one FFT, a pointwise complex power, and one
+ * inverse FFT (never `count` sequential convolutions). The output window comes from Chernoff
+ * bounds; mass beyond it (at most tau / 2 per side) is accounted pessimistically: the upper
+ * bound is added to `inf` and the lower one to the lowest point.
+ */
+export function selfConvolve(a: Pmf, count: number, tau: number, maxPoints: number): Pmf {
+  if (count === 0) return identityPmf(a.h);
+  if (count === 1) return a;
+  const inf = a.inf === 0 ? 0 : -Math.expm1(count * Math.log1p(-a.inf));
+  if (a.probs.length === 1) {
+    const p = a.probs[0] as number;
+    return { h: a.h, lo: a.lo * count, probs: Float64Array.of(p ** count), inf };
+  }
+  const { lower, upper, lowerByBound, upperByBound } = selfConvolveBounds(a.probs, count, tau, a.h);
+  const width = upper - lower + 1;
+  if (width > maxPoints) throw new GridTooLarge(width);
+  const n = nextPowerOfTwo(Math.max(width, a.probs.length));
+  const re = new Float64Array(n);
+  const im = new Float64Array(n);
+  re.set(a.probs);
+  fft(re, im);
+  for (let k = 0; k < n; k++) {
+    const x = re[k] as number;
+    const y = im[k] as number;
+    const r2 = x * x + y * y;
+    if (r2 === 0) continue;
+    // z^count = |z|^count e^{i count arg z}; |z| <= 1 so the modulus only shrinks.
+    const mod = Math.exp(0.5 * count * Math.log(r2));
+    const ang = count * Math.atan2(y, x);
+    re[k] = mod * Math.cos(ang);
+    im[k] = mod * Math.sin(ang);
+  }
+  fft(re, im, true);
+  const out = new Float64Array(width);
+  let roundOff = 0;
+  for (let r = 0; r < width; r++) {
+    const v = re[(((lower + r) % n) + n) % n] as number;
+    if (v < 0) roundOff -= v;
+    else out[r] = v;
+  }
+  if (lowerByBound) out[0] = (out[0] as number) + tau / 2;
+  let infOut = composeInf(inf, roundOff);
+  if (upperByBound) infOut = composeInf(infOut, tau / 2);
+  return truncateTails(out, a.lo * count + lower, infOut, a.h, tau);
+}
+
+/**
+ * Hockey-stick divergence delta(epsilon) = inf + sum_k p_k (1 - e^{epsilon - loss_k})^+ ,
+ * summed from the largest loss down (small terms first).
+ */
+export function deltaForEpsilon(a: Pmf, epsilon: number): number {
+  let sum = 0;
+  for (let k = a.probs.length - 1; k >= 0; k--) {
+    const loss = (a.lo + k) * a.h;
+    if (loss <= epsilon) break;
+    sum += (a.probs[k] as number) * -Math.expm1(epsilon - loss);
+  }
+  return Math.min(1, a.inf + sum);
+}
+
+/**
+ * Smallest epsilon with delta(epsilon) <= delta (may be negative; -Infinity when every
+ * epsilon works; +Infinity when inf > delta). delta(eps) is piecewise of the form
+ * inf + A - e^eps B between grid losses, solved in closed form on the right piece.
+ */
+export function epsilonForDelta(a: Pmf, delta: number): number {
+  if (a.inf > delta) return Number.POSITIVE_INFINITY;
+  const { probs, lo, h } = a;
+  const decay = Math.exp(-h);
+  let mass = 0; // A_k = sum_{j >= k} p_j
+  let scaled = 0; // B_k = sum_{j >= k} p_j e^{loss_k - loss_j}
+  for (let k = probs.length - 1; k >= 0; k--) {
+    const p = probs[k] as number;
+    mass += p;
+    scaled = p + scaled * decay;
+    // On [loss_{k-1}, loss_k]: delta(eps) = inf + A_k - e^{eps - loss_k} B_k.
+    const atLower = a.inf + mass - decay * scaled;
+    if (atLower > delta) {
+      const lossK = (lo + k) * h;
+      return lossK + Math.log((a.inf + mass - delta) / scaled);
+    }
+  }
+  return Number.NEGATIVE_INFINITY;
+}
