@@ -1,5 +1,10 @@
 /**
- * secagg/shamir: public face of src/shamir. Only what is exported here is API.
+ * secagg/shamir: threshold secret sharing over GF(2^16) for up to 65,535 holders, participant
+ * u's share at x = u, with batch reconstruction for the server. Shamir sharing hides the secret
+ * from fewer than `threshold` holders but gives no integrity: authenticate shares in transit.
+ * See docs/shamir.md.
  * @module
  */
-export {};
+export { splitSecret, type Share, type SplitOptions } from './split.js';
+export { combineShares, createCombiner, type Combiner, type CombineOptions } from './combine.js';
+export { SHARE_ENCODING_VERSION, decodeShare, encodeShare } from './encoding.js';

@@ -1,0 +1,107 @@
+/**
+ * Shamir sharing over GF(2^16): split, combine and batch reconstruction.
+ * Run: `npx tsx bench/shamir.ts` (add `--quick` to skip n = 10,000).
+ *
+ * Baselines, measured in the same run:
+ * - split: Horner's rule per holder with log/exp tables (two dependent lookups and a zero test
+ *   per step, one holder at a time): the straightforward table-based implementation.
+ * - combine: `combineShares` (Lagrange coefficients recomputed, O(t^2)) against a cached
+ *   `createCombiner(...).combine`.
+ * - batch: n calls of `combineShares` (measured on a sample of secrets and scaled to n when n is
+ *   large, flagged in the table) against one combiner reused for the n secrets.
+ */
+import { machine, measure, printJson, printTable, type Row } from './_harness.js';
+import { combineShares, createCombiner, splitSecret, type Share } from '../src/shamir/index.js';
+import { deterministicRandomBytes } from '../src/random.js';
+import { EXP, LOG } from '../src/shamir/_gf.js';
+
+const quick = process.argv.includes('--quick');
+const sizes = quick ? [100, 1_000] : [100, 1_000, 10_000];
+const rng = deterministicRandomBytes(new Uint8Array(32).fill(42));
+const secret = rng(32);
+const where = machine();
+
+/** Baseline split: Horner per holder, per element, with a zero test and two lookups per step. */
+function hornerSplit(secretBytes: Uint8Array, t: number, n: number, coefficients: Uint8Array): Uint8Array[] {
+  const m = secretBytes.length >>> 1;
+  const exp = EXP;
+  const log = LOG;
+  const out: Uint8Array[] = [];
+  for (let x = 1; x <= n; x++) {
+    const lx = log[x] as number;
+    const y = new Uint8Array(2 * m);
+    for (let e = 0; e < m; e++) {
+      let acc = 0;
+      for (let k = t - 1; k >= 1; k--) {
+        const at = 2 * ((k - 1) * m + e);
+        const c = ((coefficients[at] as number) << 8) | (coefficients[at + 1] as number);
+        acc = acc === 0 ? c : (exp[(log[acc] as number) + lx] as number) ^ c;
+      }
+      const s = ((secretBytes[2 * e] as number) << 8) | (secretBytes[2 * e + 1] as number);
+      acc = acc === 0 ? s : (exp[(log[acc] as number) + lx] as number) ^ s;
+      y[2 * e] = acc >>> 8;
+      y[2 * e + 1] = acc & 0xff;
+    }
+    out.push(y);
+  }
+  return out;
+}
+
+const ms = (s: number): number => s * 1000;
+const splitRows: Row[] = [];
+const combineRows: Row[] = [];
+const batchRows: Row[] = [];
+
+for (const n of sizes) {
+  const t = Math.floor(n / 2) + 1;
+  const large = n >= 10_000;
+  const runs = large ? { minRuns: 2, warmup: 1, minSeconds: 0 } : { minRuns: 5, warmup: 2, minSeconds: 1 };
+
+  // --- split
+  const coefficients = rng(2 * (t - 1) * 16);
+  const fixedRng = (length: number): Uint8Array => coefficients.slice(0, length);
+  const baseline = measure(() => hornerSplit(secret, t, n, coefficients), runs);
+  const ours = measure(() => splitSecret(secret, { threshold: t, holders: n, rng: fixedRng }), runs);
+  // Same coefficients: both must agree (guards the baseline's honesty).
+  const check = splitSecret(secret, { threshold: t, holders: n, rng: fixedRng });
+  const baseShares = hornerSplit(secret, t, n, coefficients);
+  if (!check.every((s, i) => Buffer.from(s.y).equals(Buffer.from(baseShares[i] as Uint8Array)))) {
+    throw new Error('baseline and splitSecret disagree');
+  }
+  splitRows.push({ n, t, 'Horner+tables ms': ms(baseline.seconds), 'splitSecret ms': ms(ours.seconds), ratio: baseline.seconds / ours.seconds });
+  printJson({ bench: 'shamir', case: 'split', n, t, secretBytes: 32, ms: ms(ours.seconds), baselineMs: ms(baseline.seconds), baseline: 'horner-log-exp', ratio: baseline.seconds / ours.seconds, machine: where });
+
+  // --- combine one secret from t shares, and all n shares (consistency check)
+  const shares = check;
+  const survivors = shares.slice(n - t); // the last t holders
+  const uncached = measure(() => combineShares(survivors, { threshold: t }), runs);
+  const combiner = createCombiner(survivors.map((s) => s.x), { threshold: t });
+  for (let i = 0; i < 20; i++) combiner.combine(survivors); // past the table-building point
+  const cached = measure(() => combiner.combine(survivors), { ...runs, minSeconds: 0.5, minRuns: 20 });
+  const checked = measure(() => combineShares(shares, { threshold: t }), runs);
+  combineRows.push({ n, t, 'combineShares(t) ms': ms(uncached.seconds), 'combiner.combine ms': ms(cached.seconds), ratio: uncached.seconds / cached.seconds, 'combineShares(all n, checked) ms': ms(checked.seconds) });
+  printJson({ bench: 'shamir', case: 'combine', n, t, secretBytes: 32, ms: ms(cached.seconds), baselineMs: ms(uncached.seconds), baseline: 'combineShares-uncached', ratio: uncached.seconds / cached.seconds, checkedAllMs: ms(checked.seconds), machine: where });
+
+  // --- batch: n secrets (one per client) from the same t holders. Payloads are random (cost
+  // does not depend on the data; correctness is tested in test/shamir); a pool of 32 share sets
+  // is cycled to bound memory.
+  const xs = survivors.map((s) => s.x);
+  const pool: Share[][] = [];
+  for (let p = 0; p < 32; p++) pool.push(xs.map((x) => ({ x, y: rng(32) })));
+  const batch = measure(() => {
+    const c = createCombiner(xs, { threshold: t });
+    for (let i = 0; i < n; i++) c.combine(pool[i % 32] as Share[]);
+  }, large ? { minRuns: 1, warmup: 0, minSeconds: 0 } : runs);
+  const sample = n > 1_000 ? 4 : n;
+  const perSecret = measure(() => {
+    for (let i = 0; i < sample; i++) combineShares(pool[i % 32] as Share[], { threshold: t });
+  }, large ? { minRuns: 1, warmup: 0, minSeconds: 0 } : runs);
+  const baselineBatch = (perSecret.seconds * n) / sample;
+  batchRows.push({ secrets: n, t, 'n x combineShares ms': ms(baselineBatch) , note: sample < n ? `scaled from ${sample}` : 'measured', 'createCombiner + n combines ms': ms(batch.seconds), ratio: baselineBatch / batch.seconds });
+  printJson({ bench: 'shamir', case: 'batch', secrets: n, t, secretBytes: 32, ms: ms(batch.seconds), baselineMs: ms(baselineBatch), baseline: sample < n ? `combineShares-per-secret-scaled-from-${sample}` : 'combineShares-per-secret', ratio: baselineBatch / batch.seconds, machine: where });
+}
+
+console.log(`\n${where}`);
+printTable('split one 32-byte secret among n holders, t = n/2 + 1 (ratio = baseline / ours)', splitRows);
+printTable('combine one 32-byte secret (ratio = uncached / cached)', combineRows);
+printTable('batch: n secrets from the same t holders (ratio = baseline / ours)', batchRows);

@@ -1,0 +1,348 @@
+/**
+ * Reconstructing secrets from Shamir shares over GF(2^16): Lagrange interpolation at x = 0 with
+ * coefficients computed once per set of holders.
+ */
+import { assertBytes, assertOptions } from '../_assert.js';
+import { SecAggError } from '../errors.js';
+import { checkArray, checkDistinct, checkThreshold, checkX, readShare, readXs } from './_check.js';
+import { EXP, GROUP_ORDER, LOG } from './_gf.js';
+import { MAX_X, checkPayload } from './_layout.js';
+import type { Share } from './split.js';
+
+/** Options of {@link combineShares} and {@link createCombiner}. */
+export interface CombineOptions {
+  /** The threshold the secret was split with: an integer in 2..65535. */
+  readonly threshold: number;
+}
+
+/**
+ * Reconstructs many secrets shared among the same holders, reusing the Lagrange coefficients
+ * (made by {@link createCombiner}).
+ */
+export interface Combiner {
+  /** The threshold the combiner was made for. */
+  readonly threshold: number;
+  /** The holders' x-coordinates, in the order given to {@link createCombiner}. */
+  readonly xs: readonly number[];
+  /**
+   * Reconstructs one secret from exactly one share per x in {@link Combiner.xs} (any order).
+   * With more than `threshold` x's, every share beyond the first `threshold` (in `xs` order) is
+   * checked against the polynomial the first `threshold` define.
+   *
+   * @throws {SecAggError} `INVALID_TYPE`, `INVALID_SHARE_INDEX` (a malformed share),
+   *   `INVALID_LENGTH` / `MALFORMED_ENCODING` (a payload no split produces),
+   *   `DUPLICATE_SHARE`, `MISMATCHED_SHARES` (a share count or x not matching `xs`, payloads
+   *   of different lengths, or shares inconsistent with one sharing of threshold `threshold`).
+   */
+  combine(shares: readonly Share[]): Uint8Array;
+}
+
+const COMBINE_OPTIONS = ['threshold'] as const;
+/** Combines done by the log/exp kernel before a Combiner builds its per-share tables. */
+const TABLES_AFTER = 8;
+
+/** (v mod 65535) in [0, 65534] for any safe integer v. */
+function modOrder(v: number): number {
+  const r = v % GROUP_ORDER;
+  return r < 0 ? r + GROUP_ORDER : r;
+}
+
+class LagrangeCombiner implements Combiner {
+  readonly threshold: number;
+  readonly xs: readonly number[];
+  /** log of the Lagrange coefficient at 0 of each of the first `threshold` x's. */
+  private readonly logLambda: Int32Array;
+  /** D_i = sum over j != i (both among the first t) of log(x_i + x_j), mod 65535. */
+  private readonly logDenominator: Int32Array;
+  /** position + 1 of each x in `xs` (0: absent); built on first out-of-order call. */
+  private position: Uint16Array | undefined;
+  /** Scratch for share logs, [element][share]; grown on demand, zeroed after use. */
+  private scratch: Int32Array = new Int32Array(0);
+  /**
+   * Per share i, 512 entries: [b * lambda_i for b < 256] then [(b << 8) * lambda_i], so that
+   * y * lambda_i = hi[y >> 8] ^ lo[y & 255] from a 1 KiB table. Built once the combiner has
+   * been used {@link TABLES_AFTER} times (building costs about 30 combines of 32 bytes).
+   */
+  private lambdaTables: Uint16Array | undefined;
+  private calls = 0;
+
+  constructor(xs: readonly number[], threshold: number) {
+    this.threshold = threshold;
+    this.xs = Object.freeze(xs.slice());
+    const t = threshold;
+    // In characteristic 2, x_j - x_i = x_j XOR x_i. lambda_i = prod_{j != i} x_j / (x_i + x_j):
+    // log lambda_i = (sum_j log x_j) - log x_i - D_i.
+    const sums = new Float64Array(t);
+    let sumLogX = 0;
+    for (let i = 0; i < t; i++) {
+      const xi = xs[i] as number;
+      sumLogX += LOG[xi] as number;
+      let si = sums[i] as number;
+      for (let j = i + 1; j < t; j++) {
+        const l = LOG[xi ^ (xs[j] as number)] as number;
+        si += l;
+        sums[j] = (sums[j] as number) + l;
+      }
+      sums[i] = si;
+    }
+    this.logDenominator = new Int32Array(t);
+    this.logLambda = new Int32Array(t);
+    for (let i = 0; i < t; i++) {
+      const d = modOrder(sums[i] as number);
+      this.logDenominator[i] = d;
+      this.logLambda[i] = modOrder(sumLogX - (LOG[xs[i] as number] as number) - d);
+    }
+  }
+
+  combine(shares: readonly Share[]): Uint8Array {
+    const list = checkArray(shares, 'shares');
+    const k = this.xs.length;
+    if (list.length !== k) {
+      throw new SecAggError(
+        'MISMATCHED_SHARES',
+        `this combiner takes exactly ${k} shares (one per x it was made for), got ${list.length}`,
+      );
+    }
+    const ys = new Array<Uint8Array | undefined>(k);
+    for (let i = 0; i < k; i++) {
+      const share = list[i];
+      if (share === null || typeof share !== 'object') readShare(share, `shares[${i}]`); // throws
+      const x = (share as { x?: unknown }).x;
+      const y = (share as { y?: unknown }).y;
+      if (typeof x !== 'number' || !Number.isInteger(x) || x < 1 || x > MAX_X) checkX(x, `shares[${i}].x`);
+      if (!(y instanceof Uint8Array) || !ArrayBuffer.isView(y)) assertBytes(y, `shares[${i}].y`);
+      let at = i;
+      if (this.xs[i] !== x) {
+        at = this.positionOf(x as number);
+        if (at < 0) {
+          throw new SecAggError('MISMATCHED_SHARES', `shares[${i}].x = ${x} is not a holder of this combiner`);
+        }
+      }
+      if (ys[at] !== undefined) {
+        throw new SecAggError('DUPLICATE_SHARE', `shares: x = ${x} appears more than once`);
+      }
+      ys[at] = y as Uint8Array;
+    }
+    this.calls++;
+    return this.combineOrdered(ys as Uint8Array[]);
+  }
+
+  private positionOf(x: number): number {
+    let position = this.position;
+    if (position === undefined) {
+      position = new Uint16Array(MAX_X + 1);
+      for (let i = 0; i < this.xs.length; i++) position[this.xs[i] as number] = i + 1;
+      this.position = position;
+    }
+    return (position[x] as number) - 1;
+  }
+
+  /** `ys[i]` is the payload of the share at `xs[i]`. */
+  combineOrdered(ys: readonly Uint8Array[]): Uint8Array {
+    const t = this.threshold;
+    const k = ys.length;
+    const first = ys[0] as Uint8Array;
+    const yLength = first.length;
+    checkPayload(first, 'shares[0].y', 'INVALID_LENGTH');
+    const odd = yLength % 2 === 1;
+    for (let i = 1; i < k; i++) {
+      const y = ys[i] as Uint8Array;
+      if (y.length !== yLength) {
+        throw new SecAggError(
+          'MISMATCHED_SHARES',
+          `share payloads have different lengths (${yLength} and ${y.length}): not one sharing`,
+        );
+      }
+      if (odd && y[yLength - 1] !== 0) checkPayload(y, `shares[${i}].y`, 'INVALID_LENGTH'); // throws
+    }
+    const secretLength = yLength % 2 === 0 ? yLength : yLength - 2;
+    const m = yLength >>> 1;
+
+    const out = new Uint8Array(secretLength);
+    const acc = new Int32Array(m);
+    let logY: Int32Array | undefined;
+    try {
+      if (this.lambdaTables === undefined && this.calls > TABLES_AFTER) {
+        this.lambdaTables = buildLambdaTables(this.logLambda);
+      }
+      const tables = this.lambdaTables;
+      if (tables !== undefined) {
+        for (let i = 0; i < t; i++) accumulateByTable(acc, ys[i] as Uint8Array, m, tables, i * 512);
+      } else {
+        for (let i = 0; i < t; i++) accumulate(acc, ys[i] as Uint8Array, m, this.logLambda[i] as number);
+      }
+      let padding = 0;
+      for (let e = 0; e < m; e++) {
+        const v = acc[e] as number;
+        out[2 * e] = v >>> 8;
+        if (2 * e + 1 < secretLength) out[2 * e + 1] = v & 0xff;
+        else padding = v & 0xff;
+      }
+      let consistent = padding === 0;
+      if (consistent && k > t) {
+        if (this.scratch.length < m * t) this.scratch = new Int32Array(m * t);
+        logY = this.scratch;
+        consistent = this.extrasConsistent(ys, logY, m);
+      }
+      if (!consistent) {
+        out.fill(0);
+        throw new SecAggError(
+          'MISMATCHED_SHARES',
+          'the shares are not consistent with one sharing of this threshold (shares from ' +
+            'different secrets, a corrupted share, or a wrong threshold)',
+        );
+      }
+      return out;
+    } finally {
+      acc.fill(0);
+      logY?.fill(0, 0, m * t);
+    }
+  }
+
+  /**
+   * True when every share beyond the first t lies on the polynomials through the first t.
+   * For an extra point x_p, L_i(x_p) = prod_{j != i} (x_p + x_j) / (x_i + x_j), so
+   * log L_i(x_p) = A_p - log(x_p + x_i) - D_i with A_p = sum_j log(x_p + x_j): O(t) per point.
+   */
+  private extrasConsistent(ys: readonly Uint8Array[], logY: Int32Array, m: number): boolean {
+    const t = this.threshold;
+    const xs = this.xs;
+    const log = LOG;
+    const exp = EXP;
+    for (let i = 0; i < t; i++) {
+      const y = ys[i] as Uint8Array;
+      for (let e = 0; e < m; e++) {
+        logY[e * t + i] = log[((y[2 * e] as number) << 8) | (y[2 * e + 1] as number)] as number;
+      }
+    }
+    const logL = new Int32Array(t);
+    for (let p = t; p < ys.length; p++) {
+      const xp = xs[p] as number;
+      let a = 0;
+      for (let j = 0; j < t; j++) a += log[xp ^ (xs[j] as number)] as number;
+      for (let i = 0; i < t; i++) {
+        logL[i] = modOrder(a - (log[xp ^ (xs[i] as number)] as number) - (this.logDenominator[i] as number));
+      }
+      const y = ys[p] as Uint8Array;
+      for (let e = 0; e < m; e++) {
+        const row = e * t;
+        let acc = 0;
+        for (let i = 0; i < t; i++) acc ^= exp[(logY[row + i] as number) + (logL[i] as number)] as number;
+        if (acc !== (((y[2 * e] as number) << 8) | (y[2 * e + 1] as number))) return false;
+      }
+    }
+    return true;
+  }
+}
+
+/**
+ * acc[e] ^= lambda * y_e for the m big-endian elements of payload y, with log lambda given.
+ * A small function so V8 optimises it whole; tables copied to locals (V8 does not hoist loads
+ * of imported bindings out of loops).
+ */
+function accumulate(acc: Int32Array, y: Uint8Array, m: number, logLambda: number): void {
+  const log = LOG;
+  const exp = EXP;
+  for (let e = 0; e < m; e++) {
+    const v = ((y[2 * e] as number) << 8) | (y[2 * e + 1] as number);
+    acc[e] = (acc[e] as number) ^ (exp[(log[v] as number) + logLambda] as number);
+  }
+}
+
+/** acc[e] ^= lambda_i * y_e using share i's 512-entry table at `offset`. */
+function accumulateByTable(acc: Int32Array, y: Uint8Array, m: number, tables: Uint16Array, offset: number): void {
+  const hi = offset + 256;
+  for (let e = 0; e < m; e++) {
+    acc[e] = (acc[e] as number) ^ (tables[hi + (y[2 * e] as number)] as number) ^
+      (tables[offset + (y[2 * e + 1] as number)] as number);
+  }
+}
+
+/** The 512-entry multiplication tables of each lambda_i (see LagrangeCombiner). */
+function buildLambdaTables(logLambda: Int32Array): Uint16Array {
+  const log = LOG;
+  const exp = EXP;
+  const tables = new Uint16Array(logLambda.length * 512);
+  for (let i = 0; i < logLambda.length; i++) {
+    const l = logLambda[i] as number;
+    const offset = i * 512;
+    for (let b = 0; b < 256; b++) {
+      tables[offset + b] = exp[(log[b] as number) + l] as number;
+      tables[offset + 256 + b] = exp[(log[b << 8] as number) + l] as number;
+    }
+  }
+  return tables;
+}
+
+function checkCombineOptions(options: unknown): number {
+  const opts = assertOptions<CombineOptions>(options, 'options', COMBINE_OPTIONS);
+  return checkThreshold(opts.threshold as unknown, MAX_X);
+}
+
+/**
+ * Precomputes the Lagrange coefficients at x = 0 for one set of holders, for reconstructing
+ * many secrets shared among them (the server rebuilds one secret per client from the same
+ * survivors). Costs O(threshold^2) once; each {@link Combiner.combine} then costs
+ * O(threshold * L / 2) table lookups for an L-byte secret, plus O((k - threshold) * threshold *
+ * L / 2) for the consistency check when `xs` has k > threshold entries.
+ *
+ * Pass exactly `threshold` x's for the fastest reconstruction; pass more to have every extra
+ * share checked against the polynomial (detects shares from different sharings and corrupted
+ * shares, at a cost).
+ *
+ * @param xs Distinct x-coordinates in 1..65535, at least `threshold` of them. The first
+ *   `threshold` define the secret; the rest are checked.
+ * @throws {SecAggError} `INVALID_TYPE`, `INVALID_LENGTH` (empty xs), `INVALID_SHARE_INDEX`,
+ *   `DUPLICATE_SHARE`, `INVALID_THRESHOLD` (threshold outside 2..65535), `TOO_FEW_SHARES`
+ *   (fewer x's than threshold), `UNKNOWN_OPTION`.
+ * @example
+ * ```ts
+ * const combiner = createCombiner([2, 5, 7], { threshold: 3 });
+ * const seeds = perClientShares.map((shares) => combiner.combine(shares));
+ * ```
+ */
+export function createCombiner(xs: readonly number[], options: CombineOptions): Combiner {
+  const t = checkCombineOptions(options);
+  const list = readXs(xs, 'xs');
+  if (list.length < t) {
+    throw new SecAggError('TOO_FEW_SHARES', `threshold ${t} needs at least ${t} x-coordinates, got ${list.length}`);
+  }
+  return new LagrangeCombiner(list, t);
+}
+
+/**
+ * Reconstructs a secret from at least `threshold` shares of it (any order). When more than
+ * `threshold` shares are given, all of them must lie on one sharing polynomial of degree below
+ * `threshold`, else `MISMATCHED_SHARES`: this detects shares from different sharings or a
+ * corrupted share among them, at O((k - threshold) * threshold * L / 2) extra cost. With exactly
+ * `threshold` shares nothing can be checked (except, for odd secret lengths, the padding byte):
+ * a wrong share silently yields a wrong secret. Shamir sharing has no integrity; authenticate
+ * shares before combining.
+ *
+ * @throws {SecAggError} `INVALID_TYPE`, `INVALID_THRESHOLD` (outside 2..65535),
+ *   `TOO_FEW_SHARES`, `INVALID_SHARE_INDEX` (x not in 1..65535), `DUPLICATE_SHARE`,
+ *   `INVALID_LENGTH` / `MALFORMED_ENCODING` (a payload no split produces),
+ *   `MISMATCHED_SHARES` (payload lengths differ or the shares are inconsistent),
+ *   `UNKNOWN_OPTION`.
+ * @example
+ * ```ts
+ * const shares = splitSecret(seed, { threshold: 2, holders: [3, 9, 12] });
+ * combineShares([shares[2]!, shares[0]!], { threshold: 2 }); // equals seed
+ * ```
+ */
+export function combineShares(shares: readonly Share[], options: CombineOptions): Uint8Array {
+  const t = checkCombineOptions(options);
+  const list = checkArray(shares, 'shares');
+  if (list.length < t) {
+    throw new SecAggError('TOO_FEW_SHARES', `threshold ${t} needs at least ${t} shares, got ${list.length}`);
+  }
+  const xs = new Array<number>(list.length);
+  const ys = new Array<Uint8Array>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const { x, y } = readShare(list[i], `shares[${i}]`);
+    xs[i] = x;
+    ys[i] = y;
+  }
+  checkDistinct(xs, 'shares');
+  return new LagrangeCombiner(xs, t).combineOrdered(ys);
+}
