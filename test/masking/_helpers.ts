@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { MaskBackend } from '../../src/masking/index.js';
 
@@ -9,3 +10,24 @@ export function readVectors<T>(name: string): T {
 }
 
 export const BACKENDS: readonly MaskBackend[] = ['native', 'portable'];
+
+/** Fast equality for big Uint32Arrays (vitest's toEqual walks them slowly); names the first difference. */
+export function expectSameWords(actual: Uint32Array, expected: Uint32Array): void {
+  expect(actual).toBeInstanceOf(Uint32Array);
+  expect(actual.length).toBe(expected.length);
+  let first = -1;
+  for (let i = 0; i < actual.length; i++) {
+    if (actual[i] !== expected[i]) {
+      first = i;
+      break;
+    }
+  }
+  expect(first, `first differing element: ${first}`).toBe(-1);
+}
+
+/** Index of the first element not below 2^bits, or -1. */
+export function firstOutOfRange(v: Uint32Array, bits: number): number {
+  const limit = 2 ** bits;
+  for (let i = 0; i < v.length; i++) if ((v[i] as number) >= limit) return i;
+  return -1;
+}
