@@ -29,3 +29,14 @@ export {
 
 // Accountant contract
 export type { PrivacyAccountant, NeighboringRelation } from './accountant.js';
+
+// RDP accountant
+export {
+  RdpAccountant,
+  DEFAULT_RDP_ORDERS,
+  type RdpAccountantOptions,
+  type RdpConversion,
+  type RdpEpsilon,
+  type RdpDelta,
+  type DroppedOrder,
+} from './rdp.js';

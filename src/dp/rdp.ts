@@ -1,0 +1,535 @@
+/**
+ * Renyi-DP accountant (Mironov 2017), matching Google's dp_accounting `RdpAccountant` number for
+ * number on the events both support.
+ * @module
+ */
+import { SecAggError } from '../errors.js';
+import { assertOptions, describeType } from '../_assert.js';
+import {
+  checkCount,
+  checkDelta,
+  checkEpsilon,
+  checkNeighboringRelation,
+  sensitivityFactor,
+  type NeighboringRelation,
+  type PrivacyAccountant,
+} from './accountant.js';
+import { validateEvent, type DpEvent } from './events.js';
+import { distributedDiscreteGaussianRdp, skellamRdp } from './distributed-rdp.js';
+import { gaussianRdp, subsampledGaussianRdp, zhuWangRdp } from './_rdp-math.js';
+
+/** dp_accounting's default orders: 1.1..10.9 step 0.1, 11..63, 128, 256, 512, 1024 (156 orders). */
+export const DEFAULT_RDP_ORDERS: readonly number[] = Object.freeze([
+  ...Array.from({ length: 99 }, (_, x) => 1 + (x + 1) / 10),
+  ...Array.from({ length: 53 }, (_, x) => 11 + x),
+  128,
+  256,
+  512,
+  1024,
+]);
+
+/** Largest integer order for which the Zhu-Wang bound (O(alpha) terms) is evaluated. */
+const MAX_ZHU_WANG_ORDER = 4096;
+
+/** How RDP is converted to (epsilon, delta). */
+export type RdpConversion = 'improved' | 'classic';
+
+/** Options of {@link RdpAccountant}. */
+export interface RdpAccountantOptions {
+  /** RDP orders, each finite and > 1 (default {@link DEFAULT_RDP_ORDERS}); at most 10,000. */
+  readonly orders?: readonly number[];
+  /** Neighbouring relation (default `'addOrRemoveOne'`); see `accountant.ts`. */
+  readonly neighboringRelation?: NeighboringRelation;
+  /**
+   * `'improved'` (default): Canonne-Kamath-Steinke 2020 Prop. 12 / Asoodeh et al. 2021, as
+   * dp_accounting. `'classic'`: Mironov 2017 Prop. 3, eps = rdp + log(1/delta) / (alpha - 1).
+   */
+  readonly conversion?: RdpConversion;
+}
+
+/** An order left out of the epsilon/delta optimisation, and why. */
+export interface DroppedOrder {
+  readonly order: number;
+  readonly reason: string;
+}
+
+/** Result of {@link RdpAccountant.getEpsilonAndOrder}. */
+export interface RdpEpsilon {
+  /** Epsilon (>= 0, may be Infinity). */
+  readonly epsilon: number;
+  /** The order attaining it. */
+  readonly order: number;
+  /**
+   * True when the optimum sits at the smallest or largest order of the grid (and epsilon is
+   * finite and > 0): a wider grid could give a smaller epsilon; extend `orders`.
+   */
+  readonly atGridEdge: boolean;
+  /** Orders dropped so far (non-convergent series, unsupported fractional orders). */
+  readonly droppedOrders: readonly DroppedOrder[];
+}
+
+/** Result of {@link RdpAccountant.getDeltaAndOrder}. */
+export interface RdpDelta {
+  readonly delta: number;
+  readonly order: number;
+  readonly droppedOrders: readonly DroppedOrder[];
+}
+
+interface Contribution {
+  readonly rdp: Float64Array;
+  /** Reason per dropped order index (undefined when the order is usable). */
+  readonly dropped: (string | undefined)[];
+}
+
+/**
+ * Renyi-DP accountant. Supports Gaussian, discrete Gaussian, distributed discrete Gaussian,
+ * Skellam, their Poisson-subsampled versions (MTZ 2019 for Gaussian inner events, Zhu-Wang 2019
+ * Theorem 6 at integer orders for the others), self-composed, composed and no-op events.
+ *
+ * Orders whose value cannot be computed reliably (fractional-order series that does not
+ * converge in 1000 terms; fractional orders of Zhu-Wang-subsampled events; integer orders above
+ * 4096 for those) are set to +Infinity, i.e. dropped from the optimisation, and listed in
+ * `droppedOrders`. If every order is dropped, epsilon/delta queries throw `NUMERICAL_FAILURE`.
+ *
+ * @example
+ * ```ts
+ * const acc = new RdpAccountant();
+ * acc.compose(poissonSampledEvent(0.01, gaussianEvent(4)), 10_000);
+ * acc.getEpsilon(1e-5); // 1.0354...
+ * ```
+ */
+export class RdpAccountant implements PrivacyAccountant {
+  /** The RDP orders (frozen). */
+  readonly orders: readonly number[];
+  readonly neighboringRelation: NeighboringRelation;
+  readonly conversion: RdpConversion;
+  readonly #rdp: Float64Array;
+  readonly #dropped: (string | undefined)[];
+  readonly #cache = new WeakMap<DpEvent, Contribution>();
+  readonly #scratch: Float64Array;
+  readonly #minOrder: number;
+  readonly #maxOrder: number;
+
+  /**
+   * @throws SecAggError `UNKNOWN_OPTION`, `INVALID_TYPE`, `OUT_OF_RANGE` (orders not finite
+   *   numbers > 1, empty or > 10,000 orders, unknown relation or conversion).
+   */
+  constructor(options?: RdpAccountantOptions) {
+    const opts = assertOptions<RdpAccountantOptions>(options, 'options', [
+      'orders',
+      'neighboringRelation',
+      'conversion',
+    ]);
+    this.orders = checkOrders(opts.orders);
+    this.neighboringRelation = checkNeighboringRelation(opts.neighboringRelation);
+    const conversion = opts.conversion ?? 'improved';
+    if (conversion !== 'improved' && conversion !== 'classic') {
+      throw new SecAggError(
+        typeof conversion === 'string' ? 'OUT_OF_RANGE' : 'INVALID_TYPE',
+        `options.conversion must be 'improved' or 'classic'`,
+      );
+    }
+    this.conversion = conversion;
+    this.#rdp = new Float64Array(this.orders.length);
+    this.#dropped = new Array<string | undefined>(this.orders.length).fill(undefined);
+    let maxInt = 2;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const o of this.orders) {
+      if (Number.isInteger(o) && o <= MAX_ZHU_WANG_ORDER) maxInt = Math.max(maxInt, o);
+      lo = Math.min(lo, o);
+      hi = Math.max(hi, o);
+    }
+    this.#minOrder = lo;
+    this.#maxOrder = hi;
+    this.#scratch = new Float64Array(maxInt + 2);
+  }
+
+  /** Current RDP at each order (a copy; +Infinity at dropped orders). */
+  get rdp(): Float64Array {
+    return this.#rdp.slice();
+  }
+
+  /** Orders dropped from the optimisation so far, with the reason. */
+  get droppedOrders(): readonly DroppedOrder[] {
+    const out: DroppedOrder[] = [];
+    this.#dropped.forEach((reason, i) => {
+      if (reason !== undefined) out.push(Object.freeze({ order: this.orders[i] as number, reason }));
+    });
+    return Object.freeze(out);
+  }
+
+  /** True when every event in the tree is supported under this accountant's relation. */
+  supports(event: DpEvent): boolean {
+    try {
+      return unsupportedReason(validateEvent(event), this.neighboringRelation, false) === undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Records `count` compositions of `event`. The whole tree is validated and checked and its RDP
+   * computed before the ledger changes, so a refused or failing event records nothing.
+   * @param count safe integer >= 0 (default 1).
+   * @throws SecAggError `INVALID_EVENT`, `UNSUPPORTED_EVENT`, `OUT_OF_RANGE`/`INVALID_TYPE`
+   *   (count), `NUMERICAL_FAILURE` (an RDP formula failed; nothing recorded).
+   */
+  compose(event: DpEvent, count?: number): this {
+    const valid = validateEvent(event);
+    const n = checkCount(count);
+    const reason = unsupportedReason(valid, this.neighboringRelation, false);
+    if (reason !== undefined) throw new SecAggError('UNSUPPORTED_EVENT', `RdpAccountant: ${reason}`);
+    if (n === 0) return this;
+    const c = this.#contribution(valid);
+    for (let i = 0; i < this.#rdp.length; i++) {
+      const r = c.rdp[i] as number;
+      if (r !== 0) this.#rdp[i] = (this.#rdp[i] as number) + n * r;
+      const d = c.dropped[i];
+      if (d !== undefined && this.#dropped[i] === undefined) this.#dropped[i] = d;
+    }
+    return this;
+  }
+
+  /**
+   * Smallest epsilon over the orders for the given delta.
+   * @param delta in [0, 1].
+   * @throws SecAggError `OUT_OF_RANGE`/`INVALID_TYPE` (delta), `NUMERICAL_FAILURE` (every order
+   *   dropped).
+   */
+  getEpsilon(delta: number): number {
+    return this.getEpsilonAndOrder(delta).epsilon;
+  }
+
+  /**
+   * Epsilon, the optimal order, and whether the optimum is at the edge of the grid.
+   * @throws SecAggError as {@link RdpAccountant.getEpsilon}.
+   */
+  getEpsilonAndOrder(delta: number): RdpEpsilon {
+    checkDelta(delta);
+    this.#checkUsable();
+    const { epsilon, index } = epsilonFromRdp(this.orders, this.#rdp, delta, this.conversion);
+    const order = this.orders[index] as number;
+    const atGridEdge =
+      Number.isFinite(epsilon) && epsilon > 0 && (order === this.#minOrder || order === this.#maxOrder);
+    return Object.freeze({ epsilon, order, atGridEdge, droppedOrders: this.droppedOrders });
+  }
+
+  /**
+   * Smallest delta over the orders for the given epsilon (dp_accounting's `compute_delta`).
+   * @param epsilon finite, >= 0.
+   * @throws SecAggError `OUT_OF_RANGE`/`INVALID_TYPE` (epsilon), `NUMERICAL_FAILURE`.
+   */
+  getDelta(epsilon: number): number {
+    return this.getDeltaAndOrder(epsilon).delta;
+  }
+
+  /** Delta and the optimal order. @throws SecAggError as {@link RdpAccountant.getDelta}. */
+  getDeltaAndOrder(epsilon: number): RdpDelta {
+    checkEpsilon(epsilon);
+    this.#checkUsable();
+    const { delta, index } = deltaFromRdp(this.orders, this.#rdp, epsilon, this.conversion);
+    return Object.freeze({ delta, order: this.orders[index] as number, droppedOrders: this.droppedOrders });
+  }
+
+  #checkUsable(): void {
+    if (this.#dropped.every((d) => d !== undefined)) {
+      throw new SecAggError(
+        'NUMERICAL_FAILURE',
+        `RdpAccountant: every RDP order was dropped (${this.#dropped[0] ?? ''}); use other orders`,
+      );
+    }
+  }
+
+  /** RDP vector of one occurrence of a (validated, supported) event, cached per event object. */
+  #contribution(event: DpEvent): Contribution {
+    const hit = this.#cache.get(event);
+    if (hit !== undefined) return hit;
+    const m = this.orders.length;
+    const rdp = new Float64Array(m);
+    const dropped = new Array<string | undefined>(m).fill(undefined);
+    this.#accumulate(event, 1, rdp, dropped);
+    const c: Contribution = { rdp, dropped };
+    this.#cache.set(event, c);
+    return c;
+  }
+
+  #accumulate(event: DpEvent, count: number, rdp: Float64Array, dropped: (string | undefined)[]): void {
+    if (count === 0) return;
+    const factor = sensitivityFactor(this.neighboringRelation);
+    switch (event.kind) {
+      case 'noOp':
+        return;
+      case 'selfComposed':
+        this.#accumulate(event.event, count * event.count, rdp, dropped);
+        return;
+      case 'composed':
+        for (const e of event.events) this.#accumulate(e, count, rdp, dropped);
+        return;
+      case 'poissonSampled':
+        this.#accumulatePoisson(event.samplingRate, event.event, count, rdp, dropped);
+        return;
+      default:
+        this.orders.forEach((order, i) => {
+          rdp[i] = (rdp[i] as number) + count * mechanismRdp(event, order, factor);
+        });
+    }
+  }
+
+  #accumulatePoisson(
+    q: number,
+    inner: DpEvent,
+    count: number,
+    rdp: Float64Array,
+    dropped: (string | undefined)[],
+  ): void {
+    const invVar = gaussianInverseVariance(inner);
+    if (invVar !== undefined) {
+      // Gaussian-equivalent inner event: Mironov-Talwar-Zhang, exact in log space.
+      const sigma = invVar === 0 ? Number.POSITIVE_INFINITY : 1 / Math.sqrt(invVar);
+      this.orders.forEach((order, i) => {
+        const r = subsampledGaussianRdp(q, sigma, order, this.#scratch);
+        if (Number.isNaN(r) || r < 0) {
+          dropped[i] ??= `the fractional-order series did not converge (q = ${q}, noise multiplier = ${sigma})`;
+          rdp[i] = Number.POSITIVE_INFINITY;
+        } else {
+          rdp[i] = (rdp[i] as number) + count * r;
+        }
+      });
+      return;
+    }
+    // Any other inner event with an RDP curve: Zhu-Wang 2019 Theorem 6, integer orders only.
+    let maxInt = 2;
+    for (const o of this.orders) if (Number.isInteger(o) && o <= MAX_ZHU_WANG_ORDER) maxInt = Math.max(maxInt, o);
+    const curve = new Float64Array(maxInt + 1);
+    for (let l = 2; l <= maxInt; l++) curve[l] = curveRdp(inner, l);
+    this.orders.forEach((order, i) => {
+      if (!Number.isInteger(order) || order > MAX_ZHU_WANG_ORDER) {
+        dropped[i] ??= Number.isInteger(order)
+          ? `Poisson subsampling of a non-Gaussian event is bounded only up to order ${MAX_ZHU_WANG_ORDER}`
+          : 'Poisson subsampling of a non-Gaussian event is bounded at integer orders only (Zhu-Wang 2019)';
+        rdp[i] = Number.POSITIVE_INFINITY;
+        return;
+      }
+      const r = zhuWangRdp(q, order, curve, this.#scratch);
+      if (Number.isNaN(r) || r < 0) {
+        dropped[i] ??= 'the Zhu-Wang subsampling bound could not be evaluated';
+        rdp[i] = Number.POSITIVE_INFINITY;
+      } else {
+        rdp[i] = (rdp[i] as number) + count * r;
+      }
+    });
+  }
+}
+
+/** Per-order RDP of an unsampled base mechanism (sensitivities scaled by `factor`). */
+function mechanismRdp(event: DpEvent, order: number, factor: number): number {
+  let r: number;
+  switch (event.kind) {
+    case 'gaussian':
+      r = gaussianRdp(event.noiseMultiplier / factor, order);
+      break;
+    case 'discreteGaussian': {
+      // CKS 2020: the discrete Gaussian satisfies the same (Delta^2 / (2 sigma^2))-zCDP bound.
+      const s = event.sensitivity * factor;
+      r = (order * s * s) / (2 * event.sigma * event.sigma);
+      break;
+    }
+    case 'distributedDiscreteGaussian':
+      r = distributedDiscreteGaussianRdp(
+        factor === 1
+          ? event
+          : { ...event, l2Sensitivity: event.l2Sensitivity * factor, l1Sensitivity: event.l1Sensitivity * factor },
+        order,
+      );
+      break;
+    case 'skellam':
+      r = skellamRdp(
+        factor === 1
+          ? event
+          : { ...event, l2Sensitivity: event.l2Sensitivity * factor, l1Sensitivity: event.l1Sensitivity * factor },
+        order,
+      );
+      break;
+    default:
+      throw new SecAggError('UNSUPPORTED_EVENT', `RdpAccountant: no RDP curve for "${event.kind}" here`);
+  }
+  if (typeof r !== 'number' || Number.isNaN(r) || r < 0) {
+    throw new SecAggError('NUMERICAL_FAILURE', `RDP of "${event.kind}" at order ${order} is not a number >= 0`);
+  }
+  return r;
+}
+
+/** RDP curve of an inner (unsampled) event tree at `order`, under add/remove. */
+function curveRdp(event: DpEvent, order: number): number {
+  switch (event.kind) {
+    case 'noOp':
+      return 0;
+    case 'selfComposed':
+      return event.count === 0 ? 0 : event.count * curveRdp(event.event, order);
+    case 'composed': {
+      let s = 0;
+      for (const e of event.events) s += curveRdp(e, order);
+      return s;
+    }
+    default:
+      return mechanismRdp(event, order, 1);
+  }
+}
+
+/**
+ * Sum of 1/sigma^2 over a tree of Gaussian events (composition of Gaussians is a Gaussian with
+ * that inverse variance), or undefined when the tree holds anything else. noOp adds 0.
+ */
+function gaussianInverseVariance(event: DpEvent): number | undefined {
+  switch (event.kind) {
+    case 'gaussian':
+      return 1 / (event.noiseMultiplier * event.noiseMultiplier);
+    case 'noOp':
+      return 0;
+    case 'selfComposed': {
+      const v = gaussianInverseVariance(event.event);
+      return v === undefined ? undefined : event.count === 0 ? 0 : event.count * v;
+    }
+    case 'composed': {
+      let s = 0;
+      for (const e of event.events) {
+        const v = gaussianInverseVariance(e);
+        if (v === undefined) return undefined;
+        s += v;
+      }
+      return s;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Why `event` cannot be accounted (undefined when it can). */
+function unsupportedReason(event: DpEvent, relation: NeighboringRelation, insidePoisson: boolean): string | undefined {
+  switch (event.kind) {
+    case 'noOp':
+    case 'gaussian':
+    case 'discreteGaussian':
+    case 'distributedDiscreteGaussian':
+    case 'skellam':
+      return undefined;
+    case 'selfComposed':
+      return unsupportedReason(event.event, relation, insidePoisson);
+    case 'composed':
+      for (const e of event.events) {
+        const r = unsupportedReason(e, relation, insidePoisson);
+        if (r !== undefined) return r;
+      }
+      return undefined;
+    case 'poissonSampled':
+      if (relation !== 'addOrRemoveOne') {
+        return `Poisson subsampling is analysed under 'addOrRemoveOne' only (this accountant uses '${relation}')`;
+      }
+      if (insidePoisson) return 'nested Poisson subsampling is not supported';
+      return unsupportedReason(event.event, relation, true);
+    default:
+      return `unknown event kind "${describeType((event as { kind?: unknown }).kind)}"`;
+  }
+}
+
+function checkOrders(orders: unknown): readonly number[] {
+  if (orders === undefined) return DEFAULT_RDP_ORDERS;
+  if (!Array.isArray(orders)) {
+    throw new SecAggError('INVALID_TYPE', `options.orders must be an array of numbers, got ${describeType(orders)}`);
+  }
+  if (orders.length === 0 || orders.length > 10_000) {
+    throw new SecAggError('OUT_OF_RANGE', `options.orders must hold 1..10000 orders, got ${orders.length}`);
+  }
+  const out: number[] = [];
+  for (let i = 0; i < orders.length; i++) {
+    const o: unknown = orders[i];
+    if (typeof o !== 'number') {
+      throw new SecAggError('INVALID_TYPE', `options.orders[${i}] must be a number, got ${describeType(o)}`);
+    }
+    if (!Number.isFinite(o) || !(o > 1)) {
+      throw new SecAggError('OUT_OF_RANGE', `options.orders[${i}] must be a finite number > 1, got ${o}`);
+    }
+    out.push(o);
+  }
+  return Object.freeze(out);
+}
+
+/**
+ * RDP -> epsilon at `delta` (dp_accounting `compute_epsilon`). Improved: per order,
+ * eps = r + log1p(-1/alpha) - log(delta alpha) / (alpha - 1) for alpha > 1.01, and eps = 0 when
+ * delta^2 + expm1(-r) > 0; result max(0, min). Classic: min r + log(1/delta) / (alpha - 1).
+ */
+export function epsilonFromRdp(
+  orders: readonly number[],
+  rdp: ArrayLike<number>,
+  delta: number,
+  conversion: RdpConversion,
+): { epsilon: number; index: number } {
+  if (delta === 0) {
+    for (let i = 0; i < rdp.length; i++) {
+      if (rdp[i] !== 0) return { epsilon: Number.POSITIVE_INFINITY, index: 0 };
+    }
+    return { epsilon: 0, index: 0 };
+  }
+  let best = Number.POSITIVE_INFINITY;
+  let index = 0;
+  const logDelta = Math.log(delta);
+  for (let i = 0; i < orders.length; i++) {
+    const a = orders[i] as number;
+    const r = rdp[i] as number;
+    let eps: number;
+    if (r === 0) {
+      eps = 0; // D_alpha = 0: identical output distributions at this order
+    } else if (conversion === 'classic') {
+      eps = r - logDelta / (a - 1);
+    } else if (r < 0) {
+      eps = 0;
+    } else if (delta * delta + Math.expm1(-r) > 0) {
+      eps = 0;
+    } else if (a > 1.01) {
+      eps = r + Math.log1p(-1 / a) - Math.log(delta * a) / (a - 1);
+    } else {
+      eps = Number.POSITIVE_INFINITY;
+    }
+    if (eps < best) {
+      best = eps;
+      index = i;
+    }
+  }
+  return { epsilon: Math.max(0, best), index };
+}
+
+/**
+ * RDP -> delta at `epsilon` (dp_accounting `compute_delta`). Improved: per order,
+ * log delta = min(0.5 log1p(-e^-r), (alpha-1)(r - eps + log1p(-1/alpha)) - log alpha) (the second
+ * only for alpha > 1.01). Classic: min exp((r - eps)(alpha - 1)). Capped at 1.
+ */
+export function deltaFromRdp(
+  orders: readonly number[],
+  rdp: ArrayLike<number>,
+  epsilon: number,
+  conversion: RdpConversion,
+): { delta: number; index: number } {
+  let best = Number.POSITIVE_INFINITY;
+  let index = 0;
+  for (let i = 0; i < orders.length; i++) {
+    const a = orders[i] as number;
+    const r = rdp[i] as number;
+    let logDelta: number;
+    if (conversion === 'classic') {
+      logDelta = r <= 0 ? Number.NEGATIVE_INFINITY : (r - epsilon) * (a - 1);
+    } else {
+      logDelta = r <= 0 ? Number.NEGATIVE_INFINITY : 0.5 * Math.log1p(-Math.exp(-r));
+      if (a > 1.01 && r > 0) {
+        const bound = (a - 1) * (r - epsilon + Math.log1p(-1 / a)) - Math.log(a);
+        if (bound < logDelta) logDelta = bound;
+      }
+    }
+    if (logDelta < best) {
+      best = logDelta;
+      index = i;
+    }
+  }
+  return { delta: Math.min(Math.exp(best), 1), index };
+}
