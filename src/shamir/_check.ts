@@ -52,12 +52,20 @@ export function readXs(value: unknown, name: string): number[] {
 
 /** @throws DUPLICATE_SHARE when two x-coordinates are equal. */
 export function checkDistinct(xs: readonly number[], name: string): void {
+  const duplicate = (x: number): never => {
+    throw new SecAggError('DUPLICATE_SHARE', `${name}: x = ${x} appears more than once`);
+  };
+  if (xs.length <= 32) {
+    // Small lists (the common case for thresholds of a few): no 64 KiB bitmap per call.
+    for (let i = 1; i < xs.length; i++) {
+      for (let j = 0; j < i; j++) if (xs[i] === xs[j]) duplicate(xs[i] as number);
+    }
+    return;
+  }
   const seen = new Uint8Array(MAX_X + 1);
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i] as number;
-    if (seen[x] !== 0) {
-      throw new SecAggError('DUPLICATE_SHARE', `${name}: x = ${x} appears more than once`);
-    }
+    if (seen[x] !== 0) duplicate(x);
     seen[x] = 1;
   }
 }
