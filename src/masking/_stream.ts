@@ -102,23 +102,31 @@ function streamNative(
   const zero = zeroChunk();
   const n = target.length;
   let done = 0;
-  while (done < n) {
-    const count = Math.min(CHUNK_WORDS - skip, n - done);
-    const bytes = (skip + count) * 4;
-    // update() returns a fresh buffer; reading it in place beats copying into a reused one.
-    let out = cipher.update(bytes === CHUNK_BYTES ? zero : zero.subarray(0, bytes));
-    if ((out.byteOffset & 3) !== 0) out = copyAligned(out);
-    const words = new Uint32Array(out.buffer, out.byteOffset, skip + count);
-    if (!LITTLE_ENDIAN) byteSwap32(words, skip, count);
-    combine(op, target, done, words, skip, count, mask);
-    done += count;
-    skip = 0;
+  let copied = false;
+  try {
+    while (done < n) {
+      const count = Math.min(CHUNK_WORDS - skip, n - done);
+      const bytes = (skip + count) * 4;
+      // update() returns a fresh buffer; reading it in place beats copying into a reused one.
+      let out = cipher.update(bytes === CHUNK_BYTES ? zero : zero.subarray(0, bytes));
+      if ((out.byteOffset & 3) !== 0) {
+        out = copyAligned(out);
+        copied = true;
+      }
+      const words = new Uint32Array(out.buffer, out.byteOffset, skip + count);
+      if (!LITTLE_ENDIAN) byteSwap32(words, skip, count);
+      combine(op, target, done, words, skip, count, mask);
+      done += count;
+      skip = 0;
+    }
+  } finally {
+    if (copied) scratch?.fill(0);
   }
 }
 
+/** Copies an unaligned native output chunk into the (4-byte aligned) scratch buffer. */
 function copyAligned(bytes: Uint8Array): Uint8Array {
   const buf = (scratch ??= new Uint8Array(CHUNK_BYTES));
-  scratch32 ??= new Uint32Array(buf.buffer);
   buf.set(bytes);
   return buf.subarray(0, bytes.length);
 }
