@@ -31,21 +31,82 @@ function readCheck(options: ArithmeticOptions | undefined): boolean {
   return o.check;
 }
 
+/** Validates a binary operation; returns whether the kernel must range-check as it goes. */
 function prepareBinary(
   acc: Uint32Array,
   x: Uint32Array,
   bits: number,
   options: ArithmeticOptions | undefined,
-): void {
+): boolean {
   assertUint32Array(acc, 'acc');
   assertUint32Array(x, 'x', acc.length);
   assertBits(bits);
-  const check = readCheck(options);
+  const check = readCheck(options) && bits < 32;
   // acc === x is fine (element i is read before it is written); any other overlap is not.
   assertNoOverlap(acc, 'acc', x, 'x', true);
-  if (check) {
-    checkRange(acc, bits, 'acc');
-    checkRange(x, bits, 'x');
+  if (check && acc === x) {
+    checkRange(acc, bits, 'acc'); // the one-pass kernels' rollback needs distinct arrays
+    return false;
+  }
+  return check;
+}
+
+/** Elements per block of the checked kernels (the saved block, 16 KiB, stays in L1). */
+const BLOCK = 4096;
+const saved = new Uint32Array(BLOCK);
+
+/**
+ * A bad element was seen in the block starting at `start`: restore that block from `saved`,
+ * undo the earlier blocks exactly (their inputs were in range, so (r -/+ x) mod 2^bits is the
+ * old value), then throw naming the first bad element.
+ */
+function rollback(acc: Uint32Array, x: Uint32Array, bits: number, start: number, sign: 1 | -1): never {
+  const end = Math.min(acc.length, start + BLOCK);
+  for (let i = start; i < end; i++) acc[i] = saved[i - start] as number;
+  const mask = modMask(bits);
+  for (let i = 0; i < start; i++) acc[i] = ((acc[i] as number) - sign * (x[i] as number)) & mask;
+  checkRange(acc, bits, 'acc');
+  checkRange(x, bits, 'x');
+  throw new Error('unreachable: a bad element was seen'); // checkRange threw
+}
+
+/**
+ * Checked modular add, bits < 32, acc !== x, in one pass: each block of acc is saved while it
+ * is combined with x and both inputs are OR-ed; the block is checked at its end, so a throw
+ * leaves acc unchanged at no extra memory traffic.
+ */
+function checkedAdd(acc: Uint32Array, x: Uint32Array, bits: number): void {
+  const n = acc.length;
+  const mask = modMask(bits);
+  for (let start = 0; start < n; start += BLOCK) {
+    const end = Math.min(n, start + BLOCK);
+    let or = 0;
+    for (let i = start; i < end; i++) {
+      const a = acc[i] as number;
+      const b = x[i] as number;
+      saved[i - start] = a;
+      or |= a | b;
+      acc[i] = (a + b) & mask;
+    }
+    if (or >>> bits !== 0) rollback(acc, x, bits, start, 1);
+  }
+}
+
+/** Checked modular subtract; as {@link checkedAdd}. */
+function checkedSubtract(acc: Uint32Array, x: Uint32Array, bits: number): void {
+  const n = acc.length;
+  const mask = modMask(bits);
+  for (let start = 0; start < n; start += BLOCK) {
+    const end = Math.min(n, start + BLOCK);
+    let or = 0;
+    for (let i = start; i < end; i++) {
+      const a = acc[i] as number;
+      const b = x[i] as number;
+      saved[i - start] = a;
+      or |= a | b;
+      acc[i] = (a - b) & mask;
+    }
+    if (or >>> bits !== 0) rollback(acc, x, bits, start, -1);
   }
 }
 
@@ -71,7 +132,10 @@ export function addInto(
   bits: number,
   options?: ArithmeticOptions,
 ): Uint32Array {
-  prepareBinary(acc, x, bits, options);
+  if (prepareBinary(acc, x, bits, options)) {
+    checkedAdd(acc, x, bits);
+    return acc;
+  }
   const n = acc.length;
   if (bits === 32) {
     // Uint32Array stores wrap mod 2^32.
@@ -102,7 +166,10 @@ export function subtractInto(
   bits: number,
   options?: ArithmeticOptions,
 ): Uint32Array {
-  prepareBinary(acc, x, bits, options);
+  if (prepareBinary(acc, x, bits, options)) {
+    checkedSubtract(acc, x, bits);
+    return acc;
+  }
   const n = acc.length;
   if (bits === 32) {
     for (let i = 0; i < n; i++) acc[i] = (acc[i] as number) - (x[i] as number);

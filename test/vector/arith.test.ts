@@ -165,6 +165,31 @@ describe('range and aliasing policy', () => {
     expect(acc2.count).toBe(1);
   });
 
+  it('a bad element deep in a long vector leaves acc unchanged (block rollback)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 31 }),
+        fc.integer({ min: 1, max: 20_000 }),
+        fc.nat(),
+        fc.boolean(),
+        fc.boolean(),
+        (bits, n, at, inAcc, add) => {
+          const mask = 2 ** bits - 1;
+          const acc = Uint32Array.from({ length: n }, (_, i) => (i * 2654435761) & mask);
+          const x = Uint32Array.from({ length: n }, (_, i) => (i * 40503 + 7) & mask);
+          const bad = at % n;
+          (inAcc ? acc : x)[bad] = 2 ** bits + (at % 5);
+          const before = acc.slice();
+          const xBefore = x.slice();
+          expectSecAggError(() => (add ? addInto : subtractInto)(acc, x, bits), 'ELEMENT_OUT_OF_RANGE');
+          expect(acc).toEqual(before);
+          expect(x).toEqual(xBefore);
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
   it('bits = 32 admits every uint32', () => {
     expect([...addInto(u32([0xffffffff]), u32([0xffffffff]), 32)]).toEqual([0xfffffffe]);
     assertVectorInRange(u32([0xffffffff]), 32);
