@@ -27,7 +27,7 @@ describe('shamir secrecy (exhaustive over GF(2^16), one element)', () => {
             holders: [x, x === 1 ? 2 : 1],
             rng: fixed(be(a)),
           });
-          seen[element((share as Share).y)]++;
+          seen[element((share as Share).y)] = (seen[element((share as Share).y)] as number) + 1;
         }
         let notOnce = 0;
         for (let v = 0; v < 65536; v++) if (seen[v] !== 1) notOnce++;
@@ -66,7 +66,8 @@ describe('shamir secrecy (exhaustive over GF(2^16), one element)', () => {
       });
       if (element((shares[0] as Share).y) !== y1 || element((shares[1] as Share).y) !== y2) failures++;
       if (element(combiner.combine(shares)) !== s) failures++;
-      completions[element((shares[2] as Share).y)]++;
+      const c = element((shares[2] as Share).y);
+      completions[c] = (completions[c] as number) + 1;
     }
     expect(failures).toBe(0);
     // Distinct secrets give distinct polynomials (distinct values at the third point).
