@@ -62,6 +62,8 @@ export const ErrorCode = {
   INVALID_CONFIG: 'INVALID_CONFIG',
   /** No (degree, threshold) pair meets the requested security for these parameters. */
   NO_FEASIBLE_GRAPH: 'NO_FEASIBLE_GRAPH',
+  /** A server state was stepped again after a step consumed it (server steps take ownership). */
+  STATE_CONSUMED: 'STATE_CONSUMED',
   /** An X25519 public key is small-order (all-zero shared secret) and is refused. */
   INVALID_PUBLIC_KEY: 'INVALID_PUBLIC_KEY',
 

@@ -1,5 +1,59 @@
 /**
- * secagg/protocol: public face of src/protocol. Only what is exported here is API.
+ * secagg/protocol: the secure aggregation protocol of Bonawitz et al. (CCS 2017) with the
+ * SecAgg+ sparse graph of Bell et al. (CCS 2020), as pure state machines.
+ *
+ * - Configuration: {@link createSessionConfig} (complete graph, Harary graph, or `auto`
+ *   through the SecAgg+ parameter finder {@link findGraphParameters}).
+ * - Client: {@link createClient}, {@link clientAdvertiseKeys}, then {@link clientReceive} for
+ *   each server message (or the per-round steps), {@link clientAbort}.
+ * - Server: {@link createServer}, {@link serverReceive} per client message,
+ *   {@link serverCloseRound} when the framework decides a round is over, {@link serverDropClient},
+ *   {@link serverAbort}. Server steps consume the state they are given (see server docs).
+ * - Wire: {@link encodeMessage} / {@link decodeMessage}.
+ * - Whole sessions in memory: {@link simulateSession}.
+ *
+ * States are plain structured-clone-able data; steps do no I/O and read no clock; randomness
+ * comes from `options.rng`. See docs/protocol.md for the byte-level specification.
  * @module
  */
-export {};
+export {
+  clientAbort,
+  clientAdvertiseKeys,
+  clientConsistencyCheck,
+  clientMaskedInput,
+  clientReceive,
+  clientShareKeys,
+  clientUnmask,
+  createClient,
+  SHARE_CIPHERTEXT_BYTES,
+  type ClientInput,
+  type ClientReceiveOptions,
+  type CreateClientOptions,
+} from './client.js';
+export type { StepOptions } from './_common.js';
+export { AbortCode, DropReason } from './codes.js';
+export { decodeMessage, encodeMessage, MessageType, WIRE_MAGIC, WIRE_VERSION } from './codec.js';
+export {
+  createSessionConfig,
+  MAX_CLIENTS,
+  MAX_VECTOR_LENGTH,
+  MAX_VECTORS,
+  type SessionConfigInput,
+} from './config.js';
+export type { CryptoBackend } from './crypto.js';
+export {
+  findGraphParameters,
+  type AdversaryClass,
+  type GraphParameterOptions,
+  type GraphParameters,
+} from './graph.js';
+export { createServer, serverAbort, serverCloseRound, serverDropClient, serverReceive } from './server.js';
+export {
+  simulateSession,
+  simulatedInput,
+  type DropoutRound,
+  type RoundReport,
+  type SimulationOptions,
+  type SimulationReport,
+} from './simulate.js';
+export type * from './types.js';

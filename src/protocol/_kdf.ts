@@ -1,0 +1,102 @@
+/**
+ * Byte-level derivations of secagg/v1 (docs/protocol.md is the normative text): session id,
+ * pairwise mask seeds, per-direction AEAD keys, associated data, share plaintexts and the
+ * messages that are signed. Internal.
+ */
+import { ByteWriter, ascii, concatBytes, u32be } from './_bytes.js';
+import { encodeConfig } from './config.js';
+import { hkdfSha256, sha256 } from './crypto.js';
+import type { AdvertisedKey, SessionConfig } from './types.js';
+
+const SESSION_LABEL = ascii('secagg/v1/session');
+const CONFIG_LABEL = ascii('secagg/v1/config');
+const PAIRWISE_INFO = ascii('secagg/v1/pairwise\0');
+const CHANNEL_INFO = ascii('secagg/v1/channel\0');
+const SHARE_AAD = ascii('secagg/v1/share\0');
+const ADVERTISE_LABEL = ascii('secagg/v1/advertise\0');
+const CONSISTENCY_LABEL = ascii('secagg/v1/consistency\0');
+
+/** 12 zero bytes: each channel key encrypts exactly one message. */
+export const AEAD_NONCE: Uint8Array = new Uint8Array(12);
+
+/** Length of a share payload for a 32-byte secret (GF(2^16) Shamir: 32 bytes). */
+export const SHARE_BYTES = 32;
+/** Share plaintext: u32 sender | u32 recipient | b share (32) | s-key share (32). */
+export const SHARE_PLAINTEXT_BYTES: number = 8 + 2 * SHARE_BYTES;
+
+function lp(bytes: Uint8Array): Uint8Array {
+  return concatBytes(u32be(bytes.length), bytes);
+}
+
+/** SHA-256(u32 len || "secagg/v1/config" || u32 len || config encoding). */
+export function configDigest(config: SessionConfig): Uint8Array {
+  return sha256(concatBytes(lp(CONFIG_LABEL), lp(encodeConfig(config, (b) => sha256(b)))));
+}
+
+/**
+ * Session id = SHA-256(lp("secagg/v1/session") || lp(config encoding) || u32 count ||
+ * per advertised client in increasing id order: u32 id || channel key (32) || masking key (32)).
+ */
+export function computeSessionId(config: SessionConfig, keys: readonly AdvertisedKey[]): Uint8Array {
+  const cfg = encodeConfig(config, (b) => sha256(b));
+  const w = new ByteWriter(64 + cfg.length + keys.length * 68);
+  w.u32(SESSION_LABEL.length);
+  w.bytes(SESSION_LABEL);
+  w.u32(cfg.length);
+  w.bytes(cfg);
+  w.u32(keys.length);
+  for (const k of keys) {
+    w.u32(k.id);
+    w.bytes(k.channelPublicKey);
+    w.bytes(k.maskingPublicKey);
+  }
+  return sha256(w.finish());
+}
+
+/** Pairwise mask seed s_uv = HKDF(X25519(s_u, s_v), salt = sid, info = label || min || max). */
+export function pairwiseSeed(shared: Uint8Array, sessionId: Uint8Array, u: number, v: number): Uint8Array {
+  const info = concatBytes(PAIRWISE_INFO, u32be(Math.min(u, v)), u32be(Math.max(u, v)));
+  return hkdfSha256(shared, sessionId, info, 32);
+}
+
+/** Channel key for sender -> recipient = HKDF(X25519(c_u, c_v), salt = sid, info = label || sender || recipient). */
+export function channelKey(shared: Uint8Array, sessionId: Uint8Array, sender: number, recipient: number): Uint8Array {
+  return hkdfSha256(shared, sessionId, concatBytes(CHANNEL_INFO, u32be(sender), u32be(recipient)), 32);
+}
+
+/** AAD = "secagg/v1/share\0" || session id || u32 sender || u32 recipient. */
+export function shareAad(sessionId: Uint8Array, sender: number, recipient: number): Uint8Array {
+  return concatBytes(SHARE_AAD, sessionId, u32be(sender), u32be(recipient));
+}
+
+export function sharePlaintext(sender: number, recipient: number, b: Uint8Array, s: Uint8Array): Uint8Array {
+  return concatBytes(u32be(sender), u32be(recipient), b, s);
+}
+
+/** Message signed in round 0: label || config digest || u32 id || channel key || masking key. */
+export function advertiseSignedBytes(
+  digest: Uint8Array,
+  id: number,
+  channelPublicKey: Uint8Array,
+  maskingPublicKey: Uint8Array,
+): Uint8Array {
+  return concatBytes(ADVERTISE_LABEL, digest, u32be(id), channelPublicKey, maskingPublicKey);
+}
+
+/** Message signed in the consistency round: label || session id || u32 count || u32 ids. */
+export function consistencySignedBytes(sessionId: Uint8Array, survivors: readonly number[]): Uint8Array {
+  const w = new ByteWriter(CONSISTENCY_LABEL.length + 36 + 4 * survivors.length);
+  w.bytes(CONSISTENCY_LABEL);
+  w.bytes(sessionId);
+  w.u32(survivors.length);
+  for (const id of survivors) w.u32(id);
+  return w.finish();
+}
+
+/** Mask labels: self mask `b/<name>`, pairwise mask `s/<name>`. */
+export function selfMaskLabel(name: string): string {
+  return `b/${name}`;
+}
+export function pairwiseMaskLabel(name: string): string {
+  return `s/${name}`;
+}

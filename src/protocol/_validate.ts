@@ -1,0 +1,114 @@
+/**
+ * Shape checks for messages from the network (internal). They return booleans / null and never
+ * throw on hostile objects; callers wrap them in try/catch anyway (a Proxy's getter may throw).
+ */
+import type { SessionConfig } from './types.js';
+
+export function isBytes(v: unknown, length?: number): v is Uint8Array {
+  return v instanceof Uint8Array && ArrayBuffer.isView(v) && (length === undefined || v.length === length);
+}
+
+export function isId(v: unknown, n: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= n;
+}
+
+/** A copy of `v` when it is an array of strictly increasing ids in 1..n; else null. */
+export function readIdList(v: unknown, n: number): number[] | null {
+  if (!Array.isArray(v) || v.length > n) return null;
+  const out = new Array<number>(v.length);
+  let prev = 0;
+  for (let i = 0; i < v.length; i++) {
+    const id: unknown = v[i];
+    if (!isId(id, n) || id <= prev) return null;
+    out[i] = id;
+    prev = id;
+  }
+  return out;
+}
+
+/** A copy of `v` when it is an array of `count` byte strings of `length` bytes; else null. */
+export function readBytesList(v: unknown, count: number | undefined, length: number | undefined): Uint8Array[] | null {
+  if (!Array.isArray(v)) return null;
+  if (count !== undefined && v.length !== count) return null;
+  const out = new Array<Uint8Array>(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const b: unknown = v[i];
+    if (!isBytes(b, length)) return null;
+    out[i] = b;
+  }
+  return out;
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Masked vectors in configuration order with the right lengths; range is checked by the caller. */
+export function readVectors(v: unknown, config: SessionConfig): Uint32Array[] | null {
+  if (!Array.isArray(v) || v.length !== config.vectors.length) return null;
+  const out = new Array<Uint32Array>(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i];
+    const spec = config.vectors[i];
+    if (!(x instanceof Uint32Array) || !ArrayBuffer.isView(x) || spec === undefined || x.length !== spec.length) {
+      return null;
+    }
+    out[i] = x;
+  }
+  return out;
+}
+
+/** True when every element is below 2^bits. */
+export function inRange(x: Uint32Array, bits: number): boolean {
+  if (bits === 32) return true;
+  const limit = 2 ** bits;
+  let max = 0;
+  for (let i = 0; i < x.length; i++) {
+    const e = x[i] as number;
+    if (e > max) max = e;
+  }
+  return max < limit;
+}
+
+/** Sorted-list intersection count. */
+export function intersectCount(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let i = 0;
+  let j = 0;
+  let c = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] as number;
+    const y = b[j] as number;
+    if (x === y) {
+      c++;
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return c;
+}
+
+/** Sorted-list intersection. */
+export function intersect(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] as number;
+    const y = b[j] as number;
+    if (x === y) {
+      out.push(x);
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return out;
+}
+
+/** Membership bitmap over ids 0..n. */
+export function bitmap(ids: readonly number[], n: number): Uint8Array {
+  const m = new Uint8Array(n + 1);
+  for (const id of ids) m[id] = 1;
+  return m;
+}

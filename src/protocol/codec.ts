@@ -1,0 +1,409 @@
+/**
+ * Wire codec of secagg/v1 messages. Every message is:
+ *
+ *   0x5A (magic) | 0x01 (version) | u8 type | fields...
+ *
+ * Integers are big-endian; client ids are u16 (1..65535); byte strings have fixed or declared
+ * lengths; masked vectors are bit-packed at their bit width. Id sets are either a list
+ * (u8 0 | u32 count | count x u16, strictly increasing) or a bitmap (u8 1 | u16 byte length |
+ * bytes, bit (id - 1) % 8 of byte floor((id - 1) / 8), least significant first), whichever is
+ * shorter. The byte-level layout of each type is in docs/protocol.md. Decoding checks every
+ * length before allocating and throws only SecAggError (MALFORMED_ENCODING,
+ * UNSUPPORTED_VERSION, INVALID_TYPE).
+ */
+import { describeType } from '../_assert.js';
+import { SecAggError } from '../errors.js';
+import { ByteReader, ByteWriter } from './_bytes.js';
+import { isBytes, isObject } from './_validate.js';
+import { packBits, unpackBits } from './bitpack.js';
+import { AbortCode, abortCodeFromNumber } from './codes.js';
+import { MAX_VECTOR_LENGTH } from './config.js';
+import type {
+  AdvertisedKey,
+  ClientMessage,
+  ServerMessage,
+  SessionConfig,
+} from './types.js';
+
+/** First byte of every message. */
+export const WIRE_MAGIC = 0x5a;
+/** Second byte: the wire format version. */
+export const WIRE_VERSION = 1;
+
+/** Message type bytes. */
+export const MessageType = {
+  advertiseKeys: 0x01,
+  shareKeys: 0x02,
+  maskedInput: 0x03,
+  consistencySignature: 0x04,
+  unmasking: 0x05,
+  advertisedKeys: 0x11,
+  encryptedShares: 0x12,
+  consistencyRequest: 0x13,
+  unmaskingRequest: 0x14,
+  abort: 0x15,
+} as const;
+
+const MAX_ID = 65_535;
+
+function bad(message: string): SecAggError {
+  return new SecAggError('MALFORMED_ENCODING', message);
+}
+
+function invalidMessage(what: string): SecAggError {
+  return new SecAggError('INVALID_TYPE', `cannot encode: ${what}`);
+}
+
+function checkId(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_ID) throw invalidMessage(`${what} must be an id in 1..65535`);
+  return v;
+}
+
+function checkBytes(v: unknown, what: string, length?: number): Uint8Array {
+  if (!isBytes(v, length)) throw invalidMessage(`${what} must be a Uint8Array${length === undefined ? '' : ` of ${length} bytes`}`);
+  return v;
+}
+
+function checkIdList(v: unknown, what: string): number[] {
+  if (!Array.isArray(v)) throw invalidMessage(`${what} must be an array of ids`);
+  let prev = 0;
+  return v.map((x: unknown) => {
+    const id = checkId(x, what);
+    if (id <= prev) throw invalidMessage(`${what} must be strictly increasing`);
+    prev = id;
+    return id;
+  });
+}
+
+function writeIdSet(w: ByteWriter, ids: readonly number[]): void {
+  const max = ids.length === 0 ? 0 : (ids[ids.length - 1] as number);
+  const bitmapBytes = Math.ceil(max / 8);
+  if (3 + bitmapBytes < 5 + 2 * ids.length) {
+    w.u8(1);
+    w.u16(bitmapBytes);
+    const map = w.reserve(bitmapBytes);
+    for (const id of ids) map[(id - 1) >>> 3] = (map[(id - 1) >>> 3] as number) | (1 << ((id - 1) & 7));
+  } else {
+    w.u8(0);
+    w.u32(ids.length);
+    for (const id of ids) w.u16(id);
+  }
+}
+
+function readIdSet(r: ByteReader, what: string): number[] {
+  const form = r.u8(`${what} form`);
+  if (form === 0) {
+    const count = r.u32(`${what} count`);
+    if (count * 2 > r.remaining) throw bad(`${what} declares ${count} ids but the message is shorter`);
+    const out = new Array<number>(count);
+    let prev = 0;
+    for (let i = 0; i < count; i++) {
+      const id = r.u16(what);
+      if (id <= prev) throw bad(`${what} ids must be strictly increasing and non-zero`);
+      out[i] = id;
+      prev = id;
+    }
+    return out;
+  }
+  if (form === 1) {
+    const length = r.u16(`${what} bitmap length`);
+    if (length > 8192) throw bad(`${what} bitmap longer than 8192 bytes`);
+    const map = r.view_(length, `${what} bitmap`);
+    const out: number[] = [];
+    for (let i = 0; i < length; i++) {
+      const byte = map[i] as number;
+      if (byte === 0) continue;
+      for (let b = 0; b < 8; b++) {
+        if ((byte >>> b) & 1) {
+          const id = i * 8 + b + 1;
+          if (id > MAX_ID) throw bad(`${what} bitmap names an id above 65535`);
+          out.push(id);
+        }
+      }
+    }
+    return out;
+  }
+  throw bad(`${what} has unknown id set form ${form}`);
+}
+
+function writeBytesList(w: ByteWriter, list: unknown, what: string): void {
+  if (!Array.isArray(list)) throw invalidMessage(`${what} must be an array of Uint8Array`);
+  const items = list.map((x: unknown, i) => checkBytes(x, `${what}[${i}]`));
+  const size = items.length === 0 ? 0 : (items[0] as Uint8Array).length;
+  if (size > 0xffff) throw invalidMessage(`${what} entries longer than 65535 bytes`);
+  if (items.some((x) => x.length !== size)) throw invalidMessage(`${what} entries must have equal lengths`);
+  w.u32(items.length);
+  w.u16(size);
+  for (const x of items) w.bytes(x);
+}
+
+function readBytesList(r: ByteReader, what: string, count?: number): Uint8Array[] {
+  const n = count ?? r.u32(`${what} count`);
+  const size = r.u16(`${what} entry length`);
+  if (n * size > r.remaining) throw bad(`${what} declares ${n} entries of ${size} bytes but the message is shorter`);
+  const out = new Array<Uint8Array>(n);
+  for (let i = 0; i < n; i++) out[i] = r.bytes(size, what);
+  return out;
+}
+
+function packedLength(length: number, bits: number): number {
+  return Math.ceil((length * bits) / 8);
+}
+
+/**
+ * Encodes a message for the wire. `config` gives the bit widths used to pack masked vectors.
+ *
+ * @throws {SecAggError} `INVALID_TYPE` for a message that is not one of the protocol's messages
+ *   or has fields of the wrong type; `ELEMENT_OUT_OF_RANGE` / `LENGTH_MISMATCH` for masked
+ *   vectors that do not match `config`.
+ * @example
+ * ```ts
+ * const bytes = encodeMessage(outbox[0], config);
+ * ```
+ */
+export function encodeMessage(message: ClientMessage | ServerMessage, config: SessionConfig): Uint8Array {
+  if (!isObject(message)) throw invalidMessage(`message must be an object, got ${describeType(message)}`);
+  const m = message as Record<string, unknown>;
+  const type = m['type'];
+  const code = typeof type === 'string' && Object.hasOwn(MessageType, type) ? MessageType[type as keyof typeof MessageType] : undefined;
+  if (code === undefined) throw invalidMessage('unknown message type');
+  const w = new ByteWriter(256);
+  w.u8(WIRE_MAGIC);
+  w.u8(WIRE_VERSION);
+  w.u8(code);
+  switch (type) {
+    case 'advertiseKeys': {
+      w.u16(checkId(m['sender'], 'sender'));
+      w.bytes(checkBytes(m['channelPublicKey'], 'channelPublicKey', 32));
+      w.bytes(checkBytes(m['maskingPublicKey'], 'maskingPublicKey', 32));
+      const sig = m['signature'];
+      if (sig === null) w.u8(0);
+      else {
+        w.u8(1);
+        w.bytes(checkBytes(sig, 'signature', 64));
+      }
+      break;
+    }
+    case 'shareKeys':
+      w.u16(checkId(m['sender'], 'sender'));
+      w.bytes(checkBytes(m['sessionId'], 'sessionId', 32));
+      writeBytesList(w, m['ciphertexts'], 'ciphertexts');
+      break;
+    case 'maskedInput': {
+      w.u16(checkId(m['sender'], 'sender'));
+      w.bytes(checkBytes(m['sessionId'], 'sessionId', 32));
+      const vectors = m['vectors'];
+      if (!Array.isArray(vectors)) throw invalidMessage('vectors must be an array');
+      if (vectors.length !== config.vectors.length) {
+        throw new SecAggError('LENGTH_MISMATCH', `the configuration has ${config.vectors.length} vectors, the message ${vectors.length}`);
+      }
+      w.u8(vectors.length);
+      vectors.forEach((v: unknown, j) => {
+        const spec = config.vectors[j] as { length: number; bits: number; name: string };
+        if (!(v instanceof Uint32Array)) throw invalidMessage(`vectors[${j}] must be a Uint32Array`);
+        if (v.length !== spec.length) {
+          throw new SecAggError('LENGTH_MISMATCH', `vector ${spec.name} must have ${spec.length} elements, got ${v.length}`);
+        }
+        if (spec.bits < 32) {
+          const limit = 2 ** spec.bits;
+          for (let i = 0; i < v.length; i++) {
+            if ((v[i] as number) >= limit) throw new SecAggError('ELEMENT_OUT_OF_RANGE', `vector ${spec.name} has an element not below 2^${spec.bits}`);
+          }
+        }
+        w.u32(v.length);
+        w.u8(spec.bits);
+        packBits(v, spec.bits, w.reserve(packedLength(v.length, spec.bits)));
+      });
+      break;
+    }
+    case 'consistencySignature':
+      w.u16(checkId(m['sender'], 'sender'));
+      w.bytes(checkBytes(m['sessionId'], 'sessionId', 32));
+      w.bytes(checkBytes(m['signature'], 'signature', 64));
+      break;
+    case 'unmasking':
+      w.u16(checkId(m['sender'], 'sender'));
+      w.bytes(checkBytes(m['sessionId'], 'sessionId', 32));
+      writeBytesList(w, m['shares'], 'shares');
+      break;
+    case 'advertisedKeys': {
+      const keys = m['keys'];
+      if (!Array.isArray(keys)) throw invalidMessage('keys must be an array');
+      const entries = keys.map((k: unknown, i) => {
+        if (!isObject(k)) throw invalidMessage(`keys[${i}] must be an object`);
+        return k;
+      });
+      const signed = entries.length > 0 && entries[0]?.['signature'] !== null;
+      w.u8(signed ? 1 : 0);
+      writeIdSet(w, checkIdList(entries.map((k) => k['id']), 'keys ids'));
+      for (const [i, k] of entries.entries()) {
+        w.bytes(checkBytes(k['channelPublicKey'], `keys[${i}].channelPublicKey`, 32));
+        w.bytes(checkBytes(k['maskingPublicKey'], `keys[${i}].maskingPublicKey`, 32));
+        if (signed) w.bytes(checkBytes(k['signature'], `keys[${i}].signature`, 64));
+        else if (k['signature'] !== null) throw invalidMessage('either every key has a signature or none');
+      }
+      break;
+    }
+    case 'encryptedShares': {
+      w.u16(checkId(m['recipient'], 'recipient'));
+      w.bytes(checkBytes(m['sessionId'], 'sessionId', 32));
+      const senders = checkIdList(m['senders'], 'senders');
+      const cts = m['ciphertexts'];
+      if (!Array.isArray(cts) || cts.length !== senders.length) throw invalidMessage('one ciphertext per sender');
+      writeIdSet(w, senders);
+      const w2 = new ByteWriter(8);
+      writeBytesList(w2, cts, 'ciphertexts');
+      w.bytes(w2.finish().subarray(4)); // the count is implied by the sender set
+      break;
+    }
+    case 'consistencyRequest':
+      w.bytes(checkBytes(m['sessionId'], 'sessionId', 32));
+      writeIdSet(w, checkIdList(m['survivors'], 'survivors'));
+      break;
+    case 'unmaskingRequest': {
+      w.bytes(checkBytes(m['sessionId'], 'sessionId', 32));
+      writeIdSet(w, checkIdList(m['survivors'], 'survivors'));
+      writeIdSet(w, checkIdList(m['dropped'], 'dropped'));
+      const signers = checkIdList(m['signers'], 'signers');
+      const sigs = m['signatures'];
+      if (!Array.isArray(sigs) || sigs.length !== signers.length) throw invalidMessage('one signature per signer');
+      writeIdSet(w, signers);
+      sigs.forEach((sig: unknown, i) => w.bytes(checkBytes(sig, `signatures[${i}]`, 64)));
+      break;
+    }
+    case 'abort': {
+      const c = m['code'];
+      if (typeof c !== 'string' || !Object.hasOwn(AbortCode, c)) throw invalidMessage('code must be an abort code name');
+      w.u16(AbortCode[c as AbortCode]);
+      break;
+    }
+  }
+  return w.finish();
+}
+
+/**
+ * Decodes bytes from the wire into a message object (client or server message). Vectors are
+ * unpacked into fresh Uint32Arrays; their length and bits are checked against `config` by the
+ * receiving step, not here.
+ *
+ * @throws {SecAggError} `INVALID_TYPE` when `bytes` is not a Uint8Array, `UNSUPPORTED_VERSION`
+ *   for another version byte, `MALFORMED_ENCODING` for anything else wrong (magic, type,
+ *   truncation, trailing bytes, bad id sets, lengths).
+ * @example
+ * ```ts
+ * const message = decodeMessage(bytes);
+ * if (message.type === 'maskedInput') ({ state: server } = serverReceive(server, message));
+ * ```
+ */
+export function decodeMessage(bytes: Uint8Array): ClientMessage | ServerMessage {
+  if (!isBytes(bytes)) throw new SecAggError('INVALID_TYPE', `bytes must be a Uint8Array, got ${describeType(bytes)}`);
+  const r = new ByteReader(bytes);
+  if (r.u8('magic') !== WIRE_MAGIC) throw bad('not a secagg message (bad magic byte)');
+  const version = r.u8('version');
+  if (version !== WIRE_VERSION) throw new SecAggError('UNSUPPORTED_VERSION', `wire version ${version} is not supported (expected ${WIRE_VERSION})`);
+  const type = r.u8('type');
+  let out: ClientMessage | ServerMessage;
+  switch (type) {
+    case MessageType.advertiseKeys: {
+      const sender = readId(r, 'sender');
+      const channelPublicKey = r.bytes(32, 'channelPublicKey');
+      const maskingPublicKey = r.bytes(32, 'maskingPublicKey');
+      const flag = r.u8('signature flag');
+      if (flag > 1) throw bad('signature flag must be 0 or 1');
+      const signature = flag === 1 ? r.bytes(64, 'signature') : null;
+      out = { type: 'advertiseKeys', sender, channelPublicKey, maskingPublicKey, signature };
+      break;
+    }
+    case MessageType.shareKeys: {
+      const sender = readId(r, 'sender');
+      const sessionId = r.bytes(32, 'sessionId');
+      out = { type: 'shareKeys', sender, sessionId, ciphertexts: readBytesList(r, 'ciphertexts') };
+      break;
+    }
+    case MessageType.maskedInput: {
+      const sender = readId(r, 'sender');
+      const sessionId = r.bytes(32, 'sessionId');
+      const count = r.u8('vector count');
+      const vectors: Uint32Array[] = [];
+      for (let j = 0; j < count; j++) {
+        const length = r.u32('vector length');
+        const bits = r.u8('vector bits');
+        if (bits < 1 || bits > 32) throw bad('vector bits must be in 1..32');
+        if (length < 1 || length > MAX_VECTOR_LENGTH) throw bad('vector length out of range');
+        const size = packedLength(length, bits);
+        if (size > r.remaining) throw bad('vector truncated');
+        const packed = r.view_(size, 'vector');
+        // Padding bits of the last byte must be zero (one encoding per message).
+        const used = (length * bits) % 8;
+        if (used !== 0 && ((packed[size - 1] as number) >>> used) !== 0) throw bad('non-zero padding bits');
+        vectors.push(unpackBits(packed, bits, length));
+      }
+      out = { type: 'maskedInput', sender, sessionId, vectors };
+      break;
+    }
+    case MessageType.consistencySignature: {
+      const sender = readId(r, 'sender');
+      const sessionId = r.bytes(32, 'sessionId');
+      out = { type: 'consistencySignature', sender, sessionId, signature: r.bytes(64, 'signature') };
+      break;
+    }
+    case MessageType.unmasking: {
+      const sender = readId(r, 'sender');
+      const sessionId = r.bytes(32, 'sessionId');
+      out = { type: 'unmasking', sender, sessionId, shares: readBytesList(r, 'shares') };
+      break;
+    }
+    case MessageType.advertisedKeys: {
+      const flag = r.u8('signature flag');
+      if (flag > 1) throw bad('signature flag must be 0 or 1');
+      const ids = readIdSet(r, 'ids');
+      if (ids.length * (64 + 64 * flag) > r.remaining) throw bad('keys truncated');
+      const keys: AdvertisedKey[] = ids.map((id) => ({
+        id,
+        channelPublicKey: r.bytes(32, 'channelPublicKey'),
+        maskingPublicKey: r.bytes(32, 'maskingPublicKey'),
+        signature: flag === 1 ? r.bytes(64, 'signature') : null,
+      }));
+      out = { type: 'advertisedKeys', keys };
+      break;
+    }
+    case MessageType.encryptedShares: {
+      const recipient = readId(r, 'recipient');
+      const sessionId = r.bytes(32, 'sessionId');
+      const senders = readIdSet(r, 'senders');
+      out = { type: 'encryptedShares', recipient, sessionId, senders, ciphertexts: readBytesList(r, 'ciphertexts', senders.length) };
+      break;
+    }
+    case MessageType.consistencyRequest: {
+      const sessionId = r.bytes(32, 'sessionId');
+      out = { type: 'consistencyRequest', sessionId, survivors: readIdSet(r, 'survivors') };
+      break;
+    }
+    case MessageType.unmaskingRequest: {
+      const sessionId = r.bytes(32, 'sessionId');
+      const survivors = readIdSet(r, 'survivors');
+      const dropped = readIdSet(r, 'dropped');
+      const signers = readIdSet(r, 'signers');
+      if (signers.length * 64 > r.remaining) throw bad('signatures truncated');
+      const signatures = signers.map(() => r.bytes(64, 'signature'));
+      out = { type: 'unmaskingRequest', sessionId, survivors, dropped, signers, signatures };
+      break;
+    }
+    case MessageType.abort: {
+      const code = abortCodeFromNumber(r.u16('abort code'));
+      if (code === undefined) throw bad('unknown abort code');
+      out = { type: 'abort', code };
+      break;
+    }
+    default:
+      throw bad(`unknown message type 0x${type.toString(16)}`);
+  }
+  r.end();
+  return out;
+}
+
+function readId(r: ByteReader, what: string): number {
+  const id = r.u16(what);
+  if (id === 0) throw bad(`${what} must be a client id (1..65535)`);
+  return id;
+}

@@ -1,0 +1,89 @@
+/**
+ * Stable, numbered tables of why a party aborted and why the server dropped a client. Numbers
+ * and names are API: once published they are never renumbered, renamed or reused; a retired
+ * entry stays listed. The wire codec carries the numbers.
+ */
+
+/**
+ * Why a client or the server ended up in the `aborted` state. `party` says who can raise it.
+ * The human-readable `reason` in an aborted state never contains secret bytes.
+ */
+export const AbortCode = {
+  /** Client: fewer than `threshold` neighbours left in a round (keys, shares, survivors, signatures). */
+  TOO_FEW_PEERS: 1,
+  /** Client: a peer's X25519 public key is malformed or of small order (all-zero secret). */
+  INVALID_PUBLIC_KEY: 2,
+  /** Client: two advertised public keys are equal (across parties or within one party). */
+  DUPLICATE_PUBLIC_KEY: 3,
+  /** Client: the server's broadcast omits or alters this client's own advertised keys. */
+  OWN_KEYS_ALTERED: 4,
+  /** Client: a server message carries a session id other than the one the client computed. */
+  SESSION_MISMATCH: 5,
+  /** Client (active variant): a key or consistency signature does not verify. */
+  INVALID_SIGNATURE: 6,
+  /** Client: an encrypted share does not decrypt under the pairwise channel key. */
+  SHARE_DECRYPTION_FAILED: 7,
+  /** Client: a decrypted share names another sender or recipient, or has the wrong layout. */
+  SHARE_MISADDRESSED: 8,
+  /**
+   * Client: the survivor and dropped sets are not disjoint, not subsets of the previous round,
+   * name this client as dropped, omit it, or differ from the set it signed; revealing would
+   * risk giving out both shares of one peer.
+   */
+  INCONSISTENT_SETS: 9,
+  /** Client: a message of the wrong type for this round, for another client, or a repeat. */
+  UNEXPECTED_MESSAGE: 10,
+  /** Client: a message whose fields have the wrong type, length or range. */
+  MALFORMED_MESSAGE: 11,
+  /** Client: the server announced that it aborted. */
+  SERVER_ABORTED: 12,
+  /** Either party: the caller aborted the session (e.g. a framework timeout). */
+  LOCAL_ABORT: 13,
+  /** Server: too few clients remain for the round to succeed (a threshold would be missed). */
+  TOO_FEW_CLIENTS: 14,
+  /** Server: reconstructed secrets are inconsistent (a rebuilt key does not match its public key). */
+  RECONSTRUCTION_FAILED: 15,
+} as const;
+
+/** Name of an abort code (the string stored in aborted states). */
+export type AbortCode = keyof typeof AbortCode;
+
+/** Why the server dropped a client from the session (the session may still succeed). */
+export const DropReason = {
+  /** The client sent nothing for the round before the round was closed. */
+  NO_MESSAGE: 1,
+  /** The client's message has fields of the wrong type, length or range. */
+  MALFORMED_MESSAGE: 2,
+  /** The client sent a message of the wrong type for the round. */
+  UNEXPECTED_MESSAGE: 3,
+  /** The client's message carries another session id. */
+  SESSION_MISMATCH: 4,
+  /** The client advertised a malformed or small-order X25519 key (or two equal keys). */
+  INVALID_PUBLIC_KEY: 5,
+  /** The client advertised a public key another client also advertised (both are dropped). */
+  DUPLICATE_PUBLIC_KEY: 6,
+  /** Active variant: the client's signature does not verify under its directory key. */
+  INVALID_SIGNATURE: 7,
+  /** The client's encrypted shares do not match its neighbours (count or layout). */
+  WRONG_RECIPIENTS: 8,
+  /** The client's masked input has the wrong vectors, lengths or out-of-range elements. */
+  INVALID_VECTOR: 9,
+  /** The client's unmasking response has the wrong number or layout of shares. */
+  WRONG_SHARES: 10,
+  /** Fewer than `threshold` of the client's neighbours remain: its secrets could not be recovered. */
+  TOO_FEW_NEIGHBOURS: 11,
+  /** The caller dropped the client (e.g. its connection closed). */
+  DROPPED_BY_CALLER: 12,
+} as const;
+
+/** Name of a drop reason. */
+export type DropReason = keyof typeof DropReason;
+
+const abortByNumber: ReadonlyMap<number, AbortCode> = new Map(
+  (Object.entries(AbortCode) as [AbortCode, number][]).map(([k, v]) => [v, k]),
+);
+
+/** The abort code name for a wire number, or undefined. */
+export function abortCodeFromNumber(n: number): AbortCode | undefined {
+  return abortByNumber.get(n);
+}

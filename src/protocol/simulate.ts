@@ -1,0 +1,341 @@
+/**
+ * A whole session in memory: one server and n clients driven round by round, dropouts injected
+ * on a schedule, every message optionally passed through the wire codec (to count bytes), the
+ * result checked against the plain sum. No I/O; used by the CLI, tests and benchmarks.
+ */
+import { assertBytes, assertInteger, assertNumber, assertOptions, describeType } from '../_assert.js';
+import { SecAggError } from '../errors.js';
+import { deterministicRandomBytes, type RandomBytes } from '../random.js';
+import { concatBytes, u32be, ascii } from './_bytes.js';
+import { clientAdvertiseKeys, clientReceive, createClient } from './client.js';
+import type { AbortCode } from './codes.js';
+import { decodeMessage, encodeMessage } from './codec.js';
+import { createSessionConfig } from './config.js';
+import { sha256, type CryptoBackend } from './crypto.js';
+import { createServer, serverCloseRound, serverReceive } from './server.js';
+import type {
+  ClientMessage,
+  ClientState,
+  DropRecord,
+  Round,
+  ServerMessage,
+  ServerState,
+  SessionConfig,
+  VectorSpec,
+} from './types.js';
+import { ed25519PublicKey } from './crypto.js';
+
+/** Rounds in which a client can stop (it sends nothing in that round or later). */
+export type DropoutRound = 'advertiseKeys' | 'shareKeys' | 'maskedInputCollection' | 'consistencyCheck' | 'unmasking';
+
+const DROPOUT_ROUNDS: readonly DropoutRound[] = [
+  'advertiseKeys',
+  'shareKeys',
+  'maskedInputCollection',
+  'consistencyCheck',
+  'unmasking',
+];
+
+/** Options of {@link simulateSession}. */
+export interface SimulationOptions {
+  /** Number of clients, 2..65535. */
+  readonly clients: number;
+  /** Vectors (default one vector `x` of `length` elements at `bits`). */
+  readonly vectors?: readonly VectorSpec[];
+  /** Elements of the default vector (default 1000). */
+  readonly length?: number;
+  /** Bits of the default vector (default 16). */
+  readonly bits?: number;
+  /** `complete` (default) or `harary` (SecAgg+, parameters from the finder). */
+  readonly graph?: 'complete' | 'harary';
+  /** Complete graph: threshold (default ceil(2n/3), at least 2). */
+  readonly threshold?: number;
+  /** Harary: corrupt fraction assumed by the finder (default 0.05). */
+  readonly corruptFraction?: number;
+  /** Harary: dropout fraction assumed by the finder (default max(0.05, dropout)). */
+  readonly dropoutFraction?: number;
+  /** Active variant (default false). */
+  readonly active?: boolean;
+  /** Fraction of clients that drop, each at a uniformly chosen round (default 0). */
+  readonly dropout?: number;
+  /** Explicit schedule: ids that stop in each round (overrides `dropout`). */
+  readonly dropouts?: Readonly<Partial<Record<DropoutRound, readonly number[]>>>;
+  /** 32-byte seed of every random choice (keys, inputs, schedule). Default: zeros. */
+  readonly seed?: Uint8Array;
+  /** Pass every message through the codec and count bytes (default true). */
+  readonly encode?: boolean;
+  /** Crypto and mask backend. */
+  readonly backend?: CryptoBackend;
+  /** Called after each round with its report. */
+  readonly onRound?: (report: RoundReport) => void;
+}
+
+/** Measurements of one round. */
+export interface RoundReport {
+  readonly round: Round;
+  /** Clients that sent a message this round. */
+  readonly senders: number;
+  /** Sum of the clients' step times, seconds. */
+  readonly clientSeconds: number;
+  /** Slowest client step, seconds. */
+  readonly clientMaxSeconds: number;
+  /** Server time (receiving this round's messages and closing the round), seconds. */
+  readonly serverSeconds: number;
+  /** Bytes sent by clients this round (0 when `encode` is false). */
+  readonly bytesUp: number;
+  /** Bytes sent by the server when closing this round (0 when `encode` is false). */
+  readonly bytesDown: number;
+}
+
+/** Outcome of {@link simulateSession}. */
+export interface SimulationReport {
+  readonly config: SessionConfig;
+  readonly rounds: readonly RoundReport[];
+  readonly outcome: 'completed' | 'aborted';
+  /** Server abort code and reason, when aborted. */
+  readonly abort: { readonly code: AbortCode; readonly reason: string } | null;
+  /** Ids in the sum (empty when aborted). */
+  readonly included: readonly number[];
+  /** The sum equals the plain sum of the included clients' inputs (null when aborted). */
+  readonly match: boolean | null;
+  /** The server's sums (null when aborted). */
+  readonly sums: Readonly<Record<string, Uint32Array>> | null;
+  readonly drops: readonly DropRecord[];
+  /** Clients that aborted, with their codes. */
+  readonly clientAborts: readonly { readonly id: number; readonly code: AbortCode; readonly round: Round }[];
+  /** Bytes on the wire, both directions. */
+  readonly totalBytes: number;
+  /** Bytes of every client sending its input in the clear at the vector bit widths. */
+  readonly plainBytes: number;
+  /** SHA-256 over every encoded message in order (a golden-vector fingerprint). */
+  readonly transcriptHash: Uint8Array | null;
+  readonly seconds: number;
+}
+
+const OPTION_KEYS = [
+  'clients', 'vectors', 'length', 'bits', 'graph', 'threshold', 'corruptFraction', 'dropoutFraction', 'active',
+  'dropout', 'dropouts', 'seed', 'encode', 'backend', 'onRound',
+] as const;
+
+function derive(seed: Uint8Array, label: string, id: number): Uint8Array {
+  return sha256(concatBytes(ascii(label), seed, u32be(id)));
+}
+
+/** Deterministic test input of client `id` (xorshift32 stream), elements below 2^bits. */
+export function simulatedInput(seed: Uint8Array, id: number, spec: VectorSpec): Uint32Array {
+  const h = derive(seed, `secagg/sim/input/${spec.name}`, id);
+  let x = (((h[0] as number) << 24) | ((h[1] as number) << 16) | ((h[2] as number) << 8) | (h[3] as number)) >>> 0;
+  if (x === 0) x = 1;
+  const out = new Uint32Array(spec.length);
+  const mask = spec.bits === 32 ? 0xffffffff : 2 ** spec.bits - 1;
+  for (let i = 0; i < out.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = (x & mask) >>> 0;
+  }
+  return out;
+}
+
+/**
+ * Runs a whole session in memory and checks the result.
+ *
+ * @throws {SecAggError} option errors (`INVALID_TYPE`, `UNKNOWN_OPTION`, `OUT_OF_RANGE`,
+ *   `INVALID_CONFIG`, `NO_FEASIBLE_GRAPH`).
+ * @example
+ * ```ts
+ * const report = simulateSession({ clients: 20, length: 1000, bits: 16, dropout: 0.1 });
+ * report.match; // true
+ * ```
+ */
+export function simulateSession(options: SimulationOptions): SimulationReport {
+  const o = assertOptions<SimulationOptions>(options, 'options', OPTION_KEYS);
+  if (options === undefined) throw new SecAggError('INVALID_TYPE', 'options must be an object');
+  const n = assertInteger(o.clients, 'clients', 2, 65_535);
+  const seed = o.seed === undefined ? new Uint8Array(32) : Uint8Array.from(assertBytes(o.seed, 'seed', 32));
+  const vectors: readonly VectorSpec[] = o.vectors ?? [
+    { name: 'x', length: o.length === undefined ? 1000 : assertInteger(o.length, 'length', 1, 2 ** 28), bits: o.bits ?? 16 },
+  ];
+  const active = o.active ?? false;
+  const dropout = o.dropout === undefined ? 0 : assertNumber(o.dropout, 'dropout', 0, 1);
+  const encode = o.encode ?? true;
+  const backend = o.backend;
+  const onRound = o.onRound;
+  if (onRound !== undefined && typeof onRound !== 'function') {
+    throw new SecAggError('INVALID_TYPE', `onRound must be a function, got ${describeType(onRound)}`);
+  }
+  const signingKeys = active ? Array.from({ length: n }, (_, i) => derive(seed, 'secagg/sim/signing', i + 1)) : null;
+  const nonce = derive(seed, 'secagg/sim/nonce', 0);
+  const graph = o.graph ?? 'complete';
+  const config = createSessionConfig({
+    clients: n,
+    vectors,
+    nonce,
+    active,
+    ...(signingKeys === null ? {} : { verificationKeys: signingKeys.map((k) => ed25519PublicKey(k)) }),
+    ...(graph === 'harary'
+      ? {
+          graph: {
+            kind: 'auto' as const,
+            corruptFraction: o.corruptFraction ?? 0.05,
+            dropoutFraction: o.dropoutFraction ?? Math.max(0.05, dropout),
+            seed: derive(seed, 'secagg/sim/graph', 0),
+          },
+        }
+      : { graph: { kind: 'complete' as const }, threshold: o.threshold ?? Math.max(2, Math.ceil((2 * n) / 3)) }),
+  });
+  const rounds: DropoutRound[] = DROPOUT_ROUNDS.filter((r) => active || r !== 'consistencyCheck');
+
+  // Dropout schedule.
+  const stopAt = new Map<number, DropoutRound>();
+  if (o.dropouts !== undefined) {
+    const d = assertOptions<Record<string, unknown>>(o.dropouts, 'dropouts', DROPOUT_ROUNDS);
+    for (const r of DROPOUT_ROUNDS) {
+      const ids: unknown = d[r];
+      if (ids === undefined) continue;
+      if (!Array.isArray(ids)) throw new SecAggError('INVALID_TYPE', `dropouts.${r} must be an array of ids`);
+      for (const id of ids) stopAt.set(assertInteger(id, `dropouts.${r}[]`, 1, n), r);
+    }
+  } else if (dropout > 0) {
+    const rng = deterministicRandomBytes(derive(seed, 'secagg/sim/schedule', 0));
+    for (let id = 1; id <= n; id++) {
+      const r = rng(4);
+      const u = (((r[0] as number) << 16) | ((r[1] as number) << 8) | (r[2] as number)) / 2 ** 24;
+      if (u < dropout) stopAt.set(id, rounds[(r[3] as number) % rounds.length] as DropoutRound);
+    }
+  }
+
+  const rngs: RandomBytes[] = [];
+  const clients: ClientState[] = [];
+  const hashes: Uint8Array[] = [];
+  const reports: RoundReport[] = [];
+  const clientAborts: { id: number; code: AbortCode; round: Round }[] = [];
+  const started = performance.now();
+  let totalBytes = 0;
+
+  const wire = <T extends ClientMessage | ServerMessage>(m: T): { message: T; size: number } => {
+    if (!encode) return { message: m, size: 0 };
+    const bytes = encodeMessage(m, config);
+    hashes.push(sha256(bytes));
+    return { message: decodeMessage(bytes) as T, size: bytes.length };
+  };
+  const stepOptions = backend === undefined ? {} : { backend };
+
+  let server: ServerState = createServer(config);
+  // Round 0: clients advertise.
+  let up = 0;
+  let cTotal = 0;
+  let cMax = 0;
+  let sTime = 0;
+  let senders = 0;
+  for (let id = 1; id <= n; id++) {
+    rngs[id] = deterministicRandomBytes(derive(seed, 'secagg/sim/client', id));
+    const t0 = performance.now();
+    const step = clientAdvertiseKeys(createClient(config, { id, ...(signingKeys === null ? {} : { signingKey: signingKeys[id - 1] as Uint8Array }) }), {
+      rng: rngs[id] as RandomBytes,
+      ...stepOptions,
+    });
+    const dt = (performance.now() - t0) / 1000;
+    cTotal += dt;
+    cMax = Math.max(cMax, dt);
+    clients[id] = step.state;
+    if (stopAt.get(id) === 'advertiseKeys') continue;
+    for (const m of step.outbox) {
+      const { message, size } = wire(m);
+      up += size;
+      senders++;
+      const t1 = performance.now();
+      server = serverReceive(server, message, stepOptions).state;
+      sTime += (performance.now() - t1) / 1000;
+    }
+  }
+
+  let roundIndex = 0;
+  for (;;) {
+    const round = server.round as Round;
+    const t1 = performance.now();
+    const closed = serverCloseRound(server, stepOptions);
+    sTime += (performance.now() - t1) / 1000;
+    server = closed.state;
+    let down = 0;
+    const deliveries: { to: number; message: ServerMessage }[] = [];
+    for (const out of closed.outbox) {
+      const { message, size } = wire(out.message);
+      down += size * out.to.length;
+      for (const to of out.to) deliveries.push({ to, message });
+    }
+    totalBytes += up + down;
+    const report: RoundReport = { round, senders, clientSeconds: cTotal, clientMaxSeconds: cMax, serverSeconds: sTime, bytesUp: up, bytesDown: down };
+    reports.push(report);
+    onRound?.(report);
+    if (server.round === 'completed' || server.round === 'aborted') break;
+    roundIndex++;
+    const next = server.round as DropoutRound;
+    up = 0;
+    cTotal = 0;
+    cMax = 0;
+    sTime = 0;
+    senders = 0;
+    for (const { to, message } of deliveries) {
+      const state = clients[to] as ClientState;
+      if (state.round === 'aborted' || state.round === 'completed') continue;
+      const stop = stopAt.get(to);
+      if (stop !== undefined && rounds.indexOf(stop) <= rounds.indexOf(next)) continue;
+      const input =
+        message.type === 'encryptedShares'
+          ? Object.fromEntries(vectors.map((v) => [v.name, simulatedInput(seed, to, v)]))
+          : undefined;
+      const t0 = performance.now();
+      const step = clientReceive(state, message, { rng: rngs[to] as RandomBytes, ...stepOptions, ...(input === undefined ? {} : { input }) });
+      const dt = (performance.now() - t0) / 1000;
+      cTotal += dt;
+      cMax = Math.max(cMax, dt);
+      clients[to] = step.state;
+      if (step.state.round === 'aborted') {
+        clientAborts.push({ id: to, code: step.state.code, round: step.state.atRound });
+      }
+      for (const m of step.outbox) {
+        const { message: wired, size } = wire(m);
+        up += size;
+        senders++;
+        const t2 = performance.now();
+        server = serverReceive(server, wired, stepOptions).state;
+        sTime += (performance.now() - t2) / 1000;
+      }
+    }
+  }
+  void roundIndex;
+
+  const plainBytes = n * vectors.reduce((a, v) => a + Math.ceil((v.length * v.bits) / 8), 0);
+  const transcriptHash = encode ? sha256(concatBytes(...hashes)) : null;
+  const seconds = (performance.now() - started) / 1000;
+  if (server.round !== 'completed') {
+    const a = server as Extract<ServerState, { round: 'aborted' }>;
+    return {
+      config, rounds: reports, outcome: 'aborted', abort: { code: a.code, reason: a.reason }, included: [], match: null,
+      sums: null, drops: a.drops, clientAborts, totalBytes, plainBytes, transcriptHash, seconds,
+    };
+  }
+  const { result } = server;
+  let match = true;
+  for (const spec of vectors) {
+    const expected = new Uint32Array(spec.length);
+    const mask = spec.bits === 32 ? 0xffffffff : 2 ** spec.bits - 1;
+    for (const id of result.included) {
+      const x = simulatedInput(seed, id, spec);
+      for (let i = 0; i < expected.length; i++) expected[i] = (((expected[i] as number) + (x[i] as number)) & mask) >>> 0;
+    }
+    const got = result.sums[spec.name] as Uint32Array;
+    for (let i = 0; i < expected.length; i++) {
+      if (got[i] !== expected[i]) {
+        match = false;
+        break;
+      }
+    }
+  }
+  return {
+    config, rounds: reports, outcome: 'completed', abort: null, included: result.included, match, sums: result.sums,
+    drops: server.drops, clientAborts, totalBytes, plainBytes, transcriptHash, seconds,
+  };
+}

@@ -1,0 +1,362 @@
+/**
+ * Plain data types of the protocol: configuration, messages, party states. Everything here is
+ * structured-clone-able (objects, arrays, numbers, strings, booleans, null, typed arrays), so
+ * states can be persisted, posted to workers or replayed.
+ */
+import type { AbortCode, DropReason } from './codes.js';
+
+/** One named vector summed in a session: `length` elements mod 2^bits. */
+export interface VectorSpec {
+  /** 1..64 printable ASCII characters (0x21..0x7e), unique within a session. */
+  readonly name: string;
+  /** Elements, 1..2^28. */
+  readonly length: number;
+  /** Modulus exponent, 1..32. */
+  readonly bits: number;
+}
+
+/** Who masks and shares with whom. */
+export type GraphSpec =
+  | { readonly kind: 'complete' }
+  | {
+      readonly kind: 'harary';
+      /** Neighbours per client (even, 2..clients - 1). */
+      readonly degree: number;
+      /** 32-byte public seed of the label permutation. */
+      readonly seed: Uint8Array;
+    };
+
+/** A validated session configuration (made by `createSessionConfig`). */
+export interface SessionConfig {
+  /** Protocol version: 1. */
+  readonly version: 1;
+  /** Number of clients n; client ids are 1..n (n in 2..65535). */
+  readonly clients: number;
+  /**
+   * Shares needed per secret. Each client's secrets are shared among its neighbours and itself,
+   * so t is in 2..(degree + 1) (2..clients for the complete graph).
+   */
+  readonly threshold: number;
+  readonly graph: GraphSpec;
+  readonly vectors: readonly VectorSpec[];
+  /** Active (malicious-server) variant: signed keys and the consistency round. */
+  readonly active: boolean;
+  /** 32-byte public per-round nonce chosen by the server; never reuse one. */
+  readonly nonce: Uint8Array;
+  /** Active variant: Ed25519 verification key of client id i at index i - 1; else null. */
+  readonly verificationKeys: readonly Uint8Array[] | null;
+}
+
+// ------------------------------------------------------------------------------------------
+// Messages: client -> server
+
+/** Round 0, client -> server: the client's two fresh X25519 public keys. */
+export interface AdvertiseKeysMessage {
+  readonly type: 'advertiseKeys';
+  readonly sender: number;
+  readonly channelPublicKey: Uint8Array;
+  readonly maskingPublicKey: Uint8Array;
+  /** Active variant: Ed25519 signature over both keys (64 bytes); else null. */
+  readonly signature: Uint8Array | null;
+}
+
+/**
+ * Round 1, client -> server: one ciphertext per neighbour that advertised keys, in increasing
+ * id order of those neighbours (the recipients are implicit).
+ */
+export interface ShareKeysMessage {
+  readonly type: 'shareKeys';
+  readonly sender: number;
+  readonly sessionId: Uint8Array;
+  readonly ciphertexts: readonly Uint8Array[];
+}
+
+/** Round 2, client -> server: the masked vectors, in configuration order. */
+export interface MaskedInputMessage {
+  readonly type: 'maskedInput';
+  readonly sender: number;
+  readonly sessionId: Uint8Array;
+  readonly vectors: readonly Uint32Array[];
+}
+
+/** Round 3 (active variant), client -> server: signature over the survivor set. */
+export interface ConsistencySignatureMessage {
+  readonly type: 'consistencySignature';
+  readonly sender: number;
+  readonly sessionId: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/**
+ * Round 4, client -> server: exactly one share per neighbour that sent this client shares, in
+ * increasing id order of those neighbours: the self-mask seed share when the neighbour is a
+ * survivor, the masking-key share when it dropped.
+ */
+export interface UnmaskingMessage {
+  readonly type: 'unmasking';
+  readonly sender: number;
+  readonly sessionId: Uint8Array;
+  readonly shares: readonly Uint8Array[];
+}
+
+/** Any message a client sends. */
+export type ClientMessage =
+  | AdvertiseKeysMessage
+  | ShareKeysMessage
+  | MaskedInputMessage
+  | ConsistencySignatureMessage
+  | UnmaskingMessage;
+
+// ------------------------------------------------------------------------------------------
+// Messages: server -> client
+
+/** One client's advertised keys as relayed by the server. */
+export interface AdvertisedKey {
+  readonly id: number;
+  readonly channelPublicKey: Uint8Array;
+  readonly maskingPublicKey: Uint8Array;
+  readonly signature: Uint8Array | null;
+}
+
+/** Round 1, server -> every client in U1: all advertised keys in increasing id order. */
+export interface AdvertisedKeysMessage {
+  readonly type: 'advertisedKeys';
+  readonly keys: readonly AdvertisedKey[];
+}
+
+/**
+ * Round 2, server -> one client: the ciphertexts its neighbours in U2 addressed to it,
+ * `ciphertexts[i]` from `senders[i]` (increasing ids).
+ */
+export interface EncryptedSharesMessage {
+  readonly type: 'encryptedShares';
+  readonly recipient: number;
+  readonly sessionId: Uint8Array;
+  readonly senders: readonly number[];
+  readonly ciphertexts: readonly Uint8Array[];
+}
+
+/** Round 3 (active variant), server -> clients in U3: the survivor set U3 to sign. */
+export interface ConsistencyRequestMessage {
+  readonly type: 'consistencyRequest';
+  readonly sessionId: Uint8Array;
+  readonly survivors: readonly number[];
+}
+
+/**
+ * Round 4, server -> clients: the survivors U3 (clients whose masked input is in the sum), the
+ * dropped U2 \ U3 and, in the active variant, the recipient's neighbours' signatures over U3.
+ */
+export interface UnmaskingRequestMessage {
+  readonly type: 'unmaskingRequest';
+  readonly sessionId: Uint8Array;
+  readonly survivors: readonly number[];
+  readonly dropped: readonly number[];
+  /** Active variant: ids whose signatures follow (increasing); else empty. */
+  readonly signers: readonly number[];
+  readonly signatures: readonly Uint8Array[];
+}
+
+/** Server -> clients: the server aborted the session. */
+export interface AbortMessage {
+  readonly type: 'abort';
+  readonly code: AbortCode;
+}
+
+/** Any message the server sends. */
+export type ServerMessage =
+  | AdvertisedKeysMessage
+  | EncryptedSharesMessage
+  | ConsistencyRequestMessage
+  | UnmaskingRequestMessage
+  | AbortMessage;
+
+/** A server message and the client ids it goes to. */
+export interface Outgoing {
+  readonly to: readonly number[];
+  readonly message: ServerMessage;
+}
+
+// ------------------------------------------------------------------------------------------
+// States
+
+/** Round names, in the paper's vocabulary. */
+export type Round =
+  | 'advertiseKeys'
+  | 'shareKeys'
+  | 'maskedInputCollection'
+  | 'consistencyCheck'
+  | 'unmasking'
+  | 'completed'
+  | 'aborted';
+
+/** Fields every live client state has. */
+export interface ClientCommon {
+  readonly config: SessionConfig;
+  readonly id: number;
+  /** This client's neighbours in the graph (increasing ids, never itself). */
+  readonly neighbours: Uint32Array;
+  /** Active variant: the client's Ed25519 signing key (32-byte seed); else null. */
+  readonly signingKey: Uint8Array | null;
+}
+
+/** This client's round-0 key pairs (secret). */
+export interface ClientKeys {
+  readonly channelPrivateKey: Uint8Array;
+  readonly channelPublicKey: Uint8Array;
+  readonly maskingPrivateKey: Uint8Array;
+  readonly maskingPublicKey: Uint8Array;
+}
+
+/** Created; will advertise keys. */
+export interface ClientAdvertiseKeysState extends ClientCommon {
+  readonly round: 'advertiseKeys';
+}
+
+/** Keys advertised; waiting for the server's broadcast of all keys. */
+export interface ClientShareKeysState extends ClientCommon {
+  readonly round: 'shareKeys';
+  readonly keys: ClientKeys;
+}
+
+/** Shares sent; waiting for the shares addressed to this client, then sends its masked input. */
+export interface ClientMaskedInputState extends ClientCommon {
+  readonly round: 'maskedInputCollection';
+  readonly keys: ClientKeys;
+  readonly sessionId: Uint8Array;
+  /** Neighbours that advertised keys (U1 within the neighbourhood), increasing. */
+  readonly peers: readonly number[];
+  /** Their masking public keys, aligned with `peers`. */
+  readonly peerMaskingKeys: readonly Uint8Array[];
+  /** Their channel public keys, aligned with `peers`. */
+  readonly peerChannelKeys: readonly Uint8Array[];
+  /** Self-mask seed b_u (secret). */
+  readonly selfMaskSeed: Uint8Array;
+  /** This client's own shares (at x = id) of b_u and of its masking private key (secret). */
+  readonly ownShares: readonly [Uint8Array, Uint8Array];
+}
+
+/** Fields of the states after the masked input was sent. */
+export interface ClientAfterInput extends ClientCommon {
+  readonly sessionId: Uint8Array;
+  /**
+   * Clients whose shares this client holds, increasing: the neighbours in U2 and itself.
+   */
+  readonly owners: readonly number[];
+  /** Share of each owner's self-mask seed, aligned with `owners` (secret). */
+  readonly selfMaskShares: readonly Uint8Array[];
+  /** Share of each owner's masking private key, aligned with `owners` (secret). */
+  readonly maskingKeyShares: readonly Uint8Array[];
+}
+
+/** Active variant: masked input sent; waiting for the survivor set to sign. */
+export interface ClientConsistencyState extends ClientAfterInput {
+  readonly round: 'consistencyCheck';
+}
+
+/** Waiting for the unmasking request. */
+export interface ClientUnmaskingState extends ClientAfterInput {
+  readonly round: 'unmasking';
+  /** Active variant: the survivor set this client signed; else null. */
+  readonly signedSurvivors: readonly number[] | null;
+}
+
+/** The client revealed its shares; nothing more to do. Secrets are gone. */
+export interface ClientCompletedState {
+  readonly round: 'completed';
+  readonly id: number;
+  readonly sessionId: Uint8Array;
+}
+
+/** The client stopped. Secrets are gone; `reason` is secret-free. */
+export interface AbortedState {
+  readonly round: 'aborted';
+  readonly code: AbortCode;
+  readonly reason: string;
+  /** The round the party was in when it aborted. */
+  readonly atRound: Round;
+}
+
+/** A client's state. */
+export type ClientState =
+  | ClientAdvertiseKeysState
+  | ClientShareKeysState
+  | ClientMaskedInputState
+  | ClientConsistencyState
+  | ClientUnmaskingState
+  | ClientCompletedState
+  | (AbortedState & { readonly id: number });
+
+/** Result of a client step: the new state and at most one message for the server. */
+export interface ClientStep {
+  readonly state: ClientState;
+  readonly outbox: readonly ClientMessage[];
+}
+
+/** The server removed a client from the session. */
+export interface DropRecord {
+  readonly id: number;
+  readonly reason: DropReason;
+  readonly round: Round;
+}
+
+/** The server's output: the sum of the survivors' inputs. */
+export interface AggregationResult {
+  /** One sum per configured vector, by name, elements mod 2^bits. */
+  readonly sums: Readonly<Record<string, Uint32Array>>;
+  /** Ids whose inputs are in the sums (U3), increasing. */
+  readonly included: readonly number[];
+}
+
+/** A live server state: collecting the messages of `round`. */
+export interface ServerLiveState {
+  readonly round: 'advertiseKeys' | 'shareKeys' | 'maskedInputCollection' | 'consistencyCheck' | 'unmasking';
+  readonly config: SessionConfig;
+  readonly sessionId: Uint8Array | null;
+  /** Current members (ids still in the session), increasing. */
+  readonly members: readonly number[];
+  /** Membership of each round's closing set: U1, U2, U3, U4 (empty until closed). */
+  readonly rounds: {
+    readonly u1: readonly number[];
+    readonly u2: readonly number[];
+    readonly u3: readonly number[];
+    readonly u4: readonly number[];
+  };
+  /** index id: advertised keys (null when none). */
+  readonly keys: readonly (AdvertisedKey | null)[];
+  /** index id: this round's message was received (and accepted). */
+  readonly received: readonly boolean[];
+  /** shareKeys round: index sender, its ciphertexts in recipient order. */
+  readonly ciphertexts: readonly (readonly Uint8Array[] | null)[];
+  /** maskedInputCollection: running sums, one per vector (owned by the state). */
+  readonly accumulators: readonly Uint32Array[];
+  /** consistencyCheck: index id, signature over U3. */
+  readonly signatures: readonly (Uint8Array | null)[];
+  /** unmasking: index responder, its revealed shares in holder order. */
+  readonly revealed: readonly (readonly Uint8Array[] | null)[];
+  /** Everyone dropped so far, in order. */
+  readonly drops: readonly DropRecord[];
+  /** Messages ignored (duplicates, unknown or already-dropped senders). */
+  readonly ignored: number;
+}
+
+/** The server finished: `result` holds the sums. */
+export interface ServerCompletedState {
+  readonly round: 'completed';
+  readonly config: SessionConfig;
+  readonly sessionId: Uint8Array;
+  readonly result: AggregationResult;
+  readonly drops: readonly DropRecord[];
+}
+
+/** The server's state. */
+export type ServerState =
+  | ServerLiveState
+  | ServerCompletedState
+  | (AbortedState & { readonly drops: readonly DropRecord[] });
+
+/** Result of a server step. */
+export interface ServerStep {
+  readonly state: ServerState;
+  readonly outbox: readonly Outgoing[];
+}
