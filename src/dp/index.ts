@@ -40,3 +40,6 @@ export {
   type RdpDelta,
   type DroppedOrder,
 } from './rdp.js';
+
+// PLD accountant (privacy loss distributions, FFT composition)
+export { PldAccountant, type PldAccountantOptions, type PldGridInfo } from './pld/index.js';

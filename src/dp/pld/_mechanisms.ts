@@ -41,7 +41,9 @@ function splitInterval(
   expm1h: number,
 ): void {
   if (!(a > 0)) return;
-  let x = (b * Math.exp(upperLoss) - a) / expm1h;
+  // b e^{l_{k+1}} <= a e^h, computed in logs so that losses above ~709 nats cannot overflow
+  // (b = 0 after underflow gives x = 0: all mass to the upper point, pessimistic).
+  let x = (Math.exp(Math.log(b) + upperLoss) - a) / expm1h;
   if (!(x > 0)) x = 0;
   else if (x > a) x = a;
   probs[k] = (probs[k] as number) + x;
@@ -78,20 +80,55 @@ function between(ta: Float64Array, tb: Float64Array, c: 0 | 1): number {
   return m > 0 ? m : 0;
 }
 
+const GL_MAX_WIDTH = 0.1;
+const GL_NODES = [0.2386191860831969, 0.6612093864662645, 0.9324695142031521];
+const GL_WEIGHTS = [0.467913934572691, 0.3607615730481386, 0.1713244923791704];
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/** Masses of N(0, sigma^2) and N(1, sigma^2) on [x, x + width] by 6-point Gauss-Legendre. */
+function glMasses(x: number, width: number, sigma: number, out: Float64Array): void {
+  const half = width / 2;
+  const mid = x + half;
+  const inv2var = 1 / (2 * sigma * sigma);
+  let m0 = 0;
+  let m1 = 0;
+  for (let j = 0; j < 3; j++) {
+    const d = half * (GL_NODES[j] as number);
+    const w = GL_WEIGHTS[j] as number;
+    const y1 = mid - d;
+    const y2 = mid + d;
+    m0 += w * (Math.exp(-y1 * y1 * inv2var) + Math.exp(-y2 * y2 * inv2var));
+    m1 += w * (Math.exp(-(y1 - 1) * (y1 - 1) * inv2var) + Math.exp(-(y2 - 1) * (y2 - 1) * inv2var));
+  }
+  const scale = (half / sigma) * INV_SQRT_2PI;
+  out[0] = m0 * scale;
+  out[1] = m1 * scale;
+}
+
+/**
+ * log((e^t - 1 + q) / q) for e^t > 1 - q (NaN otherwise), without overflow for large t:
+ * log1p(expm1(t) / q) near 0, t - log q + log1p(-(1 - q) e^{-t}) above t = 1.
+ */
+function logRatio(t: number, q: number): number {
+  if (t > 1) return t - Math.log(q) + Math.log1p(-(1 - q) * Math.exp(-t));
+  const u = Math.expm1(t) / q;
+  return u > -1 ? Math.log1p(u) : Number.NaN;
+}
+
 /** The x threshold of the event {L > eps}, or +-Infinity at the ends of the support. */
 function gaussThreshold(eps: number, sigma: number, q: number, dir: Direction): number {
   if (dir === 'remove') {
     if (eps === Number.NEGATIVE_INFINITY) return eps;
     if (eps === Number.POSITIVE_INFINITY) return eps;
-    const u = Math.expm1(eps) / q; // r(x) - 1 at the threshold
-    if (!(u > -1)) return Number.NEGATIVE_INFINITY; // eps <= log(1 - q): every output
-    return sigma * sigma * Math.log1p(u) + 0.5;
+    const r = logRatio(eps, q);
+    if (Number.isNaN(r)) return Number.NEGATIVE_INFINITY; // eps <= log(1 - q): every output
+    return sigma * sigma * r + 0.5;
   }
   if (eps === Number.NEGATIVE_INFINITY) return Number.POSITIVE_INFINITY;
   if (eps === Number.POSITIVE_INFINITY) return Number.NEGATIVE_INFINITY;
-  const u = Math.expm1(-eps) / q;
-  if (!(u > -1)) return Number.NEGATIVE_INFINITY; // eps >= -log(1 - q): no output
-  return sigma * sigma * Math.log1p(u) + 0.5;
+  const r = logRatio(-eps, q);
+  if (Number.isNaN(r)) return Number.NEGATIVE_INFINITY; // eps >= -log(1 - q): no output
+  return sigma * sigma * r + 0.5;
 }
 
 /** P- and Q-mass of {e1 < L <= e2} (x interval between the two thresholds). */
@@ -162,17 +199,38 @@ export function gaussianPmf(sigma: number, q: number, dir: Direction, h: number,
   const expm1h = Math.expm1(h);
   // Lower tail lumped into the bottom point.
   probs[0] = lowerTailGauss(kLo * h, sigma, q, dir, t1, t2);
+  // Narrow x-intervals (most of them) are integrated with 6-point Gauss-Legendre on the
+  // densities (relative error < 1e-16, no cancellation); wide or infinite ones by CDF
+  // differences from the accurate side.
   let ta = t1;
   let tb = t2;
-  setThreshold(ta, gaussThreshold(kLo * h, sigma, q, dir), sigma);
+  let xa = gaussThreshold(kLo * h, sigma, q, dir);
+  let taValid = false;
+  const masses = new Float64Array(2);
   for (let k = 0; k < size - 1; k++) {
     const upperLoss = (kLo + k + 1) * h;
-    setThreshold(tb, gaussThreshold(upperLoss, sigma, q, dir), sigma);
-    const [a, b] = gaussMasses(ta, tb, q, dir);
+    const xb = gaussThreshold(upperLoss, sigma, q, dir);
+    let a: number;
+    let b: number;
+    const width = Math.abs(xb - xa);
+    if (width <= GL_MAX_WIDTH * sigma) {
+      glMasses(Math.min(xa, xb), width, sigma, masses);
+      const m0 = masses[0] as number;
+      const mix = (1 - q) * m0 + q * (masses[1] as number);
+      if (dir === 'remove') [a, b] = [mix, m0];
+      else [a, b] = [m0, mix];
+      taValid = false;
+    } else {
+      if (!taValid) setThreshold(ta, xa, sigma);
+      setThreshold(tb, xb, sigma);
+      [a, b] = gaussMasses(ta, tb, q, dir);
+      const swap = ta;
+      ta = tb;
+      tb = swap;
+      taValid = true;
+    }
     splitInterval(probs, k, a, b, upperLoss, expm1h);
-    const swap = ta;
-    ta = tb;
-    tb = swap;
+    xa = xb;
   }
   const inf = upperTailGauss(kHi * h, sigma, q, dir, t1, t2);
   return truncateTails(probs, kLo, inf, h, 0);
@@ -221,7 +279,8 @@ export function discreteGaussianPmf(
   const lossOf = (x: number): number => {
     const l = (2 * x * s - s * s) / twoVar;
     if (q === 1) return dir === 'remove' ? l : -l;
-    const v = Math.log1p(q * Math.expm1(l));
+    // log(1 - q + q e^l), without overflow for large l.
+    const v = l > 1 ? l + Math.log(q) + Math.log1p(((1 - q) / q) * Math.exp(-l)) : Math.log1p(q * Math.expm1(l));
     return dir === 'remove' ? v : -v;
   };
   const x0 = -T;

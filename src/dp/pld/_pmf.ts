@@ -256,8 +256,9 @@ export function epsilonForDelta(a: Pmf, delta: number): number {
     const p = probs[k] as number;
     mass += p;
     scaled = p + scaled * decay;
-    // On [loss_{k-1}, loss_k]: delta(eps) = inf + A_k - e^{eps - loss_k} B_k.
-    const atLower = a.inf + mass - decay * scaled;
+    // On [loss_{k-1}, loss_k] (on (-Infinity, loss_0] for k = 0):
+    // delta(eps) = inf + A_k - e^{eps - loss_k} B_k.
+    const atLower = a.inf + mass - (k === 0 ? 0 : decay * scaled);
     if (atLower > delta) {
       const lossK = (lo + k) * h;
       return lossK + Math.log((a.inf + mass - delta) / scaled);
