@@ -65,10 +65,14 @@ class LagrangeCombiner implements Combiner {
    */
   private lambdaTables: Uint16Array | undefined;
   private calls = 0;
+  /** seen[position] === generation marks a share already taken in the current call. */
+  private readonly seen: Int32Array;
+  private generation = 0;
 
   constructor(xs: readonly number[], threshold: number) {
     this.threshold = threshold;
     this.xs = Object.freeze(xs.slice());
+    this.seen = new Int32Array(xs.length);
     const t = threshold;
     // In characteristic 2, x_j - x_i = x_j XOR x_i. lambda_i = prod_{j != i} x_j / (x_i + x_j):
     // log lambda_i = (sum_j log x_j) - log x_i - D_i.
@@ -103,28 +107,8 @@ class LagrangeCombiner implements Combiner {
         `this combiner takes exactly ${k} shares (one per x it was made for), got ${list.length}`,
       );
     }
-    const ys = new Array<Uint8Array | undefined>(k);
-    for (let i = 0; i < k; i++) {
-      const share = list[i];
-      if (share === null || typeof share !== 'object') readShare(share, `shares[${i}]`); // throws
-      const x = (share as { x?: unknown }).x;
-      const y = (share as { y?: unknown }).y;
-      if (typeof x !== 'number' || !Number.isInteger(x) || x < 1 || x > MAX_X) checkX(x, `shares[${i}].x`);
-      if (!(y instanceof Uint8Array) || !ArrayBuffer.isView(y)) assertBytes(y, `shares[${i}].y`);
-      let at = i;
-      if (this.xs[i] !== x) {
-        at = this.positionOf(x as number);
-        if (at < 0) {
-          throw new SecAggError('MISMATCHED_SHARES', `shares[${i}].x = ${x} is not a holder of this combiner`);
-        }
-      }
-      if (ys[at] !== undefined) {
-        throw new SecAggError('DUPLICATE_SHARE', `shares: x = ${x} appears more than once`);
-      }
-      ys[at] = y as Uint8Array;
-    }
     this.calls++;
-    return this.combineOrdered(ys as Uint8Array[]);
+    return this.combineList(list);
   }
 
   private positionOf(x: number): number {
@@ -137,40 +121,66 @@ class LagrangeCombiner implements Combiner {
     return (position[x] as number) - 1;
   }
 
-  /** `ys[i]` is the payload of the share at `xs[i]`. */
-  combineOrdered(ys: readonly Uint8Array[]): Uint8Array {
+  /**
+   * One pass over `list` (length k = xs.length, checked by the caller): validates each share,
+   * matches its x to a position in `xs`, checks duplicates and payload lengths, and accumulates
+   * lambda_i * y_i for the first t positions as it goes (no per-call arrays of shares).
+   */
+  combineList(list: readonly unknown[]): Uint8Array {
     const t = this.threshold;
-    const k = ys.length;
-    const first = ys[0] as Uint8Array;
+    const k = this.xs.length;
+    const xs = this.xs;
+    const first = readShare(list[0], 'shares[0]').y;
     const yLength = first.length;
     checkPayload(first, 'shares[0].y', 'INVALID_LENGTH');
     const odd = yLength % 2 === 1;
-    for (let i = 1; i < k; i++) {
-      const y = ys[i] as Uint8Array;
-      if (y.length !== yLength) {
-        throw new SecAggError(
-          'MISMATCHED_SHARES',
-          `share payloads have different lengths (${yLength} and ${y.length}): not one sharing`,
-        );
-      }
-      if (odd && y[yLength - 1] !== 0) checkPayload(y, `shares[${i}].y`, 'INVALID_LENGTH'); // throws
-    }
-    const secretLength = yLength % 2 === 0 ? yLength : yLength - 2;
+    const secretLength = odd ? yLength - 2 : yLength;
     const m = yLength >>> 1;
-
-    const out = new Uint8Array(secretLength);
+    if (this.lambdaTables === undefined && this.calls > TABLES_AFTER) {
+      this.lambdaTables = buildLambdaTables(this.logLambda);
+    }
+    const tables = this.lambdaTables;
+    const logLambda = this.logLambda;
+    // Generation stamps detect duplicates without clearing a bitmap per call.
+    const stamp = ++this.generation;
+    const seen = this.seen;
+    // Payloads by position, kept only when extra shares must be checked.
+    const byPosition = k > t ? new Array<Uint8Array>(k) : undefined;
     const acc = new Int32Array(m);
     let logY: Int32Array | undefined;
     try {
-      if (this.lambdaTables === undefined && this.calls > TABLES_AFTER) {
-        this.lambdaTables = buildLambdaTables(this.logLambda);
+      for (let i = 0; i < k; i++) {
+        const share = list[i];
+        if (share === null || typeof share !== 'object') readShare(share, `shares[${i}]`); // throws
+        const x = (share as { x?: unknown }).x;
+        const y = (share as { y?: unknown }).y;
+        if (typeof x !== 'number' || !Number.isInteger(x) || x < 1 || x > MAX_X) checkX(x, `shares[${i}].x`);
+        if (!(y instanceof Uint8Array) || !ArrayBuffer.isView(y)) assertBytes(y, `shares[${i}].y`);
+        let at = i;
+        if (xs[i] !== x) {
+          at = this.positionOf(x as number);
+          if (at < 0) {
+            throw new SecAggError('MISMATCHED_SHARES', `shares[${i}].x = ${x} is not a holder of this combiner`);
+          }
+        }
+        if (seen[at] === stamp) {
+          throw new SecAggError('DUPLICATE_SHARE', `shares: x = ${x} appears more than once`);
+        }
+        seen[at] = stamp;
+        if ((y as Uint8Array).length !== yLength) {
+          throw new SecAggError(
+            'MISMATCHED_SHARES',
+            `share payloads have different lengths (${yLength} and ${(y as Uint8Array).length}): not one sharing`,
+          );
+        }
+        if (odd && (y as Uint8Array)[yLength - 1] !== 0) checkPayload(y as Uint8Array, `shares[${i}].y`, 'INVALID_LENGTH'); // throws
+        if (byPosition !== undefined) byPosition[at] = y as Uint8Array;
+        if (at < t) {
+          if (tables !== undefined) accumulateByTable(acc, y as Uint8Array, m, tables, at * 512);
+          else accumulate(acc, y as Uint8Array, m, logLambda[at] as number);
+        }
       }
-      const tables = this.lambdaTables;
-      if (tables !== undefined) {
-        for (let i = 0; i < t; i++) accumulateByTable(acc, ys[i] as Uint8Array, m, tables, i * 512);
-      } else {
-        for (let i = 0; i < t; i++) accumulate(acc, ys[i] as Uint8Array, m, this.logLambda[i] as number);
-      }
+      const out = new Uint8Array(secretLength);
       let padding = 0;
       for (let e = 0; e < m; e++) {
         const v = acc[e] as number;
@@ -179,10 +189,10 @@ class LagrangeCombiner implements Combiner {
         else padding = v & 0xff;
       }
       let consistent = padding === 0;
-      if (consistent && k > t) {
+      if (consistent && byPosition !== undefined) {
         if (this.scratch.length < m * t) this.scratch = new Int32Array(m * t);
         logY = this.scratch;
-        consistent = this.extrasConsistent(ys, logY, m);
+        consistent = this.extrasConsistent(byPosition, logY, m);
       }
       if (!consistent) {
         out.fill(0);
@@ -336,13 +346,10 @@ export function combineShares(shares: readonly Share[], options: CombineOptions)
   if (list.length < t) {
     throw new SecAggError('TOO_FEW_SHARES', `threshold ${t} needs at least ${t} shares, got ${list.length}`);
   }
+  // Shares are read here for their x's, and read (and validated) again by combineList, so a
+  // share whose getters change between reads gets an error, never a silent mix.
   const xs = new Array<number>(list.length);
-  const ys = new Array<Uint8Array>(list.length);
-  for (let i = 0; i < list.length; i++) {
-    const { x, y } = readShare(list[i], `shares[${i}]`);
-    xs[i] = x;
-    ys[i] = y;
-  }
+  for (let i = 0; i < list.length; i++) xs[i] = readShare(list[i], `shares[${i}]`).x;
   checkDistinct(xs, 'shares');
-  return new LagrangeCombiner(xs, t).combineOrdered(ys);
+  return new LagrangeCombiner(xs, t).combineList(list);
 }

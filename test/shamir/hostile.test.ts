@@ -114,17 +114,25 @@ describe('shamir hostile inputs', () => {
       expect(combineShares(p(5), { threshold: 3 })).toEqual(new Uint8Array(3));
     });
 
-    it('reads each share property once (a getter cannot swap values after validation)', () => {
+    it('a share whose getter changes x between reads gets an error, never a silent mix', () => {
       let reads = 0;
       const tricky = {
         get x() {
           reads++;
-          return reads === 1 ? 3 : 0;
+          return reads === 1 ? 3 : 4;
         },
         y: (three[2] as Share).y,
       };
-      expect(combineShares([three[0], three[1], tricky] as Share[], { threshold: 3 })).toEqual(secret);
-      expect(reads).toBe(1);
+      expectSecAggError(() => combineShares([three[0], three[1], tricky] as Share[], { threshold: 3 }), 'MISMATCHED_SHARES');
+      let reads2 = 0;
+      const zeroLater = {
+        get x() {
+          reads2++;
+          return reads2 === 1 ? 3 : 0;
+        },
+        y: (three[2] as Share).y,
+      };
+      expectSecAggError(() => combineShares([three[0], three[1], zeroLater] as Share[], { threshold: 3 }), 'INVALID_SHARE_INDEX');
     });
 
     it('errors never carry share or secret bytes in their message', () => {

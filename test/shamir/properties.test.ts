@@ -64,6 +64,20 @@ describe('shamir properties', () => {
     );
   });
 
+  it('a combiner with more than t holders checks the extras on every call, before and after its tables', () => {
+    const rng = deterministicRandomBytes(new Uint8Array(32).fill(8));
+    const combiner = createCombiner([9, 4, 7, 1, 30], { threshold: 3 });
+    for (let call = 0; call < 14; call++) {
+      const secret = rng(33);
+      const shares = splitSecret(secret, { threshold: 3, holders: [1, 4, 7, 9, 30], rng });
+      expect(combiner.combine(shares)).toEqual(secret);
+      const corrupted = shares.map((s) => ({ x: s.x, y: Uint8Array.from(s.y) }));
+      const victim = corrupted[call % 5] as { y: Uint8Array };
+      victim.y[call % 32] = (victim.y[call % 32] as number) ^ (1 + call);
+      expectSecAggError(() => combiner.combine(corrupted), 'MISMATCHED_SHARES');
+    }
+  });
+
   it('payload length is L (even L) or L + 2 (odd L), and the secret length comes back', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), (secret) => {
