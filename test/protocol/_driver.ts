@@ -1,0 +1,122 @@
+/**
+ * Test driver: runs an honest session step by step and records every party's state and every
+ * server message per round, so tests can replay a client from any round with a tampered
+ * message.
+ */
+import { ed25519PublicKey } from '../../src/protocol/crypto.js';
+import {
+  clientAdvertiseKeys,
+  clientReceive,
+  createClient,
+  createServer,
+  createSessionConfig,
+  serverCloseRound,
+  serverReceive,
+  simulatedInput,
+  type ClientInput,
+  type ClientState,
+  type ServerMessage,
+  type ServerState,
+  type SessionConfig,
+  type SessionConfigInput,
+} from '../../src/protocol/index.js';
+import { deterministicRandomBytes, type RandomBytes } from '../../src/random.js';
+
+export interface Trace {
+  readonly config: SessionConfig;
+  readonly signingKeys: Uint8Array[] | null;
+  /** clientStates[round][id]: the client's state when it receives that round's server message. */
+  readonly clientStates: Record<string, ClientState[]>;
+  /** serverMessages[round][id]: the server message the client gets in that state. */
+  readonly serverMessages: Record<string, ServerMessage[]>;
+  readonly inputs: ClientInput[];
+  readonly final: ServerState;
+  readonly rngFor: (id: number) => RandomBytes;
+}
+
+export function seed(byte: number): Uint8Array {
+  return new Uint8Array(32).fill(byte);
+}
+
+export function makeConfig(
+  n: number,
+  t: number,
+  extra: Partial<SessionConfigInput> & { active?: boolean } = {},
+): { config: SessionConfig; signingKeys: Uint8Array[] | null } {
+  const active = extra.active ?? false;
+  const signingKeys = active ? Array.from({ length: n }, (_, i) => seed(100 + i)) : null;
+  const config = createSessionConfig({
+    clients: n,
+    threshold: t,
+    nonce: seed(7),
+    vectors: [{ name: 'x', length: 8, bits: 16 }],
+    ...extra,
+    ...(signingKeys === null ? {} : { verificationKeys: signingKeys.map((k) => ed25519PublicKey(k)) }),
+  });
+  return { config, signingKeys };
+}
+
+export function inputFor(config: SessionConfig, id: number): ClientInput {
+  return Object.fromEntries(config.vectors.map((v) => [v.name, simulatedInput(seed(9), id, v)]));
+}
+
+/** An honest session with no dropouts; records everything. */
+export function honestTrace(
+  n = 5,
+  t = 3,
+  extra: Partial<SessionConfigInput> & { active?: boolean } = {},
+  silent: readonly number[] = [],
+): Trace {
+  const { config, signingKeys } = makeConfig(n, t, extra);
+  const rngs = new Map<number, RandomBytes>();
+  const rngFor = (id: number): RandomBytes => {
+    let r = rngs.get(id);
+    if (r === undefined) {
+      r = deterministicRandomBytes(seed(id));
+      rngs.set(id, r);
+    }
+    return r;
+  };
+  const clientStates: Record<string, ClientState[]> = {};
+  const serverMessages: Record<string, ServerMessage[]> = {};
+  const inputs: ClientInput[] = [];
+  const clients: ClientState[] = [];
+  let server: ServerState = createServer(config);
+  for (let id = 1; id <= n; id++) {
+    inputs[id] = inputFor(config, id);
+    const c = createClient(config, { id, ...(signingKeys === null ? {} : { signingKey: signingKeys[id - 1] as Uint8Array }) });
+    const step = clientAdvertiseKeys(c, { rng: rngFor(id) });
+    clients[id] = step.state;
+    if (silent.includes(id)) continue;
+    for (const m of step.outbox) server = serverReceive(server, m).state;
+  }
+  for (;;) {
+    const closed = serverCloseRound(server);
+    server = closed.state;
+    if (server.round === 'completed' || server.round === 'aborted') break;
+    for (const out of closed.outbox) {
+      for (const to of out.to) {
+        const state = clients[to] as ClientState;
+        (clientStates[state.round] ??= [])[to] = state;
+        (serverMessages[state.round] ??= [])[to] = out.message;
+        const step = clientReceive(state, out.message, { rng: rngFor(to), input: inputs[to] as ClientInput });
+        clients[to] = step.state;
+        for (const m of step.outbox) server = serverReceive(server, m).state;
+      }
+    }
+  }
+  return { config, signingKeys, clientStates, serverMessages, inputs, final: server, rngFor };
+}
+
+/** Plain modular sum of the given clients' inputs for vector `name`. */
+export function plainSum(config: SessionConfig, ids: readonly number[], name = 'x'): Uint32Array {
+  const spec = config.vectors.find((v) => v.name === name);
+  if (spec === undefined) throw new Error('no such vector');
+  const out = new Uint32Array(spec.length);
+  const mask = spec.bits === 32 ? 0xffffffff : 2 ** spec.bits - 1;
+  for (const id of ids) {
+    const x = inputFor(config, id)[name] as Uint32Array;
+    for (let i = 0; i < out.length; i++) out[i] = (((out[i] as number) + (x[i] as number)) & mask) >>> 0;
+  }
+  return out;
+}
