@@ -54,8 +54,11 @@ export function logAFrac(q: number, sigma: number, alpha: number): number {
   const invSqrt2Sigma = 1 / (Math.SQRT2 * sigma);
   let lastS0 = Number.NEGATIVE_INFINITY;
   let lastS1 = Number.NEGATIVE_INFINITY;
+  // log|C(alpha, i)| by the recurrence C(alpha, i+1) = C(alpha, i) (alpha - i) / (i + 1)
+  // (alpha is not an integer here, so alpha - i never vanishes).
+  let logCoef = 0;
   for (let i = 0; i < MAX_FRAC_STEPS; i++) {
-    const logCoef = logBinomial(alpha, i);
+    if (i > 0) logCoef += Math.log(Math.abs(alpha - i + 1)) - Math.log(i);
     const j = alpha - i;
     const logT0 = logCoef + i * logq + j * log1mq;
     const logT1 = logCoef + j * logq + i * log1mq;

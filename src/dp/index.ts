@@ -41,5 +41,10 @@ export {
   type DroppedOrder,
 } from './rdp.js';
 
+// Calibration and closed-form conversions
+export { calibrateNoiseMultiplier, type CalibrateOptions, type AccountantName } from './calibrate.js';
+export { analyticGaussianSigma, analyticGaussianDelta, analyticGaussianEpsilon } from './analytic-gaussian.js';
+export { zcdpToApproxDp, zcdpDelta, approxDpToZcdp } from './zcdp.js';
+
 // PLD accountant (privacy loss distributions, FFT composition)
 export { PldAccountant, type PldAccountantOptions, type PldGridInfo } from './pld/index.js';

