@@ -110,14 +110,17 @@ export function quantizeKernel(
       if (v > clip) v = clip;
       else if (v < negClip) v = negClip;
       const y = v * factor;
-      let q: number;
-      if (stochastic) {
-        const f = Math.floor(y);
-        // y - f is exact; P(r < frac * 2^32) = ceil(frac * 2^32) / 2^32, bias < 2^-32.
-        q = (r[i - start] as number) < (y - f) * 4294967296 ? f + 1 : f;
-      } else {
-        q = Math.round(y);
-      }
+      const f = Math.floor(y);
+      // Branch-free rounding (a data-dependent branch mispredicts half the time). d = y - f
+      // is exact.
+      // Stochastic: +1 iff r < d * 2^32, i.e. with probability ceil(d * 2^32) / 2^32 (bias
+      // < 2^-32 step). d * 2^32 - r is nonzero with the right sign whenever they differ, and
+      // ceil of it times 2^-32 (in (-1, 1)) is 1 when positive, 0 otherwise.
+      // Nearest: +1 iff d >= 1/2 (ties toward +infinity, as Math.round); d - 1/2 has the right
+      // sign (exact when d >= 1/4), so floor(d - 1/2) is 0 or -1.
+      let q = stochastic
+        ? f + Math.ceil(((y - f) * 4294967296 - (r[i - start] as number)) * 2.3283064365386963e-10)
+        : f + 1 + Math.floor(y - f - 0.5);
       if (q > bound) q = bound;
       else if (q < negBound) q = negBound;
       out[i] = q & mask;

@@ -75,6 +75,38 @@ const planAndValues = fc
     return { plan, values };
   });
 
+describe('rounding rules, exactly', () => {
+  // clip 2^30 and scale 1: y = x, so each rule can be checked against its definition.
+  const plan = planQuantization({ clip: 2 ** 30, bits: 32, clients: 1, scale: 1 });
+  const tricky = [0.5, -0.5, 1.5, -1.5, 2.5, 0.49999999999999994, -0.49999999999999994, 3, -3, 0, -0, 1e-300, -1e-300];
+  const yArb = fc.oneof(
+    fc.double({ min: -(2 ** 30), max: 2 ** 30, noNaN: true }),
+    fc.double({ min: -4, max: 4, noNaN: true }),
+    fc.integer({ min: -(2 ** 20), max: 2 ** 20 }).map((k) => k + 0.5),
+    fc.constantFrom(...tricky),
+  );
+  it('nearest is Math.round (half toward +infinity)', () => {
+    fc.assert(
+      fc.property(fc.array(yArb, { minLength: 1, maxLength: 20 }), (ys) => {
+        const q = quantize(Float64Array.from(ys), plan, { rounding: 'nearest' });
+        ys.forEach((y, i) => expect(signed(q[i] as number, 32)).toBe(Math.round(y) + 0));
+      }),
+    );
+  });
+  it('stochastic rounds up exactly when the word is below frac * 2^32', () => {
+    fc.assert(
+      fc.property(fc.array(yArb, { minLength: 1, maxLength: 20 }), fc.nat({ max: 0xffffffff }), (ys, word) => {
+        const rng: RandomBytes = (n) => new Uint8Array(new Uint32Array(n / 4).fill(word).buffer);
+        const q = quantize(Float64Array.from(ys), plan, { rng });
+        ys.forEach((y, i) => {
+          const f = Math.floor(y);
+          expect(signed(q[i] as number, 32)).toBe((word < (y - f) * 2 ** 32 ? f + 1 : f) + 0);
+        });
+      }),
+    );
+  });
+});
+
 describe('quantisation error is below one step', () => {
   it('per element, for nearest (<= 1/2 step) and stochastic (< 1 step)', () => {
     fc.assert(
