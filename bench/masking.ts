@@ -6,6 +6,11 @@
  *     measured in the same run (keystream chunk, then add), with the ratio (bar: >= 0.9);
  *  3. native / portable speed-up (bar: >= 5x);
  *  4. per-call costs (key derivation, a 16-element addMaskInto).
+ *
+ * The machine is shared, so every comparison is interleaved (the cases of one table take turns,
+ * order rotated every round) and reported both in wall time and in process CPU time (which
+ * leaves out the time this process waits for a core). Ratios are the figures to read.
+ * BENCH_SECONDS (default 1) sets the time per table.
  */
 import { createCipheriv } from 'node:crypto';
 import { chacha20 } from '@noble/ciphers/chacha.js';
@@ -32,38 +37,92 @@ const zero = new Uint8Array(CHUNK);
 const nonce = new Uint8Array(12);
 const minSeconds = Number(process.env['BENCH_SECONDS'] ?? 1);
 
+interface Timing {
+  /** Median wall seconds per call. */
+  readonly wall: number;
+  /** Median process CPU seconds per call. */
+  readonly cpu: number;
+  readonly runs: number;
+}
+
+/**
+ * Runs the functions in turn (rotating the order every round) for at least `minSeconds` and 15
+ * rounds, after 3 warm-up rounds; returns the median wall and CPU time of each.
+ */
+function interleaved(fns: readonly (() => unknown)[]): Timing[] {
+  for (let i = 0; i < 3; i++) for (const f of fns) f();
+  const wall: number[][] = fns.map(() => []);
+  const cpu: number[][] = fns.map(() => []);
+  const start = performance.now();
+  for (let round = 0; round < 15 || performance.now() - start < minSeconds * 1000; round++) {
+    for (let k = 0; k < fns.length; k++) {
+      const i = (k + round) % fns.length;
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      (fns[i] as () => unknown)();
+      const t1 = performance.now();
+      const c1 = process.cpuUsage(c0);
+      (wall[i] as number[]).push((t1 - t0) / 1e3);
+      (cpu[i] as number[]).push((c1.user + c1.system) / 1e6);
+    }
+  }
+  const median = (xs: number[]): number => xs.sort((x, y) => x - y)[xs.length >> 1] as number;
+  return fns.map((_, i) => ({
+    wall: median(wall[i] as number[]),
+    cpu: median(cpu[i] as number[]),
+    runs: (wall[i] as number[]).length,
+  }));
+}
+
+const fmtRatio = (r: number): string => r.toFixed(3);
+
 console.log(`# masking on ${machine()}`);
 
 // ---------------------------------------------------------------- raw keystream ----------
 const rawBytes = ELEMENTS * 4;
 const bigZero = new Uint8Array(rawBytes);
 const reused = new Uint8Array(CHUNK);
-const raw: Record<string, () => void> = {
-  'native, 64 KiB chunks': () => {
-    const c = createCipheriv('chacha20', key, new Uint8Array(16));
-    for (let at = 0; at < rawBytes; at += CHUNK) c.update(zero);
-  },
-  'native, one 4 MiB update': () => {
-    createCipheriv('chacha20', key, new Uint8Array(16)).update(bigZero);
-  },
-  'portable, 64 KiB chunks': () => {
-    for (let at = 0, block = 0; at < rawBytes; at += CHUNK, block += CHUNK / 64) {
-      chacha20(key, nonce, zero, reused, block);
-    }
-  },
-};
-const rawRows: Row[] = [];
-const rawSeconds: Record<string, number> = {};
-for (const [name, fn] of Object.entries(raw)) {
-  const m = measure(fn, { minSeconds });
-  rawSeconds[name] = m.seconds;
-  const mbps = rawBytes / m.seconds / 1e6;
-  rawRows.push({ case: name, 'MB/s': Math.round(mbps), runs: m.runs });
-  printJson({ bench: 'masking', case: `keystream ${name}`, bytes: rawBytes, seconds: m.seconds, mbPerSecond: mbps });
+const backends = availableMaskBackends();
+const raw: [string, () => void][] = [
+  [
+    'portable, 64 KiB chunks',
+    () => {
+      for (let at = 0, block = 0; at < rawBytes; at += CHUNK, block += CHUNK / 64) {
+        chacha20(key, nonce, zero, reused, block);
+      }
+    },
+  ],
+];
+if (backends.includes('native')) {
+  raw.push([
+    'native, 64 KiB chunks',
+    () => {
+      const c = createCipheriv('chacha20', key, new Uint8Array(16));
+      for (let at = 0; at < rawBytes; at += CHUNK) c.update(zero);
+    },
+  ]);
+  raw.push(['native, one 4 MiB update', () => createCipheriv('chacha20', key, new Uint8Array(16)).update(bigZero)]);
 }
-const portableRaw = rawSeconds['portable, 64 KiB chunks'] as number;
-for (const r of rawRows) r['vs portable'] = `${(portableRaw / (rawSeconds[r['case'] as string] as number)).toFixed(2)}x`;
-printTable('Raw ChaCha20 keystream (4 MiB per call)', rawRows);
+{
+  const t = interleaved(raw.map(([, f]) => f));
+  const base = t[0] as Timing;
+  const rows: Row[] = raw.map(([name], i) => {
+    const m = t[i] as Timing;
+    printJson({
+      bench: 'masking', case: `keystream ${name}`, bytes: rawBytes, seconds: m.wall, cpuSeconds: m.cpu,
+      mbPerSecond: rawBytes / m.wall / 1e6, mbPerCpuSecond: rawBytes / m.cpu / 1e6,
+    });
+    return {
+      case: name,
+      'MB/s (wall)': Math.round(rawBytes / m.wall / 1e6),
+      'MB/s (cpu)': Math.round(rawBytes / m.cpu / 1e6),
+      'vs portable (wall)': `${(base.wall / m.wall).toFixed(2)}x`,
+      'vs portable (cpu)': `${(base.cpu / m.cpu).toFixed(2)}x`,
+      runs: m.runs,
+    };
+  });
+  printTable('Raw ChaCha20 keystream, 4 MiB per call', rows);
+}
 
 // ------------------------------------------------------------ expand-and-add -------------
 const target = new Uint32Array(ELEMENTS);
@@ -90,111 +149,94 @@ const reference: Record<MaskBackend, () => void> = {
   },
 };
 
-/**
- * Times `ref` and `fn` alternately (order flipped every round) so that load from other
- * processes hits both alike; returns the median seconds of each.
- */
-function interleaved(
-  ref: () => void,
-  fn: () => void,
-): { ref: number; fn: number; refMin: number; fnMin: number; runs: number } {
-  for (let i = 0; i < 3; i++) {
-    ref();
-    fn();
-  }
-  const a: number[] = [];
-  const b: number[] = [];
-  const time = (f: () => void, into: number[]): void => {
-    const t0 = performance.now();
-    f();
-    into.push((performance.now() - t0) / 1000);
-  };
-  const start = performance.now();
-  for (let round = 0; round < 15 || performance.now() - start < minSeconds * 1000; round++) {
-    if (round % 2 === 0) {
-      time(ref, a);
-      time(fn, b);
-    } else {
-      time(fn, b);
-      time(ref, a);
+{
+  const rows: Row[] = [];
+  for (const backend of backends) {
+    const cases: [string, () => void][] = [
+      ['addMaskInto (seed)', () => addMaskInto(target, { seed, sessionId, label, bits: BITS, backend })],
+      ['addMaskInto (key)', () => addMaskInto(target, { key, bits: BITS, backend })],
+      ['subtractMaskInto (key)', () => subtractMaskInto(target, { key, bits: BITS, backend })],
+      ['addMaskInto (key, offset 7)', () => addMaskInto(target, { key, bits: BITS, offset: 7, backend })],
+      ['addMaskInto (key, 16 bits)', () => addMaskInto(target, { key, bits: 16, backend })],
+      ['expandMask (new array)', () => expandMask({ key, bits: BITS, length: ELEMENTS, backend })],
+    ];
+    for (const [name, fn] of cases) {
+      const [ref, m] = interleaved([reference[backend], fn]) as [Timing, Timing];
+      rows.push({
+        backend,
+        case: name,
+        'ms (wall)': m.wall * 1e3,
+        'ref ms (wall)': ref.wall * 1e3,
+        'M el/s (cpu)': Math.round(ELEMENTS / m.cpu / 1e6),
+        'vs ref (wall)': fmtRatio(ref.wall / m.wall),
+        'vs ref (cpu)': fmtRatio(ref.cpu / m.cpu),
+        runs: m.runs,
+      });
+      printJson({
+        bench: 'masking', case: `expand-and-add ${backend} ${name}`, elements: ELEMENTS,
+        seconds: m.wall, cpuSeconds: m.cpu, referenceSeconds: ref.wall, referenceCpuSeconds: ref.cpu,
+        elementsPerSecond: ELEMENTS / m.wall, elementsPerCpuSecond: ELEMENTS / m.cpu,
+        vsReference: ref.wall / m.wall, vsReferenceCpu: ref.cpu / m.cpu,
+      });
     }
   }
-  const median = (xs: number[]): number => xs.sort((x, y) => x - y)[xs.length >> 1] as number;
-  const ref_ = median(a);
-  const fn_ = median(b);
-  return { ref: ref_, fn: fn_, refMin: a[0] as number, fnMin: b[0] as number, runs: a.length };
+  printTable(
+    `Expand-and-add, ${ELEMENTS.toLocaleString('en-US')} elements mod 2^${BITS}, each case interleaved with its backend's reference loop (bar: vs ref >= 0.9)`,
+    rows,
+  );
 }
-
-const addRows: Row[] = [];
-const backends = availableMaskBackends();
-for (const backend of backends) {
-  const cases: [string, () => void][] = [
-    ['addMaskInto (seed)', () => addMaskInto(target, { seed, sessionId, label, bits: BITS, backend })],
-    ['addMaskInto (key)', () => addMaskInto(target, { key, bits: BITS, backend })],
-    ['subtractMaskInto (key)', () => subtractMaskInto(target, { key, bits: BITS, backend })],
-    ['addMaskInto (key, offset 7)', () => addMaskInto(target, { key, bits: BITS, offset: 7, backend })],
-    ['addMaskInto (key, 16 bits)', () => addMaskInto(target, { key, bits: 16, backend })],
-    ['expandMask (new array)', () => expandMask({ key, bits: BITS, length: ELEMENTS, backend })],
-  ];
-  for (const [name, fn] of cases) {
-    const m = interleaved(reference[backend], fn);
-    const ratio = m.ref / m.fn;
-    addRows.push({
-      backend,
-      case: name,
-      'ms / 1M': m.fn * 1e3,
-      'reference ms': m.ref * 1e3,
-      'M elements/s': Math.round(ELEMENTS / m.fn / 1e6),
-      'vs reference': ratio.toFixed(3),
-      'vs ref (best runs)': (m.refMin / m.fnMin).toFixed(3),
-      runs: m.runs,
-    });
-    printJson({
-      bench: 'masking', case: `expand-and-add ${backend} ${name}`, elements: ELEMENTS, seconds: m.fn,
-      elementsPerSecond: ELEMENTS / m.fn, referenceSeconds: m.ref, vsReference: ratio,
-      vsReferenceBestRuns: m.refMin / m.fnMin,
-    });
-  }
-}
-printTable(`Expand-and-add, ${ELEMENTS.toLocaleString('en-US')} elements mod 2^${BITS}, each case interleaved with its backend's reference loop (bar: vs reference >= 0.9)`, addRows);
 
 if (backends.includes('native')) {
-  // Interleaved like the reference comparisons, so both backends see the same load.
-  const rows: Row[] = [];
   const pairs: [string, () => void, () => void][] = [
-    ['raw keystream, 64 KiB chunks', raw['portable, 64 KiB chunks'] as () => void, raw['native, 64 KiB chunks'] as () => void],
     [
       'addMaskInto (seed), 1M elements',
       () => addMaskInto(target, { seed, sessionId, label, bits: BITS, backend: 'portable' }),
       () => addMaskInto(target, { seed, sessionId, label, bits: BITS, backend: 'native' }),
     ],
+    [
+      'expandMask (key), 1M elements',
+      () => expandMask({ key, bits: BITS, length: ELEMENTS, backend: 'portable' }),
+      () => expandMask({ key, bits: BITS, length: ELEMENTS, backend: 'native' }),
+    ],
   ];
+  const rows: Row[] = [];
   for (const [name, portableFn, nativeFn] of pairs) {
-    const m = interleaved(portableFn, nativeFn);
-    const speedup = m.ref / m.fn;
-    rows.push({ case: name, 'native ms': m.fn * 1e3, 'portable ms': m.ref * 1e3, speedup: `${speedup.toFixed(2)}x`, runs: m.runs });
-    printJson({ bench: 'masking', case: `native vs portable ${name}`, nativeSeconds: m.fn, portableSeconds: m.ref, speedup });
+    const [p, n] = interleaved([portableFn, nativeFn]) as [Timing, Timing];
+    rows.push({
+      case: name,
+      'native ms (wall)': n.wall * 1e3,
+      'portable ms (wall)': p.wall * 1e3,
+      'speedup (wall)': `${(p.wall / n.wall).toFixed(2)}x`,
+      'speedup (cpu)': `${(p.cpu / n.cpu).toFixed(2)}x`,
+      runs: n.runs,
+    });
+    printJson({
+      bench: 'masking', case: `native vs portable ${name}`, nativeSeconds: n.wall, portableSeconds: p.wall,
+      speedup: p.wall / n.wall, speedupCpu: p.cpu / n.cpu,
+    });
   }
   printTable('Native vs portable, interleaved (bar: >= 5x)', rows);
 }
 
 // ---------------------------------------------------------------- per-call costs ---------
-const small = new Uint32Array(16);
-const callRows: Row[] = [];
-const perCall: [string, () => void][] = [
-  ['deriveMaskKey', () => deriveMaskKey(seed, sessionId, label)],
-  ...backends.flatMap((backend): [string, () => void][] => [
-    [`addMaskInto 16 elements (seed), ${backend}`, () => addMaskInto(small, { seed, sessionId, label, bits: BITS, backend })],
-    [`addMaskInto 16 elements (key), ${backend}`, () => addMaskInto(small, { key, bits: BITS, backend })],
-  ]),
-];
-for (const [name, fn] of perCall) {
-  const batch = (): void => {
-    for (let i = 0; i < 100; i++) fn();
-  };
-  const m = measure(batch, { minSeconds: minSeconds / 2 });
-  const us = (m.seconds / 100) * 1e6;
-  callRows.push({ case: name, 'us / call': us });
-  printJson({ bench: 'masking', case: `per-call ${name}`, microseconds: us });
+{
+  const small = new Uint32Array(16);
+  const rows: Row[] = [];
+  const perCall: [string, () => void][] = [
+    ['deriveMaskKey', () => deriveMaskKey(seed, sessionId, label)],
+    ...backends.flatMap((backend): [string, () => void][] => [
+      [`addMaskInto 16 elements (seed), ${backend}`, () => addMaskInto(small, { seed, sessionId, label, bits: BITS, backend })],
+      [`addMaskInto 16 elements (key), ${backend}`, () => addMaskInto(small, { key, bits: BITS, backend })],
+    ]),
+  ];
+  for (const [name, fn] of perCall) {
+    const batch = (): void => {
+      for (let i = 0; i < 100; i++) fn();
+    };
+    const m = measure(batch, { minSeconds: minSeconds / 4 });
+    const us = (m.seconds / 100) * 1e6;
+    rows.push({ case: name, 'us / call (wall)': us });
+    printJson({ bench: 'masking', case: `per-call ${name}`, microseconds: us });
+  }
+  printTable('Per-call costs', rows);
 }
-printTable('Per-call costs', callRows);
