@@ -344,15 +344,20 @@ export function clientMaskedInput(
   }
   const s = state;
   const { config, id, sessionId } = s;
+  let type: unknown;
+  try {
+    if (!isObject(message)) return aborted(s, 'MALFORMED_MESSAGE', 'the message is not an object');
+    type = message['type'];
+  } catch {
+    return aborted(s, 'MALFORMED_MESSAGE', 'the message is not readable');
+  }
+  if (type === 'abort') return aborted(s, 'SERVER_ABORTED', 'the server aborted');
+  if (type !== 'encryptedShares') return aborted(s, 'UNEXPECTED_MESSAGE', `expected encryptedShares, got ${String(type)}`);
   const xs = readInput(input, config);
   let senders: number[] | null = null;
   let cts: Uint8Array[] | null = null;
   try {
     if (!isObject(message)) return aborted(s, 'MALFORMED_MESSAGE', 'the message is not an object');
-    if (message['type'] === 'abort') return aborted(s, 'SERVER_ABORTED', 'the server aborted');
-    if (message['type'] !== 'encryptedShares') {
-      return aborted(s, 'UNEXPECTED_MESSAGE', `expected encryptedShares, got ${String(message['type'])}`);
-    }
     if (message['recipient'] !== id) return aborted(s, 'UNEXPECTED_MESSAGE', 'the shares are addressed to another client');
     const sid: unknown = message['sessionId'];
     if (!isBytes(sid, 32)) return aborted(s, 'MALFORMED_MESSAGE', 'sessionId is malformed');
