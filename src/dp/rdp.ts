@@ -269,10 +269,12 @@ export class RdpAccountant implements PrivacyAccountant {
       case 'poissonSampled':
         this.#accumulatePoisson(event.samplingRate, event.event, count, rdp, dropped);
         return;
-      default:
+      default: {
+        const curve = mechanismCurve(event, factor);
         this.orders.forEach((order, i) => {
-          rdp[i] = (rdp[i] as number) + count * mechanismRdp(event, order, factor);
+          rdp[i] = (rdp[i] as number) + count * curve(order);
         });
+      }
     }
   }
 
@@ -302,7 +304,8 @@ export class RdpAccountant implements PrivacyAccountant {
     let maxInt = 2;
     for (const o of this.orders) if (Number.isInteger(o) && o <= MAX_ZHU_WANG_ORDER) maxInt = Math.max(maxInt, o);
     const curve = new Float64Array(maxInt + 1);
-    for (let l = 2; l <= maxInt; l++) curve[l] = curveRdp(inner, l);
+    const f = treeCurve(inner);
+    for (let l = 2; l <= maxInt; l++) curve[l] = f(l);
     this.orders.forEach((order, i) => {
       if (!Number.isInteger(order) || order > MAX_ZHU_WANG_ORDER) {
         dropped[i] ??= Number.isInteger(order)
@@ -322,58 +325,74 @@ export class RdpAccountant implements PrivacyAccountant {
   }
 }
 
-/** Per-order RDP of an unsampled base mechanism (sensitivities scaled by `factor`). */
-function mechanismRdp(event: DpEvent, order: number, factor: number): number {
-  let r: number;
+/**
+ * Per-order RDP curve of an unsampled base mechanism, sensitivities scaled by `factor` (built
+ * once per event so that per-event caches in distributed-rdp.ts keep working).
+ */
+function mechanismCurve(event: DpEvent, factor: number): (order: number) => number {
+  let f: (order: number) => number;
   switch (event.kind) {
-    case 'gaussian':
-      r = gaussianRdp(event.noiseMultiplier / factor, order);
+    case 'gaussian': {
+      const z = event.noiseMultiplier / factor;
+      f = (order) => gaussianRdp(z, order);
       break;
+    }
     case 'discreteGaussian': {
       // CKS 2020: the discrete Gaussian satisfies the same (Delta^2 / (2 sigma^2))-zCDP bound.
       const s = event.sensitivity * factor;
-      r = (order * s * s) / (2 * event.sigma * event.sigma);
+      const rho = (s * s) / (2 * event.sigma * event.sigma);
+      f = (order) => order * rho;
       break;
     }
-    case 'distributedDiscreteGaussian':
-      r = distributedDiscreteGaussianRdp(
+    case 'distributedDiscreteGaussian': {
+      const e =
         factor === 1
           ? event
-          : { ...event, l2Sensitivity: event.l2Sensitivity * factor, l1Sensitivity: event.l1Sensitivity * factor },
-        order,
-      );
+          : { ...event, l2Sensitivity: event.l2Sensitivity * factor, l1Sensitivity: event.l1Sensitivity * factor };
+      f = (order) => distributedDiscreteGaussianRdp(e, order);
       break;
-    case 'skellam':
-      r = skellamRdp(
+    }
+    case 'skellam': {
+      const e =
         factor === 1
           ? event
-          : { ...event, l2Sensitivity: event.l2Sensitivity * factor, l1Sensitivity: event.l1Sensitivity * factor },
-        order,
-      );
+          : { ...event, l2Sensitivity: event.l2Sensitivity * factor, l1Sensitivity: event.l1Sensitivity * factor };
+      f = (order) => skellamRdp(e, order);
       break;
+    }
     default:
       throw new SecAggError('UNSUPPORTED_EVENT', `RdpAccountant: no RDP curve for "${event.kind}" here`);
   }
-  if (typeof r !== 'number' || Number.isNaN(r) || r < 0) {
-    throw new SecAggError('NUMERICAL_FAILURE', `RDP of "${event.kind}" at order ${order} is not a number >= 0`);
-  }
-  return r;
+  return (order) => {
+    const r = f(order);
+    if (typeof r !== 'number' || Number.isNaN(r) || r < 0) {
+      throw new SecAggError('NUMERICAL_FAILURE', `RDP of "${event.kind}" at order ${order} is not a number >= 0`);
+    }
+    return r;
+  };
 }
 
-/** RDP curve of an inner (unsampled) event tree at `order`, under add/remove. */
-function curveRdp(event: DpEvent, order: number): number {
+/** RDP curve of an inner (unsampled) event tree, under add/remove. */
+function treeCurve(event: DpEvent): (order: number) => number {
   switch (event.kind) {
     case 'noOp':
-      return 0;
-    case 'selfComposed':
-      return event.count === 0 ? 0 : event.count * curveRdp(event.event, order);
+      return () => 0;
+    case 'selfComposed': {
+      if (event.count === 0) return () => 0;
+      const inner = treeCurve(event.event);
+      const n = event.count;
+      return (order) => n * inner(order);
+    }
     case 'composed': {
-      let s = 0;
-      for (const e of event.events) s += curveRdp(e, order);
-      return s;
+      const parts = event.events.map(treeCurve);
+      return (order) => {
+        let s = 0;
+        for (const p of parts) s += p(order);
+        return s;
+      };
     }
     default:
-      return mechanismRdp(event, order, 1);
+      return mechanismCurve(event, 1);
   }
 }
 
