@@ -13,6 +13,7 @@
  * BENCH_SECONDS (default 1) sets the time per table.
  */
 import { createCipheriv } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { chacha20 } from '@noble/ciphers/chacha.js';
 import {
   addMaskInto,
@@ -76,7 +77,7 @@ function interleaved(fns: readonly (() => unknown)[]): Timing[] {
 
 const fmtRatio = (r: number): string => r.toFixed(3);
 
-console.log(`# masking on ${machine()}`);
+console.log(`# masking on ${machine()}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
 // ---------------------------------------------------------------- raw keystream ----------
 const rawBytes = ELEMENTS * 4;

@@ -141,6 +141,35 @@ describe('mask properties', () => {
     );
   });
 
+  it('masking a vector piecewise (subarrays at matching offsets) equals masking it whole', () => {
+    fc.assert(
+      fc.property(
+        bytes32,
+        bits,
+        backend,
+        fc.integer({ min: 0, max: 5000 }),
+        fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        (key, b, be, start, parts, subtract) => {
+          const total = parts.reduce((x, y) => x + y, 0);
+          const x = expandMask({ key: key.map((v) => v ^ 0xff), bits: b, length: total }); // any data
+          const whole = Uint32Array.from(x);
+          const apply = subtract ? subtractMaskInto : addMaskInto;
+          apply(whole, { key, bits: b, offset: start, backend: be });
+          const pieces = Uint32Array.from(x);
+          let at = 0;
+          for (const n of parts) {
+            const view = pieces.subarray(at, at + n);
+            expect(apply(view, { key, bits: b, offset: start + at, backend: be })).toBe(view);
+            at += n;
+          }
+          expectSameWords(pieces, whole);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('the seed form equals the key form with deriveMaskKey', () => {
     fc.assert(
       fc.property(bytes32, bytes32, label, bits, fc.integer({ min: 0, max: 1000 }), (seed, sessionId, l, b, o) => {
