@@ -1,0 +1,123 @@
+/**
+ * Differential privacy: accounting, calibration (and, added by the other DP areas, sampler
+ * throughput and the PLD accountant). Run: `npx tsx bench/dp.ts` (`--quick` skips the slow
+ * baselines).
+ *
+ * The file is a list of cases (`CASES` at the bottom); each case is a function that measures,
+ * prints one table (with a ratio column against a baseline measured in the same run) and one
+ * `BENCH_JSON` line per row. Other DP engineers add their case functions in the marked places.
+ *
+ * Accounting cases and their baselines:
+ * - rdp-10k-steps: epsilon for 10,000 Poisson-subsampled Gaussian steps (q = 0.01, noise 4,
+ *   delta = 1e-5) over the 156 default orders, fresh accountant each run, i.e. one RDP
+ *   evaluation of the step plus the conversion. Baseline: what a naive accountant does,
+ *   recomputing the step's RDP at every one of the 10,000 compositions (new event objects, so
+ *   no caching). Also shown: 10,000 `compose(step)` calls with the same event object (cached).
+ * - calibration: `calibrateNoiseMultiplier` for that run at epsilon = 1 (RDP), relative
+ *   tolerance 1e-6. Baseline: plain bisection on [0.1, 100] to the same tolerance.
+ */
+import { machine, measure, printJson, printTable, type Row } from './_harness.js';
+import {
+  RdpAccountant,
+  analyticGaussianSigma,
+  calibrateNoiseMultiplier,
+  gaussianEvent,
+  poissonSampledEvent,
+  selfComposedEvent,
+  zcdpToApproxDp,
+  type DpEvent,
+} from '../src/dp/index.js';
+
+const quick = process.argv.includes('--quick');
+const where = machine();
+const ms = (s: number): number => s * 1000;
+
+// ---------------------------------------------------------------------------------------------
+// Accounting (RDP) cases
+// ---------------------------------------------------------------------------------------------
+
+function rdpComposition(): void {
+  const steps = 10_000;
+  const step = poissonSampledEvent(0.01, gaussianEvent(4));
+  const once = measure(() => new RdpAccountant().compose(step, steps).getEpsilon(1e-5), { minSeconds: 1 });
+  const loop = measure(
+    () => {
+      const acc = new RdpAccountant();
+      for (let i = 0; i < steps; i++) acc.compose(step);
+      return acc.getEpsilon(1e-5);
+    },
+    { minSeconds: 1 },
+  );
+  const rows: Row[] = [];
+  const add = (name: string, seconds: number, baseline: number, note: string): void => {
+    rows.push({ case: name, ms: ms(seconds), 'x faster than baseline': baseline / seconds, note });
+    printJson({ bench: 'dp', case: `rdp-10k-steps/${name}`, ms: ms(seconds), machine: where });
+  };
+  let baseline = Number.NaN;
+  if (!quick) {
+    const naive = measure(
+      () => {
+        const acc = new RdpAccountant();
+        for (let i = 0; i < steps; i++) acc.compose(poissonSampledEvent(0.01, gaussianEvent(4)));
+        return acc.getEpsilon(1e-5);
+      },
+      { minRuns: 1, warmup: 0, minSeconds: 0 },
+    );
+    baseline = naive.seconds;
+    add('baseline: RDP recomputed per step', naive.seconds, baseline, '10,000 RDP evaluations');
+  }
+  add('compose(step, 10000) + getEpsilon', once.seconds, baseline, 'bar: < 2 ms');
+  add('10000 x compose(step) + getEpsilon', loop.seconds, baseline, 'same event object, cached RDP');
+  printTable(`RDP accountant: 10,000 steps, 156 orders (${where})`, rows);
+}
+
+function calibration(): void {
+  const make = (z: number): DpEvent => selfComposedEvent(poissonSampledEvent(0.01, gaussianEvent(z)), 10_000);
+  const epsAt = (z: number): number => new RdpAccountant().compose(make(z)).getEpsilon(1e-5);
+  let brentZ = 0;
+  const brent = measure(() => {
+    brentZ = calibrateNoiseMultiplier({ targetEpsilon: 1, targetDelta: 1e-5, makeEvent: make });
+  }, { minSeconds: 1 });
+  let bisZ = 0;
+  const bisection = measure(() => {
+    let lo = 0.1;
+    let hi = 100;
+    while (hi - lo > 1e-6 * hi) {
+      const mid = 0.5 * (lo + hi);
+      if (epsAt(mid) <= 1) hi = mid;
+      else lo = mid;
+    }
+    bisZ = hi;
+  }, { minSeconds: 1 });
+  const analytic = measure(() => analyticGaussianSigma({ epsilon: 1, delta: 1e-5 }), { minSeconds: 0.5 });
+  const zcdp = measure(() => zcdpToApproxDp(0.5, 1e-5), { minSeconds: 0.5 });
+  const rows: Row[] = [
+    { case: 'baseline: bisection (RDP)', ms: ms(bisection.seconds), 'x faster than baseline': 1, result: bisZ.toFixed(6) },
+    {
+      case: 'calibrateNoiseMultiplier (RDP, Brent)',
+      ms: ms(brent.seconds),
+      'x faster than baseline': bisection.seconds / brent.seconds,
+      result: `${brentZ.toFixed(6)} (bar < 50 ms)`,
+    },
+    { case: 'analyticGaussianSigma(1, 1e-5)', ms: ms(analytic.seconds), 'x faster than baseline': '-', result: 'closed-form conversion' },
+    { case: 'zcdpToApproxDp(0.5, 1e-5)', ms: ms(zcdp.seconds), 'x faster than baseline': '-', result: 'closed-form conversion' },
+  ];
+  for (const r of rows) printJson({ bench: 'dp', case: `calibration/${r['case']}`, ms: r['ms'], machine: where });
+  printTable(`Calibration: q = 0.01, 10,000 steps, target (1, 1e-5) (${where})`, rows);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Distributed DP cases (sampler throughput): the distributed-DP engineer adds functions here.
+// ---------------------------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------------------------
+// PLD cases: the PLD engineer adds functions here.
+// ---------------------------------------------------------------------------------------------
+
+/** Every case, in order. Add yours to this list. */
+const CASES: readonly (() => void)[] = [
+  rdpComposition,
+  calibration,
+];
+
+for (const run of CASES) run();
