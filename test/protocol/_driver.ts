@@ -14,6 +14,7 @@ import {
   serverReceive,
   simulatedInput,
   type ClientInput,
+  type ClientMessage,
   type ClientState,
   type ServerMessage,
   type ServerState,
@@ -29,6 +30,8 @@ export interface Trace {
   readonly clientStates: Record<string, ClientState[]>;
   /** serverMessages[round][id]: the server message the client gets in that state. */
   readonly serverMessages: Record<string, ServerMessage[]>;
+  /** clientMessages[i]: every client message, in order. */
+  readonly clientMessages: ClientMessage[];
   readonly inputs: ClientInput[];
   readonly final: ServerState;
   readonly rngFor: (id: number) => RandomBytes;
@@ -80,6 +83,7 @@ export function honestTrace(
   const clientStates: Record<string, ClientState[]> = {};
   const serverMessages: Record<string, ServerMessage[]> = {};
   const inputs: ClientInput[] = [];
+  const clientMessages: ClientMessage[] = [];
   const clients: ClientState[] = [];
   let server: ServerState = createServer(config);
   for (let id = 1; id <= n; id++) {
@@ -88,6 +92,7 @@ export function honestTrace(
     const step = clientAdvertiseKeys(c, { rng: rngFor(id) });
     clients[id] = step.state;
     if (silent.includes(id)) continue;
+    clientMessages.push(...step.outbox);
     for (const m of step.outbox) server = serverReceive(server, m).state;
   }
   for (;;) {
@@ -101,11 +106,12 @@ export function honestTrace(
         (serverMessages[state.round] ??= [])[to] = out.message;
         const step = clientReceive(state, out.message, { rng: rngFor(to), input: inputs[to] as ClientInput });
         clients[to] = step.state;
+        clientMessages.push(...step.outbox);
         for (const m of step.outbox) server = serverReceive(server, m).state;
       }
     }
   }
-  return { config, signingKeys, clientStates, serverMessages, inputs, final: server, rngFor };
+  return { config, signingKeys, clientStates, serverMessages, clientMessages, inputs, final: server, rngFor };
 }
 
 /** Plain modular sum of the given clients' inputs for vector `name`. */
