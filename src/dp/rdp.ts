@@ -60,8 +60,9 @@ export interface RdpEpsilon {
   /** The order attaining it. */
   readonly order: number;
   /**
-   * True when the optimum sits at the smallest or largest order of the grid (and epsilon is
-   * finite and > 0): a wider grid could give a smaller epsilon; extend `orders`.
+   * True when the optimum sits at the smallest or largest usable (not dropped) order of the
+   * grid (and epsilon is finite and > 0): a wider grid could give a smaller epsilon; extend
+   * `orders`.
    */
   readonly atGridEdge: boolean;
   /** Orders dropped so far (non-convergent series, unsupported fractional orders). */
@@ -107,8 +108,6 @@ export class RdpAccountant implements PrivacyAccountant {
   readonly #dropped: (string | undefined)[];
   readonly #cache = new WeakMap<DpEvent, Contribution>();
   readonly #scratch: Float64Array;
-  readonly #minOrder: number;
-  readonly #maxOrder: number;
 
   /**
    * @throws SecAggError `UNKNOWN_OPTION`, `INVALID_TYPE`, `OUT_OF_RANGE` (orders not finite
@@ -133,15 +132,9 @@ export class RdpAccountant implements PrivacyAccountant {
     this.#rdp = new Float64Array(this.orders.length);
     this.#dropped = new Array<string | undefined>(this.orders.length).fill(undefined);
     let maxInt = 2;
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
     for (const o of this.orders) {
       if (Number.isInteger(o) && o <= MAX_ZHU_WANG_ORDER) maxInt = Math.max(maxInt, o);
-      lo = Math.min(lo, o);
-      hi = Math.max(hi, o);
     }
-    this.#minOrder = lo;
-    this.#maxOrder = hi;
     this.#scratch = new Float64Array(maxInt + 2);
   }
 
@@ -210,8 +203,15 @@ export class RdpAccountant implements PrivacyAccountant {
     this.#checkUsable();
     const { epsilon, index } = epsilonFromRdp(this.orders, this.#rdp, delta, this.conversion);
     const order = this.orders[index] as number;
-    const atGridEdge =
-      Number.isFinite(epsilon) && epsilon > 0 && (order === this.#minOrder || order === this.#maxOrder);
+    // Edges of the usable grid (dropped orders do not count as grid points).
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    this.orders.forEach((o, i) => {
+      if (this.#dropped[i] !== undefined) return;
+      if (o < lo) lo = o;
+      if (o > hi) hi = o;
+    });
+    const atGridEdge = Number.isFinite(epsilon) && epsilon > 0 && (order === lo || order === hi);
     return Object.freeze({ epsilon, order, atGridEdge, droppedOrders: this.droppedOrders });
   }
 

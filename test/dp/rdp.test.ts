@@ -132,6 +132,12 @@ describe('RdpAccountant: known answers', () => {
     const mid = new RdpAccountant().compose(poissonSampledEvent(0.01, gaussianEvent(4)), 10_000).getEpsilonAndOrder(1e-5);
     expect(mid.order).toBe(17);
     expect(mid.atGridEdge).toBe(false);
+    // With fractional orders dropped (Zhu-Wang), order 2 is the usable edge.
+    const zw = new RdpAccountant()
+      .compose(poissonSampledEvent(0.5, discreteGaussianEvent({ sigma: 0.7, sensitivity: 1 })), 50)
+      .getEpsilonAndOrder(1e-5);
+    expect(zw.order).toBe(2);
+    expect(zw.atGridEdge).toBe(true);
   });
 
   it('delta = 0 gives Infinity unless nothing was spent; delta = 1 gives 0', () => {
