@@ -142,8 +142,12 @@ class LagrangeCombiner implements Combiner {
     const tables = this.lambdaTables;
     const logLambda = this.logLambda;
     // Generation stamps detect duplicates without clearing a bitmap per call.
-    const stamp = ++this.generation;
     const seen = this.seen;
+    if (this.generation === 0x7fffffff) {
+      seen.fill(0); // Int32Array stamps: restart before the counter outgrows them
+      this.generation = 0;
+    }
+    const stamp = ++this.generation;
     // Payloads by position, kept only when extra shares must be checked.
     const byPosition = k > t ? new Array<Uint8Array>(k) : undefined;
     const acc = new Int32Array(m);
