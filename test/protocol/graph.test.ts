@@ -54,6 +54,23 @@ describe('findGraphParameters', () => {
     }
   });
 
+  it('agrees with an independent Python implementation (C lgamma) on 400 random configurations', () => {
+    expect(params.crossCheck.length).toBe(400);
+    for (const v of params.crossCheck) {
+      const opts = {
+        clients: v.clients,
+        corruptFraction: v.corruptFraction,
+        dropoutFraction: v.dropoutFraction,
+        adversary: v.adversary as AdversaryClass,
+      };
+      if (v.kind === 'none') {
+        expectSecAggError(() => findGraphParameters(opts), 'NO_FEASIBLE_GRAPH');
+      } else {
+        expect(findGraphParameters(opts), JSON.stringify(v)).toEqual({ kind: v.kind, degree: v.degree, threshold: v.threshold });
+      }
+    }
+  });
+
   it('NO_FEASIBLE_GRAPH when nothing works', () => {
     for (const v of params.infeasible) {
       expectSecAggError(
