@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fft, isPowerOfTwo, nextPowerOfTwo } from '../../src/dp/pld/_fft.js';
+import { fft, inverseRealFft, isPowerOfTwo, nextPowerOfTwo, realFft } from '../../src/dp/pld/_fft.js';
 import {
   convolve,
   deltaForEpsilon,
@@ -129,6 +129,35 @@ describe('pld/_fft: radix-2 FFT', () => {
     fft(re, im);
     expect(maxAbs(re.map((v, i) => v - (er[i] as number)))).toBeLessThan(1e-12);
     expect(maxAbs(im.map((v, i) => v - (ei[i] as number)))).toBeLessThan(1e-12);
+  });
+
+  it('realFft gives bins 0..N/2 of the naive DFT of a real sequence; inverseRealFft inverts it', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 512, maxLength: 512 }),
+        (logN, data) => {
+          const n = 2 ** logN;
+          const x = Float64Array.from(data.slice(0, n));
+          const [er, ei] = naiveDft(x, new Float64Array(n), false);
+          const re = new Float64Array(n / 2 + 1);
+          const im = new Float64Array(n / 2 + 1);
+          realFft(x, re, im);
+          const tol = 1e-12 * n;
+          for (let k = 0; k <= n / 2; k++) {
+            expect(Math.abs((re[k] as number) - (er[k % n] as number))).toBeLessThan(tol);
+            expect(Math.abs((im[k] as number) - (ei[k % n] as number))).toBeLessThan(tol);
+          }
+          const back = new Float64Array(n);
+          inverseRealFft(re, im, back);
+          for (let j = 0; j < n; j++) expect(Math.abs((back[j] as number) - (x[j] as number))).toBeLessThan(1e-13);
+        },
+      ),
+      { numRuns: 30 },
+    );
+    expect(() => realFft(new Float64Array(1), new Float64Array(1), new Float64Array(1))).toThrow(RangeError);
+    expect(() => realFft(new Float64Array(8), new Float64Array(4), new Float64Array(5))).toThrow(RangeError);
+    expect(() => inverseRealFft(new Float64Array(5), new Float64Array(5), new Float64Array(6))).toThrow(RangeError);
   });
 
   it('refuses lengths that are not powers of two', () => {

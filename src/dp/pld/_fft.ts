@@ -100,3 +100,82 @@ export function fft(re: Float64Array, im: Float64Array, inverse = false): void {
     }
   }
 }
+
+/**
+ * FFT of a real sequence `x` (length N, a power of two >= 2) by one complex FFT of size N/2:
+ * writes X_0 .. X_{N/2} (the rest follows from X_{N-k} = conj X_k) into `outRe`, `outIm`
+ * (length N/2 + 1). With z_j = x_{2j} + i x_{2j+1} and Z = FFT_{N/2}(z):
+ * X_k = E_k + w^k O_k, E_k = (Z_k + conj Z_{N/2-k}) / 2, O_k = (Z_k - conj Z_{N/2-k}) / (2i),
+ * w = e^{-2 pi i / N}.
+ */
+export function realFft(x: Float64Array, outRe: Float64Array, outIm: Float64Array): void {
+  const n = x.length;
+  if (!isPowerOfTwo(n) || n < 2) throw new RangeError('realFft: length must be a power of two >= 2');
+  const m = n >> 1;
+  if (outRe.length !== m + 1 || outIm.length !== m + 1) throw new RangeError('realFft: output length must be N/2 + 1');
+  const zr = new Float64Array(m);
+  const zi = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    zr[j] = x[2 * j] as number;
+    zi[j] = x[2 * j + 1] as number;
+  }
+  fft(zr, zi);
+  twiddles(n);
+  const stride = twiddleSize / n;
+  for (let k = 0; k <= m; k++) {
+    const a = k === m ? 0 : k;
+    const b = k === 0 ? 0 : m - k;
+    const ar = zr[a] as number;
+    const ai = zi[a] as number;
+    const br = zr[b] as number;
+    const bi = -(zi[b] as number); // conj Z_{m-k}
+    const er = 0.5 * (ar + br);
+    const ei = 0.5 * (ai + bi);
+    // (Z - conj Z') / (2i) = ((ai - bi) - i (ar - br)) / 2
+    const or = 0.5 * (ai - bi);
+    const oi = -0.5 * (ar - br);
+    // w^k for k <= m: cos / -sin of 2 pi k / n; k = m is w^m = -1.
+    const wr = k === m ? -1 : (twCos[k * stride] as number);
+    const wi = k === m ? 0 : (twSin[k * stride] as number);
+    outRe[k] = er + (or * wr - oi * wi);
+    outIm[k] = ei + (or * wi + oi * wr);
+  }
+}
+
+/**
+ * Inverse of {@link realFft}: from X_0 .. X_{N/2} of a real sequence, writes the sequence
+ * (length N) into `out`, by one inverse complex FFT of size N/2.
+ */
+export function inverseRealFft(re: Float64Array, im: Float64Array, out: Float64Array): void {
+  const n = out.length;
+  if (!isPowerOfTwo(n) || n < 2) throw new RangeError('inverseRealFft: length must be a power of two >= 2');
+  const m = n >> 1;
+  if (re.length !== m + 1 || im.length !== m + 1) throw new RangeError('inverseRealFft: input length must be N/2 + 1');
+  twiddles(n);
+  const stride = twiddleSize / n;
+  const zr = new Float64Array(m);
+  const zi = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    const ar = re[k] as number;
+    const ai = im[k] as number;
+    const br = re[m - k] as number;
+    const bi = -(im[m - k] as number); // conj X_{m-k}
+    const er = 0.5 * (ar + br);
+    const ei = 0.5 * (ai + bi);
+    const dr = 0.5 * (ar - br);
+    const di = 0.5 * (ai - bi);
+    // O = d / w^k = d * conj(w^k)
+    const wr = twCos[k * stride] as number;
+    const wi = -(twSin[k * stride] as number);
+    const or = dr * wr - di * wi;
+    const oi = dr * wi + di * wr;
+    // Z = E + i O
+    zr[k] = er - oi;
+    zi[k] = ei + or;
+  }
+  fft(zr, zi, true);
+  for (let j = 0; j < m; j++) {
+    out[2 * j] = zr[j] as number;
+    out[2 * j + 1] = zi[j] as number;
+  }
+}

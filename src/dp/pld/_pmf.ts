@@ -16,7 +16,7 @@
  * lumped into the lowest kept loss, tail_mass_truncation defaults to 1e-15.
  * @module
  */
-import { fft, nextPowerOfTwo } from './_fft.js';
+import { inverseRealFft, nextPowerOfTwo, realFft } from './_fft.js';
 
 /** A discretised PLD. Immutable by convention once built. */
 export interface Pmf {
@@ -109,16 +109,19 @@ export function convolve(a: Pmf, b: Pmf, tau: number, maxPoints: number): Pmf {
     for (let i = 0; i < out.length; i++) out[i] = (other.probs[i] as number) * s;
     return truncateTails(out, a.lo + b.lo, inf, a.h, tau);
   }
-  const n = nextPowerOfTwo(m);
-  const ar = new Float64Array(n);
-  const ai = new Float64Array(n);
-  const br = new Float64Array(n);
-  const bi = new Float64Array(n);
-  ar.set(a.probs);
-  br.set(b.probs);
-  fft(ar, ai);
-  fft(br, bi);
-  for (let k = 0; k < n; k++) {
+  const n = Math.max(2, nextPowerOfTwo(m));
+  const half = n / 2 + 1;
+  const xa = new Float64Array(n);
+  xa.set(a.probs);
+  const ar = new Float64Array(half);
+  const ai = new Float64Array(half);
+  realFft(xa, ar, ai);
+  xa.fill(0);
+  xa.set(b.probs);
+  const br = new Float64Array(half);
+  const bi = new Float64Array(half);
+  realFft(xa, br, bi);
+  for (let k = 0; k < half; k++) {
     const xr = ar[k] as number;
     const xi = ai[k] as number;
     const yr = br[k] as number;
@@ -126,9 +129,9 @@ export function convolve(a: Pmf, b: Pmf, tau: number, maxPoints: number): Pmf {
     ar[k] = xr * yr - xi * yi;
     ai[k] = xr * yi + xi * yr;
   }
-  fft(ar, ai, true);
-  const roundOff = clampNegatives(ar, 0, m);
-  return truncateTails(ar.subarray(0, m), a.lo + b.lo, composeInf(inf, roundOff), a.h, tau);
+  inverseRealFft(ar, ai, xa);
+  const roundOff = clampNegatives(xa, 0, m);
+  return truncateTails(xa.subarray(0, m), a.lo + b.lo, composeInf(inf, roundOff), a.h, tau);
 }
 
 /** log sum_k p_k e^{t (k - kRef)} over the finite part, for the Chernoff bounds. */
@@ -141,13 +144,56 @@ function logMgf(probs: Float64Array, t: number, kRef: number): number {
   return Math.log(s);
 }
 
+/** min over t of f(t) (NaN/Infinity-safe): ladder t = 2^j h, then golden section in log t. */
+function minimiseOnLadder(f: (t: number) => number, h: number): number {
+  const at = (j: number): number => {
+    const v = f(2 ** j * h);
+    return Number.isNaN(v) ? Number.POSITIVE_INFINITY : v;
+  };
+  let bestJ = -6;
+  let best = at(bestJ);
+  for (let j = -5; j <= 20; j++) {
+    const v = at(j);
+    if (v < best) {
+      best = v;
+      bestJ = j;
+    }
+  }
+  if (!Number.isFinite(best)) return best;
+  // Golden section on [bestJ - 1, bestJ + 1] (the objective is unimodal in practice; any t
+  // gives a valid bound, so a imperfect search only costs width, never correctness).
+  const g = (Math.sqrt(5) - 1) / 2;
+  let a = bestJ - 1;
+  let b = bestJ + 1;
+  let c = b - g * (b - a);
+  let d = a + g * (b - a);
+  let fc = at(c);
+  let fd = at(d);
+  for (let i = 0; i < 12; i++) {
+    if (fc < fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - g * (b - a);
+      fc = at(c);
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + g * (b - a);
+      fd = at(d);
+    }
+  }
+  return Math.min(best, fc, fd);
+}
+
 /**
  * Index range [lower, upper] (relative to count * lo) outside which the count-fold
  * composition has at most tau / 2 mass on each side, by Chernoff bounds
  * P(S >= x) <= MGF(t)^count e^{-t x} minimised over a ladder of t (as dp_accounting's
  * compute_self_convolve_bounds does). Also clipped to the trivially possible range.
  */
-function selfConvolveBounds(
+export function selfConvolveBounds(
   probs: Float64Array,
   count: number,
   tau: number,
@@ -160,20 +206,19 @@ function selfConvolveBounds(
   let upperByBound = false;
   let lowerByBound = false;
   if (tau > 0) {
-    for (let j = -6; j <= 20; j++) {
-      // t in index units = (t in loss units) * h; loss-unit ladder 2^-6 .. 2^20.
-      const t = 2 ** j * h;
-      // Upper: relative to kRef = m - 1 so exponents are <= 0 (no overflow).
-      const up = count * (m - 1) + (count * logMgf(probs, t, m - 1) - logHalfTau) / t;
-      if (Number.isFinite(up) && Math.ceil(up) < upper) {
-        upper = Math.ceil(up);
-        upperByBound = true;
-      }
-      const low = (-count * logMgf(probs, -t, 0) + logHalfTau) / t;
-      if (Number.isFinite(low) && Math.floor(low) > lower) {
-        lower = Math.floor(low);
-        lowerByBound = true;
-      }
+    // Both bounds are minimised over t on a coarse ladder (loss units 2^-6 .. 2^20, times h
+    // for index units), then refined by golden-section search on log t around the best rung.
+    const upperAt = (t: number): number => count * (m - 1) + (count * logMgf(probs, t, m - 1) - logHalfTau) / t;
+    const lowerAt = (t: number): number => (-count * logMgf(probs, -t, 0) + logHalfTau) / t;
+    const up = minimiseOnLadder((t) => upperAt(t), h);
+    const low = minimiseOnLadder((t) => -lowerAt(t), h);
+    if (Number.isFinite(up) && Math.ceil(up) < upper) {
+      upper = Math.ceil(up);
+      upperByBound = true;
+    }
+    if (Number.isFinite(low) && Math.floor(-low) > lower) {
+      lower = Math.floor(-low);
+      lowerByBound = true;
     }
   }
   if (lower > upper) lower = upper; // cannot happen for a true bound; guard the arithmetic
@@ -197,27 +242,30 @@ export function selfConvolve(a: Pmf, count: number, tau: number, maxPoints: numb
   const { lower, upper, lowerByBound, upperByBound } = selfConvolveBounds(a.probs, count, tau, a.h);
   const width = upper - lower + 1;
   if (width > maxPoints) throw new GridTooLarge(width);
-  const n = nextPowerOfTwo(Math.max(width, a.probs.length));
-  const re = new Float64Array(n);
-  const im = new Float64Array(n);
-  re.set(a.probs);
-  fft(re, im);
-  for (let k = 0; k < n; k++) {
-    const x = re[k] as number;
-    const y = im[k] as number;
-    const r2 = x * x + y * y;
+  const n = Math.max(2, nextPowerOfTwo(Math.max(width, a.probs.length)));
+  const half = n / 2 + 1;
+  const x = new Float64Array(n);
+  x.set(a.probs);
+  const re = new Float64Array(half);
+  const im = new Float64Array(half);
+  // Real input: the spectrum is Hermitian, so only bins 0..n/2 are transformed and powered.
+  realFft(x, re, im);
+  for (let k = 0; k < half; k++) {
+    const xr = re[k] as number;
+    const yi = im[k] as number;
+    const r2 = xr * xr + yi * yi;
     if (r2 === 0) continue;
     // z^count = |z|^count e^{i count arg z}; |z| <= 1 so the modulus only shrinks.
     const mod = Math.exp(0.5 * count * Math.log(r2));
-    const ang = count * Math.atan2(y, x);
+    const ang = count * Math.atan2(yi, xr);
     re[k] = mod * Math.cos(ang);
     im[k] = mod * Math.sin(ang);
   }
-  fft(re, im, true);
+  inverseRealFft(re, im, x);
   const out = new Float64Array(width);
   let roundOff = 0;
   for (let r = 0; r < width; r++) {
-    const v = re[(((lower + r) % n) + n) % n] as number;
+    const v = x[(lower + r) % n] as number;
     if (v < 0) roundOff -= v;
     else out[r] = v;
   }
