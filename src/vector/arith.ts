@@ -2,7 +2,7 @@
  * Modular arithmetic on vectors of Z_(2^bits), 1 <= bits <= 32, stored as Uint32Array.
  *
  * Range policy: by default every function checks that its inputs are in [0, 2^bits) and throws
- * ELEMENT_OUT_OF_RANGE before touching any output, so user data is never silently reduced.
+ * ELEMENT_OUT_OF_RANGE with its output unchanged, so user data is never silently reduced.
  * Callers that produced the vectors themselves may pass `{ check: false }`: the result is then
  * still defined exactly, as the raw uint32 values reduced mod 2^bits, and is always in range.
  * With bits = 32 every uint32 is in range and no check is needed.
@@ -14,8 +14,10 @@ import { assertNoOverlap, checkRange, modMask } from './_internal.js';
 /** Options of the in-place arithmetic functions. */
 export interface ArithmeticOptions {
   /**
-   * Check that inputs are in [0, 2^bits) (default true; one extra read pass per input when
-   * bits < 32). With `false`, inputs are read mod 2^bits.
+   * Check that inputs are in [0, 2^bits) (default true; free when bits = 32). addInto and
+   * subtractInto check within their single pass and, on a bad element, restore `acc` before
+   * throwing; negateInto checks first. With `false`, inputs are read mod 2^bits (the result is
+   * still exact and in range), which is faster for vectors the caller produced itself.
    */
   readonly check?: boolean;
 }
@@ -118,7 +120,7 @@ function checkedSubtract(acc: Uint32Array, x: Uint32Array, bits: number): void {
  * @param bits modulus exponent, integer in 1..32.
  * @returns `acc`.
  * @throws {SecAggError} `INVALID_TYPE` (not Uint32Array, bad options), `LENGTH_MISMATCH`,
- *   `INVALID_BITS`, `ELEMENT_OUT_OF_RANGE` (checked before any write), `OVERLAPPING_BUFFERS`
+ *   `INVALID_BITS`, `ELEMENT_OUT_OF_RANGE` (acc is left unchanged), `OVERLAPPING_BUFFERS`
  *   (views that partly share memory), `UNKNOWN_OPTION`.
  * @example
  * ```ts
