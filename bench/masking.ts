@@ -8,8 +8,9 @@
  *  4. per-call costs (key derivation, a 16-element addMaskInto).
  *
  * The machine is shared, so every comparison is interleaved (the cases of one table take turns,
- * order rotated every round) and reported both in wall time and in process CPU time (which
- * leaves out the time this process waits for a core). Ratios are the figures to read.
+ * order rotated every round), and ratios are medians of per-round paired ratios, in wall time
+ * and in process CPU time (which leaves out the time this process waits for a core). Ratios
+ * are the figures to read; absolute speeds depend on the load (printed in the header).
  * BENCH_SECONDS (default 1) sets the time per table.
  */
 import { createCipheriv } from 'node:crypto';
@@ -43,6 +44,10 @@ interface Timing {
   readonly wall: number;
   /** Median process CPU seconds per call. */
   readonly cpu: number;
+  /** Median over rounds of (first function's wall time / this one's) in the same round. */
+  readonly wallVsFirst: number;
+  /** The same with CPU times. */
+  readonly cpuVsFirst: number;
   readonly runs: number;
 }
 
@@ -67,10 +72,15 @@ function interleaved(fns: readonly (() => unknown)[]): Timing[] {
       (cpu[i] as number[]).push((c1.user + c1.system) / 1e6);
     }
   }
-  const median = (xs: number[]): number => xs.sort((x, y) => x - y)[xs.length >> 1] as number;
+  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1] as number;
+  // Paired ratios: each round's runs are back to back, so they share that moment's load.
+  const paired = (series: number[][], i: number): number =>
+    median((series[0] as number[]).map((first, r) => first / ((series[i] as number[])[r] as number)));
   return fns.map((_, i) => ({
     wall: median(wall[i] as number[]),
     cpu: median(cpu[i] as number[]),
+    wallVsFirst: paired(wall, i),
+    cpuVsFirst: paired(cpu, i),
     runs: (wall[i] as number[]).length,
   }));
 }
@@ -106,7 +116,6 @@ if (backends.includes('native')) {
 }
 {
   const t = interleaved(raw.map(([, f]) => f));
-  const base = t[0] as Timing;
   const rows: Row[] = raw.map(([name], i) => {
     const m = t[i] as Timing;
     printJson({
@@ -117,8 +126,8 @@ if (backends.includes('native')) {
       case: name,
       'MB/s (wall)': Math.round(rawBytes / m.wall / 1e6),
       'MB/s (cpu)': Math.round(rawBytes / m.cpu / 1e6),
-      'vs portable (wall)': `${(base.wall / m.wall).toFixed(2)}x`,
-      'vs portable (cpu)': `${(base.cpu / m.cpu).toFixed(2)}x`,
+      'vs portable (wall)': `${m.wallVsFirst.toFixed(2)}x`,
+      'vs portable (cpu)': `${m.cpuVsFirst.toFixed(2)}x`,
       runs: m.runs,
     };
   });
@@ -169,15 +178,15 @@ const reference: Record<MaskBackend, () => void> = {
         'ms (wall)': m.wall * 1e3,
         'ref ms (wall)': ref.wall * 1e3,
         'M el/s (cpu)': Math.round(ELEMENTS / m.cpu / 1e6),
-        'vs ref (wall)': fmtRatio(ref.wall / m.wall),
-        'vs ref (cpu)': fmtRatio(ref.cpu / m.cpu),
+        'vs ref (wall)': fmtRatio(m.wallVsFirst),
+        'vs ref (cpu)': fmtRatio(m.cpuVsFirst),
         runs: m.runs,
       });
       printJson({
         bench: 'masking', case: `expand-and-add ${backend} ${name}`, elements: ELEMENTS,
         seconds: m.wall, cpuSeconds: m.cpu, referenceSeconds: ref.wall, referenceCpuSeconds: ref.cpu,
         elementsPerSecond: ELEMENTS / m.wall, elementsPerCpuSecond: ELEMENTS / m.cpu,
-        vsReference: ref.wall / m.wall, vsReferenceCpu: ref.cpu / m.cpu,
+        vsReference: m.wallVsFirst, vsReferenceCpu: m.cpuVsFirst,
       });
     }
   }
@@ -207,13 +216,13 @@ if (backends.includes('native')) {
       case: name,
       'native ms (wall)': n.wall * 1e3,
       'portable ms (wall)': p.wall * 1e3,
-      'speedup (wall)': `${(p.wall / n.wall).toFixed(2)}x`,
-      'speedup (cpu)': `${(p.cpu / n.cpu).toFixed(2)}x`,
+      'speedup (wall)': `${n.wallVsFirst.toFixed(2)}x`,
+      'speedup (cpu)': `${n.cpuVsFirst.toFixed(2)}x`,
       runs: n.runs,
     });
     printJson({
       bench: 'masking', case: `native vs portable ${name}`, nativeSeconds: n.wall, portableSeconds: p.wall,
-      speedup: p.wall / n.wall, speedupCpu: p.cpu / n.cpu,
+      speedup: n.wallVsFirst, speedupCpu: n.cpuVsFirst,
     });
   }
   printTable('Native vs portable, interleaved (bar: >= 5x)', rows);
