@@ -18,6 +18,7 @@
  */
 import { machine, measure, printJson, printTable, type Row } from './_harness.js';
 import {
+  PldAccountant,
   RdpAccountant,
   analyticGaussianSigma,
   calibrateNoiseMultiplier,
@@ -50,7 +51,8 @@ function rdpComposition(): void {
   );
   const rows: Row[] = [];
   const add = (name: string, seconds: number, baseline: number, note: string): void => {
-    rows.push({ case: name, ms: ms(seconds), 'x faster than baseline': baseline / seconds, note });
+    const ratio = Number.isNaN(baseline) ? '- (--quick)' : baseline / seconds;
+    rows.push({ case: name, ms: ms(seconds), 'x faster than baseline': ratio, note });
     printJson({ bench: 'dp', case: `rdp-10k-steps/${name}`, ms: ms(seconds), machine: where });
   };
   let baseline = Number.NaN;
@@ -114,10 +116,112 @@ function calibration(): void {
 // PLD cases: the PLD engineer adds functions here.
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * pld-10k-steps: the Abadi et al. run (q = 0.01, noise 4, 10,000 steps, delta = 1e-5) with the
+ * PLD accountant at the default interval 1e-4, fresh accountant each run (discretise both
+ * directions, one FFT power each, invert). Baseline: the RDP accountant on the same run.
+ */
+function pldComposition(): void {
+  const steps = 10_000;
+  const step = poissonSampledEvent(0.01, gaussianEvent(4));
+  const rdp = measure(() => new RdpAccountant().compose(step, steps).getEpsilon(1e-5), { minSeconds: 0.5 });
+  let eps = 0;
+  const pld = measure(() => {
+    eps = new PldAccountant().compose(step, steps).getEpsilon(1e-5);
+  }, { minSeconds: 2, minRuns: 3 });
+  const loop = measure(
+    () => {
+      const acc = new PldAccountant();
+      for (let i = 0; i < steps; i++) acc.compose(step);
+      return acc.getEpsilon(1e-5);
+    },
+    { minSeconds: 2, minRuns: 3 },
+  );
+  const grid = new PldAccountant().compose(step, steps).getGridInfo();
+  const points = Math.max(grid.removePoints, grid.addPoints);
+  const rows: Row[] = [
+    { case: 'baseline: RDP accountant, same run', ms: ms(rdp.seconds), 'x RDP time': 1, epsilon: '1.0355 (RDP)' },
+    {
+      case: 'PLD compose(step, 10000) + getEpsilon',
+      ms: ms(pld.seconds),
+      'x RDP time': pld.seconds / rdp.seconds,
+      epsilon: `${eps.toFixed(4)} (bar < 1 s)`,
+    },
+    {
+      case: 'PLD 10000 x compose(step) + getEpsilon',
+      ms: ms(loop.seconds),
+      'x RDP time': loop.seconds / rdp.seconds,
+      epsilon: 'ledger: same PLD work',
+    },
+  ];
+  for (const r of rows) printJson({ bench: 'dp', case: `pld-10k-steps/${r['case']}`, ms: r['ms'], gridPoints: points, machine: where });
+  printTable(
+    `PLD accountant: 10,000 steps, interval ${grid.valueDiscretizationInterval}, ${points.toLocaleString('en-US')} grid points per direction (${where})`,
+    rows,
+  );
+}
+
+/**
+ * pld-vs-rdp: epsilon of standard DP-SGD / DP-FedAvg runs under both accountants (the table
+ * in docs/dp-pld.md). The ratio column is RDP epsilon / PLD epsilon: how much RDP overstates.
+ */
+function pldVersusRdp(): void {
+  const settings: readonly [string, number, number, number, number][] = [
+    ['DP-SGD MNIST (Abadi et al.)', 0.01, 4, 10_000, 1e-5],
+    ['DP-SGD MNIST, 60 epochs', 256 / 60_000, 1.1, 14_063, 1e-5],
+    ['DP-SGD CIFAR-10, 100 epochs', 256 / 50_000, 1.5, 19_532, 1e-5],
+    ['DP-FedAvg', 5e-3, 1.0, 2_000, 1e-6],
+    ['cross-device FL', 1e-3, 0.8, 10_000, 1e-6],
+    ['full-batch Gaussian', 1, 10, 100, 1e-5],
+  ];
+  const rows: Row[] = [];
+  for (const [name, q, z, steps, delta] of settings) {
+    const event = q === 1 ? gaussianEvent(z) : poissonSampledEvent(q, gaussianEvent(z));
+    const rdpEps = new RdpAccountant().compose(event, steps).getEpsilon(delta);
+    let pldEps = 0;
+    const t = measure(() => {
+      pldEps = new PldAccountant().compose(event, steps).getEpsilon(delta);
+    }, { minRuns: 1, warmup: 0, minSeconds: 0 });
+    rows.push({
+      setting: name,
+      q: q === 1 ? '1' : q.toPrecision(3),
+      noise: z,
+      steps,
+      delta: delta.toExponential(0),
+      'RDP eps': rdpEps.toFixed(3),
+      'PLD eps': pldEps.toFixed(3),
+      'RDP / PLD': rdpEps / pldEps,
+      'PLD ms': ms(t.seconds),
+    });
+    printJson({ bench: 'dp', case: `pld-vs-rdp/${name}`, q, noise: z, steps, delta, rdpEpsilon: rdpEps, pldEpsilon: pldEps, ms: ms(t.seconds), machine: where });
+  }
+  printTable(`Epsilon: RDP vs PLD accountant (baseline column: RDP) (${where})`, rows);
+}
+
+/** pld-calibration: calibrateNoiseMultiplier with accountant 'pld' vs 'rdp' (baseline). */
+function pldCalibration(): void {
+  const make = (z: number): DpEvent => selfComposedEvent(poissonSampledEvent(0.01, gaussianEvent(z)), 10_000);
+  const rows: Row[] = [];
+  let rdpTime = Number.NaN;
+  for (const accountant of ['rdp', 'pld'] as const) {
+    let z = 0;
+    const t = measure(() => {
+      z = calibrateNoiseMultiplier({ targetEpsilon: 1, targetDelta: 1e-5, makeEvent: make, accountant });
+    }, { minRuns: 1, warmup: 0, minSeconds: 0 });
+    if (accountant === 'rdp') rdpTime = t.seconds;
+    rows.push({ accountant, ms: ms(t.seconds), 'x RDP time': t.seconds / rdpTime, 'noise multiplier': z.toFixed(4) });
+    printJson({ bench: 'dp', case: `pld-calibration/${accountant}`, ms: ms(t.seconds), noiseMultiplier: z, machine: where });
+  }
+  printTable(`Calibration for (1, 1e-5), q = 0.01, 10,000 steps: PLD needs less noise (${where})`, rows);
+}
+
 /** Every case, in order. Add yours to this list. */
 const CASES: readonly (() => void)[] = [
   rdpComposition,
   calibration,
+  pldComposition,
+  pldVersusRdp,
+  pldCalibration,
 ];
 
 for (const run of CASES) run();
