@@ -80,6 +80,7 @@ interface Contribution {
   readonly rdp: Float64Array;
   /** Reason per dropped order index (undefined when the order is usable). */
   readonly dropped: (string | undefined)[];
+  readonly anyDropped: boolean;
 }
 
 /**
@@ -171,15 +172,26 @@ export class RdpAccountant implements PrivacyAccountant {
   compose(event: DpEvent, count?: number): this {
     const valid = validateEvent(event);
     const n = checkCount(count);
-    const reason = unsupportedReason(valid, this.neighboringRelation, false);
-    if (reason !== undefined) throw new SecAggError('UNSUPPORTED_EVENT', `RdpAccountant: ${reason}`);
+    // A cached contribution means this very (frozen) event was already checked and evaluated.
+    let c = this.#cache.get(valid);
+    if (c === undefined) {
+      const reason = unsupportedReason(valid, this.neighboringRelation, false);
+      if (reason !== undefined) throw new SecAggError('UNSUPPORTED_EVENT', `RdpAccountant: ${reason}`);
+      if (n === 0) return this;
+      c = this.#contribution(valid);
+    }
     if (n === 0) return this;
-    const c = this.#contribution(valid);
-    for (let i = 0; i < this.#rdp.length; i++) {
-      const r = c.rdp[i] as number;
-      if (r !== 0) this.#rdp[i] = (this.#rdp[i] as number) + n * r;
-      const d = c.dropped[i];
-      if (d !== undefined && this.#dropped[i] === undefined) this.#dropped[i] = d;
+    const ledger = this.#rdp;
+    const rdp = c.rdp;
+    for (let i = 0; i < ledger.length; i++) {
+      const r = rdp[i] as number;
+      if (r !== 0) ledger[i] = (ledger[i] as number) + n * r;
+    }
+    if (c.anyDropped) {
+      for (let i = 0; i < ledger.length; i++) {
+        const d = c.dropped[i];
+        if (d !== undefined && this.#dropped[i] === undefined) this.#dropped[i] = d;
+      }
     }
     return this;
   }
@@ -249,7 +261,7 @@ export class RdpAccountant implements PrivacyAccountant {
     const rdp = new Float64Array(m);
     const dropped = new Array<string | undefined>(m).fill(undefined);
     this.#accumulate(event, 1, rdp, dropped);
-    const c: Contribution = { rdp, dropped };
+    const c: Contribution = { rdp, dropped, anyDropped: dropped.some((d) => d !== undefined) };
     this.#cache.set(event, c);
     return c;
   }
