@@ -85,6 +85,8 @@ interface Materialised {
 const DEFAULT_INTERVAL = 1e-4;
 const DEFAULT_TAIL = 1e-15;
 const DEFAULT_MAX_POINTS = 2 ** 20;
+/** Discretised base mechanisms kept per accountant (each at most maxGridPoints doubles). */
+const BASE_CACHE_ENTRIES = 8;
 /** Coarsening stops here: beyond it the accountant reports NUMERICAL_FAILURE. */
 const MAX_INTERVAL = 4;
 
@@ -379,7 +381,7 @@ export class PldAccountant implements PrivacyAccountant {
         leaf.kind === 'gaussian'
           ? gaussianPmf(leaf.sigma, leaf.q, d, h, this.maxGridPoints)
           : discreteGaussianPmf(leaf.sigma, leaf.s, leaf.q, d, h, this.maxGridPoints);
-      if (this.#baseCache.size > 64) this.#baseCache.clear();
+      if (this.#baseCache.size >= BASE_CACHE_ENTRIES) this.#baseCache.clear();
       this.#baseCache.set(key, pmf);
     }
     return pmf;
