@@ -3,12 +3,15 @@
  * Vector add (1M elements, bits 32 and 16) against a plain Uint32Array loop, and quantisation
  * (stochastic, nearest) against a loop that only clips and scales, all measured in this run.
  */
+import { loadavg } from 'node:os';
 import { cryptoRandomBytes, deterministicRandomBytes } from '../src/random.js';
 import { addInto, planQuantization, quantize, subtractInto } from '../src/vector/index.js';
 import { machine, measure, printJson, printTable, type Row } from './_harness.js';
 
 const N = 1 << 20;
-console.log(`secagg/vector bench on ${machine()}, ${N.toLocaleString('en-US')} elements`);
+console.log(
+  `secagg/vector bench on ${machine()}, ${N.toLocaleString('en-US')} elements, load average ${loadavg()[0]?.toFixed(1)}`,
+);
 
 function fill(bits: number, seed: number): Uint32Array {
   const v = new Uint32Array(N);
