@@ -5,7 +5,7 @@
  */
 import { ByteWriter, ascii, concatBytes, u32be } from './_bytes.js';
 import { encodeConfig } from './config.js';
-import { hkdfSha256, sha256 } from './crypto.js';
+import { hkdfSha256, sha256, type CryptoBackend } from './crypto.js';
 import type { AdvertisedKey, SessionConfig } from './types.js';
 
 const SESSION_LABEL = ascii('secagg/v1/session');
@@ -15,6 +15,7 @@ const CHANNEL_INFO = ascii('secagg/v1/channel\0');
 const SHARE_AAD = ascii('secagg/v1/share\0');
 const ADVERTISE_LABEL = ascii('secagg/v1/advertise\0');
 const CONSISTENCY_LABEL = ascii('secagg/v1/consistency\0');
+const MASK_INFO = ascii('secagg/v1/mask\0');
 
 /** 12 zero bytes: each channel key encrypts exactly one message. */
 export const AEAD_NONCE: Uint8Array = new Uint8Array(12);
@@ -54,14 +55,26 @@ export function computeSessionId(config: SessionConfig, keys: readonly Advertise
 }
 
 /** Pairwise mask seed s_uv = HKDF(X25519(s_u, s_v), salt = sid, info = label || min || max). */
-export function pairwiseSeed(shared: Uint8Array, sessionId: Uint8Array, u: number, v: number): Uint8Array {
+export function pairwiseSeed(
+  shared: Uint8Array,
+  sessionId: Uint8Array,
+  u: number,
+  v: number,
+  backend?: CryptoBackend,
+): Uint8Array {
   const info = concatBytes(PAIRWISE_INFO, u32be(Math.min(u, v)), u32be(Math.max(u, v)));
-  return hkdfSha256(shared, sessionId, info, 32);
+  return hkdfSha256(shared, sessionId, info, 32, backend);
 }
 
 /** Channel key for sender -> recipient = HKDF(X25519(c_u, c_v), salt = sid, info = label || sender || recipient). */
-export function channelKey(shared: Uint8Array, sessionId: Uint8Array, sender: number, recipient: number): Uint8Array {
-  return hkdfSha256(shared, sessionId, concatBytes(CHANNEL_INFO, u32be(sender), u32be(recipient)), 32);
+export function channelKey(
+  shared: Uint8Array,
+  sessionId: Uint8Array,
+  sender: number,
+  recipient: number,
+  backend?: CryptoBackend,
+): Uint8Array {
+  return hkdfSha256(shared, sessionId, concatBytes(CHANNEL_INFO, u32be(sender), u32be(recipient)), 32, backend);
 }
 
 /** AAD = "secagg/v1/share\0" || session id || u32 sender || u32 recipient. */
@@ -91,6 +104,16 @@ export function consistencySignedBytes(sessionId: Uint8Array, survivors: readonl
   w.u32(survivors.length);
   for (const id of survivors) w.u32(id);
   return w.finish();
+}
+
+/**
+ * The mask key of src/masking (`deriveMaskKey`): HKDF-SHA256(seed, salt = session id,
+ * info = "secagg/v1/mask\0" || label, 32), computed here through the crypto backend (native
+ * HKDF is several times faster than the portable one on the server's hot path). A test checks
+ * that both agree.
+ */
+export function maskKey(seed: Uint8Array, sessionId: Uint8Array, label: string, backend?: CryptoBackend): Uint8Array {
+  return hkdfSha256(seed, sessionId, concatBytes(MASK_INFO, ascii(label)), 32, backend);
 }
 
 /** Mask labels: self mask `b/<name>`, pairwise mask `s/<name>`. */

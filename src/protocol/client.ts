@@ -5,7 +5,7 @@
  */
 import { assertBytes, assertInteger, assertOptions, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
-import { addMaskInto, deriveMaskKey, subtractMaskInto } from '../masking/index.js';
+import { addMaskInto, subtractMaskInto } from '../masking/index.js';
 import { splitSecret } from '../shamir/index.js';
 import { equalBytes } from './_bytes.js';
 import { checkConfig, readStepOptions, wrongRound, type StepOptions } from './_common.js';
@@ -18,6 +18,7 @@ import {
   computeSessionId,
   configDigest,
   consistencySignedBytes,
+  maskKey,
   pairwiseMaskLabel,
   pairwiseSeed,
   selfMaskLabel,
@@ -219,9 +220,16 @@ export function clientShareKeys(state: ClientState, message: ServerMessage, opti
   ) {
     return aborted(s, 'OWN_KEYS_ALTERED', 'the broadcast omits or alters this client\'s keys');
   }
-  // All keys distinct and valid.
+  // Neighbours that advertised. Their keys (and this client's) must be valid and distinct;
+  // other clients' keys only enter the session id (in the complete graph that is everyone).
+  const peers: number[] = [];
+  const peerChannelKeys: Uint8Array[] = [];
+  const peerMaskingKeys: Uint8Array[] = [];
   const seen = new Set<string>();
+  const digest = config.active ? configDigest(config) : null;
   for (const k of keys) {
+    const isPeer = indexOf(s.neighbours, k.id) >= 0;
+    if (!isPeer && k.id !== id) continue;
     for (const pk of [k.channelPublicKey, k.maskingPublicKey]) {
       const key = latin1(pk);
       if (seen.has(key)) return aborted(s, 'DUPLICATE_PUBLIC_KEY', `client ${k.id} advertised a key already seen`);
@@ -230,14 +238,7 @@ export function clientShareKeys(state: ClientState, message: ServerMessage, opti
         return aborted(s, 'INVALID_PUBLIC_KEY', `client ${k.id} advertised an invalid or small-order key`);
       }
     }
-  }
-  // Neighbours that advertised.
-  const peers: number[] = [];
-  const peerChannelKeys: Uint8Array[] = [];
-  const peerMaskingKeys: Uint8Array[] = [];
-  const digest = config.active ? configDigest(config) : null;
-  for (const k of keys) {
-    if (indexOf(s.neighbours, k.id) < 0) continue;
+    if (!isPeer) continue;
     if (digest !== null) {
       const vk = config.verificationKeys?.[k.id - 1] as Uint8Array;
       const msg = advertiseSignedBytes(digest, k.id, k.channelPublicKey, k.maskingPublicKey);
@@ -262,6 +263,7 @@ export function clientShareKeys(state: ClientState, message: ServerMessage, opti
   const sShares = splitSecret(s.keys.maskingPrivateKey, { threshold: config.threshold, holders, rng: o.rng });
   const agreement = createX25519Agreement(s.keys.channelPrivateKey, o.backend);
   const ciphertexts: Uint8Array[] = new Array(peers.length);
+  const channelKeysFrom: Uint8Array[] = new Array(peers.length);
   let ownShares: [Uint8Array, Uint8Array] | null = null;
   for (let h = 0, i = 0; h < holders.length; h++) {
     const v = holders[h] as number;
@@ -275,7 +277,8 @@ export function clientShareKeys(state: ClientState, message: ServerMessage, opti
       continue;
     }
     const shared = agreement.sharedSecret(peerChannelKeys[i] as Uint8Array);
-    const key = channelKey(shared, sessionId, id, v);
+    const key = channelKey(shared, sessionId, id, v, o.backend);
+    channelKeysFrom[i] = channelKey(shared, sessionId, v, id, o.backend);
     ciphertexts[i] = aeadSeal(key, AEAD_NONCE, sharePlaintext(id, v, b, sk), shareAad(sessionId, id, v), o.backend);
     i++;
   }
@@ -285,7 +288,7 @@ export function clientShareKeys(state: ClientState, message: ServerMessage, opti
     keys: s.keys,
     sessionId,
     peers,
-    peerChannelKeys,
+    channelKeysFrom,
     peerMaskingKeys,
     selfMaskSeed,
     ownShares: ownShares as [Uint8Array, Uint8Array],
@@ -377,7 +380,6 @@ export function clientMaskedInput(
   if (senders.length + 1 < config.threshold) {
     return aborted(s, 'TOO_FEW_PEERS', `${senders.length} neighbours sent shares, threshold is ${config.threshold}`);
   }
-  const channel = createX25519Agreement(s.keys.channelPrivateKey, o.backend);
   const owners: number[] = [];
   const selfMaskShares: Uint8Array[] = [];
   const maskingKeyShares: Uint8Array[] = [];
@@ -392,8 +394,8 @@ export function clientMaskedInput(
     const v = senders[i] as number;
     if (v > id && !ownPushed) pushOwn();
     const at = positions[i] as number;
-    const shared = channel.sharedSecret(s.peerChannelKeys[at] as Uint8Array);
-    const pt = aeadOpen(channelKey(shared, sessionId, v, id), AEAD_NONCE, cts[i] as Uint8Array, shareAad(sessionId, v, id), o.backend);
+    const key = s.channelKeysFrom[at] as Uint8Array;
+    const pt = aeadOpen(key, AEAD_NONCE, cts[i] as Uint8Array, shareAad(sessionId, v, id), o.backend);
     if (pt === null) return aborted(s, 'SHARE_DECRYPTION_FAILED', `the shares from ${v} do not decrypt`);
     const view = new DataView(pt.buffer, pt.byteOffset, pt.byteLength);
     if (pt.length !== SHARE_PLAINTEXT_BYTES || view.getUint32(0) !== v || view.getUint32(4) !== id) {
@@ -411,15 +413,16 @@ export function clientMaskedInput(
   const ys = xs.map((x) => Uint32Array.from(x));
   config.vectors.forEach((spec, j) => {
     const y = ys[j] as Uint32Array;
-    const key = deriveMaskKey(s.selfMaskSeed, sessionId, selfMaskLabel(spec.name));
+    const key = maskKey(s.selfMaskSeed, sessionId, selfMaskLabel(spec.name), o.backend);
     addMaskInto(y, { key, bits: spec.bits, ...(maskBackend === undefined ? {} : { backend: maskBackend }) });
   });
   for (let i = 0; i < senders.length; i++) {
     const v = senders[i] as number;
-    const seed = pairwiseSeed(masking.sharedSecret(s.peerMaskingKeys[positions[i] as number] as Uint8Array), sessionId, id, v);
+    const shared = masking.sharedSecret(s.peerMaskingKeys[positions[i] as number] as Uint8Array);
+    const seed = pairwiseSeed(shared, sessionId, id, v, o.backend);
     config.vectors.forEach((spec, j) => {
       const y = ys[j] as Uint32Array;
-      const key = deriveMaskKey(seed, sessionId, pairwiseMaskLabel(spec.name));
+      const key = maskKey(seed, sessionId, pairwiseMaskLabel(spec.name), o.backend);
       const opts = { key, bits: spec.bits, ...(maskBackend === undefined ? {} : { backend: maskBackend }) };
       if (id < v) addMaskInto(y, opts);
       else subtractMaskInto(y, opts);

@@ -10,7 +10,7 @@
  * `structuredClone(state)` before stepping; a clone owns its own buffers.
  */
 import { SecAggError } from '../errors.js';
-import { deriveMaskKey, addMaskInto, subtractMaskInto } from '../masking/index.js';
+import { addMaskInto, subtractMaskInto } from '../masking/index.js';
 import { createCombiner, type Combiner } from '../shamir/index.js';
 import { equalBytes } from './_bytes.js';
 import { checkConfig, readStepOptions, type StepOptions } from './_common.js';
@@ -20,6 +20,7 @@ import {
   computeSessionId,
   configDigest,
   consistencySignedBytes,
+  maskKey,
   pairwiseMaskLabel,
   pairwiseSeed,
   selfMaskLabel,
@@ -510,7 +511,8 @@ function finish(s: Live, topo: Topology, backend: StepOptions['backend']): Serve
       }
       const b = rebuild(u, holders);
       config.vectors.forEach((spec, j) => {
-        subtractMaskInto(sums[j] as Uint32Array, { key: deriveMaskKey(b, sessionId, selfMaskLabel(spec.name)), bits: spec.bits, ...maskOptions });
+        const key = maskKey(b, sessionId, selfMaskLabel(spec.name), backend);
+        subtractMaskInto(sums[j] as Uint32Array, { key, bits: spec.bits, ...maskOptions });
       });
     }
     // Dropped clients in U2 \ U3: remove the pairwise masks their surviving neighbours added.
@@ -525,9 +527,11 @@ function finish(s: Live, topo: Topology, backend: StepOptions['backend']): Serve
       }
       const agreement = createX25519Agreement(sk, backend);
       for (const u of alive) {
-        const seed = pairwiseSeed(agreement.sharedSecret((s.keys[u] as AdvertisedKey).maskingPublicKey), sessionId, u, v);
+        const shared = agreement.sharedSecret((s.keys[u] as AdvertisedKey).maskingPublicKey);
+        const seed = pairwiseSeed(shared, sessionId, u, v, backend);
         config.vectors.forEach((spec, j) => {
-          const opts = { key: deriveMaskKey(seed, sessionId, pairwiseMaskLabel(spec.name)), bits: spec.bits, ...maskOptions };
+          const key = maskKey(seed, sessionId, pairwiseMaskLabel(spec.name), backend);
+          const opts = { key, bits: spec.bits, ...maskOptions };
           // u added +PRG(s_uv) when u < v and -PRG(s_uv) when u > v: undo it.
           if (u < v) subtractMaskInto(sums[j] as Uint32Array, opts);
           else addMaskInto(sums[j] as Uint32Array, opts);

@@ -228,8 +228,8 @@ export interface ClientMaskedInputState extends ClientCommon {
   readonly peers: readonly number[];
   /** Their masking public keys, aligned with `peers`. */
   readonly peerMaskingKeys: readonly Uint8Array[];
-  /** Their channel public keys, aligned with `peers`. */
-  readonly peerChannelKeys: readonly Uint8Array[];
+  /** Channel keys (AEAD) for the shares each peer sends this client, aligned with `peers` (secret). */
+  readonly channelKeysFrom: readonly Uint8Array[];
   /** Self-mask seed b_u (secret). */
   readonly selfMaskSeed: Uint8Array;
   /** This client's own shares (at x = id) of b_u and of its masking private key (secret). */

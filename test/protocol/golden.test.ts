@@ -48,3 +48,16 @@ describe('golden replay: the same seed gives the same bytes on the wire', () => 
     expect(hex(r.transcriptHash as Uint8Array)).not.toBe(c.transcriptSha256);
   });
 });
+
+describe('key derivation agrees with src/masking', () => {
+  it('maskKey (native HKDF) equals deriveMaskKey', async () => {
+    const { maskKey } = await import('../../src/protocol/_kdf.js');
+    const { deriveMaskKey } = await import('../../src/masking/index.js');
+    for (const label of ['b/x', 's/weights', 'b/a.b-c_1']) {
+      const seedBytes = new Uint8Array(32).map((_, i) => i * 7 + label.length);
+      const sid = new Uint8Array(32).fill(label.charCodeAt(0));
+      expect(maskKey(seedBytes, sid, label)).toEqual(deriveMaskKey(seedBytes, sid, label));
+      expect(maskKey(seedBytes, sid, label, 'portable')).toEqual(deriveMaskKey(seedBytes, sid, label));
+    }
+  });
+});
