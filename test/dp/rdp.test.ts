@@ -236,6 +236,20 @@ describe('RdpAccountant: hostile inputs', () => {
     expect(acc.getDelta(10)).toBe(1);
   });
 
+  it('supports() never throws on garbage', () => {
+    const acc = new RdpAccountant();
+    for (const bad of [null, undefined, 3, 'gaussian', {}, { kind: 'gaussian', noiseMultiplier: Number.NaN }, []]) {
+      expect(acc.supports(bad as never)).toBe(false);
+    }
+    expect(acc.supports(gaussianEvent(1))).toBe(true);
+  });
+
+  it('getEpsilonAndOrder / getDeltaAndOrder validate like getEpsilon / getDelta', () => {
+    const acc = new RdpAccountant().compose(gaussianEvent(1));
+    for (const bad of [...notNumbers, -1, 2]) expectSecAggError(() => acc.getEpsilonAndOrder(bad as number));
+    for (const bad of [...notNumbers, -1]) expectSecAggError(() => acc.getDeltaAndOrder(bad as number));
+  });
+
   it('the ledger is not exposed for mutation', () => {
     const acc = new RdpAccountant().compose(gaussianEvent(1));
     const r = acc.rdp;
