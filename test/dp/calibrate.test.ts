@@ -60,6 +60,19 @@ describe('calibrateNoiseMultiplier', () => {
     expect(calibrateNoiseMultiplier({ targetEpsilon: 1e6, targetDelta: 1e-5, makeEvent: make, lowerBound: 0.5 })).toBe(0.5);
   });
 
+  it("accountant: 'pld' is wired (one Gaussian: never below the exact analytic noise)", () => {
+    // Exact epsilon of a Gaussian with noise 1 at delta 1e-5 (Balle-Wang): 4.3771780956812245.
+    const z = calibrateNoiseMultiplier({
+      targetEpsilon: 4.3771780956812245,
+      targetDelta: 1e-5,
+      makeEvent: (z) => gaussianEvent(z),
+      accountant: 'pld',
+      tolerance: 1e-4,
+    });
+    expect(z).toBeGreaterThanOrEqual(1 - 1e-9);
+    expect(z).toBeLessThan(1.01);
+  });
+
   it('CALIBRATION_FAILED when no noise in range meets the budget', () => {
     expectSecAggError(
       () => calibrateNoiseMultiplier({ targetEpsilon: 0.001, targetDelta: 1e-5, makeEvent: run(0.5, 1000), upperBound: 10 }),
