@@ -40,18 +40,23 @@ export function configDigest(config: SessionConfig): Uint8Array {
  */
 export function computeSessionId(config: SessionConfig, keys: readonly AdvertisedKey[]): Uint8Array {
   const cfg = encodeConfig(config, (b) => sha256(b));
-  const w = new ByteWriter(64 + cfg.length + keys.length * 68);
-  w.u32(SESSION_LABEL.length);
-  w.bytes(SESSION_LABEL);
-  w.u32(cfg.length);
-  w.bytes(cfg);
-  w.u32(keys.length);
+  const head = 4 + SESSION_LABEL.length + 4 + cfg.length + 4;
+  const buf = new Uint8Array(head + keys.length * 68);
+  const view = new DataView(buf.buffer);
+  let at = 0;
+  view.setUint32(at, SESSION_LABEL.length);
+  buf.set(SESSION_LABEL, (at += 4));
+  view.setUint32((at += SESSION_LABEL.length), cfg.length);
+  buf.set(cfg, (at += 4));
+  view.setUint32((at += cfg.length), keys.length);
+  at += 4;
   for (const k of keys) {
-    w.u32(k.id);
-    w.bytes(k.channelPublicKey);
-    w.bytes(k.maskingPublicKey);
+    view.setUint32(at, k.id);
+    buf.set(k.channelPublicKey, at + 4);
+    buf.set(k.maskingPublicKey, at + 36);
+    at += 68;
   }
-  return sha256(w.finish());
+  return sha256(buf);
 }
 
 /** Pairwise mask seed s_uv = HKDF(X25519(s_u, s_v), salt = sid, info = label || min || max). */
@@ -66,15 +71,24 @@ export function pairwiseSeed(
   return hkdfSha256(shared, sessionId, info, 32, backend);
 }
 
-/** Channel key for sender -> recipient = HKDF(X25519(c_u, c_v), salt = sid, info = label || sender || recipient). */
-export function channelKey(
+/**
+ * Channel (AEAD) keys of the pair {u, v}, one per direction: HKDF(X25519(c_u, c_v), salt = sid,
+ * info = "secagg/v1/channel\0" || u32 min || u32 max, 64); bytes 0..31 encrypt min -> max,
+ * bytes 32..63 encrypt max -> min. Returns [key sender -> recipient, key recipient -> sender].
+ */
+export function channelKeys(
   shared: Uint8Array,
   sessionId: Uint8Array,
   sender: number,
   recipient: number,
   backend?: CryptoBackend,
-): Uint8Array {
-  return hkdfSha256(shared, sessionId, concatBytes(CHANNEL_INFO, u32be(sender), u32be(recipient)), 32, backend);
+): [Uint8Array, Uint8Array] {
+  const lo = Math.min(sender, recipient);
+  const hi = Math.max(sender, recipient);
+  const okm = hkdfSha256(shared, sessionId, concatBytes(CHANNEL_INFO, u32be(lo), u32be(hi)), 64, backend);
+  const up = okm.slice(0, 32); // lo -> hi
+  const down = okm.slice(32); // hi -> lo
+  return sender === lo ? [up, down] : [down, up];
 }
 
 /** AAD = "secagg/v1/share\0" || session id || u32 sender || u32 recipient. */

@@ -14,7 +14,7 @@ import {
   SHARE_BYTES,
   SHARE_PLAINTEXT_BYTES,
   advertiseSignedBytes,
-  channelKey,
+  channelKeys,
   computeSessionId,
   configDigest,
   consistencySignedBytes,
@@ -277,8 +277,8 @@ export function clientShareKeys(state: ClientState, message: ServerMessage, opti
       continue;
     }
     const shared = agreement.sharedSecret(peerChannelKeys[i] as Uint8Array);
-    const key = channelKey(shared, sessionId, id, v, o.backend);
-    channelKeysFrom[i] = channelKey(shared, sessionId, v, id, o.backend);
+    const [key, from] = channelKeys(shared, sessionId, id, v, o.backend);
+    channelKeysFrom[i] = from;
     ciphertexts[i] = aeadSeal(key, AEAD_NONCE, sharePlaintext(id, v, b, sk), shareAad(sessionId, id, v), o.backend);
     i++;
   }

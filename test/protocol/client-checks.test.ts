@@ -3,7 +3,7 @@
  * tampered server message and asserts the abort code (and that nothing is sent).
  */
 import { describe, expect, it } from 'vitest';
-import { AEAD_NONCE, channelKey, consistencySignedBytes, shareAad, sharePlaintext } from '../../src/protocol/_kdf.js';
+import { AEAD_NONCE, channelKeys, consistencySignedBytes, shareAad, sharePlaintext } from '../../src/protocol/_kdf.js';
 import { aeadSeal, ed25519Sign, x25519SharedSecret } from '../../src/protocol/crypto.js';
 import {
   clientAbort,
@@ -165,7 +165,7 @@ describe('client checks in maskedInputCollection (encrypted shares)', () => {
     const c2 = passive.clientStates['maskedInputCollection']?.[2] as Extract<ClientState, { round: 'maskedInputCollection' }>;
     const c1 = passive.clientStates['maskedInputCollection']?.[1] as Extract<ClientState, { round: 'maskedInputCollection' }>;
     const shared = x25519SharedSecret(c2.keys.channelPrivateKey, c1.keys.channelPublicKey);
-    const key = channelKey(shared, m.sessionId, 2, 1);
+    const [key] = channelKeys(shared, m.sessionId, 2, 1);
     const pt = sharePlaintext(3, 1, new Uint8Array(32), new Uint8Array(32));
     const forged = aeadSeal(key, AEAD_NONCE, pt, shareAad(m.sessionId, 2, 1));
     const cts = m.ciphertexts.map((c, i) => (m.senders[i] === 2 ? forged : c));
