@@ -8,8 +8,9 @@
  *   f(D) + N(0, (z * Delta2)^2 I) for a query f with L2 sensitivity Delta2.
  * - Sensitivities of the integer-valued (discrete) mechanisms are given in the integer units in
  *   which the noise is added (after scaling and rounding), so they carry their own unit.
- * - Sensitivity is measured under the accountant's neighbouring relation; see
- *   {@link NeighboringRelation} in `accountant.ts` for what changes under replace-one.
+ * - Sensitivities (and so noise multipliers) are always stated for ONE record (client) added
+ *   or removed, i.e. the bound on one contribution (the clipping norm). Under the
+ *   `'replaceOne'` relation the accountants double them themselves; see `accountant.ts`.
  *
  * Every event is validated when it is built (a bad parameter throws `INVALID_EVENT` at the
  * constructor, never later in an accountant) and deep-frozen. {@link validateEvent} does the
