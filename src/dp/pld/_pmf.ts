@@ -252,14 +252,34 @@ export function selfConvolve(a: Pmf, count: number, tau: number, maxPoints: numb
   realFft(x, re, im);
   for (let k = 0; k < half; k++) {
     const xr = re[k] as number;
-    const yi = im[k] as number;
-    const r2 = xr * xr + yi * yi;
-    if (r2 === 0) continue;
-    // z^count = |z|^count e^{i count arg z}; |z| <= 1 so the modulus only shrinks.
-    const mod = Math.exp(0.5 * count * Math.log(r2));
-    const ang = count * Math.atan2(yi, xr);
-    re[k] = mod * Math.cos(ang);
-    im[k] = mod * Math.sin(ang);
+    const xi = im[k] as number;
+    const r2 = xr * xr + xi * xi;
+    // |z| <= 1: bins whose power is below 1e-300 are zero (and never reach subnormals).
+    if (!(0.5 * count * Math.log(r2) > -690)) {
+      re[k] = 0;
+      im[k] = 0;
+      continue;
+    }
+    // z^count by binary exponentiation: relative error ~ 4 log2(count) ulps, where
+    // exp(count log z) would multiply the rounding error of arg z by count.
+    let pr = 1;
+    let pi = 0;
+    let br = xr;
+    let bi = xi;
+    for (let e = count; ; ) {
+      if (e % 2 === 1) {
+        const t = pr * br - pi * bi;
+        pi = pr * bi + pi * br;
+        pr = t;
+      }
+      e = Math.floor(e / 2);
+      if (e === 0) break;
+      const t = br * br - bi * bi;
+      bi = 2 * br * bi;
+      br = t;
+    }
+    re[k] = pr;
+    im[k] = pi;
   }
   inverseRealFft(re, im, x);
   const out = new Float64Array(width);
