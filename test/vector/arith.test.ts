@@ -228,3 +228,19 @@ describe('range and aliasing policy', () => {
     expect(acc.bits).toBe(8);
   });
 });
+
+describe('doc comment examples', () => {
+  it('say what the code does', () => {
+    expect([...addInto(u32([65535, 1]), u32([2, 3]), 16)]).toEqual([1, 4]);
+    expect([...subtractInto(u32([1, 4]), u32([2, 3]), 16)]).toEqual([65535, 1]);
+    expect([...negateInto(u32([0, 1, 5]), 4)]).toEqual([0, 15, 11]);
+    expect([...reduceInto(u32([0x12345]), 16)]).toEqual([0x2345]);
+    expect([...sumVectors([u32([1, 2]), u32([255, 3])], 8)]).toEqual([0, 5]);
+    assertVectorInRange(u32([3, 7]), 3);
+    expectSecAggError(() => assertVectorInRange(u32([8]), 3), 'ELEMENT_OUT_OF_RANGE');
+    const acc = new ModularAccumulator(3, 16);
+    acc.add(u32([1, 2, 3])).add(u32([65535, 0, 0]));
+    expect(acc.count).toBe(2);
+    expect([...acc.snapshot()]).toEqual([0, 2, 3]);
+  });
+});

@@ -215,3 +215,15 @@ describe('input checks', () => {
     );
   });
 });
+
+describe('doc comment examples', () => {
+  it('planners', () => {
+    const p = planQuantization({ clip: 1, bits: 32, clients: 1000, levels: 1 << 20 });
+    expect(p.scale).toBe(1_048_576);
+    expect(p.maxAbsSum).toBe(1_048_576_000);
+    expectSecAggError(() => planQuantization({ clip: 1, bits: 16, clients: 1000, levels: 1 << 20 }), 'MODULUS_TOO_SMALL');
+    const w = planWeightedQuantization({ clip: 1, bits: 32, clients: 100, maxWeight: 10_000, levels: 1000 });
+    expect(w.maxLevel).toBe(10_000_000);
+    expect(w.maxAbsSum).toBe(1_000_000_000);
+  });
+});
