@@ -180,8 +180,17 @@ class LagrangeCombiner implements Combiner {
         if (odd && (y as Uint8Array)[yLength - 1] !== 0) checkPayload(y as Uint8Array, `shares[${i}].y`, 'INVALID_LENGTH'); // throws
         if (byPosition !== undefined) byPosition[at] = y as Uint8Array;
         if (at < t) {
-          if (tables !== undefined) accumulateByTable(acc, y as Uint8Array, m, tables, at * 512);
-          else accumulate(acc, y as Uint8Array, m, logLambda[at] as number);
+          if (tables !== undefined) {
+            // acc_e ^= lambda_at * y_e by share `at`'s two 256-entry tables (inlined: measured
+            // a few percent faster than a call per share).
+            const yy = y as Uint8Array;
+            const lo = at * 512;
+            const hi = lo + 256;
+            for (let e = 0; e < m; e++) {
+              acc[e] = (acc[e] as number) ^ (tables[hi + (yy[2 * e] as number)] as number) ^
+                (tables[lo + (yy[2 * e + 1] as number)] as number);
+            }
+          } else accumulate(acc, y as Uint8Array, m, logLambda[at] as number);
         }
       }
       const out = new Uint8Array(secretLength);
@@ -260,15 +269,6 @@ function accumulate(acc: Int32Array, y: Uint8Array, m: number, logLambda: number
   for (let e = 0; e < m; e++) {
     const v = ((y[2 * e] as number) << 8) | (y[2 * e + 1] as number);
     acc[e] = (acc[e] as number) ^ (exp[(log[v] as number) + logLambda] as number);
-  }
-}
-
-/** acc[e] ^= lambda_i * y_e using share i's 512-entry table at `offset`. */
-function accumulateByTable(acc: Int32Array, y: Uint8Array, m: number, tables: Uint16Array, offset: number): void {
-  const hi = offset + 256;
-  for (let e = 0; e < m; e++) {
-    acc[e] = (acc[e] as number) ^ (tables[hi + (y[2 * e] as number)] as number) ^
-      (tables[offset + (y[2 * e + 1] as number)] as number);
   }
 }
 
