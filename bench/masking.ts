@@ -178,6 +178,7 @@ const reference: Record<MaskBackend, () => void> = {
         'ms (wall)': m.wall * 1e3,
         'ref ms (wall)': ref.wall * 1e3,
         'M el/s (cpu)': Math.round(ELEMENTS / m.cpu / 1e6),
+        'ref M el/s (cpu)': Math.round(ELEMENTS / ref.cpu / 1e6),
         'vs ref (wall)': fmtRatio(m.wallVsFirst),
         'vs ref (cpu)': fmtRatio(m.cpuVsFirst),
         runs: m.runs,
