@@ -270,8 +270,15 @@ export class PldAccountant implements PrivacyAccountant {
   }
 
   /**
-   * The grid behind the current answers (builds the PLDs if needed); zeros for an empty ledger.
+   * The grid behind the current answers (builds the PLDs if needed): the interval actually used
+   * (larger than configured when `maxGridPoints` forced coarsening), the points per direction
+   * and the mass at infinite loss. One point per direction for an empty ledger.
    * @throws SecAggError `NUMERICAL_FAILURE` as {@link PldAccountant.getEpsilon}.
+   * @example
+   * ```ts
+   * new PldAccountant().compose(poissonSampledEvent(0.01, gaussianEvent(4)), 10_000).getGridInfo();
+   * // { valueDiscretizationInterval: 1e-4, removePoints: ~42600, addPoints: ~42600, infinityMass: ~1e-14 }
+   * ```
    */
   getGridInfo(): PldGridInfo {
     const m = this.#get();
