@@ -43,7 +43,9 @@ export interface PldAccountantOptions {
   readonly valueDiscretizationInterval?: number;
   /**
    * Mass (in [0, 1e-3], default 1e-15) that each composition may cut from the tails of the
-   * distribution (the upper tail is counted into delta, so this only costs delta).
+   * distribution (the upper tail is counted into delta, so this only costs delta). 0 cuts
+   * nothing: windows then span every reachable loss, which for many compositions exceeds
+   * `maxGridPoints` and coarsens the grid (looser epsilon).
    */
   readonly tailMassTruncation?: number;
   /**
