@@ -24,7 +24,8 @@ const CHUNK_WORDS = CHUNK_BYTES / 4;
 const LITTLE_ENDIAN = /* @__PURE__ */ new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 const NONCE = /* @__PURE__ */ new Uint8Array(12);
 
-// Shared scratch (JS is single-threaded and nothing here yields). ZEROS is only ever read.
+// Shared scratch (JS is single-threaded and nothing here yields). `zeros` is only ever read: it
+// is the cipher input, so the output is the bare keystream.
 let zeros: Uint8Array | undefined;
 let scratch: Uint8Array | undefined;
 let scratch32: Uint32Array | undefined;

@@ -17,6 +17,11 @@ export type { MaskBackend } from './_backends.js';
 /**
  * Elements in one mask stream: (2^32 - 1) * 16 = 68,719,476,720 (ChaCha20 block counters
  * 0 .. 2^32 - 2, sixteen uint32 elements per block). `offset + length` may not exceed it.
+ *
+ * @example
+ * ```ts
+ * const last = expandMask({ key, bits: 32, offset: MAX_MASK_ELEMENTS - 1, length: 1 });
+ * ```
  */
 export const MAX_MASK_ELEMENTS: number = MAX_ELEMENTS;
 

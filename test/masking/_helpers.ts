@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import type { MaskBackend } from '../../src/masking/index.js';
 
@@ -30,4 +31,12 @@ export function firstOutOfRange(v: Uint32Array, bits: number): number {
   const limit = 2 ** bits;
   for (let i = 0; i < v.length; i++) if ((v[i] as number) >= limit) return i;
   return -1;
+}
+
+/**
+ * numRuns for an expensive property: `fraction` of the global setting (100 in `npm test`, 1000
+ * under `npm run test:slow`), so the slow suite still explores ten times more.
+ */
+export function runs(fraction: number): number {
+  return Math.max(10, Math.round((fc.readConfigureGlobal().numRuns ?? 100) * fraction));
 }

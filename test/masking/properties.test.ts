@@ -8,7 +8,7 @@ import {
   subtractMaskInto,
   type MaskBackend,
 } from '../../src/masking/index.js';
-import { expectSameWords, firstOutOfRange } from './_helpers.js';
+import { expectSameWords, firstOutOfRange, runs } from './_helpers.js';
 
 const CHUNK_WORDS = 16_384; // keystream words per internal 64 KiB chunk
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
@@ -49,7 +49,7 @@ describe('mask properties', () => {
         const portable = expandMask({ key, bits: b, offset: o, length: n, backend: 'portable' });
         expectSameWords(native, portable);
       }),
-      { numRuns: 60 },
+      { numRuns: runs(0.6) },
     );
   });
 
@@ -64,7 +64,7 @@ describe('mask properties', () => {
         expectSameWords(subtractMaskInto(a, { ...opts, backend: 'portable' }), start);
         expectSameWords(subtractMaskInto(p, { ...opts, backend: 'native' }), start);
       }),
-      { numRuns: 40 },
+      { numRuns: runs(0.4) },
     );
   });
 
@@ -100,7 +100,7 @@ describe('mask properties', () => {
           expectSameWords(joined, whole);
         },
       ),
-      { numRuns: 40 },
+      { numRuns: runs(0.4) },
     );
   });
 
@@ -137,7 +137,7 @@ describe('mask properties', () => {
         addMaskInto(x, { key, bits: b, offset: s.offset, backend: be });
         expectSameWords(x, m.map((e) => ((fillWith % 2 ** b) + e) % 2 ** b));
       }),
-      { numRuns: 50 },
+      { numRuns: runs(0.5) },
     );
   });
 
@@ -166,7 +166,7 @@ describe('mask properties', () => {
           expectSameWords(pieces, whole);
         },
       ),
-      { numRuns: 40 },
+      { numRuns: runs(0.4) },
     );
   });
 
