@@ -2,17 +2,27 @@
  * Reconstructing secrets from Shamir shares over GF(2^16): Lagrange interpolation at x = 0 with
  * coefficients computed once per set of holders.
  */
-import { assertBytes, assertOptions } from '../_assert.js';
+import { assertBytes, assertOptions, describeType } from '../_assert.js';
+import { cryptoRandomBytes, type RandomBytes } from '../random.js';
 import { SecAggError } from '../errors.js';
 import { checkArray, checkDistinct, checkThreshold, checkX, readShare, readXs } from './_check.js';
-import { EXP, GROUP_ORDER, LOG } from './_gf.js';
+import { EXP, GROUP_ORDER, LOG, LOG_ZERO } from './_gf.js';
 import { MAX_X, checkPayload } from './_layout.js';
 import type { Share } from './split.js';
 
-/** Options of {@link combineShares} and {@link createCombiner}. */
+/** Options of {@link combineShares}. */
 export interface CombineOptions {
   /** The threshold the secret was split with: an integer in 2..65535. */
   readonly threshold: number;
+}
+
+/** Options of {@link createCombiner}. */
+export interface CombinerOptions extends CombineOptions {
+  /**
+   * Randomness for the consistency check of extra shares (only used when `xs` has more than
+   * `threshold` entries); defaults to the platform CSPRNG.
+   */
+  readonly rng?: RandomBytes;
 }
 
 /**
@@ -26,8 +36,9 @@ export interface Combiner {
   readonly xs: readonly number[];
   /**
    * Reconstructs one secret from exactly one share per x in {@link Combiner.xs} (any order).
-   * With more than `threshold` x's, every share beyond the first `threshold` (in `xs` order) is
-   * checked against the polynomial the first `threshold` define.
+   * The first `threshold` x's (in `xs` order) define the secret. With more x's, all shares are
+   * checked to lie on one polynomial of degree below `threshold` by two random parity checks
+   * drawn when the combiner was made (an inconsistent set passes with probability 2^-32).
    *
    * @throws {SecAggError} `INVALID_TYPE`, `INVALID_SHARE_INDEX` (a malformed share),
    *   `INVALID_LENGTH` / `MALFORMED_ENCODING` (a payload no split produces),
@@ -38,6 +49,7 @@ export interface Combiner {
 }
 
 const COMBINE_OPTIONS = ['threshold'] as const;
+const COMBINER_OPTIONS = ['threshold', 'rng'] as const;
 /** Combines done by the log/exp kernel before a Combiner builds its per-share tables. */
 const TABLES_AFTER = 8;
 
@@ -69,7 +81,16 @@ class LagrangeCombiner implements Combiner {
   private readonly seen: Int32Array;
   private generation = 0;
 
-  constructor(xs: readonly number[], threshold: number) {
+  /**
+   * Randomised check (combiners with k > t holders): for two random polynomials g of degree
+   * below k - t, the log of each non-zero weight w_j = g(x_j) / prod_{l != j} (x_j + x_l) and
+   * its position j. Every vector of values of a polynomial of degree < t at the x's satisfies
+   * sum_j w_j y_j = 0 (the w's span the dual of that Reed-Solomon code); any other vector fails
+   * with probability 1 - 2^-16 per random g.
+   */
+  private readonly parity: { positions: Int32Array; logWeightA: Int32Array; logWeightB: Int32Array } | undefined;
+
+  constructor(xs: readonly number[], threshold: number, checkRng?: RandomBytes) {
     this.threshold = threshold;
     this.xs = Object.freeze(xs.slice());
     this.seen = new Int32Array(xs.length);
@@ -96,6 +117,7 @@ class LagrangeCombiner implements Combiner {
       this.logDenominator[i] = d;
       this.logLambda[i] = modOrder(sumLogX - (LOG[xs[i] as number] as number) - d);
     }
+    this.parity = checkRng !== undefined && xs.length > t ? parityWeights(xs, t, checkRng) : undefined;
   }
 
   combine(shares: readonly Share[]): Uint8Array {
@@ -203,9 +225,13 @@ class LagrangeCombiner implements Combiner {
       }
       let consistent = padding === 0;
       if (consistent && byPosition !== undefined) {
-        if (this.scratch.length < m * t) this.scratch = new Int32Array(m * t);
-        logY = this.scratch;
-        consistent = this.extrasConsistent(byPosition, logY, m);
+        if (this.parity === undefined) {
+          if (this.scratch.length < m * t) this.scratch = new Int32Array(m * t);
+          logY = this.scratch;
+        }
+        consistent = this.parity !== undefined
+          ? parityHolds(this.parity, byPosition, m)
+          : this.extrasConsistent(byPosition, logY as Int32Array, m);
       }
       if (!consistent) {
         out.fill(0);
@@ -288,6 +314,96 @@ function buildLambdaTables(logLambda: Int32Array): Uint16Array {
   return tables;
 }
 
+/**
+ * Weights of two random dual codewords (see LagrangeCombiner.parity). Cost O(k^2) once:
+ * log v_j = -sum_{l != j} log(x_j + x_l), and g(x_j) for g of degree < k - t.
+ */
+function parityWeights(
+  xs: readonly number[],
+  t: number,
+  rng: RandomBytes,
+): { positions: Int32Array; logWeightA: Int32Array; logWeightB: Int32Array } {
+  const log = LOG;
+  const exp = EXP;
+  const k = xs.length;
+  const sums = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    const xi = xs[i] as number;
+    let si = sums[i] as number;
+    for (let j = i + 1; j < k; j++) {
+      const l = log[xi ^ (xs[j] as number)] as number;
+      si += l;
+      sums[j] = (sums[j] as number) + l;
+    }
+    sums[i] = si;
+  }
+  const r = k - t; // dual dimension: g has r coefficients
+  const drawLength = 4 * r;
+  const draw = assertBytes(rng(drawLength), 'rng output', drawLength);
+  const logG = new Int32Array(2 * r); // [g_A coefficients, g_B coefficients]
+  for (let c = 0; c < 2 * r; c++) {
+    logG[c] = log[((draw[2 * c] as number) << 8) | (draw[2 * c + 1] as number)] as number;
+  }
+  draw.fill(0);
+  const positions: number[] = [];
+  const weightsA: number[] = [];
+  const weightsB: number[] = [];
+  for (let j = 0; j < k; j++) {
+    const logX = log[xs[j] as number] as number;
+    let lp = 0;
+    let gA = 0;
+    let gB = 0;
+    for (let c = 0; c < r; c++) {
+      gA ^= exp[(logG[c] as number) + lp] as number;
+      gB ^= exp[(logG[r + c] as number) + lp] as number;
+      lp += logX;
+      if (lp >= GROUP_ORDER) lp -= GROUP_ORDER;
+    }
+    if (gA === 0 && gB === 0) continue; // weight zero in both checks: share j does not enter
+    const logV = modOrder(-(sums[j] as number));
+    positions.push(j);
+    // A zero g value gets LOG_ZERO, whose EXP entries (LOG_ZERO + log y, log y < LOG_ZERO) are
+    // 0 -- but log y may itself be LOG_ZERO, so the check skips zero weights explicitly.
+    weightsA.push(gA === 0 ? LOG_ZERO : modOrder((log[gA] as number) + logV));
+    weightsB.push(gB === 0 ? LOG_ZERO : modOrder((log[gB] as number) + logV));
+  }
+  logG.fill(0);
+  return {
+    positions: Int32Array.from(positions),
+    logWeightA: Int32Array.from(weightsA),
+    logWeightB: Int32Array.from(weightsB),
+  };
+}
+
+/** True when sum_j w_j y_j = 0 for both weight vectors and every element. O(k m). */
+function parityHolds(
+  parity: { positions: Int32Array; logWeightA: Int32Array; logWeightB: Int32Array },
+  ys: readonly Uint8Array[],
+  m: number,
+): boolean {
+  const log = LOG;
+  const exp = EXP;
+  const { positions, logWeightA, logWeightB } = parity;
+  const accA = new Int32Array(m);
+  const accB = new Int32Array(m);
+  for (let p = 0; p < positions.length; p++) {
+    const y = ys[positions[p] as number] as Uint8Array;
+    const wA = logWeightA[p] as number;
+    const wB = logWeightB[p] as number;
+    for (let e = 0; e < m; e++) {
+      const ly = log[((y[2 * e] as number) << 8) | (y[2 * e + 1] as number)] as number;
+      if (ly === LOG_ZERO) continue;
+      if (wA !== LOG_ZERO) accA[e] = (accA[e] as number) ^ (exp[ly + wA] as number);
+      if (wB !== LOG_ZERO) accB[e] = (accB[e] as number) ^ (exp[ly + wB] as number);
+    }
+  }
+  let bad = 0;
+  for (let e = 0; e < m; e++) bad |= (accA[e] as number) | (accB[e] as number);
+  accA.fill(0);
+  accB.fill(0);
+  return bad === 0;
+}
+
 function checkCombineOptions(options: unknown): number {
   const opts = assertOptions<CombineOptions>(options, 'options', COMBINE_OPTIONS);
   return checkThreshold(opts.threshold as unknown, MAX_X);
@@ -297,31 +413,38 @@ function checkCombineOptions(options: unknown): number {
  * Precomputes the Lagrange coefficients at x = 0 for one set of holders, for reconstructing
  * many secrets shared among them (the server rebuilds one secret per client from the same
  * survivors). Costs O(threshold^2) once; each {@link Combiner.combine} then costs
- * O(threshold * L / 2) table lookups for an L-byte secret, plus O((k - threshold) * threshold *
- * L / 2) for the consistency check when `xs` has k > threshold entries.
+ * O(threshold * L / 2) table lookups for an L-byte secret.
  *
- * Pass exactly `threshold` x's for the fastest reconstruction; pass more to have every extra
- * share checked against the polynomial (detects shares from different sharings and corrupted
- * shares, at a cost).
+ * With k > threshold x's, the combiner also checks every call's k shares for consistency (one
+ * sharing polynomial of degree below `threshold`): two random parity checks of the
+ * Reed-Solomon code the shares form, drawn from `rng` here, cost O(k^2) once and O(k * L / 2)
+ * per call; shares from different sharings, a corrupted share or a too-low threshold are
+ * caught except with probability 2^-32 (the weights are secret to the combiner's owner).
+ * Pass exactly `threshold` x's to skip the check.
  *
  * @param xs Distinct x-coordinates in 1..65535, at least `threshold` of them. The first
- *   `threshold` define the secret; the rest are checked.
- * @throws {SecAggError} `INVALID_TYPE`, `INVALID_LENGTH` (empty xs), `INVALID_SHARE_INDEX`,
- *   `DUPLICATE_SHARE`, `INVALID_THRESHOLD` (threshold outside 2..65535), `TOO_FEW_SHARES`
- *   (fewer x's than threshold), `UNKNOWN_OPTION`.
+ *   `threshold` define the secret.
+ * @throws {SecAggError} `INVALID_TYPE`, `INVALID_LENGTH` (empty xs, or an rng returning the
+ *   wrong length), `INVALID_SHARE_INDEX`, `DUPLICATE_SHARE`, `INVALID_THRESHOLD` (threshold
+ *   outside 2..65535), `TOO_FEW_SHARES` (fewer x's than threshold), `UNKNOWN_OPTION`.
  * @example
  * ```ts
  * const combiner = createCombiner([2, 5, 7], { threshold: 3 });
  * const seeds = perClientShares.map((shares) => combiner.combine(shares));
  * ```
  */
-export function createCombiner(xs: readonly number[], options: CombineOptions): Combiner {
-  const t = checkCombineOptions(options);
+export function createCombiner(xs: readonly number[], options: CombinerOptions): Combiner {
+  const opts = assertOptions<CombinerOptions>(options, 'options', COMBINER_OPTIONS);
+  const t = checkThreshold(opts.threshold as unknown, MAX_X);
+  const rngOption: unknown = opts.rng;
+  if (rngOption !== undefined && typeof rngOption !== 'function') {
+    throw new SecAggError('INVALID_TYPE', `rng must be a function, got ${describeType(rngOption)}`);
+  }
   const list = readXs(xs, 'xs');
   if (list.length < t) {
     throw new SecAggError('TOO_FEW_SHARES', `threshold ${t} needs at least ${t} x-coordinates, got ${list.length}`);
   }
-  return new LagrangeCombiner(list, t);
+  return new LagrangeCombiner(list, t, (rngOption as RandomBytes | undefined) ?? cryptoRandomBytes);
 }
 
 /**

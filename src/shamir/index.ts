@@ -6,5 +6,11 @@
  * @module
  */
 export { splitSecret, type Share, type SplitOptions } from './split.js';
-export { combineShares, createCombiner, type Combiner, type CombineOptions } from './combine.js';
+export {
+  combineShares,
+  createCombiner,
+  type Combiner,
+  type CombineOptions,
+  type CombinerOptions,
+} from './combine.js';
 export { SHARE_ENCODING_VERSION, decodeShare, encodeShare } from './encoding.js';

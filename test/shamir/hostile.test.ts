@@ -152,7 +152,10 @@ describe('shamir hostile inputs', () => {
       expectSecAggError(() => createCombiner([1, 2], { threshold: 3 }), 'TOO_FEW_SHARES');
       for (const v of notNumbers) expectSecAggError(call(createCombiner, [1, 2, 3], { threshold: v }));
       expectSecAggError(call(createCombiner, [1, 2, 3], { threshold: 1 }), 'INVALID_THRESHOLD');
-      expectSecAggError(call(createCombiner, [1, 2, 3], { threshold: 2, rng: null }), 'UNKNOWN_OPTION');
+      expectSecAggError(call(createCombiner, [1, 2, 3], { threshold: 2, rng: null }), 'INVALID_TYPE');
+      expectSecAggError(call(createCombiner, [1, 2, 3], { threshold: 2, seed: 1 }), 'UNKNOWN_OPTION');
+      expectSecAggError(() => createCombiner([1, 2, 3], { threshold: 2, rng: (n) => new Uint8Array(n + 1) }), 'INVALID_LENGTH');
+      expect(createCombiner([1, 2], { threshold: 2, rng: () => { throw new Error('unused'); } }).xs).toEqual([1, 2]);
     });
 
     it('combine insists on exactly the combiner x set', () => {

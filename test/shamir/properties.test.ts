@@ -78,6 +78,47 @@ describe('shamir properties', () => {
     }
   });
 
+  it('a combiner over k > t holders accepts every valid sharing and rejects a corrupted byte', () => {
+    fc.assert(
+      fc.property(setup, fc.nat(), fc.nat(), ({ secret, xs, t, rng, perm }, extra, where) => {
+        const k = t + (extra % (xs.length - t + 1));
+        const holders = perm.slice(0, k).map((i) => xs[i] as number);
+        const combiner = createCombiner(holders, { threshold: t, rng });
+        const shares = splitSecret(secret, { threshold: t, holders: xs, rng });
+        const chosen = perm.slice(0, k).map((i) => shares[i] as Share).reverse();
+        expect(combiner.combine(chosen)).toEqual(secret);
+        if (k === t) return;
+        const bad = chosen.map((s) => ({ x: s.x, y: Uint8Array.from(s.y) }));
+        const victim = bad[where % k] as { y: Uint8Array };
+        const byte = (where >>> 8) % (secret.length + (secret.length % 2)); // a share byte, not the marker
+        victim.y[byte] = (victim.y[byte] as number) ^ (1 + (where % 255));
+        expectSecAggError(() => combiner.combine(bad), 'MISMATCHED_SHARES');
+      }),
+    );
+  });
+
+  it('the parity check works when one of its random polynomials is zero or constant', () => {
+    const secret = new Uint8Array(32).fill(0x5a);
+    const shares = splitSecret(secret, { threshold: 3, holders: 6 });
+    // k - t = 3 coefficients per check: g_A = 1 (constant), g_B = 0.
+    const rng = (n: number): Uint8Array => {
+      const out = new Uint8Array(n);
+      out[1] = 1;
+      return out;
+    };
+    const combiner = createCombiner([1, 2, 3, 4, 5, 6], { threshold: 3, rng });
+    expect(combiner.combine(shares)).toEqual(secret);
+    const bad = shares.map((s) => ({ x: s.x, y: Uint8Array.from(s.y) }));
+    (bad[4] as { y: Uint8Array }).y[7] ^= 0x10;
+    expectSecAggError(() => combiner.combine(bad), 'MISMATCHED_SHARES');
+    // An all-zero rng gives an empty check (documented: the check is only as good as its rng).
+    const blind = createCombiner([1, 2, 3, 4, 5, 6], { threshold: 3, rng: (n) => new Uint8Array(n) });
+    const wrong = shares.map((s) => ({ x: s.x, y: Uint8Array.from(s.y) }));
+    (wrong[1] as { y: Uint8Array }).y[7] ^= 0x10; // a share that defines the secret
+    expectSecAggError(() => combiner.combine(wrong), 'MISMATCHED_SHARES');
+    expect(blind.combine(wrong)).not.toEqual(secret); // wrong secret, not detected
+  });
+
   it('payload length is L (even L) or L + 2 (odd L), and the secret length comes back', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), (secret) => {
