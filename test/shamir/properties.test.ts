@@ -109,12 +109,14 @@ describe('shamir properties', () => {
     const combiner = createCombiner([1, 2, 3, 4, 5, 6], { threshold: 3, rng });
     expect(combiner.combine(shares)).toEqual(secret);
     const bad = shares.map((s) => ({ x: s.x, y: Uint8Array.from(s.y) }));
-    (bad[4] as { y: Uint8Array }).y[7] ^= 0x10;
+    const badY = (bad[4] as { y: Uint8Array }).y;
+    badY[7] = (badY[7] as number) ^ 0x10;
     expectSecAggError(() => combiner.combine(bad), 'MISMATCHED_SHARES');
     // An all-zero rng gives an empty check (documented: the check is only as good as its rng).
     const blind = createCombiner([1, 2, 3, 4, 5, 6], { threshold: 3, rng: (n) => new Uint8Array(n) });
     const wrong = shares.map((s) => ({ x: s.x, y: Uint8Array.from(s.y) }));
-    (wrong[1] as { y: Uint8Array }).y[7] ^= 0x10; // a share that defines the secret
+    const wrongY = (wrong[1] as { y: Uint8Array }).y; // a share that defines the secret
+    wrongY[7] = (wrongY[7] as number) ^ 0x10;
     expectSecAggError(() => combiner.combine(wrong), 'MISMATCHED_SHARES');
     expect(blind.combine(wrong)).not.toEqual(secret); // wrong secret, not detected
   });
