@@ -80,7 +80,10 @@ interface Resolved {
   readonly backend: MaskBackend;
 }
 
-/** Validates everything but the target/length, in a fixed order; reads each option once. */
+/**
+ * Validates the options in a fixed order (cheap checks first, key derivation last), before
+ * anything is written. `length` reads and checks the element count.
+ */
 function resolve(
   options: unknown,
   seedKeys: readonly string[],
@@ -94,7 +97,8 @@ function resolve(
   }
   const o = assertOptions<Record<string, unknown>>(options, 'options', keyForm ? keyKeys : seedKeys);
   const bits = assertBits(o['bits']);
-  const offset = o['offset'] === undefined ? 0 : assertInteger(o['offset'], 'offset', 0, MAX_ELEMENTS);
+  const rawOffset = o['offset'];
+  const offset = rawOffset === undefined ? 0 : assertInteger(rawOffset, 'offset', 0, MAX_ELEMENTS);
   const n = length(o);
   if (offset + n > MAX_ELEMENTS) {
     throw new SecAggError(
@@ -102,8 +106,8 @@ function resolve(
       `offset + length must be at most ${MAX_ELEMENTS} (the end of the mask stream), got ${offset} + ${n}`,
     );
   }
-  const key = keyForm ? assertBytes(o['key'], 'key', 32) : deriveKey(o['seed'], o['sessionId'], o['label']);
   const backend = resolveBackend(o['backend']);
+  const key = keyForm ? assertBytes(o['key'], 'key', 32) : deriveKey(o['seed'], o['sessionId'], o['label']);
   return { key, mask: (2 ** bits - 1) | 0, offset, backend, length: n };
 }
 
