@@ -166,6 +166,15 @@ export class _BitReader {
     return this.bernoulliExpSmall(r, y);
   }
 
+  /**
+   * Bernoulli(exp(-(g + r / y))) for integers g >= 0 and 0 <= r < y <= 2^52: g draws of
+   * Bernoulli(exp(-1)), then Bernoulli(exp(-r / y)).
+   */
+  bernoulliExpSplit(g: number, r: number, y: number): boolean {
+    for (let i = 0; i < g; i++) if (!this.bernoulliExpMinusOne()) return false;
+    return this.bernoulliExpSmall(r, y);
+  }
+
   /** BigInt form of {@link bernoulliExp}. */
   bernoulliExpBig(x: bigint, y: bigint): boolean {
     const q = x / y;

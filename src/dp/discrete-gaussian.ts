@@ -100,7 +100,14 @@ export function _drawDiscreteGaussian(bits: _BitReader, p: _DiscreteGaussianPara
       const a = ay * p.tDenN - p.numN;
       const aa = a < 0 ? -a : a;
       if (aa <= SQRT_SAFE) accept = bits.bernoulliExp(aa * aa, p.dN);
-      else accept = bits.bernoulliExpBig(BigInt(aa) * BigInt(aa), p.bigD);
+      else {
+        // a^2 needs more than 53 bits: split a^2 = g D + r in BigInt, then run on numbers
+        // (r < D <= 2^52).
+        const big = BigInt(aa);
+        const sq = big * big;
+        const g = sq / p.bigD;
+        accept = bits.bernoulliExpSplit(Number(g), Number(sq - g * p.bigD), p.dN);
+      }
     } else {
       const a = BigInt(ay) * p.tDen - p.num;
       accept = bits.bernoulliExpBig(a * a, p.bigD);

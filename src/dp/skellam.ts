@@ -6,19 +6,20 @@
  * arithmetic:
  * - lambda = m + f with m = floor(lambda) and f in [0, 1) (a JS number is an exact dyadic
  *   rational, so m and f are exact).
- * - Poisson(m), m >= 1, by rejection from the negative binomial NB(m, 1/2) (number of 0 bits
- *   before the m-th 1 bit of a fair bit stream; read 32 bits at a time with popcount). The ratio
- *   Poisson(k) / NB(k) is proportional to prod_{i<k} 2m / (m + i), maximal at k = m, so k is
- *   accepted with probability prod_{i=m+1}^{k-1} 2m / (m + i) (k > m) or
- *   prod_{i=k}^{m-1} (m + i) / (2m) (k < m): a product of independent Bernoulli(rational).
- *   Acceptance rate ~ 1/sqrt(2) for large m (measured ~0.7).
+ * - Poisson(m), m >= 1, by rejection with an envelope whose every acceptance factor is a
+ *   rational in [0, 1] (so the test is a product of exact Bernoulli(integer / integer) draws):
+ *   with w ~ 2 sqrt(m), r_i = m / (m + i), l_i = (m - i + 1) / m, P0 = prod_{p<=w} r_p and
+ *   Q0 = prod_{p<=min(w,m+1)} l_p, pick one of 1 + w + min(w, m + 1) slots uniformly: the mode, an upper
+ *   offset p or a lower offset p; for an offset, a block count B ~ Geometric(P0) (Q0), giving
+ *   k = m +- (B w + p); accept with probability prod_{i<=|k-m|} r_i (l_i) / P0^B times (1 - Q0)
+ *   (1 - P0) for the other side (both factors for the mode). Every draw k then has probability
+ *   proportional to m^k / k!. Expected cost O(sqrt(m)) Bernoulli draws, acceptance ~0.45.
  * - Poisson(f) = Binomial(Poisson(1), f) (Poisson thinning), Bernoulli(f) by comparing fresh bits
  *   with f's binary expansion (exact: doubling a double in [0, 1) and subtracting 1 are exact).
  *
- * Cost: O(lambda / 32) words of randomness and popcounts per Poisson draw (about 2 lambda random
- * bits), so the sampler is fast for lambda up to ~10^4 and usable to ~10^5 on 10^5-element
- * vectors; larger variances are better served by the distributed discrete Gaussian, whose
- * sampler is O(1) in sigma.
+ * Cost: O(sqrt(lambda)) exact Bernoulli draws (~2 random bits each) per Poisson draw, so Skellam
+ * is slower than the discrete Gaussian (O(1) in sigma) at large variances: see the docs for
+ * measured rates.
  * @module
  */
 import { assertInteger, assertNumber, assertOptions } from '../_assert.js';
@@ -34,60 +35,90 @@ export const MIN_SKELLAM_LAMBDA: number = 2 ** -20;
 
 const INT32_MAX = 2 ** 31 - 1;
 
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
+/** Bernoulli(prod_{p=1}^{w} m / (m + p)) = Bernoulli(P0): all w factors succeed. */
+function upperBlock(bits: _BitReader, m: number, w: number): boolean {
+  for (let p = 1; p <= w; p++) if (!bits.bernoulliRatio(m, m + p)) return false;
+  return true;
 }
 
-/** Number of 0 bits before the m-th 1 bit (NB(m, 1/2)), m >= 1. */
-function negativeBinomialHalf(bits: _BitReader, m: number): number {
-  let need = m;
-  let fails = 0;
+/** Bernoulli(prod_{p=1}^{wl} (m - p + 1) / m) = Bernoulli(Q0). */
+function lowerBlock(bits: _BitReader, m: number, wl: number): boolean {
+  for (let p = 1; p <= wl; p++) if (!bits.bernoulliRatio(m - p + 1, m)) return false;
+  return true;
+}
+
+/**
+ * Exact Poisson(m) for an integer m >= 1 (see the module comment). Target weights relative to the
+ * mode: T(m + j) = prod_{i=1}^{j} m / (m + i), T(m - j) = prod_{i=1}^{j} (m - i + 1) / m.
+ * Proposal: uniform over 1 + w + wl slots (centre, w upper offsets, wl lower offsets), then a
+ * block count B ~ Geometric(P0) (resp. Q0); every factor of the acceptance probability is a
+ * rational in [0, 1], so q(k) * A(k) = (1 - P0)(1 - Q0) T(k) / (1 + w + wl) for every k.
+ */
+function poissonInteger(bits: _BitReader, m: number, w: number): number {
+  // l_1 = 1 (Poisson has modes m - 1 and m), so the lower block needs wl >= 2; wl = m + 1 puts
+  // l_{m+1} = 0 in Q0 (no k < 0), and then no full lower block is ever drawn.
+  const wl = Math.min(w, m + 1);
+  const slots = 1 + w + wl;
   for (;;) {
-    let w = bits.word32();
-    const c = popcount(w);
-    if (c < need) {
-      need -= c;
-      fails += 32 - c;
+    const slot = bits.uniform(slots);
+    if (slot === 0) {
+      if (!upperBlock(bits, m, w) && !lowerBlock(bits, m, wl)) return m;
       continue;
     }
-    for (;;) {
-      if ((w & 1) === 1) {
-        need--;
-        if (need === 0) return fails;
-      } else {
-        fails++;
+    if (slot <= w) {
+      const p = slot;
+      let blocks = 0;
+      while (upperBlock(bits, m, w)) blocks++;
+      let ok = true;
+      // Full blocks: factors r_{bw+q} / r_q = (m + q) / (m + b w + q).
+      for (let b = 1; b < blocks && ok; b++) {
+        for (let q = 1; q <= w; q++) {
+          if (!bits.bernoulliRatio(m + q, m + b * w + q)) {
+            ok = false;
+            break;
+          }
+        }
       }
-      w >>>= 1;
+      if (!ok) continue;
+      const base = blocks * w;
+      for (let q = 1; q <= p; q++) {
+        if (!bits.bernoulliRatio(m, m + base + q)) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok || lowerBlock(bits, m, wl)) continue;
+      return m + base + p;
     }
+    const p = slot - w;
+    let blocks = 0;
+    while (lowerBlock(bits, m, wl)) blocks++;
+    let ok = true;
+    // Full blocks: factors l_{b wl + q} / l_q = (m - b wl - q + 1) / (m - q + 1) (<= 0: reject).
+    for (let b = 1; b < blocks && ok; b++) {
+      for (let q = 1; q <= wl; q++) {
+        if (!bits.bernoulliRatio(m - b * wl - q + 1, m - q + 1)) {
+          ok = false;
+          break;
+        }
+      }
+    }
+    if (!ok) continue;
+    const base = blocks * wl;
+    for (let q = 1; q <= p; q++) {
+      if (!bits.bernoulliRatio(m - base - q + 1, m)) {
+        ok = false;
+        break;
+      }
+    }
+    if (!ok || upperBlock(bits, m, w)) continue;
+    return m - base - p;
   }
 }
 
-/** Exact Poisson(m) for an integer m >= 1. */
-function poissonInteger(bits: _BitReader, m: number): number {
-  const twoM = 2 * m;
-  for (;;) {
-    const k = negativeBinomialHalf(bits, m);
-    let ok = true;
-    if (k > m) {
-      for (let i = m + 1; i < k; i++) {
-        if (!bits.bernoulliRatio(twoM, m + i)) {
-          ok = false;
-          break;
-        }
-      }
-    } else {
-      for (let i = k; i < m; i++) {
-        if (!bits.bernoulliRatio(m + i, twoM)) {
-          ok = false;
-          break;
-        }
-      }
-    }
-    if (ok) return k;
-  }
+/** Block width for Poisson(m): about 2 sqrt(m) (acceptance ~0.45). */
+function blockWidth(m: number): number {
+  return Math.max(1, Math.ceil(2 * Math.sqrt(m)));
 }
 
 /** Bernoulli(f) for a double f in (0, 1), exactly (f's binary expansion vs fresh bits). */
@@ -108,9 +139,9 @@ function bernoulliDyadic(bits: _BitReader, f: number): boolean {
 export function _drawPoisson(bits: _BitReader, lambda: number): number {
   const m = Math.floor(lambda);
   const f = lambda - m;
-  let x = m >= 1 ? poissonInteger(bits, m) : 0;
+  let x = m >= 1 ? poissonInteger(bits, m, blockWidth(m)) : 0;
   if (f > 0) {
-    const trials = poissonInteger(bits, 1);
+    const trials = poissonInteger(bits, 1, 2);
     for (let j = 0; j < trials; j++) if (bernoulliDyadic(bits, f)) x++;
   }
   return x;
