@@ -1,0 +1,283 @@
+/**
+ * Protocol benchmarks: `npx tsx bench/protocol.ts [--large]`.
+ *
+ * 1. One client's cost per round versus its number of peers (complete graph), native backend,
+ *    plus a small case on the portable (noble) backend. Bar: 500 peers, 100,000 elements,
+ *    all rounds <= 0.25 s.
+ * 2. Server cost versus clients, vector length and dropout rate (dropouts after shareKeys, the
+ *    costly case: each dropped client's pairwise masks with its surviving neighbours are
+ *    regenerated). Bar: 500 clients, 100,000 elements, 30% dropout <= 10 s single-threaded.
+ *    The clients' messages are synthetic (random masked vectors, real key pairs and real Shamir
+ *    shares) so that only the server is timed; the sums are meaningless here (correctness is
+ *    tested in test/protocol).
+ * 3. A whole simulated SecAgg+ session (Harary graph from the parameter finder, every message
+ *    through the codec). `--large` runs the bar case: 10,000 clients, 10,000 elements, 5%
+ *    dropout, < 60 s and < 2 GB; the default run uses 1,000 clients.
+ */
+import { machine, printJson, printTable, type Row } from './_harness.js';
+import { AEAD_NONCE, channelKeys, shareAad, sharePlaintext } from '../src/protocol/_kdf.js';
+import { aeadSeal, createX25519Agreement, generateX25519KeyPair, type CryptoBackend } from '../src/protocol/crypto.js';
+import {
+  clientAdvertiseKeys,
+  clientMaskedInput,
+  clientShareKeys,
+  clientUnmask,
+  createClient,
+  createServer,
+  createSessionConfig,
+  serverCloseRound,
+  serverReceive,
+  simulateSession,
+  type AdvertisedKey,
+  type ClientState,
+  type ServerState,
+} from '../src/protocol/index.js';
+import { splitSecret } from '../src/shamir/index.js';
+import { deterministicRandomBytes } from '../src/random.js';
+
+const large = process.argv.includes('--large');
+const now = (): number => performance.now();
+
+function randomVector(length: number, bits: number, seedByte: number): Uint32Array {
+  const bytes = deterministicRandomBytes(new Uint8Array(32).fill(seedByte))(length * 4);
+  const v = new Uint32Array(bytes.buffer);
+  if (bits < 32) for (let i = 0; i < length; i++) v[i] = (v[i] as number) & (2 ** bits - 1);
+  return v;
+}
+
+// ------------------------------------------------------------------------------------------
+// 1. Client
+
+interface ClientTimes {
+  advertise: number;
+  shareKeys: number;
+  maskedInput: number;
+  unmasking: number;
+}
+
+function clientCost(peers: number, length: number, backend: CryptoBackend): ClientTimes {
+  const n = peers + 1;
+  const config = createSessionConfig({
+    clients: n,
+    threshold: Math.ceil((2 * n) / 3),
+    nonce: new Uint8Array(32).fill(1),
+    vectors: [{ name: 'x', length, bits: 24 }],
+  });
+  const rng = deterministicRandomBytes(new Uint8Array(32).fill(2));
+  let t0 = now();
+  const adv = clientAdvertiseKeys(createClient(config, { id: 1 }), { rng, backend });
+  const advertise = (now() - t0) / 1000;
+  const own = adv.outbox[0];
+  if (own?.type !== 'advertiseKeys') throw new Error('no keys');
+  const channel: Uint8Array[] = [];
+  const keys: AdvertisedKey[] = [{ id: 1, channelPublicKey: own.channelPublicKey, maskingPublicKey: own.maskingPublicKey, signature: null }];
+  for (let v = 2; v <= n; v++) {
+    const c = generateX25519KeyPair(rng);
+    const m = generateX25519KeyPair(rng);
+    channel[v] = c.privateKey;
+    keys.push({ id: v, channelPublicKey: c.publicKey, maskingPublicKey: m.publicKey, signature: null });
+  }
+  t0 = now();
+  const sk = clientShareKeys(adv.state, { type: 'advertisedKeys', keys }, { rng, backend });
+  const shareKeys = (now() - t0) / 1000;
+  const state = sk.state as Extract<ClientState, { round: 'maskedInputCollection' }>;
+  const sid = state.sessionId;
+  const senders: number[] = [];
+  const ciphertexts: Uint8Array[] = [];
+  for (let v = 2; v <= n; v++) {
+    const shared = createX25519Agreement(channel[v] as Uint8Array).sharedSecret(own.channelPublicKey);
+    const [key] = channelKeys(shared, sid, v, 1);
+    senders.push(v);
+    ciphertexts.push(aeadSeal(key, AEAD_NONCE, sharePlaintext(v, 1, rng(32), rng(32)), shareAad(sid, v, 1)));
+  }
+  const x = randomVector(length, 24, 3);
+  t0 = now();
+  const mi = clientMaskedInput(state, { type: 'encryptedShares', recipient: 1, sessionId: sid, senders, ciphertexts }, { x }, { backend });
+  const maskedInput = (now() - t0) / 1000;
+  if (mi.state.round !== 'unmasking') throw new Error(`client did not reach unmasking: ${mi.state.round}`);
+  const all = Array.from({ length: n }, (_, i) => i + 1);
+  t0 = now();
+  const um = clientUnmask(mi.state, { type: 'unmaskingRequest', sessionId: sid, survivors: all, dropped: [], signers: [], signatures: [] }, { backend });
+  const unmasking = (now() - t0) / 1000;
+  if (um.state.round !== 'completed') throw new Error('client did not complete');
+  return { advertise, shareKeys, maskedInput, unmasking };
+}
+
+function median<T>(runs: number, fn: () => T, key: (t: T) => number): T {
+  const results: T[] = [];
+  for (let i = 0; i < runs; i++) results.push(fn());
+  results.sort((a, b) => key(a) - key(b));
+  return results[Math.floor(runs / 2)] as T;
+}
+
+const total = (t: ClientTimes): number => t.advertise + t.shareKeys + t.maskedInput + t.unmasking;
+
+console.log(`# protocol benchmarks (${machine()})`);
+{
+  const rows: Row[] = [];
+  const cases: [number, number, CryptoBackend][] = [
+    [100, 100_000, 'native'],
+    [500, 100_000, 'native'],
+    [50, 10_000, 'native'],
+    [50, 10_000, 'portable'],
+  ];
+  let baseline = 0;
+  for (const [peers, length, backend] of cases) {
+    const t = median(3, () => clientCost(peers, length, backend), total);
+    if (baseline === 0) baseline = total(t);
+    rows.push({
+      peers,
+      elements: length,
+      backend,
+      'advertise s': t.advertise,
+      'shareKeys s': t.shareKeys,
+      'maskedInput s': t.maskedInput,
+      'unmasking s': t.unmasking,
+      'total s': total(t),
+      ratio: total(t) / baseline,
+      bar: peers === 500 && length === 100_000 ? (total(t) <= 0.25 ? 'ok <= 0.25 s' : 'OVER 0.25 s') : '',
+    });
+    printJson({ bench: 'protocol.client', peers, elements: length, backend, ...t, total: total(t) });
+  }
+  printTable('client, complete graph, cost per round (median of 3; ratio vs 100 peers native)', rows);
+}
+
+// ------------------------------------------------------------------------------------------
+// 2. Server
+
+interface ServerTimes {
+  receiveMasked: number;
+  unmask: number;
+  other: number;
+}
+
+function serverCost(n: number, length: number, dropout: number): ServerTimes {
+  const t = Math.ceil((2 * n) / 3);
+  const config = createSessionConfig({
+    clients: n,
+    threshold: Math.min(t, Math.floor(n * (1 - dropout))),
+    nonce: new Uint8Array(32).fill(4),
+    vectors: [{ name: 'x', length, bits: 24 }],
+  });
+  const rng = deterministicRandomBytes(new Uint8Array(32).fill(5));
+  let other = 0;
+  let server: ServerState = createServer(config);
+  const maskingKeys: Uint8Array[] = [];
+  for (let id = 1; id <= n; id++) {
+    const step = clientAdvertiseKeys(createClient(config, { id }), { rng });
+    const st = step.state as Extract<ClientState, { round: 'shareKeys' }>;
+    maskingKeys[id] = st.keys.maskingPrivateKey;
+    const t0 = now();
+    server = serverReceive(server, step.outbox[0] as never).state;
+    other += now() - t0;
+  }
+  let t0 = now();
+  let closed = serverCloseRound(server);
+  other += now() - t0;
+  server = closed.state;
+  const sid = server.round === 'shareKeys' ? (server.sessionId as Uint8Array) : new Uint8Array(32);
+  const ct = new Uint8Array(88);
+  for (let id = 1; id <= n; id++) {
+    t0 = now();
+    server = serverReceive(server, { type: 'shareKeys', sender: id, sessionId: sid, ciphertexts: new Array(n - 1).fill(ct) }).state;
+    other += now() - t0;
+  }
+  t0 = now();
+  server = serverCloseRound(server).state;
+  other += now() - t0;
+  const dropped = Math.round(n * dropout);
+  const survivors = Array.from({ length: n - dropped }, (_, i) => i + 1);
+  const y = randomVector(length, 24, 6);
+  t0 = now();
+  for (const id of survivors) server = serverReceive(server, { type: 'maskedInput', sender: id, sessionId: sid, vectors: [y] }).state;
+  const receiveMasked = (now() - t0) / 1000;
+  t0 = now();
+  closed = serverCloseRound(server);
+  other += now() - t0;
+  server = closed.state;
+  // Real shares: b_u for survivors, the masking private key for dropped clients, at every holder.
+  const all = Array.from({ length: n }, (_, i) => i + 1);
+  const revealed: Uint8Array[][] = survivors.map(() => []);
+  for (let owner = 1; owner <= n; owner++) {
+    const secret = owner <= survivors.length ? rng(32) : (maskingKeys[owner] as Uint8Array);
+    const shares = splitSecret(secret, { threshold: config.threshold, holders: all, rng });
+    for (let w = 1; w <= survivors.length; w++) (revealed[w - 1] as Uint8Array[])[owner - 1] = (shares[w - 1] as { y: Uint8Array }).y;
+  }
+  for (const w of survivors) {
+    t0 = now();
+    server = serverReceive(server, { type: 'unmasking', sender: w, sessionId: sid, shares: revealed[w - 1] as Uint8Array[] }).state;
+    other += now() - t0;
+  }
+  t0 = now();
+  const done = serverCloseRound(server);
+  const unmask = (now() - t0) / 1000;
+  if (done.state.round !== 'completed') throw new Error(`server did not complete: ${done.state.round}`);
+  return { receiveMasked, unmask, other: other / 1000 };
+}
+
+{
+  const rows: Row[] = [];
+  const cases: [number, number, number][] = [
+    [100, 100_000, 0.3],
+    [250, 100_000, 0.3],
+    [500, 100_000, 0.3],
+    [500, 100_000, 0.1],
+    [500, 100_000, 0],
+    [500, 10_000, 0.3],
+  ];
+  let baseline = 0;
+  for (const [n, length, dropout] of cases) {
+    const t = serverCost(n, length, dropout);
+    const sum = t.receiveMasked + t.unmask + t.other;
+    if (baseline === 0) baseline = sum;
+    rows.push({
+      clients: n,
+      elements: length,
+      dropout,
+      'receive masked s': t.receiveMasked,
+      'unmask s': t.unmask,
+      'other rounds s': t.other,
+      'total s': sum,
+      ratio: sum / baseline,
+      bar: n === 500 && length === 100_000 && dropout === 0.3 ? (sum <= 10 ? 'ok <= 10 s' : 'OVER 10 s') : '',
+    });
+    printJson({ bench: 'protocol.server', clients: n, elements: length, dropout, ...t, total: sum });
+  }
+  printTable('server, complete graph, dropouts after shareKeys (ratio vs 100 clients)', rows);
+}
+
+// ------------------------------------------------------------------------------------------
+// 3. Whole SecAgg+ session
+
+{
+  const rows: Row[] = [];
+  const cases: [number, number][] = large ? [[1000, 10_000], [10_000, 10_000]] : [[1000, 10_000]];
+  let baseline = 0;
+  for (const [n, length] of cases) {
+    const report = simulateSession({ clients: n, length, bits: 16, graph: 'harary', dropout: 0.05, seed: new Uint8Array(32).fill(7) });
+    const maxRssMB = process.resourceUsage().maxRSS / 1024;
+    if (baseline === 0) baseline = report.seconds;
+    const g = report.config.graph;
+    rows.push({
+      clients: n,
+      elements: length,
+      graph: g.kind === 'harary' ? `harary k=${g.degree} t=${report.config.threshold}` : 'complete',
+      outcome: `${report.outcome}${report.match === true ? ', sum ok' : ''}`,
+      'seconds': report.seconds,
+      'max RSS MB': Math.round(maxRssMB),
+      'wire MB': report.totalBytes / 1e6,
+      ratio: report.seconds / baseline,
+      bar: n === 10_000 ? (report.seconds < 60 && maxRssMB < 2048 ? 'ok < 60 s, < 2 GB' : 'OVER') : '',
+    });
+    printJson({
+      bench: 'protocol.session',
+      clients: n,
+      elements: length,
+      seconds: report.seconds,
+      maxRssMB,
+      totalBytes: report.totalBytes,
+      rounds: report.rounds,
+    });
+  }
+  printTable(`whole SecAgg+ session, 5% dropout, codec on${large ? '' : ' (--large adds 10,000 clients)'}`, rows);
+}
