@@ -10,7 +10,6 @@ import type { AdvertisedKey, SessionConfig } from './types.js';
 
 const SESSION_LABEL = ascii('secagg/v1/session');
 const CONFIG_LABEL = ascii('secagg/v1/config');
-const PAIRWISE_INFO = ascii('secagg/v1/pairwise\0');
 const CHANNEL_INFO = ascii('secagg/v1/channel\0');
 const SHARE_AAD = ascii('secagg/v1/share\0');
 const ADVERTISE_LABEL = ascii('secagg/v1/advertise\0');
@@ -39,36 +38,39 @@ export function configDigest(config: SessionConfig): Uint8Array {
  * per advertised client in increasing id order: u32 id || channel key (32) || masking key (32)).
  */
 export function computeSessionId(config: SessionConfig, keys: readonly AdvertisedKey[]): Uint8Array {
-  const cfg = encodeConfig(config, (b) => sha256(b));
-  const head = 4 + SESSION_LABEL.length + 4 + cfg.length + 4;
-  const buf = new Uint8Array(head + keys.length * 68);
-  const view = new DataView(buf.buffer);
-  let at = 0;
-  view.setUint32(at, SESSION_LABEL.length);
-  buf.set(SESSION_LABEL, (at += 4));
-  view.setUint32((at += SESSION_LABEL.length), cfg.length);
-  buf.set(cfg, (at += 4));
-  view.setUint32((at += cfg.length), keys.length);
-  at += 4;
+  const head = sessionIdHeader(config, keys.length);
+  const buf = new Uint8Array(head.length + keys.length * 68);
+  buf.set(head);
+  let at = head.length;
   for (const k of keys) {
-    view.setUint32(at, k.id);
-    buf.set(k.channelPublicKey, at + 4);
-    buf.set(k.maskingPublicKey, at + 36);
+    writeKeyEntry(buf, at, k.id, k.channelPublicKey, k.maskingPublicKey);
     at += 68;
   }
   return sha256(buf);
 }
 
-/** Pairwise mask seed s_uv = HKDF(X25519(s_u, s_v), salt = sid, info = label || min || max). */
-export function pairwiseSeed(
-  shared: Uint8Array,
-  sessionId: Uint8Array,
-  u: number,
-  v: number,
-  backend?: CryptoBackend,
-): Uint8Array {
-  const info = concatBytes(PAIRWISE_INFO, u32be(Math.min(u, v)), u32be(Math.max(u, v)));
-  return hkdfSha256(shared, sessionId, info, 32, backend);
+/** The session id preimage before the key entries (label, config, count). */
+export function sessionIdHeader(config: SessionConfig, count: number): Uint8Array {
+  const cfg = encodeConfig(config, (b) => sha256(b));
+  const w = new ByteWriter(12 + SESSION_LABEL.length + cfg.length);
+  w.u32(SESSION_LABEL.length);
+  w.bytes(SESSION_LABEL);
+  w.u32(cfg.length);
+  w.bytes(cfg);
+  w.u32(count);
+  return w.finish();
+}
+
+/** Writes one 68-byte key entry (u32 id, channel key, masking key) at `at`. */
+export function writeKeyEntry(buf: Uint8Array, at: number, id: number, c: Uint8Array, m: Uint8Array): void {
+  buf[at] = id >>> 24;
+  buf[at + 1] = (id >>> 16) & 0xff;
+  buf[at + 2] = (id >>> 8) & 0xff;
+  buf[at + 3] = id & 0xff;
+  for (let i = 0; i < 32; i++) {
+    buf[at + 4 + i] = c[i] as number;
+    buf[at + 36 + i] = m[i] as number;
+  }
 }
 
 /**
@@ -130,10 +132,14 @@ export function maskKey(seed: Uint8Array, sessionId: Uint8Array, label: string, 
   return hkdfSha256(seed, sessionId, concatBytes(MASK_INFO, ascii(label)), 32, backend);
 }
 
-/** Mask labels: self mask `b/<name>`, pairwise mask `s/<name>`. */
+/**
+ * Mask labels: the self mask of vector <name> is `b/<name>` (seed b_u); the pairwise mask of
+ * clients u and v is `s/<min(u,v)>/<max(u,v)>/<name>` (symmetric in u and v) with seed the
+ * X25519 shared secret of their masking keys.
+ */
 export function selfMaskLabel(name: string): string {
   return `b/${name}`;
 }
-export function pairwiseMaskLabel(name: string): string {
-  return `s/${name}`;
+export function pairwiseMaskLabel(u: number, v: number, name: string): string {
+  return `s/${Math.min(u, v)}/${Math.max(u, v)}/${name}`;
 }

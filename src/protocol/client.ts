@@ -15,12 +15,12 @@ import {
   SHARE_PLAINTEXT_BYTES,
   advertiseSignedBytes,
   channelKeys,
-  computeSessionId,
+  sessionIdHeader,
+  writeKeyEntry,
   configDigest,
   consistencySignedBytes,
   maskKey,
   pairwiseMaskLabel,
-  pairwiseSeed,
   selfMaskLabel,
   shareAad,
   sharePlaintext,
@@ -37,6 +37,7 @@ import {
   ed25519Verify,
   generateX25519KeyPair,
   isValidX25519PublicKey,
+  sha256,
   type CryptoBackend,
 } from './crypto.js';
 import type {
@@ -156,23 +157,50 @@ export function clientAdvertiseKeys(state: ClientState, options?: StepOptions): 
   };
 }
 
-function readKeys(msg: Record<string, unknown>, config: SessionConfig): AdvertisedKey[] | null {
+interface ScannedKeys {
+  /** Session id preimage (header and every entry). */
+  readonly preimage: Uint8Array;
+  /** This client's entry, if present. */
+  readonly own: AdvertisedKey | null;
+  /** The neighbours' entries, increasing ids. */
+  readonly neighbours: AdvertisedKey[];
+}
+
+/**
+ * One pass over the broadcast: checks every entry's shape, writes the session id preimage and
+ * keeps only this client's and its neighbours' entries (no per-entry allocation otherwise).
+ */
+function scanKeys(msg: Record<string, unknown>, config: SessionConfig, id: number, neighbours: Uint32Array): ScannedKeys | null {
   const list: unknown = msg['keys'];
   if (!Array.isArray(list) || list.length > config.clients) return null;
-  const out: AdvertisedKey[] = [];
+  const head = sessionIdHeader(config, list.length);
+  const preimage = new Uint8Array(head.length + 68 * list.length);
+  preimage.set(head);
+  let at = head.length;
+  let own: AdvertisedKey | null = null;
+  const found: AdvertisedKey[] = [];
   let prev = 0;
-  for (const e of list as unknown[]) {
+  let nb = 0;
+  for (let i = 0; i < list.length; i++) {
+    const e: unknown = list[i];
     if (!isObject(e)) return null;
-    const id: unknown = e['id'];
+    const kid: unknown = e['id'];
     const c: unknown = e['channelPublicKey'];
     const m: unknown = e['maskingPublicKey'];
     const sig: unknown = e['signature'];
-    if (!isId(id, config.clients) || id <= prev || !isBytes(c, 32) || !isBytes(m, 32)) return null;
+    if (!isId(kid, config.clients) || kid <= prev || !isBytes(c, 32) || !isBytes(m, 32)) return null;
     if (config.active ? !isBytes(sig, 64) : sig !== null) return null;
-    out.push({ id, channelPublicKey: c, maskingPublicKey: m, signature: sig as Uint8Array | null });
-    prev = id;
+    writeKeyEntry(preimage, at, kid, c, m);
+    at += 68;
+    prev = kid;
+    while (nb < neighbours.length && (neighbours[nb] as number) < kid) nb++;
+    if (kid === id || neighbours[nb] === kid) {
+      const entry = { id: kid, channelPublicKey: c, maskingPublicKey: m, signature: sig as Uint8Array | null };
+      if (kid === id) own = entry;
+      else found.push(entry);
+    }
   }
-  return out;
+  return { preimage, own, neighbours: found };
 }
 
 function latin1(b: Uint8Array): string {
@@ -198,23 +226,23 @@ export function clientShareKeys(state: ClientState, message: ServerMessage, opti
   if (state?.round !== 'shareKeys') throw wrongRound('clientShareKeys', state?.round, 'shareKeys');
   const s = state;
   const { config, id } = s;
-  let keys: AdvertisedKey[] | null;
+  let scanned: ScannedKeys | null;
   try {
     if (!isObject(message)) return aborted(s, 'MALFORMED_MESSAGE', 'the message is not an object');
     if (message['type'] === 'abort') return aborted(s, 'SERVER_ABORTED', 'the server aborted');
     if (message['type'] !== 'advertisedKeys') {
       return aborted(s, 'UNEXPECTED_MESSAGE', `expected advertisedKeys in round shareKeys, got ${String(message['type'])}`);
     }
-    keys = readKeys(message, config);
+    scanned = scanKeys(message, config, id, s.neighbours);
   } catch {
-    keys = null;
+    scanned = null;
   }
-  if (keys === null) return aborted(s, 'MALFORMED_MESSAGE', 'advertisedKeys is malformed');
+  if (scanned === null) return aborted(s, 'MALFORMED_MESSAGE', 'advertisedKeys is malformed');
 
   // Own keys must be relayed unchanged.
-  const own = keys.find((k) => k.id === id);
+  const own = scanned.own;
   if (
-    own === undefined ||
+    own === null ||
     !equalBytes(own.channelPublicKey, s.keys.channelPublicKey) ||
     !equalBytes(own.maskingPublicKey, s.keys.maskingPublicKey)
   ) {
@@ -227,9 +255,7 @@ export function clientShareKeys(state: ClientState, message: ServerMessage, opti
   const peerMaskingKeys: Uint8Array[] = [];
   const seen = new Set<string>();
   const digest = config.active ? configDigest(config) : null;
-  for (const k of keys) {
-    const isPeer = indexOf(s.neighbours, k.id) >= 0;
-    if (!isPeer && k.id !== id) continue;
+  for (const k of [own, ...scanned.neighbours]) {
     for (const pk of [k.channelPublicKey, k.maskingPublicKey]) {
       const key = latin1(pk);
       if (seen.has(key)) return aborted(s, 'DUPLICATE_PUBLIC_KEY', `client ${k.id} advertised a key already seen`);
@@ -238,7 +264,7 @@ export function clientShareKeys(state: ClientState, message: ServerMessage, opti
         return aborted(s, 'INVALID_PUBLIC_KEY', `client ${k.id} advertised an invalid or small-order key`);
       }
     }
-    if (!isPeer) continue;
+    if (k.id === id) continue;
     if (digest !== null) {
       const vk = config.verificationKeys?.[k.id - 1] as Uint8Array;
       const msg = advertiseSignedBytes(digest, k.id, k.channelPublicKey, k.maskingPublicKey);
@@ -253,7 +279,7 @@ export function clientShareKeys(state: ClientState, message: ServerMessage, opti
   if (peers.length + 1 < config.threshold) {
     return aborted(s, 'TOO_FEW_PEERS', `${peers.length} neighbours advertised keys, threshold is ${config.threshold}`);
   }
-  const sessionId = computeSessionId(config, keys);
+  const sessionId = sha256(scanned.preimage);
 
   // Shares go to the neighbours that advertised and to this client itself.
   const selfAt = peers.findIndex((v) => v > id);
@@ -419,10 +445,9 @@ export function clientMaskedInput(
   for (let i = 0; i < senders.length; i++) {
     const v = senders[i] as number;
     const shared = masking.sharedSecret(s.peerMaskingKeys[positions[i] as number] as Uint8Array);
-    const seed = pairwiseSeed(shared, sessionId, id, v, o.backend);
     config.vectors.forEach((spec, j) => {
       const y = ys[j] as Uint32Array;
-      const key = maskKey(seed, sessionId, pairwiseMaskLabel(spec.name), o.backend);
+      const key = maskKey(shared, sessionId, pairwiseMaskLabel(id, v, spec.name), o.backend);
       const opts = { key, bits: spec.bits, ...(maskBackend === undefined ? {} : { backend: maskBackend }) };
       if (id < v) addMaskInto(y, opts);
       else subtractMaskInto(y, opts);

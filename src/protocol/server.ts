@@ -22,7 +22,6 @@ import {
   consistencySignedBytes,
   maskKey,
   pairwiseMaskLabel,
-  pairwiseSeed,
   selfMaskLabel,
 } from './_kdf.js';
 import { indexOf, topology, type Topology } from './_topology.js';
@@ -528,9 +527,8 @@ function finish(s: Live, topo: Topology, backend: StepOptions['backend']): Serve
       const agreement = createX25519Agreement(sk, backend);
       for (const u of alive) {
         const shared = agreement.sharedSecret((s.keys[u] as AdvertisedKey).maskingPublicKey);
-        const seed = pairwiseSeed(shared, sessionId, u, v, backend);
         config.vectors.forEach((spec, j) => {
-          const key = maskKey(seed, sessionId, pairwiseMaskLabel(spec.name), backend);
+          const key = maskKey(shared, sessionId, pairwiseMaskLabel(u, v, spec.name), backend);
           const opts = { key, bits: spec.bits, ...maskOptions };
           // u added +PRG(s_uv) when u < v and -PRG(s_uv) when u > v: undo it.
           if (u < v) subtractMaskInto(sums[j] as Uint32Array, opts);
