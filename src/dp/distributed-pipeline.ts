@@ -94,8 +94,8 @@ function roundVarianceUp(v: number): number {
   return Math.ceil(v / q) * q;
 }
 
-/** Per-client sensitivity bounds (KLS 2021) at scaled clip cs, dimension d. */
-function sensitivity(cs: number, d: number, beta: number): { bound: number; l2: number; l1: number } {
+/** Per-client sensitivity bounds (KLS 2021) at scaled clip cs, dimension d (internal). */
+export function _roundingSensitivity(cs: number, d: number, beta: number): { bound: number; l2: number; l1: number } {
   const sd = Math.sqrt(d);
   const a = (cs + sd) * (cs + sd);
   const b = cs * cs + d / 4 + Math.sqrt(2 * Math.log(1 / beta)) * (cs + sd / 2);
@@ -151,7 +151,7 @@ function derive(
   const cs = c * scale;
   const sd = z * cs;
   const localVariance = roundVarianceUp((sd * sd) / t);
-  const { bound, l2, l1 } = sensitivity(cs, d, beta);
+  const { bound, l2, l1 } = _roundingSensitivity(cs, d, beta);
   // Per client, per coordinate: |x_i| <= cs before rounding, so |rounded| <= ceil(cs); and also
   // <= the accepted norm.
   const signal = Math.min(Math.ceil(cs), Math.floor(Math.sqrt(bound)));
