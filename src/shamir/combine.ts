@@ -97,14 +97,15 @@ class LagrangeCombiner implements Combiner {
     const t = threshold;
     // In characteristic 2, x_j - x_i = x_j XOR x_i. lambda_i = prod_{j != i} x_j / (x_i + x_j):
     // log lambda_i = (sum_j log x_j) - log x_i - D_i.
+    const log = LOG; // local: V8 does not hoist loads of imported bindings out of loops
     const sums = new Float64Array(t);
     let sumLogX = 0;
     for (let i = 0; i < t; i++) {
       const xi = xs[i] as number;
-      sumLogX += LOG[xi] as number;
+      sumLogX += log[xi] as number;
       let si = sums[i] as number;
       for (let j = i + 1; j < t; j++) {
-        const l = LOG[xi ^ (xs[j] as number)] as number;
+        const l = log[xi ^ (xs[j] as number)] as number;
         si += l;
         sums[j] = (sums[j] as number) + l;
       }
@@ -115,7 +116,7 @@ class LagrangeCombiner implements Combiner {
     for (let i = 0; i < t; i++) {
       const d = modOrder(sums[i] as number);
       this.logDenominator[i] = d;
-      this.logLambda[i] = modOrder(sumLogX - (LOG[xs[i] as number] as number) - d);
+      this.logLambda[i] = modOrder(sumLogX - (log[xs[i] as number] as number) - d);
     }
     this.parity = checkRng !== undefined && xs.length > t ? parityWeights(xs, t, checkRng) : undefined;
   }
