@@ -48,3 +48,15 @@ export { zcdpToApproxDp, zcdpDelta, approxDpToZcdp } from './zcdp.js';
 
 // PLD accountant (privacy loss distributions, FFT composition)
 export { PldAccountant, type PldAccountantOptions, type PldGridInfo } from './pld/index.js';
+
+// Distributed DP for secure aggregation: exact samplers, client pipeline, RDP of the summed noise
+export { sampleDiscreteGaussian } from './discrete-gaussian.js';
+export { sampleSkellam } from './skellam.js';
+export {
+  planDistributedNoise,
+  encodeClientUpdate,
+  decodeServerSum,
+  type DistributedNoisePlan,
+  type DistributedMechanism,
+} from './distributed-pipeline.js';
+export { distributedDiscreteGaussianRdp, skellamRdp } from './distributed-rdp.js';

@@ -223,3 +223,26 @@ describe('encodeClientUpdate / decodeServerSum end to end', () => {
     expect(decodeServerSum(sum, plan, { count: 15 })).toEqual(new Float64Array(1000));
   });
 });
+
+describe('planner + accountant (integration with src/dp/rdp.ts and calibrate.ts)', () => {
+  it('calibrates the noise multiplier for (epsilon, delta) over subsampled rounds, scale and rounding included', async () => {
+    const { RdpAccountant, calibrateNoiseMultiplier, poissonSampledEvent, selfComposedEvent } = await import('../../src/dp/index.js');
+    const opts = { clipNorm: 1, dimension: 10_000, clients: 100, minClients: 80, bits: 32 } as const;
+    const makeEvent = (z: number) =>
+      selfComposedEvent(poissonSampledEvent(0.01, planDistributedNoise({ ...opts, noiseMultiplier: z }).event), 1000);
+    const z = calibrateNoiseMultiplier({ targetEpsilon: 3, targetDelta: 1e-5, makeEvent, lowerBound: 0.3, upperBound: 20 });
+    const eps = new RdpAccountant().compose(makeEvent(z)).getEpsilon(1e-5);
+    expect(eps).toBeLessThanOrEqual(3);
+    expect(eps).toBeGreaterThan(2.9);
+    // fewer bits: bigger rounding inflation, so more noise is needed for the same budget
+    const z16 = calibrateNoiseMultiplier({
+      targetEpsilon: 3,
+      targetDelta: 1e-5,
+      makeEvent: (zz: number) =>
+        selfComposedEvent(poissonSampledEvent(0.01, planDistributedNoise({ ...opts, bits: 20, noiseMultiplier: zz }).event), 1000),
+      lowerBound: 0.3,
+      upperBound: 20,
+    });
+    expect(z16).toBeGreaterThan(z);
+  });
+});
