@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sampleDiscreteGaussian } from '../../src/dp/discrete-gaussian.js';
 import { sampleSkellam } from '../../src/dp/skellam.js';
+import { _BitReader } from '../../src/dp/_bits.js';
 import { deterministicRandomBytes, type RandomBytes } from '../../src/random.js';
 import { expectSecAggError, notCounts, notNumbers } from '../_hostile.js';
 import { chiSquare } from './_chi2.js';
@@ -48,7 +49,7 @@ describe('sampleDiscreteGaussian: chi-square against the exact pmf (fixed seed)'
     { name: 'sigma 1', opts: { sigma: 1 }, v: 1, n: 100_000 },
     { name: 'sigma 1.3 (BigInt path: 104-bit variance)', opts: { sigma: 1.3 }, v: 1.3 * 1.3, n: 60_000 },
     { name: 'sigma 20', opts: { sigma: 20 }, v: 400, n: 150_000 },
-    { name: 'variance 2.5e7 (a^2 beyond 2^53)', opts: { variance: 25_000_000 }, v: 25_000_000, n: 150_000 },
+    { name: 'variance 4e7 (a^2 beyond 2^53 split in BigInt)', opts: { variance: 40_000_000 }, v: 40_000_000, n: 150_000 },
   ];
   for (const [i, c] of cases.entries()) {
     it(c.name, () => {
@@ -145,6 +146,55 @@ describe('samplers: determinism, out buffers, properties', () => {
     };
     sampleDiscreteGaussian({ variance: 100, count: 10_000, rng });
     expect(calls).toBeLessThan(200);
+  });
+});
+
+describe('bit reader (internal)', () => {
+  it('bits(k) in any chunking reads the same stream as bit() (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 32 }), { minLength: 1, maxLength: 200 }), fc.integer({ min: 0, max: 255 }), (ks, s) => {
+        const a = new _BitReader(seed(s));
+        const b = new _BitReader(seed(s));
+        for (const k of ks) {
+          const v = a.bits(k);
+          expect(v).toBeGreaterThanOrEqual(0);
+          expect(v).toBeLessThan(2 ** k);
+          let w = 0;
+          for (let i = 0; i < k; i++) w += b.bit() * 2 ** i;
+          expect(v).toBe(w);
+        }
+      }),
+    );
+  });
+
+  it('uniform(n) is uniform (chi-square, n = 7 and 2^32) and bernoulliRatio has the right mean', () => {
+    const r = new _BitReader(seed(99));
+    const x = Int32Array.from({ length: 70_000 }, () => r.uniform(7));
+    const c = chiSquare(x, () => 1 / 7, 0, 6);
+    expect(c.stat).toBeLessThan(c.critical);
+    for (let i = 0; i < 100; i++) expect(r.uniform(2 ** 32)).toBeLessThan(2 ** 32);
+    let hits = 0;
+    for (let i = 0; i < 100_000; i++) if (r.bernoulliRatio(1, 3)) hits++;
+    expect(Math.abs(hits / 100_000 - 1 / 3)).toBeLessThan(0.006);
+    let big = 0;
+    for (let i = 0; i < 100_000; i++) if (r.bernoulliRatioBig(2n ** 80n, 3n * 2n ** 80n)) big++;
+    expect(Math.abs(big / 100_000 - 1 / 3)).toBeLessThan(0.006);
+  });
+
+  it('exact Bernoulli(exp(-x/y)) on both paths matches exp(-x/y)', () => {
+    const r = new _BitReader(seed(98));
+    for (const [x, y] of [[1, 1], [3, 7], [5, 2]] as const) {
+      let a = 0;
+      let b = 0;
+      for (let i = 0; i < 60_000; i++) {
+        if (r.bernoulliExp(x, y)) a++;
+        if (r.bernoulliExpBig(BigInt(x), BigInt(y))) b++;
+      }
+      const p = Math.exp(-x / y);
+      const se = Math.sqrt((p * (1 - p)) / 60_000);
+      expect(Math.abs(a / 60_000 - p)).toBeLessThan(5 * se);
+      expect(Math.abs(b / 60_000 - p)).toBeLessThan(5 * se);
+    }
   });
 });
 
