@@ -189,11 +189,15 @@ function derive(
  * @param options.bits modulus bit width, integer in 1..32.
  * @param options.noiseMultiplier z > 0: noise stddev of minClients survivors divided by clipNorm.
  * @param options.beta conditional-rounding parameter in (0, 1); default exp(-1/2) (KLS 2021).
- * @param options.scale integer units per original unit; default: the largest that cannot wrap.
+ * @param options.scale integer units per original unit; default: the largest that cannot wrap
+ *   (and keeps the local variance within the sampler's range: 2^52 for the discrete Gaussian,
+ *   2^25 for Skellam). Note the Skellam sampler costs O(sqrt(variance)) per coordinate: at 32
+ *   bits pass a smaller scale to trade a little rounding inflation for speed.
  * @param options.maxWrapProbability in (0, 2^-10]; default 2^-40.
  * @throws {SecAggError} `MODULUS_TOO_SMALL` when no scale (or not the given one) keeps the sum
  *   inside the modulus, or when the largest such scale leaves a discrete Gaussian local sigma
- *   below 1/2 (outside KLS 2021) or a Skellam lambda below 2^-20; `INVALID_BITS`, `INVALID_TYPE`,
+ *   below 1/2 (outside KLS 2021) or a Skellam lambda below 2^-20; `OUT_OF_RANGE` when a given
+ *   scale puts the local variance beyond the sampler's range; `INVALID_BITS`, `INVALID_TYPE`,
  *   `OUT_OF_RANGE`, `UNKNOWN_OPTION` for bad options.
  * @example
  * ```ts
@@ -243,11 +247,17 @@ export function planDistributedNoise(options: {
       ? DEFAULT_WRAP_PROBABILITY
       : assertNumber(o['maxWrapProbability'], 'options.maxWrapProbability', 0, 2 ** -10, { min: true });
   const at = (s: number): Derived => derive(mechanism, c, d, n, t, bits, beta, z, p, s);
+  // Largest local variance the samplers take (2^52 for N_Z, 2 * 2^24 for Skellam).
+  const maxVariance = mechanism === 'discreteGaussian' ? 2 ** 52 : 2 * MAX_SKELLAM_LAMBDA;
 
   let scale: number;
   if (o['scale'] !== undefined) {
     scale = assertNumber(o['scale'], 'options.scale', 0, 1e150, { min: true });
-    if (!at(scale).fits) {
+    const r0 = at(scale);
+    if (r0.localVariance > maxVariance) {
+      throw new SecAggError('OUT_OF_RANGE', `with scale ${scale} the local noise variance exceeds ${maxVariance}; lower the scale`);
+    }
+    if (!r0.fits) {
       throw new SecAggError(
         'MODULUS_TOO_SMALL',
         `with scale ${scale} a sum of ${n} updates could exceed ${bits} bits; lower the scale or add bits`,
@@ -260,7 +270,10 @@ export function planDistributedNoise(options: {
     let lo = 0;
     for (let i = 0; i < 200 && hi - lo > hi * 1e-12; i++) {
       const mid = (lo + hi) / 2;
-      if (at(mid).fits) lo = mid;
+      const r1 = at(mid);
+      // Past the samplers' largest variance a bigger scale buys nothing anyway (the rounding
+      // error is then ~1e-15 of the noise variance).
+      if (r1.fits && r1.localVariance <= maxVariance) lo = mid;
       else hi = mid;
     }
     if (!(lo > 0) || !at(lo).fits) {
@@ -280,11 +293,8 @@ export function planDistributedNoise(options: {
       'the local discrete Gaussian sigma would be below 1/2 integer unit (outside KLS 2021); add bits or raise the scale',
     );
   }
-  if (mechanism === 'skellam' && !(r.localVariance / 2 >= 2 ** -20 && r.localVariance / 2 <= MAX_SKELLAM_LAMBDA)) {
-    throw new SecAggError('MODULUS_TOO_SMALL', 'the local Skellam lambda is outside [2^-20, 2^24]; change bits or scale');
-  }
-  if (mechanism === 'discreteGaussian' && r.localVariance > 2 ** 52) {
-    throw new SecAggError('OUT_OF_RANGE', 'the local discrete Gaussian variance exceeds 2^52; lower the scale');
+  if (mechanism === 'skellam' && !(r.localVariance / 2 >= 2 ** -20)) {
+    throw new SecAggError('MODULUS_TOO_SMALL', 'the local Skellam lambda would be below 2^-20; add bits or raise the scale');
   }
   const event =
     mechanism === 'discreteGaussian'

@@ -246,3 +246,16 @@ describe('planner + accountant (integration with src/dp/rdp.ts and calibrate.ts)
     expect(z16).toBeGreaterThan(z);
   });
 });
+
+describe('planner: sampler range', () => {
+  it('auto scale keeps the local variance within the sampler range; a given scale beyond it is refused', () => {
+    const sk = planDistributedNoise({ mechanism: 'skellam', clipNorm: 1, dimension: 10, clients: 1, minClients: 1, bits: 32, noiseMultiplier: 1 });
+    expect(sk.localVariance).toBeLessThanOrEqual(2 ** 25);
+    expectSecAggError(
+      () => planDistributedNoise({ mechanism: 'skellam', clipNorm: 1, dimension: 10, clients: 1, minClients: 1, bits: 32, noiseMultiplier: 1, scale: 2 ** 14 }),
+      'OUT_OF_RANGE',
+    );
+    const dg = planDistributedNoise({ clipNorm: 1, dimension: 10, clients: 1, minClients: 1, bits: 32, noiseMultiplier: 1 });
+    expect(dg.localVariance).toBeLessThanOrEqual(2 ** 52);
+  });
+});
