@@ -358,7 +358,8 @@ function assertPlan(plan: unknown): DistributedNoisePlan {
  *   1000 times (probability below (1 - (1 - beta))^1000, i.e. never for sensible beta).
  * @example
  * ```ts
- * const masked = maskVector(encodeClientUpdate(gradient, plan), ...);
+ * const encoded = encodeClientUpdate(gradient, plan); // Uint32Array mod 2^plan.bits
+ * // ... then mask `encoded` with the secure-aggregation protocol as the client's input vector.
  * ```
  */
 export function encodeClientUpdate(
