@@ -33,8 +33,9 @@ export type DistributedMechanism = 'discreteGaussian' | 'skellam';
 
 /**
  * A validated, frozen plan shared by the clients and the server of one aggregation. Plans are
- * deterministic: the same options give the same plan on every party. All "integer units" are
- * original units times `scale`.
+ * deterministic: the same options give the same plan on every party, so each party derives its
+ * own; only plans returned by planDistributedNoise in this process are accepted (a deserialised
+ * copy is refused). All "integer units" are original units times `scale`.
  */
 export interface DistributedNoisePlan {
   readonly mechanism: DistributedMechanism;
