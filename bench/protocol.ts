@@ -28,7 +28,6 @@ import {
   serverCloseRound,
   serverReceive,
   simulateSession,
-  type AdvertisedKey,
   type ClientState,
   type ServerState,
 } from '../src/protocol/index.js';
@@ -70,15 +69,24 @@ function clientCost(peers: number, length: number, backend: CryptoBackend): Clie
   const own = adv.outbox[0];
   if (own?.type !== 'advertiseKeys') throw new Error('no keys');
   const channel: Uint8Array[] = [];
-  const keys: AdvertisedKey[] = [{ id: 1, channelPublicKey: own.channelPublicKey, maskingPublicKey: own.maskingPublicKey, signature: null }];
+  const channelPublicKeys = new Uint8Array(32 * n);
+  const maskingPublicKeys = new Uint8Array(32 * n);
+  channelPublicKeys.set(own.channelPublicKey);
+  maskingPublicKeys.set(own.maskingPublicKey);
   for (let v = 2; v <= n; v++) {
     const c = generateX25519KeyPair(rng);
     const m = generateX25519KeyPair(rng);
     channel[v] = c.privateKey;
-    keys.push({ id: v, channelPublicKey: c.publicKey, maskingPublicKey: m.publicKey, signature: null });
+    channelPublicKeys.set(c.publicKey, 32 * (v - 1));
+    maskingPublicKeys.set(m.publicKey, 32 * (v - 1));
   }
+  const ids = Array.from({ length: n }, (_, i) => i + 1);
   t0 = now();
-  const sk = clientShareKeys(adv.state, { type: 'advertisedKeys', keys }, { rng, backend });
+  const sk = clientShareKeys(
+    adv.state,
+    { type: 'advertisedKeys', ids, channelPublicKeys, maskingPublicKeys, signatures: null },
+    { rng, backend },
+  );
   const shareKeys = (now() - t0) / 1000;
   const state = sk.state as Extract<ClientState, { round: 'maskedInputCollection' }>;
   const sid = state.sessionId;

@@ -6,7 +6,7 @@
 import { ByteWriter, ascii, concatBytes, u32be } from './_bytes.js';
 import { encodeConfig } from './config.js';
 import { hkdfSha256, sha256, type CryptoBackend } from './crypto.js';
-import type { AdvertisedKey, SessionConfig } from './types.js';
+import type { SessionConfig } from './types.js';
 
 const SESSION_LABEL = ascii('secagg/v1/session');
 const CONFIG_LABEL = ascii('secagg/v1/config');
@@ -35,21 +35,34 @@ export function configDigest(config: SessionConfig): Uint8Array {
 
 /**
  * Session id = SHA-256(lp("secagg/v1/session") || lp(config encoding) || u32 count ||
- * per advertised client in increasing id order: u32 id || channel key (32) || masking key (32)).
+ * u32 id of each advertised client (increasing) || their channel keys (32 bytes each, same
+ * order) || their masking keys (32 bytes each, same order)).
  */
-export function computeSessionId(config: SessionConfig, keys: readonly AdvertisedKey[]): Uint8Array {
-  const head = sessionIdHeader(config, keys.length);
-  const buf = new Uint8Array(head.length + keys.length * 68);
+export function computeSessionId(
+  config: SessionConfig,
+  ids: readonly number[],
+  channelPublicKeys: Uint8Array,
+  maskingPublicKeys: Uint8Array,
+): Uint8Array {
+  const head = sessionIdHeader(config, ids.length);
+  const n = ids.length;
+  const buf = new Uint8Array(head.length + 68 * n);
   buf.set(head);
   let at = head.length;
-  for (const k of keys) {
-    writeKeyEntry(buf, at, k.id, k.channelPublicKey, k.maskingPublicKey);
-    at += 68;
+  for (let i = 0; i < n; i++) {
+    const id = ids[i] as number;
+    buf[at] = id >>> 24;
+    buf[at + 1] = (id >>> 16) & 0xff;
+    buf[at + 2] = (id >>> 8) & 0xff;
+    buf[at + 3] = id & 0xff;
+    at += 4;
   }
+  buf.set(channelPublicKeys.subarray(0, 32 * n), at);
+  buf.set(maskingPublicKeys.subarray(0, 32 * n), at + 32 * n);
   return sha256(buf);
 }
 
-/** The session id preimage before the key entries (label, config, count). */
+/** The session id preimage before the ids and keys (label, config, count). */
 export function sessionIdHeader(config: SessionConfig, count: number): Uint8Array {
   const cfg = encodeConfig(config, (b) => sha256(b));
   const w = new ByteWriter(12 + SESSION_LABEL.length + cfg.length);
@@ -59,18 +72,6 @@ export function sessionIdHeader(config: SessionConfig, count: number): Uint8Arra
   w.bytes(cfg);
   w.u32(count);
   return w.finish();
-}
-
-/** Writes one 68-byte key entry (u32 id, channel key, masking key) at `at`. */
-export function writeKeyEntry(buf: Uint8Array, at: number, id: number, c: Uint8Array, m: Uint8Array): void {
-  buf[at] = id >>> 24;
-  buf[at + 1] = (id >>> 16) & 0xff;
-  buf[at + 2] = (id >>> 8) & 0xff;
-  buf[at + 3] = id & 0xff;
-  for (let i = 0; i < 32; i++) {
-    buf[at + 4 + i] = c[i] as number;
-    buf[at + 36 + i] = m[i] as number;
-  }
 }
 
 /**

@@ -15,8 +15,7 @@ import {
   SHARE_PLAINTEXT_BYTES,
   advertiseSignedBytes,
   channelKeys,
-  sessionIdHeader,
-  writeKeyEntry,
+  computeSessionId,
   configDigest,
   consistencySignedBytes,
   maskKey,
@@ -26,7 +25,7 @@ import {
   sharePlaintext,
 } from './_kdf.js';
 import { indexOf, neighbourIds } from './_topology.js';
-import { isBytes, isId, isObject, readBytesList, readIdList } from './_validate.js';
+import { isBytes, isObject, readBytesList, readIdList } from './_validate.js';
 import type { AbortCode } from './codes.js';
 import {
   aeadOpen,
@@ -37,7 +36,6 @@ import {
   ed25519Verify,
   generateX25519KeyPair,
   isValidX25519PublicKey,
-  sha256,
   type CryptoBackend,
 } from './crypto.js';
 import type {
@@ -158,8 +156,7 @@ export function clientAdvertiseKeys(state: ClientState, options?: StepOptions): 
 }
 
 interface ScannedKeys {
-  /** Session id preimage (header and every entry). */
-  readonly preimage: Uint8Array;
+  readonly sessionId: Uint8Array;
   /** This client's entry, if present. */
   readonly own: AdvertisedKey | null;
   /** The neighbours' entries, increasing ids. */
@@ -167,40 +164,35 @@ interface ScannedKeys {
 }
 
 /**
- * One pass over the broadcast: checks every entry's shape, writes the session id preimage and
- * keeps only this client's and its neighbours' entries (no per-entry allocation otherwise).
+ * Checks the broadcast's shape, computes the session id and picks this client's and its
+ * neighbours' entries (views into the blocks, no per-entry work for the others).
  */
 function scanKeys(msg: Record<string, unknown>, config: SessionConfig, id: number, neighbours: Uint32Array): ScannedKeys | null {
-  const list: unknown = msg['keys'];
-  if (!Array.isArray(list) || list.length > config.clients) return null;
-  const head = sessionIdHeader(config, list.length);
-  const preimage = new Uint8Array(head.length + 68 * list.length);
-  preimage.set(head);
-  let at = head.length;
-  let own: AdvertisedKey | null = null;
+  const ids = readIdList(msg['ids'], config.clients);
+  if (ids === null) return null;
+  const n = ids.length;
+  const c: unknown = msg['channelPublicKeys'];
+  const m: unknown = msg['maskingPublicKeys'];
+  const sig: unknown = msg['signatures'];
+  if (!isBytes(c, 32 * n) || !isBytes(m, 32 * n)) return null;
+  if (config.active ? !isBytes(sig, 64 * n) : sig !== null) return null;
+  const entry = (i: number): AdvertisedKey => ({
+    id: ids[i] as number,
+    channelPublicKey: c.subarray(32 * i, 32 * i + 32),
+    maskingPublicKey: m.subarray(32 * i, 32 * i + 32),
+    signature: sig === null ? null : (sig as Uint8Array).subarray(64 * i, 64 * i + 64),
+  });
+  const ownAt = indexOf(ids, id);
   const found: AdvertisedKey[] = [];
-  let prev = 0;
-  let nb = 0;
-  for (let i = 0; i < list.length; i++) {
-    const e: unknown = list[i];
-    if (!isObject(e)) return null;
-    const kid: unknown = e['id'];
-    const c: unknown = e['channelPublicKey'];
-    const m: unknown = e['maskingPublicKey'];
-    const sig: unknown = e['signature'];
-    if (!isId(kid, config.clients) || kid <= prev || !isBytes(c, 32) || !isBytes(m, 32)) return null;
-    if (config.active ? !isBytes(sig, 64) : sig !== null) return null;
-    writeKeyEntry(preimage, at, kid, c, m);
-    at += 68;
-    prev = kid;
-    while (nb < neighbours.length && (neighbours[nb] as number) < kid) nb++;
-    if (kid === id || neighbours[nb] === kid) {
-      const entry = { id: kid, channelPublicKey: c, maskingPublicKey: m, signature: sig as Uint8Array | null };
-      if (kid === id) own = entry;
-      else found.push(entry);
-    }
+  for (const v of neighbours) {
+    const at = indexOf(ids, v);
+    if (at >= 0) found.push(entry(at));
   }
-  return { preimage, own, neighbours: found };
+  return {
+    sessionId: computeSessionId(config, ids, c, m),
+    own: ownAt < 0 ? null : entry(ownAt),
+    neighbours: found,
+  };
 }
 
 function latin1(b: Uint8Array): string {
@@ -279,7 +271,7 @@ export function clientShareKeys(state: ClientState, message: ServerMessage, opti
   if (peers.length + 1 < config.threshold) {
     return aborted(s, 'TOO_FEW_PEERS', `${peers.length} neighbours advertised keys, threshold is ${config.threshold}`);
   }
-  const sessionId = sha256(scanned.preimage);
+  const sessionId = scanned.sessionId;
 
   // Shares go to the neighbours that advertised and to this client itself.
   const selfAt = peers.findIndex((v) => v > id);

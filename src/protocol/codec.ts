@@ -19,7 +19,6 @@ import { packBits, unpackBits } from './bitpack.js';
 import { AbortCode, abortCodeFromNumber } from './codes.js';
 import { MAX_VECTOR_LENGTH } from './config.js';
 import type {
-  AdvertisedKey,
   ClientMessage,
   ServerMessage,
   SessionConfig,
@@ -227,21 +226,13 @@ export function encodeMessage(message: ClientMessage | ServerMessage, config: Se
       writeBytesList(w, m['shares'], 'shares');
       break;
     case 'advertisedKeys': {
-      const keys = m['keys'];
-      if (!Array.isArray(keys)) throw invalidMessage('keys must be an array');
-      const entries = keys.map((k: unknown, i) => {
-        if (!isObject(k)) throw invalidMessage(`keys[${i}] must be an object`);
-        return k;
-      });
-      const signed = entries.length > 0 && entries[0]?.['signature'] !== null;
-      w.u8(signed ? 1 : 0);
-      writeIdSet(w, checkIdList(entries.map((k) => k['id']), 'keys ids'));
-      for (const [i, k] of entries.entries()) {
-        w.bytes(checkBytes(k['channelPublicKey'], `keys[${i}].channelPublicKey`, 32));
-        w.bytes(checkBytes(k['maskingPublicKey'], `keys[${i}].maskingPublicKey`, 32));
-        if (signed) w.bytes(checkBytes(k['signature'], `keys[${i}].signature`, 64));
-        else if (k['signature'] !== null) throw invalidMessage('either every key has a signature or none');
-      }
+      const ids = checkIdList(m['ids'], 'ids');
+      const sig = m['signatures'];
+      w.u8(sig === null ? 0 : 1);
+      writeIdSet(w, ids);
+      w.bytes(checkBytes(m['channelPublicKeys'], 'channelPublicKeys', 32 * ids.length));
+      w.bytes(checkBytes(m['maskingPublicKeys'], 'maskingPublicKeys', 32 * ids.length));
+      if (sig !== null) w.bytes(checkBytes(sig, 'signatures', 64 * ids.length));
       break;
     }
     case 'encryptedShares': {
@@ -358,13 +349,10 @@ export function decodeMessage(bytes: Uint8Array): ClientMessage | ServerMessage 
       if (flag > 1) throw bad('signature flag must be 0 or 1');
       const ids = readIdSet(r, 'ids');
       if (ids.length * (64 + 64 * flag) > r.remaining) throw bad('keys truncated');
-      const keys: AdvertisedKey[] = ids.map((id) => ({
-        id,
-        channelPublicKey: r.bytes(32, 'channelPublicKey'),
-        maskingPublicKey: r.bytes(32, 'maskingPublicKey'),
-        signature: flag === 1 ? r.bytes(64, 'signature') : null,
-      }));
-      out = { type: 'advertisedKeys', keys };
+      const channelPublicKeys = r.bytes(32 * ids.length, 'channelPublicKeys');
+      const maskingPublicKeys = r.bytes(32 * ids.length, 'maskingPublicKeys');
+      const signatures = flag === 1 ? r.bytes(64 * ids.length, 'signatures') : null;
+      out = { type: 'advertisedKeys', ids, channelPublicKeys, maskingPublicKeys, signatures };
       break;
     }
     case MessageType.encryptedShares: {

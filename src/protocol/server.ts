@@ -379,13 +379,24 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
       pruneIsolated(s, topo);
       if (s.members.length < t) return abortServer(s, 'TOO_FEW_CLIENTS', `${s.members.length} clients advertised keys, threshold is ${t}`);
       const u1 = s.members.slice();
-      const keys = u1.map((id) => s.keys[id] as AdvertisedKey);
-      s.sessionId = computeSessionId(config, keys);
+      const channelPublicKeys = new Uint8Array(32 * u1.length);
+      const maskingPublicKeys = new Uint8Array(32 * u1.length);
+      const signatures = config.active ? new Uint8Array(64 * u1.length) : null;
+      u1.forEach((id, i) => {
+        const k = s.keys[id] as AdvertisedKey;
+        channelPublicKeys.set(k.channelPublicKey, 32 * i);
+        maskingPublicKeys.set(k.maskingPublicKey, 32 * i);
+        if (signatures !== null) signatures.set(k.signature as Uint8Array, 64 * i);
+      });
+      s.sessionId = computeSessionId(config, u1, channelPublicKeys, maskingPublicKeys);
       s.rounds = { ...s.rounds, u1 };
       s.round = 'shareKeys';
       resetReceived(s);
       s.ciphertexts = new Array<Uint8Array[] | null>(config.clients + 1).fill(null);
-      return { state: s, outbox: [{ to: u1, message: { type: 'advertisedKeys', keys } }] };
+      return {
+        state: s,
+        outbox: [{ to: u1, message: { type: 'advertisedKeys', ids: u1, channelPublicKeys, maskingPublicKeys, signatures } }],
+      };
     }
     case 'shareKeys': {
       dropSilent(s);

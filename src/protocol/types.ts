@@ -110,7 +110,7 @@ export type ClientMessage =
 // ------------------------------------------------------------------------------------------
 // Messages: server -> client
 
-/** One client's advertised keys as relayed by the server. */
+/** One client's advertised keys (as the server records them). */
 export interface AdvertisedKey {
   readonly id: number;
   readonly channelPublicKey: Uint8Array;
@@ -118,10 +118,21 @@ export interface AdvertisedKey {
   readonly signature: Uint8Array | null;
 }
 
-/** Round 1, server -> every client in U1: all advertised keys in increasing id order. */
+/**
+ * Round 1, server -> every client in U1: all advertised keys, as blocks in increasing id order
+ * (entry i belongs to `ids[i]`), so that each client hashes them into the session id without
+ * per-entry work.
+ */
 export interface AdvertisedKeysMessage {
   readonly type: 'advertisedKeys';
-  readonly keys: readonly AdvertisedKey[];
+  /** U1, increasing. */
+  readonly ids: readonly number[];
+  /** 32 bytes per id: the channel public keys. */
+  readonly channelPublicKeys: Uint8Array;
+  /** 32 bytes per id: the masking public keys. */
+  readonly maskingPublicKeys: Uint8Array;
+  /** Active variant: 64 bytes per id, the key signatures; else null. */
+  readonly signatures: Uint8Array | null;
 }
 
 /**

@@ -13,6 +13,8 @@ import {
   serverCloseRound,
   serverReceive,
   simulatedInput,
+  type AdvertisedKey,
+  type AdvertisedKeysMessage,
   type ClientInput,
   type ClientMessage,
   type ClientState,
@@ -125,4 +127,35 @@ export function plainSum(config: SessionConfig, ids: readonly number[], name = '
     for (let i = 0; i < out.length; i++) out[i] = (((out[i] as number) + (x[i] as number)) & mask) >>> 0;
   }
   return out;
+}
+
+/** The entries of a key broadcast (views into its blocks). */
+export function keyEntries(m: AdvertisedKeysMessage): AdvertisedKey[] {
+  return m.ids.map((id, i) => ({
+    id,
+    channelPublicKey: m.channelPublicKeys.subarray(32 * i, 32 * i + 32),
+    maskingPublicKey: m.maskingPublicKeys.subarray(32 * i, 32 * i + 32),
+    signature: m.signatures === null ? null : m.signatures.subarray(64 * i, 64 * i + 64),
+  }));
+}
+
+/** A key broadcast from entries (taken in the given order; signatures when the first has one). */
+export function keysMessage(entries: readonly AdvertisedKey[]): AdvertisedKeysMessage {
+  const signed = entries[0]?.signature != null;
+  const join = (parts: Uint8Array[]): Uint8Array => {
+    const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  };
+  return {
+    type: 'advertisedKeys',
+    ids: entries.map((e) => e.id),
+    channelPublicKeys: join(entries.map((e) => e.channelPublicKey)),
+    maskingPublicKeys: join(entries.map((e) => e.maskingPublicKey)),
+    signatures: signed ? join(entries.map((e) => e.signature as Uint8Array)) : null,
+  };
 }

@@ -25,7 +25,7 @@ import {
   type UnmaskingRequestMessage,
 } from '../../src/protocol/index.js';
 import { expectSecAggError } from '../_hostile.js';
-import { honestTrace, type Trace } from './_driver.js';
+import { honestTrace, keyEntries, keysMessage, type Trace } from './_driver.js';
 
 const passive = honestTrace(5, 3);
 const active = honestTrace(5, 3, { active: true });
@@ -57,58 +57,54 @@ const flip = (b: Uint8Array, at = 0): Uint8Array => {
 
 describe('client checks in shareKeys (advertised keys)', () => {
   const keysMsg = (t: Trace = passive): AdvertisedKeysMessage => msg<AdvertisedKeysMessage>(t, 'shareKeys', 1);
+  const entriesOf = (t: Trace = passive) => keyEntries(keysMsg(t)).map((e) => ({ ...e }));
 
   it('honest broadcast passes', () => {
     expect(run(passive, 'shareKeys', 1, keysMsg()).state.round).toBe('maskedInputCollection');
   });
   it('TOO_FEW_PEERS when fewer than t - 1 neighbours advertised', () => {
-    const m = keysMsg();
-    expectAbort(run(passive, 'shareKeys', 1, { ...m, keys: m.keys.slice(0, 2) }), 'TOO_FEW_PEERS');
+    expectAbort(run(passive, 'shareKeys', 1, keysMessage(entriesOf().slice(0, 2))), 'TOO_FEW_PEERS');
   });
   it('INVALID_PUBLIC_KEY for a small-order key', () => {
-    const m = keysMsg();
-    const keys = m.keys.map((k) => (k.id === 2 ? { ...k, maskingPublicKey: new Uint8Array(32) } : k));
-    expectAbort(run(passive, 'shareKeys', 1, { ...m, keys }), 'INVALID_PUBLIC_KEY');
+    const keys = entriesOf().map((k) => (k.id === 2 ? { ...k, maskingPublicKey: new Uint8Array(32) } : k));
+    expectAbort(run(passive, 'shareKeys', 1, keysMessage(keys)), 'INVALID_PUBLIC_KEY');
   });
   it('INVALID_PUBLIC_KEY for a non-canonical key (high bit set)', () => {
-    const m = keysMsg();
-    const keys = m.keys.map((k) => {
+    const keys = entriesOf().map((k) => {
       if (k.id !== 3) return k;
       const c = Uint8Array.from(k.channelPublicKey);
       c[31] = (c[31] as number) | 0x80;
       return { ...k, channelPublicKey: c };
     });
-    expectAbort(run(passive, 'shareKeys', 1, { ...m, keys }), 'INVALID_PUBLIC_KEY');
+    expectAbort(run(passive, 'shareKeys', 1, keysMessage(keys)), 'INVALID_PUBLIC_KEY');
   });
   it('DUPLICATE_PUBLIC_KEY when two clients advertise the same key', () => {
-    const m = keysMsg();
-    const k2 = m.keys[1];
-    const keys = m.keys.map((k) => (k.id === 3 && k2 !== undefined ? { ...k, channelPublicKey: k2.channelPublicKey } : k));
-    expectAbort(run(passive, 'shareKeys', 1, { ...m, keys }), 'DUPLICATE_PUBLIC_KEY');
+    const all = entriesOf();
+    const k2 = all[1];
+    const keys = all.map((k) => (k.id === 3 && k2 !== undefined ? { ...k, channelPublicKey: k2.channelPublicKey } : k));
+    expectAbort(run(passive, 'shareKeys', 1, keysMessage(keys)), 'DUPLICATE_PUBLIC_KEY');
   });
   it('DUPLICATE_PUBLIC_KEY when one client uses one key for both purposes', () => {
-    const m = keysMsg();
-    const keys = m.keys.map((k) => (k.id === 4 ? { ...k, maskingPublicKey: k.channelPublicKey } : k));
-    expectAbort(run(passive, 'shareKeys', 1, { ...m, keys }), 'DUPLICATE_PUBLIC_KEY');
+    const keys = entriesOf().map((k) => (k.id === 4 ? { ...k, maskingPublicKey: k.channelPublicKey } : k));
+    expectAbort(run(passive, 'shareKeys', 1, keysMessage(keys)), 'DUPLICATE_PUBLIC_KEY');
   });
   it('OWN_KEYS_ALTERED when its keys are missing or changed', () => {
-    const m = keysMsg();
-    expectAbort(run(passive, 'shareKeys', 1, { ...m, keys: m.keys.filter((k) => k.id !== 1) }), 'OWN_KEYS_ALTERED');
-    const other = m.keys[1]?.maskingPublicKey as Uint8Array;
-    const keys = m.keys.map((k) => (k.id === 1 ? { ...k, maskingPublicKey: flip(other, 5) } : k));
-    expectAbort(run(passive, 'shareKeys', 1, { ...m, keys }), 'OWN_KEYS_ALTERED');
+    const all = entriesOf();
+    expectAbort(run(passive, 'shareKeys', 1, keysMessage(all.filter((k) => k.id !== 1))), 'OWN_KEYS_ALTERED');
+    const other = all[1]?.maskingPublicKey as Uint8Array;
+    const keys = all.map((k) => (k.id === 1 ? { ...k, maskingPublicKey: flip(other, 5) } : k));
+    expectAbort(run(passive, 'shareKeys', 1, keysMessage(keys)), 'OWN_KEYS_ALTERED');
   });
   it('MALFORMED_MESSAGE for unsorted ids, short keys, stray signatures, hostile objects', () => {
     const m = keysMsg();
-    expectAbort(run(passive, 'shareKeys', 1, { ...m, keys: [...m.keys].reverse() }), 'MALFORMED_MESSAGE');
-    const short = m.keys.map((k) => (k.id === 2 ? { ...k, channelPublicKey: k.channelPublicKey.subarray(1) } : k));
-    expectAbort(run(passive, 'shareKeys', 1, { ...m, keys: short }), 'MALFORMED_MESSAGE');
-    const signed = m.keys.map((k) => ({ ...k, signature: new Uint8Array(64) }));
-    expectAbort(run(passive, 'shareKeys', 1, { ...m, keys: signed }), 'MALFORMED_MESSAGE');
+    expectAbort(run(passive, 'shareKeys', 1, keysMessage(entriesOf().reverse())), 'MALFORMED_MESSAGE');
+    expectAbort(run(passive, 'shareKeys', 1, { ...m, channelPublicKeys: m.channelPublicKeys.subarray(1) }), 'MALFORMED_MESSAGE');
+    expectAbort(run(passive, 'shareKeys', 1, { ...m, signatures: new Uint8Array(64 * m.ids.length) }), 'MALFORMED_MESSAGE');
+    expectAbort(run(passive, 'shareKeys', 1, { ...m, ids: [...m.ids, 6] }), 'MALFORMED_MESSAGE');
     expectAbort(run(passive, 'shareKeys', 1, null), 'MALFORMED_MESSAGE');
     const trap = new Proxy({}, { get: () => { throw new Error('trap'); } });
     expectAbort(run(passive, 'shareKeys', 1, trap), 'MALFORMED_MESSAGE');
-    expectAbort(run(passive, 'shareKeys', 1, { type: 'advertisedKeys', keys: [trap] }), 'MALFORMED_MESSAGE');
+    expectAbort(run(passive, 'shareKeys', 1, { ...m, ids: trap }), 'MALFORMED_MESSAGE');
   });
   it('UNEXPECTED_MESSAGE for a message of another round', () => {
     expectAbort(run(passive, 'shareKeys', 1, msg(passive, 'unmasking', 1)), 'UNEXPECTED_MESSAGE');
@@ -117,14 +113,14 @@ describe('client checks in shareKeys (advertised keys)', () => {
     expectAbort(run(passive, 'shareKeys', 1, { type: 'abort', code: 'TOO_FEW_CLIENTS' }), 'SERVER_ABORTED');
   });
   it('INVALID_SIGNATURE (active) when the server swaps in another key', () => {
-    const m = keysMsg(active);
-    const fresh = m.keys[3]?.maskingPublicKey as Uint8Array; // a valid point, but not the one client 2 signed
-    const keys = m.keys.map((k) => (k.id === 2 ? { ...k, maskingPublicKey: Uint8Array.from(fresh).reverse().fill(9, 0, 1) } : k));
-    const step = run(active, 'shareKeys', 1, { ...m, keys });
+    const all = entriesOf(active);
+    const fresh = all[3]?.maskingPublicKey as Uint8Array; // a valid point, but not the one client 2 signed
+    const keys = all.map((k) => (k.id === 2 ? { ...k, maskingPublicKey: Uint8Array.from(fresh).reverse().fill(9, 0, 1) } : k));
+    const step = run(active, 'shareKeys', 1, keysMessage(keys));
     expect(step.state.round).toBe('aborted');
     if (step.state.round === 'aborted') expect(['INVALID_SIGNATURE', 'INVALID_PUBLIC_KEY']).toContain(step.state.code);
-    const sigBad = m.keys.map((k) => (k.id === 2 ? { ...k, signature: flip(k.signature as Uint8Array, 3) } : k));
-    expectAbort(run(active, 'shareKeys', 1, { ...m, keys: sigBad }), 'INVALID_SIGNATURE');
+    const sigBad = all.map((k) => (k.id === 2 ? { ...k, signature: flip(k.signature as Uint8Array, 3) } : k));
+    expectAbort(run(active, 'shareKeys', 1, keysMessage(sigBad)), 'INVALID_SIGNATURE');
   });
 });
 

@@ -184,7 +184,10 @@ function perClientBytes(bits: number): { up: number; down: number } {
   const down =
     size({
       type: 'advertisedKeys',
-      keys: ids.map((id) => ({ id, channelPublicKey: seed(3), maskingPublicKey: seed(4), signature: null })),
+      ids,
+      channelPublicKeys: new Uint8Array(32 * n),
+      maskingPublicKeys: new Uint8Array(32 * n),
+      signatures: null,
     }) +
     size({ type: 'encryptedShares', recipient: 1, sessionId: sid, senders: ids.slice(1), ciphertexts: ids.slice(1).map(() => ct) }) +
     size({ type: 'unmaskingRequest', sessionId: sid, survivors: ids, dropped: [], signers: [], signatures: [] });
