@@ -25,7 +25,7 @@ import {
   selfMaskLabel,
 } from './_kdf.js';
 import { indexOf, topology, type Topology } from './_topology.js';
-import { inRange, intersect, isBytes, isId, isObject, readBytesList, readVectors } from './_validate.js';
+import { inRange, isBytes, isId, isObject, readBytesList, readVectors } from './_validate.js';
 import { SHARE_CIPHERTEXT_BYTES } from './client.js';
 import type { AbortCode, DropReason } from './codes.js';
 import { createX25519Agreement, ed25519Verify, isValidX25519PublicKey, x25519PublicKey } from './crypto.js';
@@ -54,6 +54,30 @@ interface Live extends Mutable<ServerLiveState> {
 }
 
 const consumed = new WeakSet<object>();
+
+// Membership bitmaps of the (never mutated) round sets, memoised by array identity, so that
+// filtering a neighbourhood costs O(k) instead of O(n).
+const bitmaps = new WeakMap<readonly number[], Uint8Array>();
+function bitmapOf(set: readonly number[], n: number): Uint8Array {
+  let b = bitmaps.get(set);
+  if (b === undefined || b.length !== n + 1) {
+    b = new Uint8Array(n + 1);
+    for (const id of set) b[id] = 1;
+    bitmaps.set(set, b);
+  }
+  return b;
+}
+
+/** The ids of `list` (increasing) that are in `set`. `set` must never be mutated afterwards. */
+function within(list: ArrayLike<number>, set: readonly number[], n: number): number[] {
+  const b = bitmapOf(set, n);
+  const out: number[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const id = list[i] as number;
+    if (b[id] === 1) out.push(id);
+  }
+  return out;
+}
 
 const LIVE_ROUNDS: readonly Round[] = ['advertiseKeys', 'shareKeys', 'maskedInputCollection', 'consistencyCheck', 'unmasking'];
 
@@ -221,7 +245,7 @@ function accept(s: Live, id: number, m: Record<string, unknown>, backend: StepOp
   const topo = topologyOf(s);
   switch (s.round) {
     case 'shareKeys': {
-      const expected = intersect(topo.of(id), s.rounds.u1).length;
+      const expected = within(topo.of(id), s.rounds.u1, config.clients).length;
       const cts = readBytesList(m['ciphertexts'], undefined, undefined);
       if (cts === null) return 'MALFORMED_MESSAGE';
       if (cts.length !== expected || cts.some((ct) => ct.length !== SHARE_CIPHERTEXT_BYTES)) return 'WRONG_RECIPIENTS';
@@ -287,7 +311,7 @@ function topologyOf(s: { config: SessionConfig }): Topology {
 
 /** Whose shares client `w` holds: its neighbours in U2 and itself, increasing. */
 function ownersOf(s: Live, topo: Topology, w: number): number[] {
-  const list = intersect(topo.of(w), s.rounds.u2);
+  const list = within(topo.of(w), s.rounds.u2, s.config.clients);
   const at = list.findIndex((v) => v > w);
   if (at < 0) list.push(w);
   else list.splice(at, 0, w);
@@ -297,12 +321,18 @@ function ownersOf(s: Live, topo: Topology, w: number): number[] {
 /** Drops, until none is left, members with fewer than t - 1 neighbours among the members. */
 function pruneIsolated(s: Live, topo: Topology): void {
   const t = s.config.threshold;
+  const alive = new Uint8Array(s.config.clients + 1);
+  for (const id of s.members) alive[id] = 1;
   let changed = true;
   while (changed) {
     changed = false;
     for (const u of s.members.slice()) {
-      if (intersect(topo.of(u), s.members).length + 1 < t) {
+      const nb = topo.of(u);
+      let c = 1;
+      for (let i = 0; i < nb.length; i++) c += alive[nb[i] as number] as number;
+      if (c < t) {
         drop(s, u, 'TOO_FEW_NEIGHBOURS');
+        alive[u] = 0;
         changed = true;
       }
     }
@@ -320,16 +350,26 @@ function dropSilent(s: Live): void {
  */
 function unmaskable(s: Live, topo: Topology, survivors: readonly number[], responders: readonly number[]): string | null {
   const t = s.config.threshold;
+  const n = s.config.clients;
   if (survivors.length === 0) return 'no client sent its masked input';
+  const responding = new Uint8Array(n + 1);
+  for (const id of responders) responding[id] = 1;
+  const surviving = new Uint8Array(n + 1);
+  for (const id of survivors) surviving[id] = 1;
+  const count = (list: Uint32Array, map: Uint8Array): number => {
+    let c = 0;
+    for (let i = 0; i < list.length; i++) c += map[list[i] as number] as number;
+    return c;
+  };
   for (const u of survivors) {
-    const c = intersect(topo.of(u), responders).length + (indexOf(responders, u) >= 0 ? 1 : 0);
+    const c = count(topo.of(u), responding) + (responding[u] as number);
     if (c < t) return `client ${u}'s self mask has ${c} share holders left, threshold is ${t}`;
   }
   for (const v of s.rounds.u2) {
-    if (indexOf(survivors, v) >= 0) continue;
+    if (surviving[v] === 1) continue;
     const nb = topo.of(v);
-    if (intersect(nb, survivors).length === 0) continue;
-    const c = intersect(nb, responders).length;
+    if (count(nb, surviving) === 0) continue;
+    const c = count(nb, responding);
     if (c < t) return `dropped client ${v}'s masking key has ${c} share holders left, threshold is ${t}`;
   }
   return null;
@@ -408,11 +448,11 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
       // recipients of sender w: its neighbours in U1, increasing (the order of its ciphertexts)
       const recipients = new Map<number, number[]>();
       for (const v of u2) {
-        const senders = intersect(topo.of(v), u2);
+        const senders = within(topo.of(v), u2, config.clients);
         const ciphertexts = senders.map((w) => {
           let r = recipients.get(w);
           if (r === undefined) {
-            r = intersect(topo.of(w), s.rounds.u1);
+            r = within(topo.of(w), s.rounds.u1, config.clients);
             recipients.set(w, r);
           }
           return (s.ciphertexts[w] as Uint8Array[])[indexOf(r, v)] as Uint8Array;
@@ -461,7 +501,7 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
       const survivors = s.rounds.u3;
       const dropped = s.rounds.u2.filter((id) => indexOf(survivors, id) < 0);
       const outbox: Outgoing[] = u4.map((u) => {
-        const signers = intersect(topo.of(u), u4);
+        const signers = within(topo.of(u), u4, config.clients);
         const signatures = signers.map((v) => s.signatures[v] as Uint8Array);
         return { to: [u], message: { type: 'unmaskingRequest', sessionId, survivors, dropped, signers, signatures } };
       });
@@ -513,7 +553,7 @@ function finish(s: Live, topo: Topology, backend: StepOptions['backend']): Serve
   try {
     // Survivors: remove their self masks.
     for (const u of u3) {
-      const holders = intersect(topo.of(u), u5);
+      const holders = within(topo.of(u), u5, config.clients);
       const at = holders.findIndex((v) => v > u);
       if (indexOf(u5, u) >= 0) {
         if (at < 0) holders.push(u);
@@ -528,9 +568,9 @@ function finish(s: Live, topo: Topology, backend: StepOptions['backend']): Serve
     // Dropped clients in U2 \ U3: remove the pairwise masks their surviving neighbours added.
     for (const v of s.rounds.u2) {
       if (indexOf(u3, v) >= 0) continue;
-      const alive = intersect(topo.of(v), u3);
+      const alive = within(topo.of(v), u3, config.clients);
       if (alive.length === 0) continue;
-      const sk = rebuild(v, intersect(topo.of(v), u5));
+      const sk = rebuild(v, within(topo.of(v), u5, config.clients));
       const vKeys = s.keys[v] as AdvertisedKey;
       if (!equalBytes(x25519PublicKey(sk, backend), vKeys.maskingPublicKey)) {
         return abortServer(s, 'RECONSTRUCTION_FAILED', `client ${v}'s rebuilt masking key does not match its public key`);
