@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { simulateSession, type DropoutRound } from '../../src/protocol/index.js';
+import { expectSecAggError, notBytes, notCounts } from '../_hostile.js';
 import { honestTrace, plainSum, seed } from './_driver.js';
 
 const ROUNDS: DropoutRound[] = ['advertiseKeys', 'shareKeys', 'maskedInputCollection', 'consistencyCheck', 'unmasking'];
@@ -123,5 +124,16 @@ describe('end to end', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('simulateSession rejects hostile options with coded errors', () => {
+    for (const bad of notCounts) expectSecAggError(() => simulateSession({ clients: bad as number }));
+    for (const bad of notBytes) if (bad !== undefined) expectSecAggError(() => simulateSession({ clients: 3, seed: bad as Uint8Array }));
+    expectSecAggError(() => simulateSession({ clients: 3, dropout: 1.5 }), 'OUT_OF_RANGE');
+    expectSecAggError(() => simulateSession({ clients: 3, dropouts: { later: [1] } as never }), 'UNKNOWN_OPTION');
+    expectSecAggError(() => simulateSession({ clients: 3, dropouts: { shareKeys: [4] } }), 'OUT_OF_RANGE');
+    expectSecAggError(() => simulateSession({ clients: 3, onRound: 5 as never }), 'INVALID_TYPE');
+    expectSecAggError(() => simulateSession({ clients: 3, colour: 'red' } as never), 'UNKNOWN_OPTION');
+    expectSecAggError(() => simulateSession(undefined as never), 'INVALID_TYPE');
   });
 });
