@@ -5,8 +5,13 @@
  */
 
 /**
- * Why a client or the server ended up in the `aborted` state. `party` says who can raise it.
- * The human-readable `reason` in an aborted state never contains secret bytes.
+ * Why a client or the server ended up in the `aborted` state (the name is stored in the state,
+ * the number goes on the wire). The human-readable `reason` never contains secret bytes.
+ *
+ * @example
+ * ```ts
+ * if (state.round === 'aborted' && state.code === 'SESSION_MISMATCH') report(AbortCode[state.code]); // 5
+ * ```
  */
 export const AbortCode = {
   /** Client: fewer than `threshold` neighbours left in a round (keys, shares, survivors, signatures). */
@@ -48,7 +53,14 @@ export const AbortCode = {
 /** Name of an abort code (the string stored in aborted states). */
 export type AbortCode = keyof typeof AbortCode;
 
-/** Why the server dropped a client from the session (the session may still succeed). */
+/**
+ * Why the server dropped a client from the session (the session may still succeed).
+ *
+ * @example
+ * ```ts
+ * for (const d of server.drops) metrics.count(`drop_${DropReason[d.reason]}`);
+ * ```
+ */
 export const DropReason = {
   /** The client sent nothing for the round before the round was closed. */
   NO_MESSAGE: 1,

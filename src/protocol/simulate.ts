@@ -121,7 +121,16 @@ function derive(seed: Uint8Array, label: string, id: number): Uint8Array {
   return sha256(concatBytes(ascii(label), seed, u32be(id)));
 }
 
-/** Deterministic test input of client `id` (xorshift32 stream), elements below 2^bits. */
+/**
+ * Deterministic test input of client `id` (xorshift32 stream seeded from SHA-256 of the seed,
+ * name and id), elements below 2^bits. Used by {@link simulateSession}; not random enough for
+ * anything but tests.
+ *
+ * @example
+ * ```ts
+ * const x = simulatedInput(new Uint8Array(32), 3, { name: 'x', length: 10, bits: 16 });
+ * ```
+ */
 export function simulatedInput(seed: Uint8Array, id: number, spec: VectorSpec): Uint32Array {
   const h = derive(seed, `secagg/sim/input/${spec.name}`, id);
   let x = (((h[0] as number) << 24) | ((h[1] as number) << 16) | ((h[2] as number) << 8) | (h[3] as number)) >>> 0;
