@@ -416,8 +416,11 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
         }
       }
       for (const id of clash) drop(s, id, 'DUPLICATE_PUBLIC_KEY');
+      const advertised = s.members.length;
       pruneIsolated(s, topo);
-      if (s.members.length < t) return abortServer(s, 'TOO_FEW_CLIENTS', `${s.members.length} clients advertised keys, threshold is ${t}`);
+      if (s.members.length < t) {
+        return abortServer(s, 'TOO_FEW_CLIENTS', `${advertised} clients advertised valid keys, ${s.members.length} with enough neighbours; threshold is ${t}`);
+      }
       const u1 = s.members.slice();
       const channelPublicKeys = new Uint8Array(32 * u1.length);
       const maskingPublicKeys = new Uint8Array(32 * u1.length);
@@ -440,8 +443,11 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
     }
     case 'shareKeys': {
       dropSilent(s);
+      const shared = s.members.length;
       pruneIsolated(s, topo);
-      if (s.members.length < t) return abortServer(s, 'TOO_FEW_CLIENTS', `${s.members.length} clients shared keys, threshold is ${t}`);
+      if (s.members.length < t) {
+        return abortServer(s, 'TOO_FEW_CLIENTS', `${shared} clients shared keys, ${s.members.length} with enough neighbours; threshold is ${t}`);
+      }
       const u2 = s.members.slice();
       const sessionId = s.sessionId as Uint8Array;
       const outbox: Outgoing[] = [];
