@@ -17,6 +17,7 @@ import {
 import { validateEvent, type DpEvent } from './events.js';
 import { distributedDiscreteGaussianRdp, skellamRdp } from './distributed-rdp.js';
 import { gaussianRdp, subsampledGaussianRdp, zhuWangRdp } from './_rdp-math.js';
+import { gaussianInverseVariance } from './_gaussian-equivalent.js';
 
 /** dp_accounting's default orders: 1.1..10.9 step 0.1, 11..63, 128, 256, 512, 1024 (156 orders). */
 export const DEFAULT_RDP_ORDERS: readonly number[] = Object.freeze([
@@ -405,34 +406,6 @@ function treeCurve(event: DpEvent): (order: number) => number {
     }
     default:
       return mechanismCurve(event, 1);
-  }
-}
-
-/**
- * Sum of 1/sigma^2 over a tree of Gaussian events (composition of Gaussians is a Gaussian with
- * that inverse variance), or undefined when the tree holds anything else. noOp adds 0.
- */
-function gaussianInverseVariance(event: DpEvent): number | undefined {
-  switch (event.kind) {
-    case 'gaussian':
-      return 1 / (event.noiseMultiplier * event.noiseMultiplier);
-    case 'noOp':
-      return 0;
-    case 'selfComposed': {
-      const v = gaussianInverseVariance(event.event);
-      return v === undefined ? undefined : event.count === 0 ? 0 : event.count * v;
-    }
-    case 'composed': {
-      let s = 0;
-      for (const e of event.events) {
-        const v = gaussianInverseVariance(e);
-        if (v === undefined) return undefined;
-        s += v;
-      }
-      return s;
-    }
-    default:
-      return undefined;
   }
 }
 

@@ -139,6 +139,7 @@ export function u32be(v: number): Uint8Array {
   return out;
 }
 
+/** Equal length and contents; no early exit on the first difference. */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let d = 0;
@@ -149,4 +150,11 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 const encoder = new TextEncoder();
 export function ascii(s: string): Uint8Array {
   return encoder.encode(s);
+}
+
+/** True when every byte is zero, without an early exit. */
+export function isAllZero(bytes: Uint8Array): boolean {
+  let acc = 0;
+  for (let i = 0; i < bytes.length; i++) acc |= bytes[i] as number;
+  return acc === 0;
 }

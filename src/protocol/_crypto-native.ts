@@ -9,6 +9,7 @@
  * Diffie-Hellman of the private key with the base point u = 9.
  */
 import type * as NodeCryptoModule from 'node:crypto';
+import { equalBytes, isAllZero } from './_bytes.js';
 
 export type NodeCrypto = typeof NodeCryptoModule;
 type KeyObject = NodeCryptoModule.KeyObject;
@@ -53,7 +54,7 @@ export function nativeCrypto(): NodeCrypto | null {
     }
     const pub = x25519PublicKeyNative(mod, SELFTEST_X25519_PRIVATE);
     const sig = ed25519SignNative(mod, SELFTEST_ED25519_SECRET, new Uint8Array(0));
-    if (equal(pub, SELFTEST_X25519_PUBLIC) && equal(sig, SELFTEST_ED25519_SIGNATURE)) loaded = mod;
+    if (equalBytes(pub, SELFTEST_X25519_PUBLIC) && equalBytes(sig, SELFTEST_ED25519_SIGNATURE)) loaded = mod;
   } catch {
     loaded = null;
   }
@@ -188,15 +189,3 @@ function hex(text: string): Uint8Array {
   return out;
 }
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
-  return diff === 0;
-}
-
-function isAllZero(bytes: Uint8Array): boolean {
-  let acc = 0;
-  for (let i = 0; i < bytes.length; i++) acc |= bytes[i] as number;
-  return acc === 0;
-}

@@ -38,6 +38,7 @@ import {
   x25519Native,
   x25519PublicFromKeyObject,
 } from './_crypto-native.js';
+import { equalBytes, isAllZero } from './_bytes.js';
 
 /** Which implementation runs a primitive. Both give identical output. */
 export type CryptoBackend = 'native' | 'portable';
@@ -527,19 +528,6 @@ function leBytesToBigInt(bytes: Uint8Array): bigint {
   let n = 0n;
   for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i] as number);
   return n;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
-  return diff === 0;
-}
-
-function isAllZero(bytes: Uint8Array): boolean {
-  let acc = 0;
-  for (let i = 0; i < bytes.length; i++) acc |= bytes[i] as number;
-  return acc === 0;
 }
 
 function hexToBytes(text: string): Uint8Array {

@@ -31,6 +31,7 @@ import {
   selfConvolve,
   type Pmf,
 } from './_pmf.js';
+import { gaussianInverseVariance } from '../_gaussian-equivalent.js';
 
 /** Options of {@link PldAccountant}. */
 export interface PldAccountantOptions {
@@ -100,31 +101,6 @@ function leafKey(leaf: Leaf): string {
 
 function unsupported(message: string): never {
   throw new SecAggError('UNSUPPORTED_EVENT', `PldAccountant: ${message}`);
-}
-
-/** 1 / sigma^2 of a Gaussian-equivalent event (Gaussians on the same data), else undefined. */
-function gaussianInverseVariance(event: DpEvent): number | undefined {
-  switch (event.kind) {
-    case 'gaussian':
-      return 1 / (event.noiseMultiplier * event.noiseMultiplier);
-    case 'noOp':
-      return 0;
-    case 'selfComposed': {
-      const v = gaussianInverseVariance(event.event);
-      return v === undefined ? undefined : event.count === 0 ? 0 : event.count * v;
-    }
-    case 'composed': {
-      let s = 0;
-      for (const e of event.events) {
-        const v = gaussianInverseVariance(e);
-        if (v === undefined) return undefined;
-        s += v;
-      }
-      return s;
-    }
-    default:
-      return undefined;
-  }
 }
 
 /**
