@@ -28,7 +28,8 @@ const BASE_POINT = new Uint8Array(32);
 BASE_POINT[0] = 9;
 // OpenSSL derives the public half from `d` and ignores `x` on private JWK import (checked by the
 // self-test below), but Node insists that `x` is present: any 32-byte value will do.
-const PLACEHOLDER_X = b64u(BASE_POINT);
+// (A literal: this module is loaded in browsers too, where there is no Buffer.)
+const PLACEHOLDER_X = 'CQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'; // base64url of BASE_POINT
 
 let loaded: NodeCrypto | null | undefined;
 let basePointKey: KeyObject | undefined;

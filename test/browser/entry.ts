@@ -1,0 +1,36 @@
+/**
+ * Runs in the browser: a whole secure-aggregation round (SecAgg+, active variant, dropouts),
+ * Shamir, masks and the DP accountants, with whatever backends the page has (portable: no
+ * node:crypto there). Reports on the page for the runner to read.
+ */
+import { simulateSession } from '../../src/protocol/index.js';
+import { availableMaskBackends } from '../../src/masking/index.js';
+import { RdpAccountant, PldAccountant, gaussianEvent, poissonSampledEvent } from '../../src/dp/index.js';
+import { splitSecret, combineShares } from '../../src/shamir/index.js';
+import { cryptoRandomBytes } from '../../src/index.js';
+
+const report: string[] = [];
+let ok = true;
+function check(name: string, pass: boolean, detail = ''): void {
+  ok &&= pass;
+  report.push(`${pass ? 'ok' : 'FAIL'} ${name}${detail ? ` (${detail})` : ''}`);
+}
+
+try {
+  check('portable backend only', availableMaskBackends().join(',') === 'portable', availableMaskBackends().join(','));
+  const round = simulateSession({ clients: 12, length: 2000, bits: 20, graph: 'harary', active: true, dropout: 0.15, seed: new Uint8Array(32).fill(3) });
+  check('SecAgg+ active round with dropouts', round.outcome === 'completed' && round.match === true, `${round.included.length} included`);
+  const plain = simulateSession({ clients: 8, length: 500, dropouts: { maskedInputCollection: [2], unmasking: [5] } });
+  check('complete graph with scheduled dropouts', plain.match === true);
+  const secret = cryptoRandomBytes(32);
+  const shares = splitSecret(secret, { threshold: 3, holders: 5 });
+  const back = combineShares([shares[4]!, shares[0]!, shares[2]!], { threshold: 3 });
+  check('shamir round trip', back.every((b, i) => b === secret[i]));
+  const step = poissonSampledEvent(0.01, gaussianEvent(4));
+  const rdp = new RdpAccountant().compose(step, 10_000).getEpsilon(1e-5);
+  const pld = new PldAccountant().compose(step, 10_000).getEpsilon(1e-5);
+  check('accountants', Math.abs(rdp - 1.03549) < 1e-4 && Math.abs(pld - 0.947) < 2e-3, `rdp ${rdp.toFixed(5)}, pld ${pld.toFixed(4)}`);
+} catch (error) {
+  check('no exception', false, String(error));
+}
+document.body.textContent = `${ok ? 'SECAGG_BROWSER_OK' : 'SECAGG_BROWSER_FAIL'}\n${report.join('\n')}`;
