@@ -5,7 +5,7 @@ const ci = process.env['CI'] === 'true' || process.env['CI'] === '1';
 
 export default defineConfig({
   test: {
-    include: slow ? ['test/**/*.test.ts'] : ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts'],
     exclude: slow ? [] : ['test/**/*.slow.test.ts'],
     setupFiles: ['test/setup.ts'],
     testTimeout: slow ? 600_000 : 60_000,
