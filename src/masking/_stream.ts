@@ -1,11 +1,13 @@
 /**
- * The hot path: stream the keystream of one mask key through a reused cache-sized chunk and
- * combine it with a Uint32Array in the same pass (set, add or subtract mod 2^bits), so a mask is
- * never materialised. Arguments are trusted here (validated in ./index.ts).
+ * The hot path: stream the keystream of each mask key through a cache-sized chunk and combine it
+ * with a Uint32Array (set, add or subtract mod 2^bits), so a mask is never materialised. The
+ * combining runs in the WebAssembly SIMD kernels of ./_simd.ts where they load, else in the JS
+ * loops below. Arguments are trusted here (validated in ./index.ts).
  */
 import { chacha20 } from '@noble/ciphers/chacha.js';
 import type { MaskBackend, NativeCrypto } from './_backends.js';
 import { nativeCrypto } from './_backends.js';
+import { ensureBytes, simdKernels, type SimdKernels } from './_simd.js';
 import { BLOCK_WORDS } from './_spec.js';
 
 /** How keystream elements combine with the target: set, add or subtract mod 2^bits. */
@@ -34,6 +36,12 @@ function zeroChunk(): Uint8Array {
   return (zeros ??= new Uint8Array(CHUNK_BYTES));
 }
 
+/** One mask in a sum of masks: its key and how it combines with the target. */
+export interface StreamTerm {
+  readonly key: Uint8Array;
+  readonly op: Op;
+}
+
 /**
  * Combines mask elements [offset, offset + target.length) of the stream under `key` into
  * `target`. `mask` is 2^bits - 1 as an int32 (-1 for 32 bits).
@@ -46,12 +54,101 @@ export function streamInto(
   op: Op,
   backend: MaskBackend,
 ): void {
+  streamTermsInto(target, [{ key, op }], offset, mask, backend);
+}
+
+/**
+ * Combines several masks into `target`, in order, each over elements [offset, offset +
+ * target.length) of its own stream. With the SIMD kernels the target is processed in spans that
+ * stay in cache while every term's keystream is folded into them; without, term by term.
+ */
+export function streamTermsInto(
+  target: Uint32Array,
+  terms: readonly StreamTerm[],
+  offset: number,
+  mask: number,
+  backend: MaskBackend,
+): void {
+  if (target.length === 0 || terms.length === 0) return;
+  const kernels = simdKernels();
+  if (kernels !== null) {
+    streamSimd(kernels, target, terms, offset, mask, backend);
+    return;
+  }
+  for (const { key, op } of terms) {
+    const firstBlock = Math.floor(offset / BLOCK_WORDS);
+    const skip = offset - firstBlock * BLOCK_WORDS;
+    if (backend === 'native') streamNative(nativeCrypto() as NativeCrypto, target, key, firstBlock, skip, mask, op);
+    else streamPortable(target, key, firstBlock, skip, mask, op);
+  }
+}
+
+/** Elements of the target held in WebAssembly memory at a time (1 MiB: stays in L2). */
+export const SPAN_WORDS = 262_144;
+// Layout of the kernels' memory: keystream chunk, then the target span (each with the slack
+// of one 64-byte block for a first chunk that starts mid-block).
+const KS_AT = 0;
+const SPAN_AT = CHUNK_BYTES + 64;
+
+function streamSimd(
+  k: SimdKernels,
+  target: Uint32Array,
+  terms: readonly StreamTerm[],
+  offset: number,
+  mask: number,
+  backend: MaskBackend,
+): void {
   const n = target.length;
-  if (n === 0) return;
-  const firstBlock = Math.floor(offset / BLOCK_WORDS);
-  const skip = offset - firstBlock * BLOCK_WORDS;
-  if (backend === 'native') streamNative(nativeCrypto() as NativeCrypto, target, key, firstBlock, skip, mask, op);
-  else streamPortable(target, key, firstBlock, skip, mask, op);
+  const spanWords = Math.min(n, SPAN_WORDS);
+  const buffer = ensureBytes(k, SPAN_AT + 4 * spanWords);
+  const memory = new Uint8Array(buffer);
+  const native = backend === 'native' ? (nativeCrypto() as NativeCrypto) : null;
+  const zero = zeroChunk();
+  const folds = terms.map(({ op }) => (op === ADD ? k.add : op === SUB ? k.sub : k.set));
+  const overwrites = (terms[0] as StreamTerm).op === SET;
+  let ksUsed = 0;
+  try {
+    for (let start = 0; start < n; start += spanWords) {
+      const length = Math.min(spanWords, n - start);
+      const span = new Uint32Array(buffer, SPAN_AT, length);
+      if (!overwrites) span.set(target.subarray(start, start + length));
+      for (let j = 0; j < terms.length; j++) {
+        const key = (terms[j] as StreamTerm).key;
+        const fold = folds[j] as SimdKernels['add'];
+        const at = offset + start;
+        let block = Math.floor(at / BLOCK_WORDS);
+        let skip = at - block * BLOCK_WORDS;
+        const cipher = native === null ? null : native.createCipheriv('chacha20', key, counterIv(block));
+        for (let done = 0; done < length; ) {
+          const count = Math.min(CHUNK_WORDS - skip, length - done);
+          const bytes = (skip + count) * 4;
+          const input = bytes === CHUNK_BYTES ? zero : zero.subarray(0, bytes);
+          if (cipher !== null) memory.set(cipher.update(input), KS_AT);
+          else chacha20(key, NONCE, input, memory.subarray(KS_AT, KS_AT + bytes), block);
+          if (bytes > ksUsed) ksUsed = bytes;
+          fold(SPAN_AT + 4 * done, KS_AT + 4 * skip, count, mask);
+          done += count;
+          block += CHUNK_WORDS / BLOCK_WORDS;
+          skip = 0;
+        }
+      }
+      target.set(span, start);
+    }
+  } finally {
+    // Neither keystream nor the (secret) target may linger in module memory.
+    memory.fill(0, KS_AT, KS_AT + ksUsed);
+    memory.fill(0, SPAN_AT, SPAN_AT + 4 * spanWords);
+  }
+}
+
+/** RFC 8439 state words 12..15 = counter || nonce: OpenSSL takes them as one 16-byte IV. */
+function counterIv(block: number): Uint8Array {
+  const iv = new Uint8Array(16);
+  iv[0] = block & 0xff;
+  iv[1] = (block >>> 8) & 0xff;
+  iv[2] = (block >>> 16) & 0xff;
+  iv[3] = (block >>> 24) & 0xff;
+  return iv;
 }
 
 function streamPortable(
@@ -94,13 +191,7 @@ function streamNative(
   mask: number,
   op: Op,
 ): void {
-  // RFC 8439 state words 12..15 = counter || nonce: OpenSSL takes them as one 16-byte IV.
-  const iv = new Uint8Array(16);
-  iv[0] = block & 0xff;
-  iv[1] = (block >>> 8) & 0xff;
-  iv[2] = (block >>> 16) & 0xff;
-  iv[3] = (block >>> 24) & 0xff;
-  const cipher = native.createCipheriv('chacha20', key, iv);
+  const cipher = native.createCipheriv('chacha20', key, counterIv(block));
   const zero = zeroChunk();
   const n = target.length;
   let done = 0;

@@ -6,11 +6,11 @@
  * without materialising them. Byte-level specification: docs/masking.md.
  * @module
  */
-import { assertBits, assertBytes, assertInteger, assertOptions, assertUint32Array } from '../_assert.js';
+import { assertBits, assertBytes, assertInteger, assertOptions, assertUint32Array, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
 import { available, resolveBackend, type MaskBackend } from './_backends.js';
 import { deriveKey, MAX_ELEMENTS } from './_spec.js';
-import { ADD, SET, streamInto, SUB, type Op } from './_stream.js';
+import { ADD, SET, streamInto, streamTermsInto, SUB, type Op, type StreamTerm } from './_stream.js';
 
 export type { MaskBackend } from './_backends.js';
 
@@ -56,6 +56,22 @@ export type MaskIntoOptions = MaskSource & {
   /** Keystream implementation (default: {@link defaultMaskBackend}). */
   readonly backend?: MaskBackend;
 };
+
+/** One mask of a sum of masks: its source and whether it is added (+1) or subtracted (-1). */
+export type MaskTerm = MaskSource & {
+  /** +1 adds the mask, -1 subtracts it. */
+  readonly sign: 1 | -1;
+};
+
+/** Options of {@link applyMasksInto}. */
+export interface ApplyMasksOptions {
+  /** Elements are mod 2^bits, 1..32. */
+  readonly bits: number;
+  /** First element of every mask to use (default 0); offset + target.length <= MAX_MASK_ELEMENTS. */
+  readonly offset?: number;
+  /** Keystream implementation (default: {@link defaultMaskBackend}). */
+  readonly backend?: MaskBackend;
+}
 
 /** Options of {@link expandMask}. */
 export type ExpandMaskOptions = MaskIntoOptions & {
@@ -202,6 +218,72 @@ export function addMaskInto(target: Uint32Array, options: MaskIntoOptions): Uint
  */
 export function subtractMaskInto(target: Uint32Array, options: MaskIntoOptions): Uint32Array {
   return intoTarget(target, options, SUB);
+}
+
+const TERM_SEED_KEYS: readonly string[] = [...SOURCE_SEED, 'sign'];
+const TERM_KEY_KEYS: readonly string[] = [...SOURCE_KEY, 'sign'];
+const APPLY_OPTIONS: readonly string[] = INTO_OPTIONS;
+
+/**
+ * Adds and subtracts many masks into `target` in one pass: for every k,
+ * `target[k] = target[k] + sum_j sign_j * mask_j[offset + k] mod 2^bits`. The same result as one
+ * {@link addMaskInto} / {@link subtractMaskInto} call per term, but the target is walked in
+ * cache-sized spans into which every term's keystream is folded, so a client adding hundreds of
+ * pairwise masks (or a server removing them) reads and writes its vector once per span, not
+ * once per mask. Every term is validated (and its key derived) before anything is written.
+ *
+ * @param terms Each `{ key, sign }` or `{ seed, sessionId, label, sign }`; may be empty.
+ * @returns `target`.
+ * @throws {SecAggError} `INVALID_TYPE` (target not a Uint32Array, terms not an array, a term or
+ *   options not an object, sign not +1 or -1), `UNKNOWN_OPTION`, and the option and source
+ *   errors of {@link addMaskInto} (`INVALID_BITS`, `OUT_OF_RANGE`, `INVALID_LENGTH`,
+ *   `INVALID_LABEL`, `BACKEND_UNAVAILABLE`); messages name the failing term's index.
+ * @example
+ * ```ts
+ * // A client of Bonawitz et al.: y = x + PRG(b_u) + sum over peers v of +/-PRG(s_uv)
+ * const y = Uint32Array.from(x);
+ * applyMasksInto(y, [
+ *   { key: selfMaskKey, sign: 1 },
+ *   ...peers.map((v) => ({ key: pairKeys.get(v), sign: id < v ? 1 : -1 })),
+ * ], { bits: 16 });
+ * ```
+ */
+export function applyMasksInto(
+  target: Uint32Array,
+  terms: readonly MaskTerm[],
+  options: ApplyMasksOptions,
+): Uint32Array {
+  const t = assertUint32Array(target, 'target');
+  if (!Array.isArray(terms)) {
+    throw new SecAggError('INVALID_TYPE', `terms must be an array of mask terms, got ${describeType(terms)}`);
+  }
+  if (options === undefined) throw new SecAggError('INVALID_TYPE', 'options must be an object, got undefined');
+  const o = assertOptions<Record<string, unknown>>(options, 'options', APPLY_OPTIONS);
+  const bits = assertBits(o['bits']);
+  const offset = o['offset'] === undefined ? 0 : assertInteger(o['offset'], 'offset', 0, MAX_ELEMENTS);
+  if (offset + t.length > MAX_ELEMENTS) {
+    throw new SecAggError(
+      'OUT_OF_RANGE',
+      `offset + target.length must be at most ${MAX_ELEMENTS} (the end of the mask stream), got ${offset} + ${t.length}`,
+    );
+  }
+  const backend = resolveBackend(o['backend']);
+  const resolved: StreamTerm[] = new Array(terms.length);
+  for (let j = 0; j < terms.length; j++) {
+    const term: unknown = terms[j];
+    const name = `terms[${j}]`;
+    if (term === null || typeof term !== 'object' || Array.isArray(term)) {
+      throw new SecAggError('INVALID_TYPE', `${name} must be an object, got ${describeType(term)}`);
+    }
+    const keyForm = (term as { key?: unknown }).key !== undefined;
+    const u = assertOptions<Record<string, unknown>>(term, name, keyForm ? TERM_KEY_KEYS : TERM_SEED_KEYS);
+    const sign = u['sign'];
+    if (sign !== 1 && sign !== -1) throw new SecAggError('INVALID_TYPE', `${name}.sign must be 1 or -1`);
+    const key = keyForm ? assertBytes(u['key'], `${name}.key`, 32) : deriveKey(u['seed'], u['sessionId'], u['label']);
+    resolved[j] = { key, op: sign === 1 ? ADD : SUB };
+  }
+  streamTermsInto(t, resolved, offset, (2 ** bits - 1) | 0, backend);
+  return t;
 }
 
 /**
