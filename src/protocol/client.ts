@@ -5,7 +5,7 @@
  */
 import { assertBytes, assertInteger, assertOptions, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
-import { addMaskInto, subtractMaskInto } from '../masking/index.js';
+import { applyMasksInto, type MaskTerm } from '../masking/index.js';
 import { splitSecret } from '../shamir/index.js';
 import { equalBytes } from './_bytes.js';
 import { checkConfig, readStepOptions, wrongRound, type StepOptions } from './_common.js';
@@ -52,6 +52,7 @@ import type {
   Round,
   ServerMessage,
   SessionConfig,
+  VectorSpec,
 } from './types.js';
 
 const AEAD_TAG = 16;
@@ -425,26 +426,20 @@ export function clientMaskedInput(
   }
   if (!ownPushed) pushOwn();
 
-  // Mask.
+  // Mask: every vector gets its self mask and all pairwise masks in one streaming pass.
   const masking = createX25519Agreement(s.keys.maskingPrivateKey, o.backend);
-  const maskBackend = o.backend;
-  const ys = xs.map((x) => Uint32Array.from(x));
-  config.vectors.forEach((spec, j) => {
-    const y = ys[j] as Uint32Array;
-    const key = maskKey(s.selfMaskSeed, sessionId, selfMaskLabel(spec.name), o.backend);
-    addMaskInto(y, { key, bits: spec.bits, ...(maskBackend === undefined ? {} : { backend: maskBackend }) });
+  const shared = senders.map((_, i) => masking.sharedSecret(s.peerMaskingKeys[positions[i] as number] as Uint8Array));
+  const ys = xs.map((x, j) => {
+    const spec = config.vectors[j] as VectorSpec;
+    const terms: MaskTerm[] = [{ key: maskKey(s.selfMaskSeed, sessionId, selfMaskLabel(spec.name), o.backend), sign: 1 }];
+    for (let i = 0; i < senders.length; i++) {
+      const v = senders[i] as number;
+      const key = maskKey(shared[i] as Uint8Array, sessionId, pairwiseMaskLabel(id, v, spec.name), o.backend);
+      terms.push({ key, sign: id < v ? 1 : -1 });
+    }
+    const y = Uint32Array.from(x);
+    return applyMasksInto(y, terms, { bits: spec.bits, ...(o.backend === undefined ? {} : { backend: o.backend }) });
   });
-  for (let i = 0; i < senders.length; i++) {
-    const v = senders[i] as number;
-    const shared = masking.sharedSecret(s.peerMaskingKeys[positions[i] as number] as Uint8Array);
-    config.vectors.forEach((spec, j) => {
-      const y = ys[j] as Uint32Array;
-      const key = maskKey(shared, sessionId, pairwiseMaskLabel(id, v, spec.name), o.backend);
-      const opts = { key, bits: spec.bits, ...(maskBackend === undefined ? {} : { backend: maskBackend }) };
-      if (id < v) addMaskInto(y, opts);
-      else subtractMaskInto(y, opts);
-    });
-  }
   const after = { ...common(s), sessionId, owners, selfMaskShares, maskingKeyShares };
   const next: ClientState = config.active
     ? ({ ...after, round: 'consistencyCheck' } satisfies ClientConsistencyState)

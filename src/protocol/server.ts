@@ -10,7 +10,7 @@
  * `structuredClone(state)` before stepping; a clone owns its own buffers.
  */
 import { SecAggError } from '../errors.js';
-import { addMaskInto, subtractMaskInto } from '../masking/index.js';
+import { applyMasksInto, type MaskTerm } from '../masking/index.js';
 import { createCombiner, type Combiner } from '../shamir/index.js';
 import { equalBytes } from './_bytes.js';
 import { checkConfig, readStepOptions, type StepOptions } from './_common.js';
@@ -556,6 +556,8 @@ function finish(s: Live, topo: Topology, backend: StepOptions['backend']): Serve
   };
   const maskOptions = backend === undefined ? {} : { backend };
   const sums = s.accumulators;
+  // The masks to remove, per vector; applied in one streaming pass each once all are known.
+  const terms: MaskTerm[][] = config.vectors.map(() => []);
   try {
     // Survivors: remove their self masks.
     for (const u of u3) {
@@ -567,8 +569,7 @@ function finish(s: Live, topo: Topology, backend: StepOptions['backend']): Serve
       }
       const b = rebuild(u, holders);
       config.vectors.forEach((spec, j) => {
-        const key = maskKey(b, sessionId, selfMaskLabel(spec.name), backend);
-        subtractMaskInto(sums[j] as Uint32Array, { key, bits: spec.bits, ...maskOptions });
+        (terms[j] as MaskTerm[]).push({ key: maskKey(b, sessionId, selfMaskLabel(spec.name), backend), sign: -1 });
       });
     }
     // Dropped clients in U2 \ U3: remove the pairwise masks their surviving neighbours added.
@@ -586,13 +587,14 @@ function finish(s: Live, topo: Topology, backend: StepOptions['backend']): Serve
         const shared = agreement.sharedSecret((s.keys[u] as AdvertisedKey).maskingPublicKey);
         config.vectors.forEach((spec, j) => {
           const key = maskKey(shared, sessionId, pairwiseMaskLabel(u, v, spec.name), backend);
-          const opts = { key, bits: spec.bits, ...maskOptions };
           // u added +PRG(s_uv) when u < v and -PRG(s_uv) when u > v: undo it.
-          if (u < v) subtractMaskInto(sums[j] as Uint32Array, opts);
-          else addMaskInto(sums[j] as Uint32Array, opts);
+          (terms[j] as MaskTerm[]).push({ key, sign: u < v ? -1 : 1 });
         });
       }
     }
+    config.vectors.forEach((spec, j) => {
+      applyMasksInto(sums[j] as Uint32Array, terms[j] as MaskTerm[], { bits: spec.bits, ...maskOptions });
+    });
   } catch (error) {
     if (error instanceof SecAggError && error.code !== 'WRONG_ROUND') {
       return abortServer(s, 'RECONSTRUCTION_FAILED', `secrets could not be rebuilt (${error.code})`);
