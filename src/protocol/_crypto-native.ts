@@ -48,7 +48,7 @@ export function nativeCrypto(): NodeCrypto | null {
       mod === undefined ||
       typeof mod.diffieHellman !== 'function' ||
       typeof mod.createCipheriv !== 'function' ||
-      typeof mod.hkdfSync !== 'function' ||
+      typeof mod.createHmac !== 'function' ||
       !mod.getCiphers().includes('chacha20-poly1305')
     ) {
       return null;
@@ -76,13 +76,33 @@ export function importX25519Public(c: NodeCrypto, publicKey: Uint8Array): KeyObj
 }
 
 /**
+ * Imported public keys, by their base64url text. Public data, so a cache is harmless; it spares
+ * the server one JWK import (~5-15 us) per pairwise mask it regenerates (the same survivor's key
+ * meets every dropped neighbour), and a simulation the same per simulated client. Bounded: it
+ * is cleared when full rather than tracked per entry.
+ */
+const publicKeyCache = new Map<string, KeyObject>();
+const PUBLIC_KEY_CACHE_LIMIT = 16_384;
+
+function cachedX25519Public(c: NodeCrypto, peerPublic: Uint8Array): KeyObject {
+  const x = b64u(peerPublic);
+  let key = publicKeyCache.get(x);
+  if (key === undefined) {
+    key = c.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
+    if (publicKeyCache.size >= PUBLIC_KEY_CACHE_LIMIT) publicKeyCache.clear();
+    publicKeyCache.set(x, key);
+  }
+  return key;
+}
+
+/**
  * X25519(private, peer) with an imported private key; null when OpenSSL refuses (it refuses an
  * all-zero result, i.e. a small-order peer key) or the result is all zero anyway.
  */
 export function x25519Native(c: NodeCrypto, privateKey: KeyObject, peerPublic: Uint8Array): Uint8Array | null {
   let out: Buffer;
   try {
-    out = c.diffieHellman({ privateKey, publicKey: importX25519Public(c, peerPublic) });
+    out = c.diffieHellman({ privateKey, publicKey: cachedX25519Public(c, peerPublic) });
   } catch {
     return null;
   }
@@ -127,6 +147,12 @@ export function sha256Native(c: NodeCrypto, data: Uint8Array): Uint8Array {
   return new Uint8Array(c.createHash('sha256').update(data).digest());
 }
 
+/**
+ * HKDF-SHA-256 (RFC 5869) from two or more HMACs: extract, then the expand blocks. Same bytes as
+ * `hkdfSync`, about 3x cheaper per call on Node 20 (hkdfSync wraps its key in a KeyObject and
+ * validates at length); the protocol derives one key per pairwise mask, so this is on the hot
+ * path of both client and server.
+ */
 export function hkdfSha256Native(
   c: NodeCrypto,
   ikm: Uint8Array,
@@ -134,8 +160,21 @@ export function hkdfSha256Native(
   info: Uint8Array,
   length: number,
 ): Uint8Array {
-  return new Uint8Array(c.hkdfSync('sha256', ikm, salt, info, length));
+  const prk = c.createHmac('sha256', salt.length === 0 ? ZERO_SALT : salt).update(ikm).digest();
+  const out = new Uint8Array(length);
+  let previous: Uint8Array = new Uint8Array(0);
+  for (let at = 0, i = 1; at < length; at += 32, i++) {
+    previous = c.createHmac('sha256', prk).update(previous).update(info).update(COUNTER[i] as Uint8Array).digest();
+    out.set(length - at >= 32 ? previous : previous.subarray(0, length - at), at);
+  }
+  prk.fill(0);
+  return out;
 }
+
+/** RFC 5869 §2.2: an absent salt is HashLen zero bytes. */
+const ZERO_SALT = new Uint8Array(32);
+/** The one-byte block counters 1..255 of HKDF-Expand. */
+const COUNTER: readonly Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
 
 /** ChaCha20-Poly1305 seal; output = ciphertext || 16-byte tag (the layout noble uses). */
 export function aeadSealNative(
