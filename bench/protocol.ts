@@ -1,5 +1,5 @@
 /**
- * Protocol benchmarks: `npx tsx bench/protocol.ts [--large]`.
+ * Protocol benchmarks: `npx tsx bench/protocol.ts [--large] [--only=client|server|session]`.
  *
  * 1. One client's cost per round versus its number of peers (complete graph), native backend,
  *    plus a small case on the portable (noble) backend. Bar: 500 peers, 100,000 elements,
@@ -36,6 +36,9 @@ import { splitSecret } from '../src/shamir/index.js';
 import { deterministicRandomBytes } from '../src/random.js';
 
 const large = process.argv.includes('--large');
+// `--only=client`, `--only=server` or `--only=session` runs one section (with the baseline).
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const runs = (section: string): boolean => only === undefined || only === section;
 const now = (): number => performance.now();
 
 function randomVector(length: number, bits: number, seedByte: number): Uint32Array {
@@ -141,7 +144,7 @@ console.log(`# protocol benchmarks (${machine()})`);
   ]);
   printJson({ bench: 'protocol.baseline', plainAddNs: (plain * 1e9) / length, maskAddNs: (masked * 1e9) / length });
 }
-{
+if (runs('client')) {
   const rows: Row[] = [];
   const cases: [number, number, CryptoBackend][] = [
     [100, 100_000, 'native'],
@@ -243,7 +246,7 @@ function serverCost(n: number, length: number, dropout: number): ServerTimes {
   return { receiveMasked, unmask, other: other / 1000 };
 }
 
-{
+if (runs('server')) {
   const rows: Row[] = [];
   const cases: [number, number, number][] = [
     [100, 100_000, 0.3],
@@ -277,7 +280,7 @@ function serverCost(n: number, length: number, dropout: number): ServerTimes {
 // ------------------------------------------------------------------------------------------
 // 3. Whole SecAgg+ session
 
-{
+if (runs('session')) {
   const rows: Row[] = [];
   const cases: [number, number][] = large ? [[1000, 10_000], [10_000, 10_000]] : [[1000, 10_000]];
   let baseline = 0;
