@@ -2,8 +2,7 @@
  * The secagg/v1 mask PRG, byte-level constants and key derivation (docs/masking.md is the
  * normative text). Internal: the public surface is ./index.ts.
  */
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { hkdfSha256Fast } from '../_hkdf.js';
 import { assertBytes } from '../_assert.js';
 import { SecAggError } from '../errors.js';
 
@@ -63,5 +62,5 @@ export function maskInfo(label: unknown): Uint8Array {
 export function deriveKey(seed: unknown, sessionId: unknown, label: unknown): Uint8Array {
   const ikm = assertBytes(seed, 'seed', 32);
   const salt = assertBytes(sessionId, 'sessionId', 32);
-  return hkdf(sha256, ikm, salt, maskInfo(label), 32);
+  return hkdfSha256Fast(ikm, salt, maskInfo(label), 32);
 }

@@ -48,7 +48,6 @@ export function nativeCrypto(): NodeCrypto | null {
       mod === undefined ||
       typeof mod.diffieHellman !== 'function' ||
       typeof mod.createCipheriv !== 'function' ||
-      typeof mod.createHmac !== 'function' ||
       !mod.getCiphers().includes('chacha20-poly1305')
     ) {
       return null;
@@ -68,6 +67,24 @@ export function importX25519Private(c: NodeCrypto, privateKey: Uint8Array): KeyO
     key: { kty: 'OKP', crv: 'X25519', d: b64u(privateKey), x: PLACEHOLDER_X },
     format: 'jwk',
   });
+}
+
+/**
+ * Imported private keys, by the array they were imported from. A client imports each of its two
+ * private keys when it makes them (for the public key) and again in the round that uses them,
+ * and every import costs OpenSSL a scalar multiplication (~40 us). An entry holds a copy of the
+ * bytes and serves only while they still match, so an array that was overwritten or reused is
+ * imported afresh; entries go with the arrays (the client state that holds the key).
+ */
+const privateKeyCache = new WeakMap<Uint8Array, { readonly bytes: Uint8Array; readonly key: KeyObject }>();
+
+/** {@link importX25519Private}, reusing the import of the same array with the same bytes. */
+export function importX25519PrivateCached(c: NodeCrypto, privateKey: Uint8Array): KeyObject {
+  const hit = privateKeyCache.get(privateKey);
+  if (hit !== undefined && equalBytes(hit.bytes, privateKey)) return hit.key;
+  const key = importX25519Private(c, privateKey);
+  privateKeyCache.set(privateKey, { bytes: Uint8Array.from(privateKey), key });
+  return key;
 }
 
 /** Imports a raw 32-byte X25519 public key (u-coordinate, little-endian). */
@@ -146,35 +163,6 @@ export function ed25519VerifyNative(
 export function sha256Native(c: NodeCrypto, data: Uint8Array): Uint8Array {
   return new Uint8Array(c.createHash('sha256').update(data).digest());
 }
-
-/**
- * HKDF-SHA-256 (RFC 5869) from two or more HMACs: extract, then the expand blocks. Same bytes as
- * `hkdfSync`, about 3x cheaper per call on Node 20 (hkdfSync wraps its key in a KeyObject and
- * validates at length); the protocol derives one key per pairwise mask, so this is on the hot
- * path of both client and server.
- */
-export function hkdfSha256Native(
-  c: NodeCrypto,
-  ikm: Uint8Array,
-  salt: Uint8Array,
-  info: Uint8Array,
-  length: number,
-): Uint8Array {
-  const prk = c.createHmac('sha256', salt.length === 0 ? ZERO_SALT : salt).update(ikm).digest();
-  const out = new Uint8Array(length);
-  let previous: Uint8Array = new Uint8Array(0);
-  for (let at = 0, i = 1; at < length; at += 32, i++) {
-    previous = c.createHmac('sha256', prk).update(previous).update(info).update(COUNTER[i] as Uint8Array).digest();
-    out.set(length - at >= 32 ? previous : previous.subarray(0, length - at), at);
-  }
-  prk.fill(0);
-  return out;
-}
-
-/** RFC 5869 §2.2: an absent salt is HashLen zero bytes. */
-const ZERO_SALT = new Uint8Array(32);
-/** The one-byte block counters 1..255 of HKDF-Expand. */
-const COUNTER: readonly Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
 
 /** ChaCha20-Poly1305 seal; output = ciphertext || 16-byte tag (the layout noble uses). */
 export function aeadSealNative(

@@ -12,6 +12,10 @@
  * Every function takes an optional `backend`; by default the native one is used when available.
  * Asking for `'native'` where it is not available throws `BACKEND_UNAVAILABLE`.
  *
+ * HKDF-SHA-256 is the exception: both backends run one allocation-free implementation
+ * (src/_hkdf.ts), cheaper per call than either library for the short inputs the protocol derives
+ * keys from, and tested against both.
+ *
  * Output identity is by construction for the deterministic primitives (X25519, HKDF, SHA-256,
  * ChaCha20-Poly1305, Ed25519 signing). For Ed25519 verification the two libraries differ on
  * crafted edge cases (noble's default is ZIP-215 cofactored verification, OpenSSL's is RFC 8032
@@ -20,9 +24,9 @@
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 as nobleSha256, sha512 } from '@noble/hashes/sha2.js';
 import { assertBytes, assertInteger, describeType } from '../_assert.js';
+import { hkdfSha256Fast } from '../_hkdf.js';
 import { SecAggError } from '../errors.js';
 import type { RandomBytes } from '../random.js';
 import {
@@ -30,8 +34,7 @@ import {
   aeadSealNative,
   ed25519SignNative,
   ed25519VerifyNative,
-  hkdfSha256Native,
-  importX25519Private,
+  importX25519PrivateCached,
   nativeCrypto,
   type NodeCrypto,
   sha256Native,
@@ -200,7 +203,7 @@ export function x25519PublicKey(privateKey: Uint8Array, backend?: CryptoBackend)
 }
 
 function publicKeyOf(c: NodeCrypto | null, privateKey: Uint8Array): Uint8Array {
-  return c === null ? x25519.getPublicKey(privateKey) : x25519PublicFromKeyObject(c, importX25519Private(c, privateKey));
+  return c === null ? x25519.getPublicKey(privateKey) : x25519PublicFromKeyObject(c, importX25519PrivateCached(c, privateKey));
 }
 
 /**
@@ -265,11 +268,12 @@ export function x25519SharedSecret(
  */
 export function createX25519Agreement(privateKey: Uint8Array, backend?: CryptoBackend): X25519Agreement {
   assertBytes(privateKey, 'privateKey', X25519_KEY_BYTES);
-  return createAgreement(Uint8Array.from(privateKey), resolve(backend));
+  return createAgreement(privateKey, resolve(backend));
 }
 
-function createAgreement(privateKey: Uint8Array, c: NodeCrypto | null): X25519Agreement {
+function createAgreement(original: Uint8Array, c: NodeCrypto | null): X25519Agreement {
   if (c === null) {
+    const privateKey = Uint8Array.from(original);
     let publicKey: Uint8Array | undefined;
     return {
       backend: 'portable',
@@ -290,7 +294,7 @@ function createAgreement(privateKey: Uint8Array, c: NodeCrypto | null): X25519Ag
       },
     };
   }
-  const keyObject = importX25519Private(c, privateKey);
+  const keyObject = importX25519PrivateCached(c, original);
   let publicKey: Uint8Array | undefined;
   return {
     backend: 'native',
@@ -444,8 +448,8 @@ export function hkdfSha256(
   assertBytes(salt, 'salt');
   const infoBytes = typeof info === 'string' ? textEncoder.encode(info) : assertBytes(info, 'info');
   assertInteger(length, 'length', 1, HKDF_SHA256_MAX_LENGTH);
-  const c = resolve(backend);
-  return c === null ? hkdf(nobleSha256, ikm, salt, infoBytes, length) : hkdfSha256Native(c, ikm, salt, infoBytes, length);
+  resolve(backend); // validates the option; both backends share one implementation
+  return hkdfSha256Fast(ikm, salt, infoBytes, length);
 }
 
 /**

@@ -201,6 +201,23 @@ describe('native == portable (fast-check)', () => {
     );
   });
 
+  it('a private key array overwritten in place is imported afresh (no stale cached import)', () => {
+    fc.assert(
+      fc.property(bytes32, bytes32, bytes32, (s1, s2, peerSeed) => {
+        const peer = generateX25519KeyPair(deterministicRandomBytes(peerSeed));
+        const key = Uint8Array.from(s1);
+        const before = createX25519Agreement(key, 'native');
+        expect(before.publicKey).toEqual(x25519PublicKey(s1, 'portable'));
+        key.set(s2); // same array, new bytes
+        expect(x25519PublicKey(key, 'native')).toEqual(x25519PublicKey(s2, 'portable'));
+        expect(createX25519Agreement(key, 'native').sharedSecret(peer.publicKey)).toEqual(
+          createX25519Agreement(s2, 'portable').sharedSecret(peer.publicKey),
+        );
+      }),
+      { numRuns: 20 },
+    );
+  });
+
   it('Ed25519 sign and verify (valid, tampered and random signatures)', () => {
     fc.assert(
       fc.property(bytes32, fc.uint8Array({ maxLength: 200 }), fc.nat(63), bytes32, (secret, message, flip, junk) => {
