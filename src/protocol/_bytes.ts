@@ -134,9 +134,9 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
 }
 
 export function u32be(v: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, v);
-  return out;
+  // Byte stores, not a DataView: this runs several times per pair of clients, and a DataView
+  // allocation costs more than the rest of the call.
+  return Uint8Array.of(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
 }
 
 /** Equal length and contents; no early exit on the first difference. */

@@ -148,6 +148,103 @@ export function simulatedInput(seed: Uint8Array, id: number, spec: VectorSpec): 
 }
 
 /**
+ * Everything a simulated client needs, as plain data: what a worker thread receives to host
+ * some of the clients (see cli/simulate-parallel.ts).
+ */
+export interface SimulationContext {
+  readonly config: SessionConfig;
+  readonly seed: Uint8Array;
+  readonly vectors: readonly VectorSpec[];
+  readonly signingKeys: readonly Uint8Array[] | null;
+  readonly backend: CryptoBackend | undefined;
+}
+
+/** Deliveries per {@link ClientWork} batch. */
+const WORK_BATCH = 1024;
+
+/**
+ * Work for the clients, yielded by {@link runSimulation}: round 0 (make clients, advertise keys)
+ * or the delivery of server messages. Results come back in the same order.
+ */
+export type ClientWork =
+  | { readonly kind: 'advertise'; readonly context: SimulationContext; readonly ids: readonly number[] }
+  | {
+      readonly kind: 'deliver';
+      readonly deliveries: readonly Delivery[];
+      /**
+       * The batch the next `deliver` will carry (the very same array), or null. Its clients do
+       * not depend on this batch's answers, so a runner may start them early.
+       */
+      readonly upcoming: readonly Delivery[] | null;
+    };
+
+/** A server message for one client. */
+export interface Delivery {
+  readonly to: number;
+  readonly message: ServerMessage;
+}
+
+/** One client's answer to one work item: its outbox, its step time and its abort, if any. */
+export interface ClientWorkItem {
+  readonly outbox: readonly ClientMessage[];
+  readonly seconds: number;
+  readonly abort: { readonly code: AbortCode; readonly round: Round } | null;
+}
+
+/**
+ * Simulated clients: their states and random streams, stepped on {@link ClientWork}. One host
+ * runs all clients in {@link simulateSession}; cli/simulate-parallel.ts gives each worker thread
+ * a host for its share of them.
+ */
+export class SimulatedClients {
+  private readonly context: SimulationContext;
+  private readonly states = new Map<number, ClientState>();
+  private readonly rngs = new Map<number, RandomBytes>();
+
+  constructor(context: SimulationContext) {
+    this.context = context;
+  }
+
+  /** Steps the clients named by `work`, in order. */
+  run(work: ClientWork): ClientWorkItem[] {
+    return work.kind === 'advertise'
+      ? work.ids.map((id) => this.advertise(id))
+      : work.deliveries.map(({ to, message }) => this.deliver(to, message));
+  }
+
+  private advertise(id: number): ClientWorkItem {
+    const { config, seed, signingKeys, backend } = this.context;
+    const rng = deterministicRandomBytes(derive(seed, 'secagg/sim/client', id));
+    this.rngs.set(id, rng);
+    const t0 = performance.now();
+    const signing = signingKeys === null ? {} : { signingKey: signingKeys[id - 1] as Uint8Array };
+    const step = clientAdvertiseKeys(createClient(config, { id, ...signing }), { rng, ...(backend === undefined ? {} : { backend }) });
+    const seconds = (performance.now() - t0) / 1000;
+    this.states.set(id, step.state);
+    return { outbox: step.outbox, seconds, abort: null };
+  }
+
+  private deliver(to: number, message: ServerMessage): ClientWorkItem {
+    const { seed, vectors, backend } = this.context;
+    const state = this.states.get(to) as ClientState;
+    const input =
+      message.type === 'encryptedShares'
+        ? Object.fromEntries(vectors.map((v) => [v.name, simulatedInput(seed, to, v)]))
+        : undefined;
+    const t0 = performance.now();
+    const step = clientReceive(state, message, {
+      rng: this.rngs.get(to) as RandomBytes,
+      ...(backend === undefined ? {} : { backend }),
+      ...(input === undefined ? {} : { input }),
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    this.states.set(to, step.state);
+    const abort = step.state.round === 'aborted' ? { code: step.state.code, round: step.state.atRound } : null;
+    return { outbox: step.outbox, seconds, abort };
+  }
+}
+
+/**
  * Runs a whole session in memory and checks the result.
  *
  * @throws {SecAggError} option errors (`INVALID_TYPE`, `UNKNOWN_OPTION`, `OUT_OF_RANGE`,
@@ -159,6 +256,27 @@ export function simulatedInput(seed: Uint8Array, id: number, spec: VectorSpec): 
  * ```
  */
 export function simulateSession(options: SimulationOptions): SimulationReport {
+  const driver = runSimulation(options);
+  let clients: SimulatedClients | undefined;
+  let next = driver.next();
+  while (next.done !== true) {
+    const work = next.value;
+    if (work.kind === 'advertise') clients = new SimulatedClients(work.context);
+    next = driver.next((clients as SimulatedClients).run(work));
+  }
+  return next.value;
+}
+
+/**
+ * The session, with the clients' work handed out: yields each batch of {@link ClientWork}, to
+ * be answered with one {@link ClientWorkItem} per client in the same order, and returns the
+ * report. The server, the dropout schedule, the wire codec and every measurement stay here, so
+ * a run gives the same transcript whoever steps the clients. Used by {@link simulateSession}
+ * and by the CLI's worker-thread runner.
+ *
+ * @throws {SecAggError} as {@link simulateSession}.
+ */
+export function* runSimulation(options: SimulationOptions): Generator<ClientWork, SimulationReport, ClientWorkItem[]> {
   const o = assertOptions<SimulationOptions>(options, 'options', OPTION_KEYS);
   if (options === undefined) throw new SecAggError('INVALID_TYPE', 'options must be an object');
   const n = assertInteger(o.clients, 'clients', 2, 65_535);
@@ -215,8 +333,7 @@ export function simulateSession(options: SimulationOptions): SimulationReport {
     }
   }
 
-  const rngs: RandomBytes[] = [];
-  const clients: ClientState[] = [];
+  const context: SimulationContext = { config, seed, vectors, signingKeys, backend };
   const hashes: Uint8Array[] = [];
   const reports: RoundReport[] = [];
   const clientAborts: { id: number; code: AbortCode; round: Round }[] = [];
@@ -232,35 +349,35 @@ export function simulateSession(options: SimulationOptions): SimulationReport {
   const stepOptions = backend === undefined ? {} : { backend };
 
   let server: ServerState = createServer(config);
-  // Round 0: clients advertise.
   let up = 0;
   let cTotal = 0;
   let cMax = 0;
   let sTime = 0;
   let senders = 0;
-  for (let id = 1; id <= n; id++) {
-    rngs[id] = deterministicRandomBytes(derive(seed, 'secagg/sim/client', id));
-    const t0 = performance.now();
-    const step = clientAdvertiseKeys(createClient(config, { id, ...(signingKeys === null ? {} : { signingKey: signingKeys[id - 1] as Uint8Array }) }), {
-      rng: rngs[id] as RandomBytes,
-      ...stepOptions,
+  /** Client results, in order: times and aborts are recorded, outboxes go to the server. */
+  const collect = (ids: readonly number[], items: readonly ClientWorkItem[], sending: (id: number) => boolean): void => {
+    items.forEach((item, i) => {
+      const id = ids[i] as number;
+      cTotal += item.seconds;
+      cMax = Math.max(cMax, item.seconds);
+      if (item.abort !== null) clientAborts.push({ id, ...item.abort });
+      if (!sending(id)) return;
+      for (const m of item.outbox) {
+        const { message, size } = wire(m);
+        up += size;
+        senders++;
+        const t1 = performance.now();
+        server = serverReceive(server, message, stepOptions).state;
+        sTime += (performance.now() - t1) / 1000;
+      }
     });
-    const dt = (performance.now() - t0) / 1000;
-    cTotal += dt;
-    cMax = Math.max(cMax, dt);
-    clients[id] = step.state;
-    if (stopAt.get(id) === 'advertiseKeys') continue;
-    for (const m of step.outbox) {
-      const { message, size } = wire(m);
-      up += size;
-      senders++;
-      const t1 = performance.now();
-      server = serverReceive(server, message, stepOptions).state;
-      sTime += (performance.now() - t1) / 1000;
-    }
-  }
+  };
 
-  let roundIndex = 0;
+  // Round 0: clients advertise (those scheduled to drop here make keys but send nothing).
+  const all = Array.from({ length: n }, (_, i) => i + 1);
+  collect(all, yield { kind: 'advertise', context, ids: all }, (id) => stopAt.get(id) !== 'advertiseKeys');
+
+  const live = new Set<number>(all);
   for (;;) {
     const round = server.round as Round;
     const t1 = performance.now();
@@ -279,42 +396,30 @@ export function simulateSession(options: SimulationOptions): SimulationReport {
     reports.push(report);
     onRound?.(report);
     if (server.round === 'completed' || server.round === 'aborted') break;
-    roundIndex++;
     const next = server.round as DropoutRound;
     up = 0;
     cTotal = 0;
     cMax = 0;
     sTime = 0;
     senders = 0;
-    for (const { to, message } of deliveries) {
-      const state = clients[to] as ClientState;
-      if (state.round === 'aborted' || state.round === 'completed') continue;
+    const due = deliveries.filter(({ to }) => {
       const stop = stopAt.get(to);
-      if (stop !== undefined && rounds.indexOf(stop) <= rounds.indexOf(next)) continue;
-      const input =
-        message.type === 'encryptedShares'
-          ? Object.fromEntries(vectors.map((v) => [v.name, simulatedInput(seed, to, v)]))
-          : undefined;
-      const t0 = performance.now();
-      const step = clientReceive(state, message, { rng: rngs[to] as RandomBytes, ...stepOptions, ...(input === undefined ? {} : { input }) });
-      const dt = (performance.now() - t0) / 1000;
-      cTotal += dt;
-      cMax = Math.max(cMax, dt);
-      clients[to] = step.state;
-      if (step.state.round === 'aborted') {
-        clientAborts.push({ id: to, code: step.state.code, round: step.state.atRound });
-      }
-      for (const m of step.outbox) {
-        const { message: wired, size } = wire(m);
-        up += size;
-        senders++;
-        const t2 = performance.now();
-        server = serverReceive(server, wired, stepOptions).state;
-        sTime += (performance.now() - t2) / 1000;
-      }
+      return live.has(to) && (stop === undefined || rounds.indexOf(stop) > rounds.indexOf(next));
+    });
+    // In batches, so that a runner holds few answers (masked vectors) at once; each batch names
+    // the next, which a parallel runner may start while this one's answers reach the server.
+    const batches: (typeof due)[] = [];
+    for (let from = 0; from < due.length; from += WORK_BATCH) batches.push(due.slice(from, from + WORK_BATCH));
+    for (let b = 0; b < batches.length; b++) {
+      const batch = batches[b] as typeof due;
+      const ids = batch.map((d) => d.to);
+      const items = yield { kind: 'deliver', deliveries: batch, upcoming: batches[b + 1] ?? null };
+      items.forEach((item, i) => {
+        if (item.abort !== null) live.delete(ids[i] as number);
+      });
+      collect(ids, items, () => true);
     }
   }
-  void roundIndex;
 
   const plainBytes = n * vectors.reduce((a, v) => a + Math.ceil((v.length * v.bits) / 8), 0);
   const transcriptHash = encode ? sha256(concatBytes(...hashes)) : null;

@@ -1,0 +1,123 @@
+/**
+ * `simulateSession` with the clients spread over worker threads (Node only, hence here and not
+ * in src/): the server, the dropout schedule, the codec and the measurements stay on the calling
+ * thread ({@link runSimulation}); each worker hosts the clients whose id is its index modulo the
+ * worker count and steps them on each round's deliveries. Same transcript, sums and report as
+ * the single-threaded run with the same options; only the wall time differs.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import {
+  runSimulation,
+  type ClientWork,
+  type Delivery,
+  type ClientWorkItem,
+  type SimulationOptions,
+  type SimulationReport,
+} from '../src/protocol/index.js';
+
+/** Options of {@link simulateSessionParallel}: those of `simulateSession` plus `workers`. */
+export type ParallelSimulationOptions = SimulationOptions & {
+  /** Worker threads hosting the clients (default: the machine's available parallelism). */
+  readonly workers?: number;
+};
+
+/** What a worker answers: its items, or the error its clients threw. */
+export type WorkerReply = { readonly items: ClientWorkItem[] } | { readonly error: string; readonly stack?: string };
+
+/**
+ * Runs a whole session with the clients on worker threads.
+ *
+ * @throws the option errors of `simulateSession`; an Error naming the worker when one fails.
+ */
+export async function simulateSessionParallel(options: ParallelSimulationOptions): Promise<SimulationReport> {
+  const { workers: requested, ...rest } = options;
+  const count = requested ?? availableParallelism();
+  if (!Number.isInteger(count) || count < 1 || count > 256) throw new RangeError(`workers must be an integer in 1..256, got ${count}`);
+  const driver = runSimulation(rest);
+  let next = driver.next();
+  if (next.done === true) return next.value;
+  const pool = startWorkers(Math.min(count, rest.clients));
+  try {
+    while (next.done !== true) next = driver.next(await pool.run(next.value));
+    return next.value;
+  } finally {
+    await pool.close();
+  }
+}
+
+interface Pool {
+  run(work: ClientWork): Promise<ClientWorkItem[]>;
+  close(): Promise<void>;
+}
+
+/** A worker and the replies it owes, oldest first (it answers in order). */
+interface Hosted {
+  readonly worker: Worker;
+  readonly waiting: { resolve: (items: ClientWorkItem[]) => void; reject: (error: Error) => void }[];
+}
+
+function startWorkers(count: number): Pool {
+  // From dist/ the worker is plain JS; from the TypeScript sources (tsx, vitest) a bootstrap
+  // registers tsx's loader in the worker first (a dev dependency, present wherever .ts runs).
+  const typescript = import.meta.url.endsWith('.ts');
+  const url = new URL(typescript ? './simulate-worker.ts' : './simulate-worker.js', import.meta.url);
+  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
+  const hosted: Hosted[] = Array.from({ length: count }, () => {
+    const h: Hosted = {
+      worker: typescript ? new Worker(bootstrap, { eval: true }) : new Worker(url),
+      waiting: [],
+    };
+    h.worker.on('message', (reply: WorkerReply) => {
+      const next = h.waiting.shift();
+      if ('items' in reply) next?.resolve(reply.items);
+      else next?.reject(Object.assign(new Error(`simulation worker failed: ${reply.error}`), { stack: reply.stack }));
+    });
+    h.worker.on('error', (error: Error) => {
+      for (const w of h.waiting.splice(0)) w.reject(error);
+    });
+    return h;
+  });
+  const ask = (h: Hosted, work: ClientWork): Promise<ClientWorkItem[]> =>
+    new Promise((resolve, reject) => {
+      h.waiting.push({ resolve, reject });
+      h.worker.postMessage(work);
+    });
+  // Splits work by client id (a client lives in one worker) and puts the answers back in order.
+  const dispatch = async (work: ClientWork): Promise<ClientWorkItem[]> => {
+    const ids = work.kind === 'advertise' ? work.ids : work.deliveries.map((d) => d.to);
+    const places: number[][] = hosted.map(() => []);
+    ids.forEach((id, i) => (places[id % count] as number[]).push(i));
+    const replies = await Promise.all(
+      hosted.map((h, k) => {
+        const mine = places[k] as number[];
+        const part: ClientWork =
+          work.kind === 'advertise'
+            ? { kind: 'advertise', context: work.context, ids: mine.map((i) => ids[i] as number) }
+            : { kind: 'deliver', deliveries: mine.map((i) => work.deliveries[i] as Delivery), upcoming: null };
+        return ask(h, part);
+      }),
+    );
+    const items = new Array<ClientWorkItem>(ids.length);
+    replies.forEach((reply, k) => (places[k] as number[]).forEach((at, j) => (items[at] = reply[j] as ClientWorkItem)));
+    return items;
+  };
+  // Batches started ahead of their turn (see ClientWork.upcoming).
+  const started = new Map<readonly Delivery[], Promise<ClientWorkItem[]>>();
+  return {
+    async run(work) {
+      if (work.kind === 'advertise') return dispatch(work);
+      const own = started.get(work.deliveries) ?? dispatch(work);
+      started.delete(work.deliveries);
+      if (work.upcoming !== null) {
+        const ahead = dispatch({ kind: 'deliver', deliveries: work.upcoming, upcoming: null });
+        ahead.catch(() => undefined); // reported when its turn comes
+        started.set(work.upcoming, ahead);
+      }
+      return own;
+    },
+    async close() {
+      await Promise.all(hosted.map((h) => h.worker.terminate()));
+    },
+  };
+}
