@@ -9,6 +9,7 @@ export default defineConfig({
     'protocol/index': 'src/protocol/index.ts',
     'dp/index': 'src/dp/index.ts',
     'cli/secagg': 'cli/secagg.ts',
+    'cli/simulate-worker': 'cli/simulate-worker.ts',
   },
   format: ['esm'],
   target: 'es2022',

@@ -4,7 +4,7 @@
  *
  *   secagg simulate [--clients 100] [--length 100000] [--bits 16] [--dropout 0.08]
  *                   [--graph harary|complete] [--threshold t] [--active] [--seed text]
- *                   [--backend native|portable] [--no-encode] [--json]
+ *                   [--backend native|portable] [--workers N] [--no-encode] [--json]
  *
  * Runs a whole secure aggregation session in memory (one server, n clients, dropouts injected
  * at several rounds), prints per-round progress, timings and bytes on the wire, and checks the
@@ -14,7 +14,8 @@
 import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
 import { isSecAggError } from '../src/errors.js';
-import { simulateSession, type RoundReport } from '../src/protocol/index.js';
+import { simulateSession, type RoundReport, type SimulationOptions, type SimulationReport } from '../src/protocol/index.js';
+import { simulateSessionParallel } from './simulate-parallel.js';
 
 const USAGE = `usage: secagg simulate [options]
   --clients N        number of clients (default 100)
@@ -26,6 +27,8 @@ const USAGE = `usage: secagg simulate [options]
   --active           active variant (signed keys, consistency round)
   --seed S           any text; the session is a deterministic function of it (default "demo")
   --backend B        native or portable crypto and masks (default: native where available)
+  --workers N        host the clients on N worker threads (default 1: all in this thread);
+                     the server stays here, the transcript and result are the same
   --no-encode        skip the wire codec (no byte counts)
   --json             print one JSON summary line instead of the table`;
 
@@ -33,7 +36,7 @@ function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(2)} MB`;
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command !== 'simulate') {
     console.error(command === undefined || command === '--help' || command === '-h' ? USAGE : `unknown command "${command}"\n${USAGE}`);
@@ -53,6 +56,7 @@ function main(argv: string[]): number {
         active: { type: 'boolean', default: false },
         seed: { type: 'string', default: 'demo' },
         backend: { type: 'string' },
+        workers: { type: 'string', default: '1' },
         'no-encode': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -72,13 +76,15 @@ function main(argv: string[]): number {
     if (!Number.isFinite(v)) throw new Error(`--${name} must be a number, got "${text}"`);
     return v;
   };
-  let clients: number, length: number, bits: number, dropout: number, threshold: number | undefined;
+  let clients: number, length: number, bits: number, dropout: number, threshold: number | undefined, workers: number;
   try {
     clients = num('clients', values.clients);
     length = num('length', values.length);
     bits = num('bits', values.bits);
     dropout = num('dropout', values.dropout);
     threshold = values.threshold === undefined ? undefined : num('threshold', values.threshold);
+    workers = num('workers', values.workers);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new Error('--workers must be an integer in 1..256');
     if (values.graph !== 'harary' && values.graph !== 'complete') throw new Error('--graph must be harary or complete');
     if (values.backend !== undefined && values.backend !== 'native' && values.backend !== 'portable') {
       throw new Error('--backend must be native or portable');
@@ -95,16 +101,17 @@ function main(argv: string[]): number {
   log(
     `secagg simulate: ${clients} clients, ${length.toLocaleString('en-US')} elements at ${bits} bits, ` +
       `${values.graph === 'harary' ? 'SecAgg+ (parameters from the finder)' : 'complete graph'}` +
-      `${values.active ? ', active variant' : ''}, dropout ${dropout}, seed "${values.seed}"`,
+      `${values.active ? ', active variant' : ''}, dropout ${dropout}, seed "${values.seed}"` +
+      `${workers > 1 ? `, clients on ${workers} worker threads` : ''}`,
   );
-  let report;
+  let report: SimulationReport;
   try {
-    report = simulateSession({
+    const options: SimulationOptions = {
       clients,
       length,
       bits,
       dropout,
-      graph: values.graph,
+      graph: values.graph as 'harary' | 'complete',
       active: values.active,
       seed,
       encode: !values['no-encode'],
@@ -116,7 +123,8 @@ function main(argv: string[]): number {
             `(slowest ${(r.clientMaxSeconds * 1000).toFixed(1)} ms) | server ${r.serverSeconds.toFixed(3)} s | ` +
             `up ${mb(r.bytesUp)}, down ${mb(r.bytesDown)}`,
         ),
-    });
+    };
+    report = workers > 1 ? await simulateSessionParallel({ ...options, workers }) : simulateSession(options);
   } catch (error) {
     console.error(isSecAggError(error) ? `error ${error.code}: ${error.message}` : String(error));
     return 2;
@@ -149,7 +157,7 @@ function main(argv: string[]): number {
   if (json) {
     console.log(
       JSON.stringify({
-        clients, length, bits, dropout, graph: values.graph, active: values.active,
+        clients, length, bits, dropout, graph: values.graph, active: values.active, workers,
         degree: c.graph.kind === 'harary' ? c.graph.degree : clients - 1, threshold: c.threshold,
         outcome: report.outcome, abort: report.abort, match: report.match, included: report.included.length,
         drops: report.drops.length, totalBytes: report.totalBytes, plainBytes: report.plainBytes,
@@ -160,4 +168,4 @@ function main(argv: string[]): number {
   return ok ? 0 : 1;
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

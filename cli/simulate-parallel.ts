@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { SecAggError } from '../src/errors.js';
 import {
   runSimulation,
   type ClientWork,
@@ -28,12 +29,19 @@ export type WorkerReply = { readonly items: ClientWorkItem[] } | { readonly erro
 /**
  * Runs a whole session with the clients on worker threads.
  *
- * @throws the option errors of `simulateSession`; an Error naming the worker when one fails.
+ * @throws {SecAggError} the option errors of `simulateSession`, `OUT_OF_RANGE` for `workers`
+ *   outside 1..256; an Error when a worker fails.
+ * @example
+ * ```ts
+ * const report = await simulateSessionParallel({ clients: 10_000, length: 10_000, graph: 'harary', dropout: 0.05, workers: 2 });
+ * ```
  */
 export async function simulateSessionParallel(options: ParallelSimulationOptions): Promise<SimulationReport> {
   const { workers: requested, ...rest } = options;
   const count = requested ?? availableParallelism();
-  if (!Number.isInteger(count) || count < 1 || count > 256) throw new RangeError(`workers must be an integer in 1..256, got ${count}`);
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 256) {
+    throw new SecAggError('OUT_OF_RANGE', `workers must be an integer in 1..256, got ${String(count)}`);
+  }
   const driver = runSimulation(rest);
   let next = driver.next();
   if (next.done === true) return next.value;
