@@ -1,19 +1,25 @@
 /**
- * WebAssembly SIMD kernels that fold keystream words into an accumulator: add, subtract or set,
+ * WebAssembly SIMD kernels that fold mask elements into an accumulator: add, subtract or set,
  * then reduce mod 2^bits, four 32-bit lanes per instruction. V8 runs the equivalent JS element
  * loop at ~1.1 ns per element on our 2-core EPYC; this kernel, including the copy of the
  * keystream into WebAssembly memory, at ~0.2 ns (bench/masking.ts). Internal to secagg.
  *
- * The module (~300 bytes) is assembled below from its opcodes, so there is no binary blob to
- * trust: each function is
+ * A mask element takes `width` = ceil(bits / 8) keystream bytes (little-endian; see
+ * ./_spec.ts). The module (~1 KB) is assembled below from its opcodes, so there is no binary
+ * blob to trust: for each operation and width 1..4 it has a function
  *
  *   fold(acc, ks, count, mask):   // byte pointers into the module's memory, count in elements
- *     while count >= 16: 4 x v128 { acc[i] = (acc[i] OP ks[i]) & mask }; advance 64 bytes
- *     while count > 0:   acc[i] = (acc[i] OP ks[i]) & mask (i32);         advance 4 bytes
+ *     while count >= 16: 4 x { v = v128.load(ks + 4 * width * lane); if width < 4, shuffle
+ *                              bytes [k*width, k*width + 4) into lane k (i8x16.swizzle);
+ *                              acc = (acc OP v) & mask }; ks += 16 * width, acc += 64
+ *     while count > 0:   acc[i] = (acc[i] OP i32.load(ks)) & mask; ks += width, acc += 4
  *
- * with OP = i32 add (`add`), sub (`sub`), or `acc[i] = ks[i] & mask` (`set`). WebAssembly
- * memory is little-endian, which is the keystream's element order (RFC 8439 words), so the
- * kernels are only used on little-endian hosts, where JS typed arrays share that order.
+ * with OP = i32 add (`add`), sub (`sub`), or `acc = v & mask` (`set`). Bytes beyond an
+ * element's `width` land above bit 8 * width >= bits, so `& mask` removes them, after the add
+ * or subtract (whose low bits they cannot reach). Loads read up to 12 bytes past the last
+ * element: callers leave that much room. WebAssembly memory is little-endian, the order of the
+ * keystream's elements, so the kernels are only used on little-endian hosts, where JS typed
+ * arrays share that order.
  *
  * Unavailable (null) where WebAssembly or its SIMD proposal is missing, where a content policy
  * forbids compiling it, or if the self-test against a scalar loop fails; callers then use their
@@ -24,14 +30,22 @@
 /** Which fold: acc = acc + ks, acc = acc - ks, acc = ks (each & mask). */
 export type FoldKind = 'add' | 'sub' | 'set';
 
+/** A fold over `count` elements at byte pointers `acc` and `ks` of the module's memory. */
+export type Fold = (acc: number, ks: number, count: number, mask: number) => void;
+
+/** Keystream bytes per element, 1..4. */
+export type Width = 1 | 2 | 3 | 4;
+
 /** The instantiated kernels and their memory. */
 export interface SimdKernels {
-  readonly add: (acc: number, ks: number, count: number, mask: number) => void;
-  readonly sub: (acc: number, ks: number, count: number, mask: number) => void;
-  readonly set: (acc: number, ks: number, count: number, mask: number) => void;
+  /** `fold[kind][width - 1]`. */
+  readonly fold: Readonly<Record<FoldKind, readonly [Fold, Fold, Fold, Fold]>>;
   /** The module's memory (64 KiB pages); views must be re-made after {@link ensureBytes}. */
   readonly memory: WebAssembly.Memory;
 }
+
+const KINDS: readonly FoldKind[] = ['add', 'sub', 'set'];
+const WIDTHS: readonly Width[] = [1, 2, 3, 4];
 
 // ---- a minimal assembler: just the encodings this module needs (WebAssembly core spec §5) ----
 
@@ -91,6 +105,8 @@ const I32X4_SPLAT = [0xfd, 0x11];
 const V128_AND = [0xfd, 0x4e];
 const I32X4_ADD = [0xfd, ...leb(0xae)];
 const I32X4_SUB = [0xfd, ...leb(0xb1)];
+const I8X16_SWIZZLE = [0xfd, 0x0e];
+const v128Const = (bytes: readonly number[]): number[] => [0xfd, 0x0c, ...bytes];
 const BLOCK = [0x02, 0x40];
 const LOOP = [0x03, 0x40];
 const END = [0x0b];
@@ -111,17 +127,27 @@ const advance = (local: number, by: number, op: number[]): number[] => [
   ...localSet(local),
 ];
 
-function foldBody(kind: FoldKind): number[] {
+/** Lane k of a 16-byte load gets bytes [k * width, k * width + 4). */
+function lanePattern(width: Width): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < 4; k++) for (let j = 0; j < 4; j++) out.push(k * width + j);
+  return out;
+}
+
+function foldBody(kind: FoldKind, width: Width): number[] {
   const vectorOp = kind === 'add' ? I32X4_ADD : I32X4_SUB;
   const scalarOp = kind === 'add' ? I32_ADD : I32_SUB;
-  const lane = (offset: number): number[] => [
+  const load = (k: number): number[] => [
+    ...localGet(KS),
+    ...v128Load(4 * width * k),
+    ...(width === 4 ? [] : [...v128Const(lanePattern(width)), ...I8X16_SWIZZLE]),
+  ];
+  const lane = (k: number): number[] => [
     ...localGet(ACC),
-    ...(kind === 'set'
-      ? [...localGet(KS), ...v128Load(offset)]
-      : [...localGet(ACC), ...v128Load(offset), ...localGet(KS), ...v128Load(offset), ...vectorOp]),
+    ...(kind === 'set' ? load(k) : [...localGet(ACC), ...v128Load(16 * k), ...load(k), ...vectorOp]),
     ...localGet(MASK4),
     ...V128_AND,
-    ...v128Store(offset),
+    ...v128Store(16 * k),
   ];
   const scalar = [
     ...localGet(ACC),
@@ -144,11 +170,11 @@ function foldBody(kind: FoldKind): number[] {
     ...I32_LT_U,
     ...brIf(1),
     ...lane(0),
-    ...lane(16),
-    ...lane(32),
-    ...lane(48),
+    ...lane(1),
+    ...lane(2),
+    ...lane(3),
     ...advance(ACC, 64, I32_ADD),
-    ...advance(KS, 64, I32_ADD),
+    ...advance(KS, 16 * width, I32_ADD),
     ...advance(COUNT, 16, I32_SUB),
     ...br(0),
     ...END,
@@ -161,7 +187,7 @@ function foldBody(kind: FoldKind): number[] {
     ...brIf(1),
     ...scalar,
     ...advance(ACC, 4, I32_ADD),
-    ...advance(KS, 4, I32_ADD),
+    ...advance(KS, width, I32_ADD),
     ...advance(COUNT, 1, I32_SUB),
     ...br(0),
     ...END,
@@ -172,16 +198,18 @@ function foldBody(kind: FoldKind): number[] {
   return [...leb(locals.length + code.length), ...locals, ...code];
 }
 
-/** The module's bytes: three functions of type (i32 i32 i32 i32) -> (), one exported memory. */
+const exportName = (kind: FoldKind, width: Width): string => `${kind}${width}`;
+
+/** The module's bytes: a function (i32 i32 i32 i32) -> () per kind and width, one memory. */
 export function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const kinds: FoldKind[] = ['add', 'sub', 'set'];
+  const fns = KINDS.flatMap((kind) => WIDTHS.map((width) => ({ kind, width })));
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
     ...section(1, vec([[0x60, 4, I32, I32, I32, I32, 0]])), // types
-    ...section(3, vec(kinds.map(() => [0]))), // functions
+    ...section(3, vec(fns.map(() => [0]))), // functions
     ...section(5, vec([[0x00, 1]])), // memory: min 1 page, no max
-    ...section(7, vec([...kinds.map((k, i) => [...name(k), 0x00, i]), [...name('memory'), 0x02, 0]])),
-    ...section(10, vec(kinds.map(foldBody))), // code
+    ...section(7, vec([...fns.map((f, i) => [...name(exportName(f.kind, f.width)), 0x00, i]), [...name('memory'), 0x02, 0]])),
+    ...section(10, vec(fns.map((f) => foldBody(f.kind, f.width)))), // code
   ]);
 }
 
@@ -199,26 +227,35 @@ function instantiate(): SimdKernels | null {
   if (wasm === undefined || !littleEndian()) return null;
   const bytes = moduleBytes();
   if (!wasm.validate(bytes)) return null; // no SIMD in this engine
-  const exports = new wasm.Instance(new wasm.Module(bytes)).exports as unknown as SimdKernels;
-  return selfTest(exports) ? exports : null;
+  const exports = new wasm.Instance(new wasm.Module(bytes)).exports as Record<string, unknown>;
+  const pick = (kind: FoldKind): [Fold, Fold, Fold, Fold] =>
+    WIDTHS.map((w) => exports[exportName(kind, w)] as Fold) as [Fold, Fold, Fold, Fold];
+  const kernels: SimdKernels = {
+    fold: { add: pick('add'), sub: pick('sub'), set: pick('set') },
+    memory: exports['memory'] as WebAssembly.Memory,
+  };
+  return selfTest(kernels) ? kernels : null;
 }
 
-/** Every fold, at 16-element and odd lengths, against a scalar loop. */
+/** Every fold at every width, at a length that runs both loops, against a scalar loop. */
 function selfTest(k: SimdKernels): boolean {
   const n = 37;
-  const mask = 0x00ff_ffff;
-  const mem = new Uint32Array(k.memory.buffer, 0, 2 * n);
-  for (const kind of ['add', 'sub', 'set'] as const) {
-    const want = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      const a = (Math.imul(i + 1, 0x9e37_79b9) ^ 0x5bd1_e995) >>> 0;
-      const b = Math.imul(i + 7, 0x85eb_ca6b) >>> 0;
-      mem[i] = a;
-      mem[n + i] = b;
-      want[i] = (kind === 'add' ? a + b : kind === 'sub' ? a - b : b) & mask;
+  const mem = new Uint8Array(k.memory.buffer, 0, 4 * n + 4 * n + 16);
+  const acc = new Uint32Array(k.memory.buffer, 0, n);
+  for (const kind of KINDS) {
+    for (const width of WIDTHS) {
+      const mask = 2 ** (8 * width - 3) - 1; // bits = 8 * width - 3, in the range of this width
+      for (let i = 0; i < mem.length; i++) mem[i] = (Math.imul(i + 1, 0x9e37_79b9) >>> 24) ^ kind.length;
+      const want = new Uint32Array(n);
+      for (let i = 0; i < n; i++) {
+        let v = 0;
+        for (let j = 0; j < width; j++) v += (mem[4 * n + width * i + j] as number) * 2 ** (8 * j);
+        const a = acc[i] as number;
+        want[i] = (kind === 'add' ? a + v : kind === 'sub' ? a - v : v) & mask;
+      }
+      (k.fold[kind][width - 1] as Fold)(0, 4 * n, n, mask);
+      for (let i = 0; i < n; i++) if (acc[i] !== want[i]) return false;
     }
-    k[kind](0, 4 * n, n, mask);
-    for (let i = 0; i < n; i++) if (mem[i] !== want[i]) return false;
   }
   mem.fill(0);
   return true;

@@ -9,8 +9,8 @@ import { SecAggError } from '../errors.js';
 /** `secagg/v1/mask` followed by one 0x00 byte; the label's UTF-8 bytes follow it in `info`. */
 export const INFO_PREFIX: Uint8Array = /* @__PURE__ */ new TextEncoder().encode('secagg/v1/mask\0');
 
-/** ChaCha20 keystream elements (uint32) per 64-byte block. */
-export const BLOCK_WORDS = 16;
+/** Bytes of one ChaCha20 keystream block. */
+export const BLOCK_BYTES = 64;
 
 /**
  * Block counters 0 .. 2^32 - 2 are used (RFC 8439's counter is 32 bits; the last value
@@ -18,8 +18,20 @@ export const BLOCK_WORDS = 16;
  */
 export const MAX_BLOCKS: number = 2 ** 32 - 1;
 
-/** Elements in one mask stream: (2^32 - 1) * 16 = 68,719,476,720. */
-export const MAX_ELEMENTS: number = MAX_BLOCKS * BLOCK_WORDS;
+/**
+ * Elements usable from one mask stream, whatever the bit width: (2^32 - 1) * 16 =
+ * 68,719,476,720, the stream's length in 4-byte elements (narrower elements would allow more;
+ * one limit for every width keeps it simple).
+ */
+export const MAX_ELEMENTS: number = MAX_BLOCKS * 16;
+
+/**
+ * Keystream bytes per element: ceil(bits / 8). Element i is the little-endian integer of the
+ * keystream bytes [width * i, width * i + width), reduced mod 2^bits (its low `bits` bits).
+ */
+export function elementWidth(bits: number): 1 | 2 | 3 | 4 {
+  return ((bits + 7) >>> 3) as 1 | 2 | 3 | 4;
+}
 
 /** Longest label, in UTF-8 bytes. */
 export const MAX_LABEL_BYTES = 255;

@@ -2,13 +2,14 @@
  * The hot path: stream the keystream of each mask key through a cache-sized chunk and combine it
  * with a Uint32Array (set, add or subtract mod 2^bits), so a mask is never materialised. The
  * combining runs in the WebAssembly SIMD kernels of ./_simd.ts where they load, else in the JS
- * loops below. Arguments are trusted here (validated in ./index.ts).
+ * loops below. Elements are `width` = ceil(bits / 8) keystream bytes each (./_spec.ts).
+ * Arguments are trusted here (validated in ./index.ts).
  */
 import { chacha20 } from '@noble/ciphers/chacha.js';
 import type { MaskBackend, NativeCrypto } from './_backends.js';
 import { nativeCrypto } from './_backends.js';
-import { ensureBytes, simdKernels, type SimdKernels } from './_simd.js';
-import { BLOCK_WORDS } from './_spec.js';
+import { ensureBytes, simdKernels, type Fold, type SimdKernels, type Width } from './_simd.js';
+import { BLOCK_BYTES, elementWidth } from './_spec.js';
 
 /** How keystream elements combine with the target: set, add or subtract mod 2^bits. */
 export type Op = typeof SET | typeof ADD | typeof SUB;
@@ -19,9 +20,25 @@ export const ADD = 1;
 /** target[i] = target[i] - mask[i] mod 2^bits */
 export const SUB = 2;
 
+/** One mask in a sum of masks: its key and how it combines with the target. */
+export interface StreamTerm {
+  readonly key: Uint8Array;
+  readonly op: Op;
+}
+
 /** Keystream bytes per chunk: 64 KiB stays in L2 and amortises per-call costs. */
 export const CHUNK_BYTES = 65_536;
-const CHUNK_WORDS = CHUNK_BYTES / 4;
+/**
+ * Room for one chunk of keystream: a chunk may start up to 63 bytes into its first block, the
+ * portable backend rounds its end up to a whole block, and the SIMD loads read up to 12 bytes
+ * past the last element.
+ */
+const KS_BYTES = CHUNK_BYTES + 256;
+
+/** Elements per chunk: a multiple of 64, so that a chunk's bytes are whole blocks. */
+function chunkElements(width: Width): number {
+  return Math.floor(CHUNK_BYTES / (BLOCK_BYTES * width)) * BLOCK_BYTES;
+}
 
 const LITTLE_ENDIAN = /* @__PURE__ */ new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 const NONCE = /* @__PURE__ */ new Uint8Array(12);
@@ -30,31 +47,74 @@ const NONCE = /* @__PURE__ */ new Uint8Array(12);
 // is the cipher input, so the output is the bare keystream.
 let zeros: Uint8Array | undefined;
 let scratch: Uint8Array | undefined;
-let scratch32: Uint32Array | undefined;
 
 function zeroChunk(): Uint8Array {
-  return (zeros ??= new Uint8Array(CHUNK_BYTES));
+  return (zeros ??= new Uint8Array(KS_BYTES));
 }
 
-/** One mask in a sum of masks: its key and how it combines with the target. */
-export interface StreamTerm {
-  readonly key: Uint8Array;
-  readonly op: Op;
+/**
+ * A position in one mask's keystream. `next(count, out)` writes the bytes of the next `count`
+ * elements to `out` (a view of at least KS_BYTES) and returns where the first of them starts.
+ */
+interface Keystream {
+  next(count: number, out: Uint8Array): number;
+}
+
+function openKeystream(backend: MaskBackend, key: Uint8Array, firstElement: number, width: Width): Keystream {
+  let position = width * firstElement; // byte offset in the stream
+  if (backend === 'native') {
+    // One cipher object streams on; it starts at the block holding `position` (RFC 8439 state
+    // words 12..15 = counter || nonce: OpenSSL takes them as one 16-byte IV).
+    const block = Math.floor(position / BLOCK_BYTES);
+    let skip = position - block * BLOCK_BYTES;
+    const cipher = (nativeCrypto() as NativeCrypto).createCipheriv('chacha20', key, counterIv(block));
+    const zero = zeroChunk();
+    return {
+      next(count, out) {
+        const at = skip;
+        out.set(cipher.update(zero.subarray(0, skip + width * count)));
+        skip = 0;
+        return at;
+      },
+    };
+  }
+  // @noble/ciphers restarts at a block counter on each call: whole blocks around the bytes.
+  return {
+    next(count, out) {
+      const block = Math.floor(position / BLOCK_BYTES);
+      const start = block * BLOCK_BYTES;
+      const end = Math.ceil((position + width * count) / BLOCK_BYTES) * BLOCK_BYTES;
+      chacha20(key, NONCE, zeroChunk().subarray(0, end - start), out.subarray(0, end - start), block);
+      const at = position - start;
+      position += width * count;
+      return at;
+    },
+  };
+}
+
+/** RFC 8439 state words 12..15 = counter || nonce, as OpenSSL's 16-byte IV. */
+function counterIv(block: number): Uint8Array {
+  const iv = new Uint8Array(16);
+  iv[0] = block & 0xff;
+  iv[1] = (block >>> 8) & 0xff;
+  iv[2] = (block >>> 16) & 0xff;
+  iv[3] = (block >>> 24) & 0xff;
+  return iv;
 }
 
 /**
  * Combines mask elements [offset, offset + target.length) of the stream under `key` into
- * `target`. `mask` is 2^bits - 1 as an int32 (-1 for 32 bits).
+ * `target`, mod 2^bits.
  */
 export function streamInto(
   target: Uint32Array,
   key: Uint8Array,
   offset: number,
-  mask: number,
+  bits: number,
   op: Op,
   backend: MaskBackend,
 ): void {
-  streamTermsInto(target, [{ key, op }], offset, mask, backend);
+  streamTermsInto(target, [{ key, op }], offset, bits, backend);
 }
 
 /**
@@ -66,35 +126,31 @@ export function streamTermsInto(
   target: Uint32Array,
   terms: readonly StreamTerm[],
   offset: number,
-  mask: number,
+  bits: number,
   backend: MaskBackend,
 ): void {
   if (target.length === 0 || terms.length === 0) return;
+  const width = elementWidth(bits);
+  const mask = (2 ** bits - 1) | 0; // -1 for 32 bits: the Uint32Array store wraps mod 2^32
   const kernels = simdKernels();
-  if (kernels !== null) {
-    streamSimd(kernels, target, terms, offset, mask, backend);
-    return;
-  }
-  for (const { key, op } of terms) {
-    const firstBlock = Math.floor(offset / BLOCK_WORDS);
-    const skip = offset - firstBlock * BLOCK_WORDS;
-    if (backend === 'native') streamNative(nativeCrypto() as NativeCrypto, target, key, firstBlock, skip, mask, op);
-    else streamPortable(target, key, firstBlock, skip, mask, op);
-  }
+  if (kernels !== null) streamSimd(kernels, target, terms, offset, width, mask, backend);
+  else for (const term of terms) streamJs(target, term, offset, width, mask, backend);
 }
 
 /** Elements of the target held in WebAssembly memory at a time (1 MiB: stays in L2). */
 export const SPAN_WORDS = 262_144;
-// Layout of the kernels' memory: keystream chunk, then the target span (each with the slack
-// of one 64-byte block for a first chunk that starts mid-block).
+// Layout of the kernels' memory: the keystream chunk, then the target span.
 const KS_AT = 0;
-const SPAN_AT = CHUNK_BYTES + 64;
+const SPAN_AT = KS_BYTES;
+
+const FOLD_KIND = ['set', 'add', 'sub'] as const;
 
 function streamSimd(
   k: SimdKernels,
   target: Uint32Array,
   terms: readonly StreamTerm[],
   offset: number,
+  width: Width,
   mask: number,
   backend: MaskBackend,
 ): void {
@@ -102,9 +158,9 @@ function streamSimd(
   const spanWords = Math.min(n, SPAN_WORDS);
   const buffer = ensureBytes(k, SPAN_AT + 4 * spanWords);
   const memory = new Uint8Array(buffer);
-  const native = backend === 'native' ? (nativeCrypto() as NativeCrypto) : null;
-  const zero = zeroChunk();
-  const folds = terms.map(({ op }) => (op === ADD ? k.add : op === SUB ? k.sub : k.set));
+  const ks = memory.subarray(KS_AT, KS_AT + KS_BYTES);
+  const perChunk = chunkElements(width);
+  const folds = terms.map(({ op }) => k.fold[FOLD_KIND[op]][width - 1] as Fold);
   const overwrites = (terms[0] as StreamTerm).op === SET;
   let ksUsed = 0;
   try {
@@ -113,115 +169,49 @@ function streamSimd(
       const span = new Uint32Array(buffer, SPAN_AT, length);
       if (!overwrites) span.set(target.subarray(start, start + length));
       for (let j = 0; j < terms.length; j++) {
-        const key = (terms[j] as StreamTerm).key;
-        const fold = folds[j] as SimdKernels['add'];
-        const at = offset + start;
-        let block = Math.floor(at / BLOCK_WORDS);
-        let skip = at - block * BLOCK_WORDS;
-        const cipher = native === null ? null : native.createCipheriv('chacha20', key, counterIv(block));
+        const stream = openKeystream(backend, (terms[j] as StreamTerm).key, offset + start, width);
+        const fold = folds[j] as Fold;
         for (let done = 0; done < length; ) {
-          const count = Math.min(CHUNK_WORDS - skip, length - done);
-          const bytes = (skip + count) * 4;
-          const input = bytes === CHUNK_BYTES ? zero : zero.subarray(0, bytes);
-          if (cipher !== null) memory.set(cipher.update(input), KS_AT);
-          else chacha20(key, NONCE, input, memory.subarray(KS_AT, KS_AT + bytes), block);
-          if (bytes > ksUsed) ksUsed = bytes;
-          fold(SPAN_AT + 4 * done, KS_AT + 4 * skip, count, mask);
+          const count = Math.min(perChunk, length - done);
+          const at = stream.next(count, ks);
+          ksUsed = Math.max(ksUsed, at + width * count + BLOCK_BYTES);
+          fold(SPAN_AT + 4 * done, KS_AT + at, count, mask);
           done += count;
-          block += CHUNK_WORDS / BLOCK_WORDS;
-          skip = 0;
         }
       }
       target.set(span, start);
     }
   } finally {
     // Neither keystream nor the (secret) target may linger in module memory.
-    memory.fill(0, KS_AT, KS_AT + ksUsed);
+    ks.fill(0, 0, Math.min(ksUsed, KS_BYTES));
     memory.fill(0, SPAN_AT, SPAN_AT + 4 * spanWords);
   }
 }
 
-/** RFC 8439 state words 12..15 = counter || nonce: OpenSSL takes them as one 16-byte IV. */
-function counterIv(block: number): Uint8Array {
-  const iv = new Uint8Array(16);
-  iv[0] = block & 0xff;
-  iv[1] = (block >>> 8) & 0xff;
-  iv[2] = (block >>> 16) & 0xff;
-  iv[3] = (block >>> 24) & 0xff;
-  return iv;
-}
-
-function streamPortable(
-  target: Uint32Array,
-  key: Uint8Array,
-  block: number,
-  skip: number,
-  mask: number,
-  op: Op,
-): void {
-  const zero = zeroChunk();
-  const buf = (scratch ??= new Uint8Array(CHUNK_BYTES));
-  const words = (scratch32 ??= new Uint32Array(buf.buffer));
+/** The same without WebAssembly: keystream into an aligned scratch chunk, JS loops. */
+function streamJs(target: Uint32Array, term: StreamTerm, offset: number, width: Width, mask: number, backend: MaskBackend): void {
+  const buf = (scratch ??= new Uint8Array(KS_BYTES));
+  const words = new Uint32Array(buf.buffer, 0, buf.length >>> 2);
+  const stream = openKeystream(backend, term.key, offset, width);
+  const perChunk = chunkElements(width);
   const n = target.length;
-  let done = 0;
   try {
-    while (done < n) {
-      const count = Math.min(CHUNK_WORDS - skip, n - done);
-      const bytes = (skip + count) * 4;
-      if (bytes === CHUNK_BYTES) chacha20(key, NONCE, zero, buf, block);
-      else chacha20(key, NONCE, zero.subarray(0, bytes), buf.subarray(0, bytes), block);
-      const ks = skip === 0 ? words : words.subarray(skip, skip + count);
-      if (!LITTLE_ENDIAN) byteSwap32(ks, 0, count);
-      combine(op, target, done, ks, count, mask);
+    for (let done = 0; done < n; ) {
+      const count = Math.min(perChunk, n - done);
+      const at = stream.next(count, buf);
+      if (width === 4) {
+        // `at` is a multiple of 4 here: whole words.
+        const from = at >>> 2;
+        if (!LITTLE_ENDIAN) byteSwap32(words, from, count);
+        combineWords(term.op, target, done, words, from, count, mask);
+      } else {
+        combineBytes(term.op, target, done, buf, at, count, width, mask);
+      }
       done += count;
-      block += CHUNK_WORDS / BLOCK_WORDS;
-      skip = 0;
     }
   } finally {
     buf.fill(0); // do not leave mask keystream in module memory
   }
-}
-
-function streamNative(
-  native: NativeCrypto,
-  target: Uint32Array,
-  key: Uint8Array,
-  block: number,
-  skip: number,
-  mask: number,
-  op: Op,
-): void {
-  const cipher = native.createCipheriv('chacha20', key, counterIv(block));
-  const zero = zeroChunk();
-  const n = target.length;
-  let done = 0;
-  let copied = false;
-  try {
-    while (done < n) {
-      const count = Math.min(CHUNK_WORDS - skip, n - done);
-      const bytes = (skip + count) * 4;
-      // update() returns a fresh buffer; reading it in place beats copying into a reused one.
-      let out = cipher.update(bytes === CHUNK_BYTES ? zero : zero.subarray(0, bytes));
-      if ((out.byteOffset & 3) !== 0) {
-        out = copyAligned(out);
-        copied = true;
-      }
-      const words = new Uint32Array(out.buffer, out.byteOffset + skip * 4, count);
-      if (!LITTLE_ENDIAN) byteSwap32(words, 0, count);
-      combine(op, target, done, words, count, mask);
-      done += count;
-      skip = 0;
-    }
-  } finally {
-    if (copied) scratch?.fill(0);
-  }
-}
-
-/** Copies an unaligned native output chunk into the (4-byte aligned) scratch buffer. */
-function copyAligned(bytes: Uint8Array): Uint8Array {
-  const buf = (scratch ??= new Uint8Array(CHUNK_BYTES));
-  buf.set(bytes);
-  return buf.subarray(0, bytes.length);
 }
 
 /** Reverses the bytes of words[from, from + count) (big-endian hosts only). */
@@ -232,24 +222,21 @@ export function byteSwap32(words: Uint32Array, from: number, count: number): voi
   }
 }
 
-/** target[at + i] (op)= ks[i] & mask for i < count. */
-function combine(op: Op, target: Uint32Array, at: number, ks: Uint32Array, count: number, mask: number): void {
-  if (op === ADD) addChunk(target, at, ks, count, mask);
-  else if (op === SUB) subChunk(target, at, ks, count, mask);
-  else setChunk(target, at, ks, count, mask);
+/** target[at + i] (op)= ks[from + i] & mask for i < count (4-byte elements). */
+function combineWords(op: Op, t: Uint32Array, at: number, ks: Uint32Array, from: number, count: number, mask: number): void {
+  // One small monomorphic loop per operation (the form V8 optimises best, measured).
+  if (op === ADD) for (let i = 0; i < count; i++) t[at + i] = ((t[at + i] as number) + (ks[from + i] as number)) & mask;
+  else if (op === SUB) for (let i = 0; i < count; i++) t[at + i] = ((t[at + i] as number) - (ks[from + i] as number)) & mask;
+  else for (let i = 0; i < count; i++) t[at + i] = (ks[from + i] as number) & mask;
 }
 
-// One small monomorphic loop per operation, the keystream indexed from 0 (the form V8 optimises
-// best, measured). `& mask` reduces mod 2^bits; for 32 bits mask is -1 and the Uint32Array store
-// wraps mod 2^32.
-function addChunk(t: Uint32Array, at: number, ks: Uint32Array, count: number, mask: number): void {
-  for (let i = 0; i < count; i++) t[at + i] = ((t[at + i] as number) + (ks[i] as number)) & mask;
-}
-
-function subChunk(t: Uint32Array, at: number, ks: Uint32Array, count: number, mask: number): void {
-  for (let i = 0; i < count; i++) t[at + i] = ((t[at + i] as number) - (ks[i] as number)) & mask;
-}
-
-function setChunk(t: Uint32Array, at: number, ks: Uint32Array, count: number, mask: number): void {
-  for (let i = 0; i < count; i++) t[at + i] = (ks[i] as number) & mask;
+/** The same for 1- to 3-byte elements, read little-endian from bytes at `p`. */
+function combineBytes(op: Op, t: Uint32Array, at: number, ks: Uint8Array, p: number, count: number, width: number, mask: number): void {
+  for (let i = 0; i < count; i++, p += width) {
+    let v = ks[p] as number;
+    if (width > 1) v |= (ks[p + 1] as number) << 8;
+    if (width > 2) v |= (ks[p + 2] as number) << 16;
+    const x = t[at + i] as number;
+    t[at + i] = (op === ADD ? x + v : op === SUB ? x - v : v) & mask;
+  }
 }

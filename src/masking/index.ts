@@ -91,7 +91,7 @@ const EXPAND_KEY_KEYS: readonly string[] = [...INTO_KEY_KEYS, 'length', 'out'];
 
 interface Resolved {
   readonly key: Uint8Array;
-  readonly mask: number;
+  readonly bits: number;
   readonly offset: number;
   readonly backend: MaskBackend;
 }
@@ -124,13 +124,13 @@ function resolve(
   }
   const backend = resolveBackend(o['backend']);
   const key = keyForm ? assertBytes(o['key'], 'key', 32) : deriveKey(o['seed'], o['sessionId'], o['label']);
-  return { key, mask: (2 ** bits - 1) | 0, offset, backend, length: n };
+  return { key, bits, offset, backend, length: n };
 }
 
 function intoTarget(target: unknown, options: unknown, op: Op): Uint32Array {
   const t = assertUint32Array(target, 'target');
   const r = resolve(options, INTO_SEED_KEYS, INTO_KEY_KEYS, () => t.length);
-  streamInto(t, r.key, r.offset, r.mask, op, r.backend);
+  streamInto(t, r.key, r.offset, r.bits, op, r.backend);
   return t;
 }
 
@@ -182,7 +182,7 @@ export function expandMask(options: ExpandMaskOptions): Uint32Array {
     return n;
   });
   const target = out ?? new Uint32Array(r.length);
-  streamInto(target, r.key, r.offset, r.mask, SET, r.backend);
+  streamInto(target, r.key, r.offset, r.bits, SET, r.backend);
   return target;
 }
 
@@ -282,7 +282,7 @@ export function applyMasksInto(
     const key = keyForm ? assertBytes(u['key'], `${name}.key`, 32) : deriveKey(u['seed'], u['sessionId'], u['label']);
     resolved[j] = { key, op: sign === 1 ? ADD : SUB };
   }
-  streamTermsInto(t, resolved, offset, (2 ** bits - 1) | 0, backend);
+  streamTermsInto(t, resolved, offset, bits, backend);
   return t;
 }
 

@@ -163,6 +163,27 @@ describe('WebAssembly SIMD kernels', () => {
     );
   });
 
+  it('agree with the JS loops across spans and chunk edges at every element width', () => {
+    const terms: MaskTerm[] = [
+      { key: new Uint8Array(32).fill(5), sign: 1 },
+      { key: new Uint8Array(32).fill(6), sign: -1 },
+    ];
+    for (const bits of [7, 8, 12, 16, 20, 24, 31, 32]) {
+      for (const [n, o] of [
+        [2 * SPAN_WORDS + 37, 3],
+        [65_536 + 1, 65_535],
+      ] as const) {
+        for (const b of ['native', 'portable'] as const) {
+          const simd = applyMasksInto(startVector(n, bits), terms, { bits, offset: o, backend: b });
+          _setSimdKernelsForTests(null);
+          const js = applyMasksInto(startVector(n, bits), terms, { bits, offset: o, backend: b });
+          _setSimdKernelsForTests(undefined);
+          expectSameWords(simd, js);
+        }
+      }
+    }
+  });
+
   it('leave no keystream or target data in their memory after a call', () => {
     const k = simdKernels();
     if (k === null) throw new Error('no kernels');

@@ -68,13 +68,25 @@ describe('mask properties', () => {
     );
   });
 
-  it('every element is below 2^bits, and bits = 32 keeps the whole word', () => {
+  it('every element is below 2^bits: its ceil(bits / 8) keystream bytes, little-endian, mod 2^bits', () => {
     fc.assert(
       fc.property(bytes32, bits, backend, fc.integer({ min: 0, max: 5000 }), (key, b, be, o) => {
-        const m = expandMask({ key, bits: b, length: 300, offset: o, backend: be });
-        const full = expandMask({ key, bits: 32, length: 300, offset: o, backend: be });
+        const n = 300;
+        const m = expandMask({ key, bits: b, length: n, offset: o, backend: be });
         expect(firstOutOfRange(m, b)).toBe(-1);
-        expectSameWords(m, full.map((w) => w % 2 ** b));
+        // The raw keystream bytes, read through 32-bit elements (bits = 32 keeps whole words).
+        const w = Math.ceil(b / 8);
+        const firstWord = Math.floor((w * o) / 4);
+        const words = expandMask({ key, bits: 32, length: Math.ceil((w * n) / 4) + 1, offset: firstWord, backend: be });
+        const bytes = new Uint8Array(Uint32Array.from(words).buffer); // little-endian hosts
+        const base = w * o - 4 * firstWord;
+        const want = new Uint32Array(n);
+        for (let i = 0; i < n; i++) {
+          let v = 0;
+          for (let j = 0; j < w; j++) v += (bytes[base + w * i + j] as number) * 2 ** (8 * j);
+          want[i] = v % 2 ** b;
+        }
+        expectSameWords(m, want);
       }),
     );
   });

@@ -85,23 +85,29 @@ def mask_key(seed: bytes, session_id: bytes, label: str) -> bytes:
     assert len(seed) == 32 and len(session_id) == 32 and 1 <= len(lab) <= 255
     return hkdf_sha256(seed, session_id, INFO_PREFIX + lab, 32)
 
+def width(bits: int) -> int:
+    """Keystream bytes per element: ceil(bits / 8)."""
+    return (bits + 7) // 8
+
 def mask(key: bytes, offset: int, length: int, bits: int) -> list:
     assert 0 <= offset and 0 <= length and offset + length <= MAX_ELEMENTS and 1 <= bits <= 32
     if length == 0:
         return []
-    first, last = offset // 16, (offset + length - 1) // 16
-    ks = keystream(key, first, last - first + 1)
-    words = struct.unpack("<%dI" % (len(ks) // 4), ks)
+    w = width(bits)
+    start, end = w * offset, w * (offset + length)      # byte range in the keystream
+    first, last = start // 64, (end - 1) // 64
+    ks = keystream(key, first, last - first + 1)[start - 64 * first:end - 64 * first]
     m = (1 << bits) - 1
-    skip = offset - first * 16
-    return [w & m for w in words[skip:skip + length]]
+    return [int.from_bytes(ks[w * i:w * i + w], "little") & m for i in range(length)]
 
 def openssl_mask(key: bytes, offset: int, length: int, bits: int) -> list:
-    first = offset // 16
-    skip = offset - first * 16
+    w = width(bits)
+    start = w * offset
+    first = start // 64
+    skip = start - 64 * first
     enc = Cipher(algorithms.ChaCha20(key, struct.pack("<I", first) + bytes(12)), None).encryptor()
-    ks = enc.update(bytes(4 * (skip + length)))[4 * skip:]
-    return [w & ((1 << bits) - 1) for w in struct.unpack("<%dI" % length, ks)]
+    ks = enc.update(bytes(skip + w * length))[skip:]
+    return [int.from_bytes(ks[w * i:w * i + w], "little") & ((1 << bits) - 1) for i in range(length)]
 
 def h(n: int, byte: int) -> bytes:
     """A readable, non-trivial 32-byte pattern."""
@@ -121,7 +127,10 @@ CASES = [
     ("label 'b' (self mask)", h(32, 3), h(32, 4), "b", 12, 0, 24),
     ("label 's' (pairwise mask), same seed and session as previous", h(32, 3), h(32, 4), "s", 12, 0, 24),
     ("last elements of the stream", h(32, 5), h(32, 6), "end", 32, MAX_ELEMENTS - 20, 20),
-    ("first elements of the last block", h(32, 5), h(32, 6), "end", 8, MAX_ELEMENTS - 16, 3),
+    ("first elements of the last block", h(32, 5), h(32, 6), "end", 32, MAX_ELEMENTS - 16, 3),
+    ("8 bits (1 byte each), last elements allowed", h(32, 5), h(32, 6), "end", 8, MAX_ELEMENTS - 5, 5),
+    ("24 bits (3 bytes each), elements straddling blocks", h(32, 7), h(32, 8), "w3", 24, 19, 30),
+    ("9 bits (2 bytes each), unaligned offset", h(32, 7), h(32, 8), "w2", 9, 33, 40),
     ("empty slice", h(32, 5), h(32, 6), "end", 32, 123, 0),
 ]
 
@@ -146,6 +155,8 @@ for name, seed, sid, label, bits, offset, length in CASES:
 DIGEST_CASES = [
     ("70,000 elements from offset 12,345, 32 bits", h(32, 11), h(32, 12), "long", 32, 12345, 70000),
     ("50,000 elements from offset 0, 13 bits", h(32, 11), h(32, 12), "long", 13, 0, 50000),
+    ("90,001 elements from offset 7, 24 bits", h(32, 11), h(32, 12), "long", 24, 7, 90001),
+    ("140,000 elements from offset 3, 8 bits", h(32, 11), h(32, 12), "long", 8, 3, 140000),
 ]
 out_digests = []
 for name, seed, sid, label, bits, offset, length in DIGEST_CASES:
@@ -169,7 +180,7 @@ json.dump({
            "package" if CROSS_CHECK else "no OpenSSL cross-check (cryptography not installed)")),
     "spec": {
         "key": "HKDF-SHA256(ikm=seed, salt=sessionId, info=UTF8('secagg/v1/mask') || 0x00 || UTF8(label), L=32)",
-        "element": "LE uint32 at ChaCha20(key, nonce=0^12) keystream bytes [4i, 4i+4), block counter floor(i/16), AND (2^bits - 1)",
+        "element": "w = ceil(bits / 8); the little-endian integer of ChaCha20(key, nonce=0^12, counter from 0) keystream bytes [w*i, w*i + w), AND (2^bits - 1)",
         "maxElements": MAX_ELEMENTS,
     },
     "cases": out_cases,

@@ -1,0 +1,26 @@
+/**
+ * Regenerates the transcript fingerprints of test/vectors/protocol-session-golden.json after a
+ * deliberate change to the protocol's bytes (run: npx tsx test/vectors/protocol-session-golden-gen.ts).
+ * It keeps every case's options, seed, outcome, survivors, byte count and sum, and refuses to
+ * write when any of those changed or a sum no longer matches the plain sum: only the transcript
+ * hash may move.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { simulateSession } from '../../src/protocol/index.js';
+
+const file = new URL('./protocol-session-golden.json', import.meta.url);
+const golden = JSON.parse(readFileSync(file, 'utf8')) as {
+  provenance: string;
+  cases: { name: string; options: object; seedHex: string; outcome: string; included: number[]; totalBytes: number; sumHex: string; transcriptSha256: string }[];
+};
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+for (const c of golden.cases) {
+  const r = simulateSession({ ...c.options, seed: Uint8Array.from(Buffer.from(c.seedHex, 'hex')) } as never);
+  const sumHex = hex(new Uint8Array((r.sums?.['x'] as Uint32Array).buffer));
+  if (r.outcome !== c.outcome || r.match !== true || JSON.stringify(r.included) !== JSON.stringify(c.included) || r.totalBytes !== c.totalBytes || sumHex !== c.sumHex) {
+    throw new Error(`${c.name}: more than the transcript changed; not writing`);
+  }
+  console.log(`${c.name}: ${c.transcriptSha256} -> ${hex(r.transcriptHash as Uint8Array)}`);
+  c.transcriptSha256 = hex(r.transcriptHash as Uint8Array);
+}
+writeFileSync(file, `${JSON.stringify(golden, null, 2)}\n`);
