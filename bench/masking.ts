@@ -5,7 +5,8 @@
  *  2. expand-and-add of a 1M-element mask per backend beside a hand-written reference loop
  *     measured in the same run (keystream chunk, then add), with the ratio (bar: >= 0.9);
  *  3. native / portable speed-up (bar: >= 5x);
- *  4. per-call costs (key derivation, a 16-element addMaskInto).
+ *  4. many masks into one vector: applyMasksInto against one addMaskInto per mask, per width;
+ *  5. per-call costs (key derivation, a 16-element addMaskInto).
  *
  * The machine is shared, so every comparison is interleaved (the cases of one table take turns,
  * order rotated every round), and ratios are medians of per-round paired ratios, in wall time
@@ -18,6 +19,7 @@ import { loadavg } from 'node:os';
 import { chacha20 } from '@noble/ciphers/chacha.js';
 import {
   addMaskInto,
+  applyMasksInto,
   availableMaskBackends,
   deriveMaskKey,
   expandMask,
@@ -227,6 +229,41 @@ if (backends.includes('native')) {
     });
   }
   printTable('Native vs portable, interleaved (bar: >= 5x)', rows);
+}
+
+// ------------------------------------------------------------- many masks, one vector ----
+// A protocol client adds one pairwise mask per neighbour; a server removes many. applyMasksInto
+// folds every term into a cached span of the target; the baseline is one addMaskInto per term.
+{
+  const terms = Array.from({ length: 64 }, (_, i) => ({ key: rng(32), sign: i % 2 === 0 ? (1 as const) : (-1 as const) }));
+  const vector = new Uint32Array(100_000);
+  const rows: Row[] = [];
+  for (const backend of backends) {
+    for (const bits of [16, 24, 32]) {
+      const oneByOne = (): void => {
+        for (const t of terms) {
+          if (t.sign === 1) addMaskInto(vector, { key: t.key, bits, backend });
+          else subtractMaskInto(vector, { key: t.key, bits, backend });
+        }
+      };
+      const [base, m] = interleaved([oneByOne, () => applyMasksInto(vector, terms, { bits, backend })]) as [Timing, Timing];
+      const elements = terms.length * vector.length;
+      rows.push({
+        backend,
+        bits,
+        'ns / element (wall)': (m.wall * 1e9) / elements,
+        'one call per mask, ns / element': (base.wall * 1e9) / elements,
+        'speedup (wall)': `${m.wallVsFirst.toFixed(2)}x`,
+        'speedup (cpu)': `${m.cpuVsFirst.toFixed(2)}x`,
+        runs: m.runs,
+      });
+      printJson({
+        bench: 'masking', case: `applyMasksInto ${backend} ${bits} bits`, masks: terms.length, elements: vector.length,
+        seconds: m.wall, baselineSeconds: base.wall, speedup: m.wallVsFirst, speedupCpu: m.cpuVsFirst,
+      });
+    }
+  }
+  printTable('64 masks into one 100,000-element vector: applyMasksInto vs one addMaskInto per mask', rows);
 }
 
 // ---------------------------------------------------------------- per-call costs ---------
