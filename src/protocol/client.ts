@@ -438,8 +438,11 @@ export function clientMaskedInput(
       terms.push({ key, sign: id < v ? 1 : -1 });
     }
     const y = Uint32Array.from(x);
-    return applyMasksInto(y, terms, { bits: spec.bits, ...(o.backend === undefined ? {} : { backend: o.backend }) });
+    applyMasksInto(y, terms, { bits: spec.bits, ...(o.backend === undefined ? {} : { backend: o.backend }) });
+    for (const t of terms) (t.key as Uint8Array).fill(0);
+    return y;
   });
+  for (const secret of shared) secret.fill(0);
   const after = { ...common(s), sessionId, owners, selfMaskShares, maskingKeyShares };
   const next: ClientState = config.active
     ? ({ ...after, round: 'consistencyCheck' } satisfies ClientConsistencyState)

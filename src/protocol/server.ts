@@ -524,6 +524,11 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
   }
 }
 
+/** Zeroes the mask keys (derived from rebuilt secrets) once they are no longer needed. */
+function wipe(terms: readonly MaskTerm[][]): void {
+  for (const list of terms) for (const t of list) (t.key as Uint8Array).fill(0);
+}
+
 function finish(s: Live, topo: Topology, backend: StepOptions['backend']): ServerStep {
   const { config } = s;
   const t = config.threshold;
@@ -580,6 +585,7 @@ function finish(s: Live, topo: Topology, backend: StepOptions['backend']): Serve
       const sk = rebuild(v, within(topo.of(v), u5, config.clients));
       const vKeys = s.keys[v] as AdvertisedKey;
       if (!equalBytes(x25519PublicKey(sk, backend), vKeys.maskingPublicKey)) {
+        wipe(terms);
         return abortServer(s, 'RECONSTRUCTION_FAILED', `client ${v}'s rebuilt masking key does not match its public key`);
       }
       const agreement = createX25519Agreement(sk, backend);
@@ -596,11 +602,13 @@ function finish(s: Live, topo: Topology, backend: StepOptions['backend']): Serve
       applyMasksInto(sums[j] as Uint32Array, terms[j] as MaskTerm[], { bits: spec.bits, ...maskOptions });
     });
   } catch (error) {
+    wipe(terms);
     if (error instanceof SecAggError && error.code !== 'WRONG_ROUND') {
       return abortServer(s, 'RECONSTRUCTION_FAILED', `secrets could not be rebuilt (${error.code})`);
     }
     throw error;
   }
+  wipe(terms);
   const result: Record<string, Uint32Array> = {};
   config.vectors.forEach((spec, j) => {
     result[spec.name] = sums[j] as Uint32Array;
