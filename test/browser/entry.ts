@@ -4,7 +4,9 @@
  * node:crypto there). Reports on the page for the runner to read.
  */
 import { simulateSession } from '../../src/protocol/index.js';
-import { availableMaskBackends } from '../../src/masking/index.js';
+import { applyMasksInto, availableMaskBackends, expandMask } from '../../src/masking/index.js';
+import { _setSimdKernelsForTests, simdKernels } from '../../src/masking/_simd.js';
+import golden from '../vectors/protocol-session-golden.json' with { type: 'json' };
 import { RdpAccountant, PldAccountant, gaussianEvent, poissonSampledEvent } from '../../src/dp/index.js';
 import { splitSecret, combineShares } from '../../src/shamir/index.js';
 import { cryptoRandomBytes } from '../../src/index.js';
@@ -18,6 +20,20 @@ function check(name: string, pass: boolean, detail = ''): void {
 
 try {
   check('portable backend only', availableMaskBackends().join(',') === 'portable', availableMaskBackends().join(','));
+  check('WebAssembly SIMD mask kernels load', simdKernels() !== null);
+  const zeros = new Uint8Array(32);
+  const first = expandMask({ seed: zeros, sessionId: zeros, label: 'x', bits: 32, length: 4 });
+  check('mask known answer (README example)', first.join(',') === '3535174219,3089074084,4199425599,3574129225', first.join(','));
+  const terms = [{ key: new Uint8Array(32).fill(1), sign: 1 as const }, { key: new Uint8Array(32).fill(2), sign: -1 as const }];
+  const simd = applyMasksInto(new Uint32Array(70_000).fill(5), terms, { bits: 24, offset: 3 });
+  _setSimdKernelsForTests(null);
+  const js = applyMasksInto(new Uint32Array(70_000).fill(5), terms, { bits: 24, offset: 3 });
+  _setSimdKernelsForTests(undefined);
+  check('SIMD kernels equal the JS loops', simd.every((v, i) => v === js[i]));
+  const g = golden.cases[0] as (typeof golden.cases)[number];
+  const replay = simulateSession({ ...(g.options as object), seed: Uint8Array.from(g.seedHex.match(/../g)!.map((h) => parseInt(h, 16))) } as never);
+  const hash = Array.from(replay.transcriptHash as Uint8Array, (b) => b.toString(16).padStart(2, '0')).join('');
+  check('golden session replays byte for byte (same transcript as Node)', hash === g.transcriptSha256, hash.slice(0, 16));
   const round = simulateSession({ clients: 12, length: 2000, bits: 20, graph: 'harary', active: true, dropout: 0.15, seed: new Uint8Array(32).fill(3) });
   check('SecAgg+ active round with dropouts', round.outcome === 'completed' && round.match === true, `${round.included.length} included`);
   const plain = simulateSession({ clients: 8, length: 500, dropouts: { maskedInputCollection: [2], unmasking: [5] } });
