@@ -49,15 +49,9 @@ export {
 } from './graph.js';
 export { createServer, serverAbort, serverCloseRound, serverDropClient, serverReceive } from './server.js';
 export {
-  runSimulation,
-  SimulatedClients,
   simulateSession,
   simulatedInput,
-  type ClientWork,
-  type ClientWorkItem,
-  type Delivery,
   type DropoutRound,
-  type SimulationContext,
   type RoundReport,
   type SimulationOptions,
   type SimulationReport,
