@@ -5,7 +5,7 @@
  * keystream into WebAssembly memory, at ~0.2 ns (bench/masking.ts). Internal to secagg.
  *
  * A mask element takes `width` = ceil(bits / 8) keystream bytes (little-endian; see
- * ./_spec.ts). The module (~1 KB) is assembled below from its opcodes, so there is no binary
+ * ./_spec.ts). The module (~3 KB) is assembled below from its opcodes, so there is no binary
  * blob to trust: for each operation and width 1..4 it has a function
  *
  *   fold(acc, ks, count, mask):   // byte pointers into the module's memory, count in elements
