@@ -269,20 +269,27 @@ export function applyMasksInto(
   }
   const backend = resolveBackend(o['backend']);
   const resolved: StreamTerm[] = new Array(terms.length);
-  for (let j = 0; j < terms.length; j++) {
-    const term: unknown = terms[j];
-    const name = `terms[${j}]`;
-    if (term === null || typeof term !== 'object' || Array.isArray(term)) {
-      throw new SecAggError('INVALID_TYPE', `${name} must be an object, got ${describeType(term)}`);
+  const derived: Uint8Array[] = []; // keys derived here from seeds: wiped after use
+  try {
+    for (let j = 0; j < terms.length; j++) {
+      const term: unknown = terms[j];
+      const name = `terms[${j}]`;
+      if (term === null || typeof term !== 'object' || Array.isArray(term)) {
+        throw new SecAggError('INVALID_TYPE', `${name} must be an object, got ${describeType(term)}`);
+      }
+      const keyForm = (term as { key?: unknown }).key !== undefined;
+      const u = assertOptions<Record<string, unknown>>(term, name, keyForm ? TERM_KEY_KEYS : TERM_SEED_KEYS);
+      const sign = u['sign'];
+      if (sign !== 1 && sign !== -1) throw new SecAggError('INVALID_TYPE', `${name}.sign must be 1 or -1`);
+      let key: Uint8Array;
+      if (keyForm) key = assertBytes(u['key'], `${name}.key`, 32);
+      else derived.push((key = deriveKey(u['seed'], u['sessionId'], u['label'])));
+      resolved[j] = { key, op: sign === 1 ? ADD : SUB };
     }
-    const keyForm = (term as { key?: unknown }).key !== undefined;
-    const u = assertOptions<Record<string, unknown>>(term, name, keyForm ? TERM_KEY_KEYS : TERM_SEED_KEYS);
-    const sign = u['sign'];
-    if (sign !== 1 && sign !== -1) throw new SecAggError('INVALID_TYPE', `${name}.sign must be 1 or -1`);
-    const key = keyForm ? assertBytes(u['key'], `${name}.key`, 32) : deriveKey(u['seed'], u['sessionId'], u['label']);
-    resolved[j] = { key, op: sign === 1 ? ADD : SUB };
+    streamTermsInto(t, resolved, offset, bits, backend);
+  } finally {
+    for (const key of derived) key.fill(0);
   }
-  streamTermsInto(t, resolved, offset, bits, backend);
   return t;
 }
 
