@@ -27,6 +27,8 @@
  * browser's main thread.
  */
 
+import { chacha20 } from '@noble/ciphers/chacha.js';
+
 /** Which fold: acc = acc + ks, acc = acc - ks, acc = ks (each & mask). */
 export type FoldKind = 'add' | 'sub' | 'set';
 
@@ -40,6 +42,12 @@ export type Width = 1 | 2 | 3 | 4;
 export interface SimdKernels {
   /** `fold[kind][width - 1]`. */
   readonly fold: Readonly<Record<FoldKind, readonly [Fold, Fold, Fold, Fold]>>;
+  /**
+   * ChaCha20 keystream (RFC 8439 §2.3, all-zero nonce): `groups` x 4 blocks, block counters
+   * `counter`, `counter + 1`, ... (mod 2^32), under the 32-byte key at `key`, written from
+   * `out`. Byte pointers into the module's memory. Null where its module could not load.
+   */
+  readonly chacha20: ((key: number, counter: number, out: number, groups: number) => void) | null;
   /** The module's memory (64 KiB pages); views must be re-made after {@link ensureBytes}. */
   readonly memory: WebAssembly.Memory;
 }
@@ -106,6 +114,12 @@ const V128_AND = [0xfd, 0x4e];
 const I32X4_ADD = [0xfd, ...leb(0xae)];
 const I32X4_SUB = [0xfd, ...leb(0xb1)];
 const I8X16_SWIZZLE = [0xfd, 0x0e];
+const V128_XOR = [0xfd, 0x51];
+const V128_OR = [0xfd, 0x50];
+const I32X4_SHL = [0xfd, ...leb(0xab)];
+const I32X4_SHR_U = [0xfd, ...leb(0xad)];
+const i8x16Shuffle = (lanes: readonly number[]): number[] => [0xfd, 0x0d, ...lanes];
+const localTee = (i: number): number[] => [0x22, i];
 const v128Const = (bytes: readonly number[]): number[] => [0xfd, 0x0c, ...bytes];
 const BLOCK = [0x02, 0x40];
 const LOOP = [0x03, 0x40];
@@ -200,7 +214,97 @@ function foldBody(kind: FoldKind, width: Width): number[] {
 
 const exportName = (kind: FoldKind, width: Width): string => `${kind}${width}`;
 
-/** The module's bytes: a function (i32 i32 i32 i32) -> () per kind and width, one memory. */
+// ---- ChaCha20, four blocks at a time -------------------------------------------------------
+// Vertical layout: local x_i holds state word i of four consecutive blocks (one per lane), so a
+// round is plain lane-wise arithmetic; rotations by 16 and 8 are byte shuffles, by 12 and 7
+// shift-or. The result is transposed back to block order while it is stored.
+
+// Parameters: 0 key pointer, 1 counter, 2 out pointer, 3 groups. Locals (v128): 4..19 the
+// working state x0..x15, 20 a temporary, 21..36 the input state (21 + 12: the counters); 37 (i32)
+// the round counter.
+const CH_KEY = 0;
+const CH_COUNTER = 1;
+const CH_OUT = 2;
+const CH_GROUPS = 3;
+const cx = (i: number): number => 4 + i;
+const CH_T = 20;
+const cin = (i: number): number => 21 + i;
+const CH_ROUNDS = 37; // i32: double rounds left
+const ROTL16 = [2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13];
+const ROTL8 = [3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14];
+/** RFC 8439 §2.3: "expand 32-byte k". */
+const SIGMA = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
+
+const rotlShuffle = (lanes: readonly number[]): number[] => [...localSet(CH_T), ...localGet(CH_T), ...localGet(CH_T), ...i8x16Shuffle(lanes)];
+const rotlShift = (n: number): number[] => [
+  ...localSet(CH_T),
+  ...localGet(CH_T),
+  ...i32Const(n),
+  ...I32X4_SHL,
+  ...localGet(CH_T),
+  ...i32Const(32 - n),
+  ...I32X4_SHR_U,
+  ...V128_OR,
+];
+
+/** RFC 8439 §2.1 quarter round on state words a, b, c, d. */
+function quarterRound(a: number, b: number, c: number, d: number): number[] {
+  const step = (x: number, y: number, z: number, rotate: number[]): number[] => [
+    // x += y; z ^= x; z <<<= r
+    ...localGet(cx(x)), ...localGet(cx(y)), ...I32X4_ADD, ...localTee(cx(x)),
+    ...localGet(cx(z)), ...V128_XOR, ...rotate, ...localSet(cx(z)),
+  ];
+  return [
+    ...step(a, b, d, rotlShuffle(ROTL16)),
+    ...step(c, d, b, rotlShift(12)),
+    ...step(a, b, d, rotlShuffle(ROTL8)),
+    ...step(c, d, b, rotlShift(7)),
+  ];
+}
+
+function chachaBody(): number[] {
+  const code: number[] = [];
+  // Input state: constants, key words (each broadcast to the four lanes), counters, zero nonce.
+  for (let i = 0; i < 4; i++) code.push(...i32Const(SIGMA[i] as number), ...I32X4_SPLAT, ...localSet(cin(i)));
+  for (let i = 0; i < 8; i++) code.push(...localGet(CH_KEY), 0x28, 2, ...leb(4 * i), ...I32X4_SPLAT, ...localSet(cin(4 + i)));
+  code.push(...localGet(CH_COUNTER), ...I32X4_SPLAT, ...v128Const([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]), ...I32X4_ADD, ...localSet(cin(12)));
+  for (let i = 13; i < 16; i++) code.push(...v128Const(new Array<number>(16).fill(0)), ...localSet(cin(i)));
+  code.push(...BLOCK, ...LOOP, ...localGet(CH_GROUPS), ...I32_EQZ, ...brIf(1));
+  for (let i = 0; i < 16; i++) code.push(...localGet(cin(i)), ...localSet(cx(i)));
+  // 10 double rounds, as a loop (unrolled, the module would pass the 4 KB that browsers compile
+  // synchronously on a page's main thread).
+  code.push(...i32Const(10), ...localSet(CH_ROUNDS), ...LOOP);
+  code.push(...quarterRound(0, 4, 8, 12), ...quarterRound(1, 5, 9, 13), ...quarterRound(2, 6, 10, 14), ...quarterRound(3, 7, 11, 15));
+  code.push(...quarterRound(0, 5, 10, 15), ...quarterRound(1, 6, 11, 12), ...quarterRound(2, 7, 8, 13), ...quarterRound(3, 4, 9, 14));
+  code.push(...localGet(CH_ROUNDS), ...i32Const(1), ...I32_SUB, ...localTee(CH_ROUNDS), ...brIf(0), ...END);
+  for (let i = 0; i < 16; i++) code.push(...localGet(cx(i)), ...localGet(cin(i)), ...I32X4_ADD, ...localSet(cx(i)));
+  // Store: words j..j+3 of the four blocks, a 4x4 transpose of x_j..x_j+3.
+  const lo32 = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
+  const hi32 = [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
+  const lo64 = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+  const hi64 = [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31];
+  const pair = (x: number, y: number, lanes: readonly number[]): number[] => [...localGet(x), ...localGet(y), ...i8x16Shuffle(lanes)];
+  for (let j = 0; j < 16; j += 4) {
+    code.push(...pair(cx(j), cx(j + 1), lo32), ...localSet(CH_T)); // a0 b0 a1 b1
+    code.push(...pair(cx(j), cx(j + 1), hi32), ...localSet(cx(j))); // a2 b2 a3 b3
+    code.push(...pair(cx(j + 2), cx(j + 3), lo32), ...localSet(cx(j + 1))); // c0 d0 c1 d1
+    code.push(...pair(cx(j + 2), cx(j + 3), hi32), ...localSet(cx(j + 2))); // c2 d2 c3 d3
+    code.push(...localGet(CH_OUT), ...pair(CH_T, cx(j + 1), lo64), ...v128Store(4 * j)); // block 0
+    code.push(...localGet(CH_OUT), ...pair(CH_T, cx(j + 1), hi64), ...v128Store(64 + 4 * j)); // block 1
+    code.push(...localGet(CH_OUT), ...pair(cx(j), cx(j + 2), lo64), ...v128Store(128 + 4 * j)); // block 2
+    code.push(...localGet(CH_OUT), ...pair(cx(j), cx(j + 2), hi64), ...v128Store(192 + 4 * j)); // block 3
+  }
+  code.push(...localGet(cin(12)), ...i32Const(4), ...I32X4_SPLAT, ...I32X4_ADD, ...localSet(cin(12)));
+  code.push(...advance(CH_OUT, 256, I32_ADD), ...advance(CH_GROUPS, 1, I32_SUB), ...br(0), ...END, ...END);
+  code.push(...END);
+  const locals = vec([
+    [33, V128],
+    [1, I32],
+  ]);
+  return [...leb(locals.length + code.length), ...locals, ...code];
+}
+
+/** The folds' module: a function (i32 i32 i32 i32) -> () per kind and width, and its memory. */
 export function moduleBytes(): Uint8Array<ArrayBuffer> {
   const fns = KINDS.flatMap((kind) => WIDTHS.map((width) => ({ kind, width })));
   return Uint8Array.from([
@@ -210,6 +314,22 @@ export function moduleBytes(): Uint8Array<ArrayBuffer> {
     ...section(5, vec([[0x00, 1]])), // memory: min 1 page, no max
     ...section(7, vec([...fns.map((f, i) => [...name(exportName(f.kind, f.width)), 0x00, i]), [...name('memory'), 0x02, 0]])),
     ...section(10, vec(fns.map((f) => foldBody(f.kind, f.width)))), // code
+  ]);
+}
+
+/**
+ * The ChaCha20 module: `chacha20` (i32 i32 i32 i32) -> (), on the folds' memory (imported as
+ * m.memory). A module of its own so that each stays under the 4 KB a browser's main thread may
+ * compile synchronously, and the folds load even where this one does not.
+ */
+export function chachaModuleBytes(): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, 4, I32, I32, I32, I32, 0]])),
+    ...section(2, vec([[...name('m'), ...name('memory'), 0x02, 0x00, 1]])), // import memory, min 1 page
+    ...section(3, vec([[0]])),
+    ...section(7, vec([[...name('chacha20'), 0x00, 0]])),
+    ...section(10, vec([chachaBody()])),
   ]);
 }
 
@@ -230,11 +350,18 @@ function instantiate(): SimdKernels | null {
   const exports = new wasm.Instance(new wasm.Module(bytes)).exports as Record<string, unknown>;
   const pick = (kind: FoldKind): [Fold, Fold, Fold, Fold] =>
     WIDTHS.map((w) => exports[exportName(kind, w)] as Fold) as [Fold, Fold, Fold, Fold];
-  const kernels: SimdKernels = {
-    fold: { add: pick('add'), sub: pick('sub'), set: pick('set') },
-    memory: exports['memory'] as WebAssembly.Memory,
-  };
-  return selfTest(kernels) ? kernels : null;
+  const memory = exports['memory'] as WebAssembly.Memory;
+  const folds: SimdKernels = { fold: { add: pick('add'), sub: pick('sub'), set: pick('set') }, chacha20: null, memory };
+  if (!selfTest(folds)) return null;
+  let chacha: SimdKernels['chacha20'] = null;
+  try {
+    const instance = new wasm.Instance(new wasm.Module(chachaModuleBytes()), { m: { memory } });
+    chacha = instance.exports['chacha20'] as NonNullable<SimdKernels['chacha20']>;
+  } catch {
+    chacha = null; // the folds still serve; the portable keystream comes from @noble/ciphers
+  }
+  const kernels: SimdKernels = { ...folds, chacha20: chacha };
+  return chacha === null || chachaSelfTest(kernels) ? kernels : folds;
 }
 
 /** Every fold at every width, at a length that runs both loops, against a scalar loop. */
@@ -261,6 +388,25 @@ function selfTest(k: SimdKernels): boolean {
   return true;
 }
 
+/**
+ * ChaCha20 against @noble/ciphers: 8 blocks under a patterned key, starting 6 blocks below the
+ * counter's wrap (so every lane position and a carry into the next group are exercised).
+ */
+function chachaSelfTest(k: SimdKernels): boolean {
+  if (k.chacha20 === null) return false;
+  const mem = new Uint8Array(k.memory.buffer, 0, 32 + 512);
+  for (let i = 0; i < 32; i++) mem[i] = (7 * i + 3) & 0xff;
+  const key = mem.slice(0, 32);
+  const counter = 2 ** 32 - 9;
+  k.chacha20(0, counter | 0, 32, 2);
+  const want = chacha20(key, new Uint8Array(12), new Uint8Array(512), undefined, counter);
+  let same = true;
+  for (let i = 0; i < 512; i++) if (mem[32 + i] !== want[i]) same = false;
+  mem.fill(0);
+  key.fill(0);
+  return same;
+}
+
 /** The kernels, or null where they cannot run. Instantiated once, on first use. */
 export function simdKernels(): SimdKernels | null {
   if (loaded === undefined) {
@@ -273,9 +419,17 @@ export function simdKernels(): SimdKernels | null {
   return loaded;
 }
 
-/** Tests only: force the JS loops (null) or detect again (undefined). */
-export function _setSimdKernelsForTests(value: null | undefined): void {
-  loaded = value;
+/**
+ * Tests only: force the JS loops (null), the folds with @noble/ciphers' keystream
+ * ('without-chacha20', as where the ChaCha20 module cannot load) or detect again (undefined).
+ */
+export function _setSimdKernelsForTests(value: null | undefined | 'without-chacha20'): void {
+  if (value === 'without-chacha20') {
+    const k = instantiate();
+    loaded = k === null ? null : { ...k, chacha20: null };
+  } else {
+    loaded = value;
+  }
 }
 
 /** Grows the kernels' memory to at least `bytes`; returns its (possibly new) buffer. */

@@ -10,7 +10,7 @@ import {
   type MaskBackend,
   type MaskTerm,
 } from '../../src/masking/index.js';
-import { _setSimdKernelsForTests, moduleBytes, simdKernels } from '../../src/masking/_simd.js';
+import { _setSimdKernelsForTests, chachaModuleBytes, moduleBytes, simdKernels } from '../../src/masking/_simd.js';
 import { SPAN_WORDS } from '../../src/masking/_stream.js';
 import { expectSecAggError, notBytes, notNumbers } from '../_hostile.js';
 import { expectSameWords, firstOutOfRange, runs } from './_helpers.js';
@@ -135,9 +135,29 @@ describe('applyMasksInto', () => {
 });
 
 describe('WebAssembly SIMD kernels', () => {
-  it('assemble into a valid module that loads here', () => {
-    expect(WebAssembly.validate(moduleBytes())).toBe(true);
+  it('assemble into valid modules under 4 KB each (a browser page compiles them synchronously) that load here', () => {
+    for (const bytes of [moduleBytes(), chachaModuleBytes()]) {
+      expect(WebAssembly.validate(bytes)).toBe(true);
+      expect(bytes.length).toBeLessThanOrEqual(4096);
+    }
     expect(simdKernels()).not.toBeNull();
+    expect(simdKernels()?.chacha20).not.toBeNull();
+  });
+
+  it('the SIMD ChaCha20 gives the portable backend the same masks as @noble/ciphers and OpenSSL', () => {
+    fc.assert(
+      fc.property(bytes32, length, offset, fc.integer({ min: 1, max: 32 }), (key, n, o, bits) => {
+        const terms: MaskTerm[] = [{ key, sign: 1 }];
+        const simd = applyMasksInto(startVector(n, bits), terms, { bits, offset: o, backend: 'portable' });
+        const native = applyMasksInto(startVector(n, bits), terms, { bits, offset: o, backend: 'native' });
+        _setSimdKernelsForTests('without-chacha20');
+        const noble = applyMasksInto(startVector(n, bits), terms, { bits, offset: o, backend: 'portable' });
+        _setSimdKernelsForTests(undefined);
+        expectSameWords(simd, noble);
+        expectSameWords(simd, native);
+      }),
+      { numRuns: runs(0.2) },
+    );
   });
 
   it('give the same masks as the JS loops, for every operation', () => {
