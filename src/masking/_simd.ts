@@ -5,8 +5,8 @@
  * keystream into WebAssembly memory, at ~0.2 ns (bench/masking.ts). Internal to secagg.
  *
  * A mask element takes `width` = ceil(bits / 8) keystream bytes (little-endian; see
- * ./_spec.ts). The module (~3 KB) is assembled below from its opcodes, so there is no binary
- * blob to trust: for each operation and width 1..4 it has a function
+ * ./_spec.ts). The folds' module (3.1 KB) is assembled below from its opcodes, so there is no
+ * binary blob to trust: for each operation and width 1..4 it has a function
  *
  *   fold(acc, ks, count, mask):   // byte pointers into the module's memory, count in elements
  *     while count >= 16: 4 x { v = v128.load(ks + 4 * width * lane); if width < 4, shuffle
@@ -21,10 +21,14 @@
  * keystream's elements, so the kernels are only used on little-endian hosts, where JS typed
  * arrays share that order.
  *
+ * A second module (2.5 KB, on the same memory) is ChaCha20 (RFC 8439) four blocks at a time,
+ * for the portable backend's keystream: ~5x @noble/ciphers here, and still 2x slower than
+ * node:crypto's OpenSSL, which keeps the native backend. It is checked against noble on load.
+ *
  * Unavailable (null) where WebAssembly or its SIMD proposal is missing, where a content policy
  * forbids compiling it, or if the self-test against a scalar loop fails; callers then use their
- * JS loops. Synchronous compilation is allowed for modules this small everywhere, including a
- * browser's main thread.
+ * JS loops (and noble's keystream when only the ChaCha20 module fails). Each module is under the
+ * 4 KB that browsers compile synchronously on a page's main thread.
  */
 
 import { chacha20 } from '@noble/ciphers/chacha.js';
