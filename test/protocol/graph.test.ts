@@ -250,10 +250,10 @@ describe('Harary graph', () => {
     for (const c of counts) expect(Math.abs(c - 500)).toBeLessThan(110);
   });
 
-  it('65,535 clients: builds fast and O(n) memory', () => {
-    const t0 = performance.now();
+  // Its speed is measured in bench/graph.ts, not asserted here (a wall-clock bound fails on a
+  // loaded machine).
+  it('65,535 clients: builds with O(n) memory (one position per client)', () => {
     const g = buildHararyGraph({ clients: 65_535, degree: 74, seed: new Uint8Array(32).fill(1) });
-    expect(performance.now() - t0).toBeLessThan(2000);
     expect(g.idAtPosition?.length).toBe(65_535);
     const nb = neighboursOf(g, 65_535);
     expect(nb.length).toBe(74);
