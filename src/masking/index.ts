@@ -123,14 +123,19 @@ function resolve(
     );
   }
   const backend = resolveBackend(o['backend']);
-  const key = keyForm ? assertBytes(o['key'], 'key', 32) : deriveKey(o['seed'], o['sessionId'], o['label']);
+  // A copy even of a given key: the target may share its buffer (it is read once per span).
+  const key = keyForm ? Uint8Array.from(assertBytes(o['key'], 'key', 32)) : deriveKey(o['seed'], o['sessionId'], o['label']);
   return { key, bits, offset, backend, length: n };
 }
 
 function intoTarget(target: unknown, options: unknown, op: Op): Uint32Array {
   const t = assertUint32Array(target, 'target');
   const r = resolve(options, INTO_SEED_KEYS, INTO_KEY_KEYS, () => t.length);
-  streamInto(t, r.key, r.offset, r.bits, op, r.backend);
+  try {
+    streamInto(t, r.key, r.offset, r.bits, op, r.backend);
+  } finally {
+    r.key.fill(0); // resolve's own copy or derivation
+  }
   return t;
 }
 
@@ -182,7 +187,11 @@ export function expandMask(options: ExpandMaskOptions): Uint32Array {
     return n;
   });
   const target = out ?? new Uint32Array(r.length);
-  streamInto(target, r.key, r.offset, r.bits, SET, r.backend);
+  try {
+    streamInto(target, r.key, r.offset, r.bits, SET, r.backend);
+  } finally {
+    r.key.fill(0); // resolve's own copy or derivation
+  }
   return target;
 }
 
@@ -269,7 +278,7 @@ export function applyMasksInto(
   }
   const backend = resolveBackend(o['backend']);
   const resolved: StreamTerm[] = new Array(terms.length);
-  const derived: Uint8Array[] = []; // keys derived here from seeds: wiped after use
+  const copies: Uint8Array[] = []; // keys copied or derived here: wiped after use
   try {
     for (let j = 0; j < terms.length; j++) {
       const term: unknown = terms[j];
@@ -281,14 +290,14 @@ export function applyMasksInto(
       const u = assertOptions<Record<string, unknown>>(term, name, keyForm ? TERM_KEY_KEYS : TERM_SEED_KEYS);
       const sign = u['sign'];
       if (sign !== 1 && sign !== -1) throw new SecAggError('INVALID_TYPE', `${name}.sign must be 1 or -1`);
-      let key: Uint8Array;
-      if (keyForm) key = assertBytes(u['key'], `${name}.key`, 32);
-      else derived.push((key = deriveKey(u['seed'], u['sessionId'], u['label'])));
+      // A copy even of a given key: the target may share its buffer (keys are read once per span).
+      const key = keyForm ? Uint8Array.from(assertBytes(u['key'], `${name}.key`, 32)) : deriveKey(u['seed'], u['sessionId'], u['label']);
+      copies.push(key);
       resolved[j] = { key, op: sign === 1 ? ADD : SUB };
     }
     streamTermsInto(t, resolved, offset, bits, backend);
   } finally {
-    for (const key of derived) key.fill(0);
+    for (const key of copies) key.fill(0);
   }
   return t;
 }

@@ -89,6 +89,22 @@ describe('applyMasksInto', () => {
     }
   });
 
+  it('a key that lives in the target\'s own buffer is read before the target changes', () => {
+    const n = SPAN_WORDS + 100; // two spans: the key would be re-read after the first is written
+    for (const b of ['native', 'portable'] as const) {
+      const target = startVector(n, 32);
+      const before = Uint32Array.from(target);
+      const alias = new Uint8Array(target.buffer, 0, 32);
+      const key = Uint8Array.from(alias);
+      applyMasksInto(target, [{ key: alias, sign: 1 }], { bits: 32, backend: b });
+      expectSameWords(target, addMaskInto(before, { key, bits: 32, backend: b }));
+      const target2 = startVector(n, 32);
+      const before2 = Uint32Array.from(target2);
+      addMaskInto(target2, { key: new Uint8Array(target2.buffer, 4, 32), bits: 32, backend: b });
+      expectSameWords(target2, addMaskInto(before2, { key: new Uint8Array(before2.buffer, 4, 32).slice(), bits: 32, backend: b }));
+    }
+  });
+
   it('empty terms or an empty target change nothing', () => {
     const x = startVector(100, 16);
     expectSameWords(applyMasksInto(Uint32Array.from(x), [], { bits: 16 }), x);
