@@ -61,15 +61,17 @@ interface Keystream {
 }
 
 /**
- * Where `next` writes when the SIMD kernels generate the keystream themselves: the chunk region
- * of their memory, and the key at `KEY_AT` (set by the caller).
+ * The SIMD ChaCha20 and where it works: the key is copied to `memory[keyAt..]` when a stream
+ * opens, and `next` writes its keystream at `memory[chunkAt..]` (the `out` it is given).
  */
-interface SimdTarget {
+interface SimdChacha {
   readonly chacha20: NonNullable<SimdKernels['chacha20']>;
+  readonly memory: Uint8Array;
+  readonly keyAt: number;
   readonly chunkAt: number;
 }
 
-function openKeystream(backend: MaskBackend, key: Uint8Array, firstElement: number, width: Width, simd: SimdTarget | null): Keystream {
+function openKeystream(backend: MaskBackend, key: Uint8Array, firstElement: number, width: Width, simd: SimdChacha | null): Keystream {
   let position = width * firstElement; // byte offset in the stream
   if (backend === 'native') {
     // One cipher object streams on; it starts at the block holding `position` (RFC 8439 state
@@ -90,12 +92,13 @@ function openKeystream(backend: MaskBackend, key: Uint8Array, firstElement: numb
   // Portable: whole blocks around the bytes, from a block counter, on each call; by the SIMD
   // ChaCha20 of ./_simd.ts (four blocks at a time, ~5x @noble/ciphers) where it runs, else by
   // @noble/ciphers.
+  if (simd !== null) simd.memory.set(key, simd.keyAt);
   return {
     next(count, out) {
       const block = Math.floor(position / BLOCK_BYTES);
       const start = block * BLOCK_BYTES;
       const end = Math.ceil((position + width * count) / BLOCK_BYTES) * BLOCK_BYTES;
-      if (simd !== null) simd.chacha20(KEY_AT, block | 0, simd.chunkAt, Math.ceil((end - start) / (4 * BLOCK_BYTES)));
+      if (simd !== null) simd.chacha20(simd.keyAt, block | 0, simd.chunkAt, Math.ceil((end - start) / (4 * BLOCK_BYTES)));
       else chacha20(key, NONCE, zeroChunk().subarray(0, end - start), out.subarray(0, end - start), block);
       const at = position - start;
       position += width * count;
@@ -173,7 +176,8 @@ function streamSimd(
   const buffer = ensureBytes(k, SPAN_AT + 4 * spanWords);
   const memory = new Uint8Array(buffer);
   const ks = memory.subarray(KS_AT, KS_AT + KS_BYTES);
-  const simdTarget: SimdTarget | null = k.chacha20 === null ? null : { chacha20: k.chacha20, chunkAt: KS_AT };
+  const chacha: SimdChacha | null =
+    k.chacha20 === null ? null : { chacha20: k.chacha20, memory, keyAt: KEY_AT, chunkAt: KS_AT };
   const perChunk = chunkElements(width);
   const folds = terms.map(({ op }) => k.fold[FOLD_KIND[op]][width - 1] as Fold);
   const overwrites = (terms[0] as StreamTerm).op === SET;
@@ -184,9 +188,7 @@ function streamSimd(
       const span = new Uint32Array(buffer, SPAN_AT, length);
       if (!overwrites) span.set(target.subarray(start, start + length));
       for (let j = 0; j < terms.length; j++) {
-        const key = (terms[j] as StreamTerm).key;
-        if (backend === 'portable' && simdTarget !== null) memory.set(key, KEY_AT);
-        const stream = openKeystream(backend, key, offset + start, width, simdTarget);
+        const stream = openKeystream(backend, (terms[j] as StreamTerm).key, offset + start, width, chacha);
         const fold = folds[j] as Fold;
         for (let done = 0; done < length; ) {
           const count = Math.min(perChunk, length - done);

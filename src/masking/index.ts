@@ -231,7 +231,6 @@ export function subtractMaskInto(target: Uint32Array, options: MaskIntoOptions):
 
 const TERM_SEED_KEYS: readonly string[] = [...SOURCE_SEED, 'sign'];
 const TERM_KEY_KEYS: readonly string[] = [...SOURCE_KEY, 'sign'];
-const APPLY_OPTIONS: readonly string[] = INTO_OPTIONS;
 
 /**
  * Adds and subtracts many masks into `target` in one pass: for every k,
@@ -267,7 +266,7 @@ export function applyMasksInto(
     throw new SecAggError('INVALID_TYPE', `terms must be an array of mask terms, got ${describeType(terms)}`);
   }
   if (options === undefined) throw new SecAggError('INVALID_TYPE', 'options must be an object, got undefined');
-  const o = assertOptions<Record<string, unknown>>(options, 'options', APPLY_OPTIONS);
+  const o = assertOptions<Record<string, unknown>>(options, 'options', INTO_OPTIONS);
   const bits = assertBits(o['bits']);
   const offset = o['offset'] === undefined ? 0 : assertInteger(o['offset'], 'offset', 0, MAX_ELEMENTS);
   if (offset + t.length > MAX_ELEMENTS) {
