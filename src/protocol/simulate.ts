@@ -354,13 +354,19 @@ export function* runSimulation(options: SimulationOptions): Generator<ClientWork
   let cMax = 0;
   let sTime = 0;
   let senders = 0;
+  // Clients still stepping: an aborted client receives nothing more.
+  const all = Array.from({ length: n }, (_, i) => i + 1);
+  const live = new Set<number>(all);
   /** Client results, in order: times and aborts are recorded, outboxes go to the server. */
   const collect = (ids: readonly number[], items: readonly ClientWorkItem[], sending: (id: number) => boolean): void => {
     items.forEach((item, i) => {
       const id = ids[i] as number;
       cTotal += item.seconds;
       cMax = Math.max(cMax, item.seconds);
-      if (item.abort !== null) clientAborts.push({ id, ...item.abort });
+      if (item.abort !== null) {
+        clientAborts.push({ id, ...item.abort });
+        live.delete(id);
+      }
       if (!sending(id)) return;
       for (const m of item.outbox) {
         const { message, size } = wire(m);
@@ -374,10 +380,8 @@ export function* runSimulation(options: SimulationOptions): Generator<ClientWork
   };
 
   // Round 0: clients advertise (those scheduled to drop here make keys but send nothing).
-  const all = Array.from({ length: n }, (_, i) => i + 1);
   collect(all, yield { kind: 'advertise', context, ids: all }, (id) => stopAt.get(id) !== 'advertiseKeys');
 
-  const live = new Set<number>(all);
   for (;;) {
     const round = server.round as Round;
     const t1 = performance.now();
@@ -385,7 +389,7 @@ export function* runSimulation(options: SimulationOptions): Generator<ClientWork
     sTime += (performance.now() - t1) / 1000;
     server = closed.state;
     let down = 0;
-    const deliveries: { to: number; message: ServerMessage }[] = [];
+    const deliveries: Delivery[] = [];
     for (const out of closed.outbox) {
       const { message, size } = wire(out.message);
       down += size * out.to.length;
@@ -412,12 +416,8 @@ export function* runSimulation(options: SimulationOptions): Generator<ClientWork
     for (let from = 0; from < due.length; from += WORK_BATCH) batches.push(due.slice(from, from + WORK_BATCH));
     for (let b = 0; b < batches.length; b++) {
       const batch = batches[b] as typeof due;
-      const ids = batch.map((d) => d.to);
       const items = yield { kind: 'deliver', deliveries: batch, upcoming: batches[b + 1] ?? null };
-      items.forEach((item, i) => {
-        if (item.abort !== null) live.delete(ids[i] as number);
-      });
-      collect(ids, items, () => true);
+      collect(batch.map((d) => d.to), items, () => true);
     }
   }
 
