@@ -15,6 +15,8 @@
  * initial state are computed exactly (integer roots) rather than typed in.
  */
 
+import { equalBytes } from './_bytes.js';
+
 /** 2^32 * frac(root(p)) for the first `count` primes, exactly: `floor(root(p * 2^(32 k))) mod 2^32`. */
 function rootWords(count: number, degree: 2 | 3): Int32Array {
   const out = new Int32Array(count);
@@ -197,7 +199,7 @@ const ZERO_SALT = new Uint8Array(32);
  */
 export function hkdfSha256Fast(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   const key = salt.length === 0 ? ZERO_SALT : salt;
-  if (cachedSalt === null || !sameBytes(cachedSalt, key)) {
+  if (cachedSalt === null || !equalBytes(cachedSalt, key)) {
     setHmacKey(saltState, key);
     cachedSalt = Uint8Array.from(key);
   }
@@ -229,10 +231,4 @@ export function hkdfSha256Fast(ikm: Uint8Array, salt: Uint8Array, info: Uint8Arr
   buf.fill(0, 0, used);
   W.fill(0);
   return out;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

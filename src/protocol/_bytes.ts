@@ -139,13 +139,7 @@ export function u32be(v: number): Uint8Array {
   return Uint8Array.of(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
 }
 
-/** Equal length and contents; no early exit on the first difference. */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number);
-  return d === 0;
-}
+export { equalBytes } from '../_bytes.js';
 
 const encoder = new TextEncoder();
 export function ascii(s: string): Uint8Array {
