@@ -5,21 +5,23 @@
  * keystream into WebAssembly memory, at ~0.2 ns (bench/masking.ts). Internal to secagg.
  *
  * A mask element takes `width` = ceil(bits / 8) keystream bytes (little-endian; see
- * ./_spec.ts). The folds' module (3.1 KB) is assembled below from its opcodes, so there is no
+ * ./_spec.ts). The folds' module (3 KB) is assembled below from its opcodes, so there is no
  * binary blob to trust: for each operation and width 1..4 it has a function
  *
- *   fold(acc, ks, count, mask):   // byte pointers into the module's memory, count in elements
+ *   fold(acc, ks, count):   // byte pointers into the module's memory, count in elements
  *     while count >= 16: 4 x { v = v128.load(ks + 4 * width * lane); if width < 4, shuffle
  *                              bytes [k*width, k*width + 4) into lane k (i8x16.swizzle);
- *                              acc = (acc OP v) & mask }; ks += 16 * width, acc += 64
- *     while count > 0:   acc[i] = (acc[i] OP i32.load(ks)) & mask; ks += width, acc += 4
+ *                              acc = acc OP v }; ks += 16 * width, acc += 64
+ *     while count > 0:   acc[i] = acc[i] OP i32.load(ks); ks += width, acc += 4
  *
- * with OP = i32 add (`add`), sub (`sub`), or `acc = v & mask` (`set`). Bytes beyond an
- * element's `width` land above bit 8 * width >= bits, so `& mask` removes them, after the add
- * or subtract (whose low bits they cannot reach). Loads read up to 12 bytes past the last
- * element: callers leave that much room. WebAssembly memory is little-endian, the order of the
- * keystream's elements, so the kernels are only used on little-endian hosts, where JS typed
- * arrays share that order.
+ * with OP = i32 add (`add`), sub (`sub`), or `acc = v` (`set`), all mod 2^32, and one more,
+ * `reduce(acc, count, mask)`: acc[i] &= mask. Folds leave bytes beyond an element's `width`
+ * above bit 8 * width >= bits, where the carries and borrows of later folds cannot reach the
+ * low bits; one `reduce` after the last fold removes them (mod 2^bits divides mod 2^32), so
+ * a sum of many masks is reduced once, not once per mask. Loads read up to 12 bytes past the
+ * last element: callers leave that much room. WebAssembly memory is little-endian, the order
+ * of the keystream's elements, so the kernels are only used on little-endian hosts, where JS
+ * typed arrays share that order.
  *
  * A second module (2.5 KB, on the same memory) is ChaCha20 (RFC 8439) four blocks at a time,
  * for the portable backend's keystream: ~5x @noble/ciphers here, and still 2x slower than
@@ -33,11 +35,17 @@
 
 import { chacha20 } from '@noble/ciphers/chacha.js';
 
-/** Which fold: acc = acc + ks, acc = acc - ks, acc = ks (each & mask). */
+/** Which fold: acc = acc + ks, acc = acc - ks, acc = ks (mod 2^32, before `reduce`). */
 export type FoldKind = 'add' | 'sub' | 'set';
 
-/** A fold over `count` elements at byte pointers `acc` and `ks` of the module's memory. */
-export type Fold = (acc: number, ks: number, count: number, mask: number) => void;
+/**
+ * A fold over `count` elements at byte pointers `acc` and `ks` of the module's memory, mod 2^32
+ * (the caller reduces mod 2^bits afterwards).
+ */
+export type Fold = (acc: number, ks: number, count: number) => void;
+
+/** acc[i] &= mask for the `count` 32-bit words at byte pointer `acc`. */
+export type Reduce = (acc: number, count: number, mask: number) => void;
 
 /** Keystream bytes per element, 1..4. */
 export type Width = 1 | 2 | 3 | 4;
@@ -46,6 +54,8 @@ export type Width = 1 | 2 | 3 | 4;
 export interface SimdKernels {
   /** `fold[kind][width - 1]`. */
   readonly fold: Readonly<Record<FoldKind, readonly [Fold, Fold, Fold, Fold]>>;
+  /** Reduces folded words mod 2^bits. */
+  readonly reduce: Reduce;
   /**
    * ChaCha20 keystream (RFC 8439 §2.3, all-zero nonce): `groups` x 4 blocks, block counters
    * `counter`, `counter + 1`, ... (mod 2^32), under the 32-byte key at `key`, written from
@@ -131,12 +141,10 @@ const END = [0x0b];
 const brIf = (depth: number): number[] => [0x0d, depth];
 const br = (depth: number): number[] => [0x0c, depth];
 
-// Parameters: 0 acc pointer, 1 keystream pointer, 2 count (elements), 3 mask; local 4: mask x4.
+// Fold parameters: 0 acc pointer, 1 keystream pointer, 2 count (elements).
 const ACC = 0;
 const KS = 1;
 const COUNT = 2;
-const MASK = 3;
-const MASK4 = 4;
 
 const advance = (local: number, by: number, op: number[]): number[] => [
   ...localGet(local),
@@ -158,28 +166,20 @@ function foldBody(kind: FoldKind, width: Width): number[] {
   const load = (k: number): number[] => [
     ...localGet(KS),
     ...v128Load(4 * width * k),
+    // (V8 compiles i8x16.shuffle of the load with itself to a slower sequence: measured.)
     ...(width === 4 ? [] : [...v128Const(lanePattern(width)), ...I8X16_SWIZZLE]),
   ];
   const lane = (k: number): number[] => [
     ...localGet(ACC),
     ...(kind === 'set' ? load(k) : [...localGet(ACC), ...v128Load(16 * k), ...load(k), ...vectorOp]),
-    ...localGet(MASK4),
-    ...V128_AND,
     ...v128Store(16 * k),
   ];
   const scalar = [
     ...localGet(ACC),
-    ...(kind === 'set'
-      ? [...localGet(KS), ...i32Load]
-      : [...localGet(ACC), ...i32Load, ...localGet(KS), ...i32Load, ...scalarOp]),
-    ...localGet(MASK),
-    ...I32_AND,
+    ...(kind === 'set' ? [...localGet(KS), ...i32Load] : [...localGet(ACC), ...i32Load, ...localGet(KS), ...i32Load, ...scalarOp]),
     ...i32Store,
   ];
   const code = [
-    ...localGet(MASK),
-    ...I32X4_SPLAT,
-    ...localSet(MASK4),
     // 16 elements (four vectors) per iteration
     ...BLOCK,
     ...LOOP,
@@ -207,6 +207,55 @@ function foldBody(kind: FoldKind, width: Width): number[] {
     ...advance(ACC, 4, I32_ADD),
     ...advance(KS, width, I32_ADD),
     ...advance(COUNT, 1, I32_SUB),
+    ...br(0),
+    ...END,
+    ...END,
+    ...END,
+  ];
+  return [...leb(1 + code.length), 0, ...code]; // no locals
+}
+
+// Reduce parameters: 0 acc pointer, 1 count (words), 2 mask; local 3: mask x4.
+const R_ACC = 0;
+const R_COUNT = 1;
+const R_MASK = 2;
+const R_MASK4 = 3;
+
+function reduceBody(): number[] {
+  const code = [
+    ...localGet(R_MASK),
+    ...I32X4_SPLAT,
+    ...localSet(R_MASK4),
+    ...BLOCK,
+    ...LOOP,
+    ...localGet(R_COUNT),
+    ...i32Const(4),
+    ...I32_LT_U,
+    ...brIf(1),
+    ...localGet(R_ACC),
+    ...localGet(R_ACC),
+    ...v128Load(0),
+    ...localGet(R_MASK4),
+    ...V128_AND,
+    ...v128Store(0),
+    ...advance(R_ACC, 16, I32_ADD),
+    ...advance(R_COUNT, 4, I32_SUB),
+    ...br(0),
+    ...END,
+    ...END,
+    ...BLOCK,
+    ...LOOP,
+    ...localGet(R_COUNT),
+    ...I32_EQZ,
+    ...brIf(1),
+    ...localGet(R_ACC),
+    ...localGet(R_ACC),
+    ...i32Load,
+    ...localGet(R_MASK),
+    ...I32_AND,
+    ...i32Store,
+    ...advance(R_ACC, 4, I32_ADD),
+    ...advance(R_COUNT, 1, I32_SUB),
     ...br(0),
     ...END,
     ...END,
@@ -308,16 +357,17 @@ function chachaBody(): number[] {
   return [...leb(locals.length + code.length), ...locals, ...code];
 }
 
-/** The folds' module: a function (i32 i32 i32 i32) -> () per kind and width, and its memory. */
+/** The folds' module: a function (i32 i32 i32) -> () per kind and width, `reduce`, memory. */
 export function moduleBytes(): Uint8Array<ArrayBuffer> {
   const fns = KINDS.flatMap((kind) => WIDTHS.map((width) => ({ kind, width })));
+  const exports = [...fns.map((f, i) => [...name(exportName(f.kind, f.width)), 0x00, i]), [...name('reduce'), 0x00, fns.length]];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
-    ...section(1, vec([[0x60, 4, I32, I32, I32, I32, 0]])), // types
-    ...section(3, vec(fns.map(() => [0]))), // functions
+    ...section(1, vec([[0x60, 3, I32, I32, I32, 0]])), // types
+    ...section(3, vec([...fns.map(() => [0]), [0]])), // functions
     ...section(5, vec([[0x00, 1]])), // memory: min 1 page, no max
-    ...section(7, vec([...fns.map((f, i) => [...name(exportName(f.kind, f.width)), 0x00, i]), [...name('memory'), 0x02, 0]])),
-    ...section(10, vec(fns.map((f) => foldBody(f.kind, f.width)))), // code
+    ...section(7, vec([...exports, [...name('memory'), 0x02, 0]])),
+    ...section(10, vec([...fns.map((f) => foldBody(f.kind, f.width)), reduceBody()])), // code
   ]);
 }
 
@@ -355,7 +405,12 @@ function instantiate(): SimdKernels | null {
   const pick = (kind: FoldKind): [Fold, Fold, Fold, Fold] =>
     WIDTHS.map((w) => exports[exportName(kind, w)] as Fold) as [Fold, Fold, Fold, Fold];
   const memory = exports['memory'] as WebAssembly.Memory;
-  const folds: SimdKernels = { fold: { add: pick('add'), sub: pick('sub'), set: pick('set') }, chacha20: null, memory };
+  const folds: SimdKernels = {
+    fold: { add: pick('add'), sub: pick('sub'), set: pick('set') },
+    reduce: exports['reduce'] as Reduce,
+    chacha20: null,
+    memory,
+  };
   if (!selfTest(folds)) return null;
   let chacha: SimdKernels['chacha20'] = null;
   try {
@@ -368,7 +423,10 @@ function instantiate(): SimdKernels | null {
   return chacha === null || chachaSelfTest(kernels) ? kernels : folds;
 }
 
-/** Every fold at every width, at a length that runs both loops, against a scalar loop. */
+/**
+ * Every fold at every width, each followed by `reduce`, at a length that runs both loops of
+ * each, against a scalar loop.
+ */
 function selfTest(k: SimdKernels): boolean {
   const n = 37;
   const mem = new Uint8Array(k.memory.buffer, 0, 4 * n + 4 * n + 16);
@@ -384,7 +442,8 @@ function selfTest(k: SimdKernels): boolean {
         const a = acc[i] as number;
         want[i] = (kind === 'add' ? a + v : kind === 'sub' ? a - v : v) & mask;
       }
-      (k.fold[kind][width - 1] as Fold)(0, 4 * n, n, mask);
+      (k.fold[kind][width - 1] as Fold)(0, 4 * n, n);
+      k.reduce(0, n, mask);
       for (let i = 0; i < n; i++) if (acc[i] !== want[i]) return false;
     }
   }

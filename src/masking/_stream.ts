@@ -194,10 +194,11 @@ function streamSimd(
           const count = Math.min(perChunk, length - done);
           const at = stream.next(count, ks);
           ksUsed = Math.max(ksUsed, at + width * count + 8 * BLOCK_BYTES); // with whole 4-block groups
-          fold(SPAN_AT + 4 * done, KS_AT + at, count, mask);
+          fold(SPAN_AT + 4 * done, KS_AT + at, count);
           done += count;
         }
       }
+      if (mask !== -1) k.reduce(SPAN_AT, length, mask);
       target.set(span, start);
     }
   } finally {
