@@ -160,6 +160,13 @@ function lanePattern(width: Width): number[] {
   return out;
 }
 
+/** `while (!exit) { body }`: a block around a loop that leaves it when `exit` is true. */
+const loopUntil = (exit: number[], body: number[]): number[] => [...BLOCK, ...LOOP, ...exit, ...brIf(1), ...body, ...br(0), ...END, ...END];
+
+/** The exit test of a kernel loop: fewer than `atLeast` elements left in local `count`. */
+const remains = (count: number, atLeast: number): number[] =>
+  atLeast === 1 ? [...localGet(count), ...I32_EQZ] : [...localGet(count), ...i32Const(atLeast), ...I32_LT_U];
+
 function foldBody(kind: FoldKind, width: Width): number[] {
   const vectorOp = kind === 'add' ? I32X4_ADD : I32X4_SUB;
   const scalarOp = kind === 'add' ? I32_ADD : I32_SUB;
@@ -180,36 +187,22 @@ function foldBody(kind: FoldKind, width: Width): number[] {
     ...i32Store,
   ];
   const code = [
-    // 16 elements (four vectors) per iteration
-    ...BLOCK,
-    ...LOOP,
-    ...localGet(COUNT),
-    ...i32Const(16),
-    ...I32_LT_U,
-    ...brIf(1),
-    ...lane(0),
-    ...lane(1),
-    ...lane(2),
-    ...lane(3),
-    ...advance(ACC, 64, I32_ADD),
-    ...advance(KS, 16 * width, I32_ADD),
-    ...advance(COUNT, 16, I32_SUB),
-    ...br(0),
-    ...END,
-    ...END,
-    // the remaining 0..15 elements one by one
-    ...BLOCK,
-    ...LOOP,
-    ...localGet(COUNT),
-    ...I32_EQZ,
-    ...brIf(1),
-    ...scalar,
-    ...advance(ACC, 4, I32_ADD),
-    ...advance(KS, width, I32_ADD),
-    ...advance(COUNT, 1, I32_SUB),
-    ...br(0),
-    ...END,
-    ...END,
+    // 16 elements (four vectors) per iteration, then the remaining 0..15 one by one
+    ...loopUntil(remains(COUNT, 16), [
+      ...lane(0),
+      ...lane(1),
+      ...lane(2),
+      ...lane(3),
+      ...advance(ACC, 64, I32_ADD),
+      ...advance(KS, 16 * width, I32_ADD),
+      ...advance(COUNT, 16, I32_SUB),
+    ]),
+    ...loopUntil(remains(COUNT, 1), [
+      ...scalar,
+      ...advance(ACC, 4, I32_ADD),
+      ...advance(KS, width, I32_ADD),
+      ...advance(COUNT, 1, I32_SUB),
+    ]),
     ...END,
   ];
   return [...leb(1 + code.length), 0, ...code]; // no locals
@@ -226,39 +219,26 @@ function reduceBody(): number[] {
     ...localGet(R_MASK),
     ...I32X4_SPLAT,
     ...localSet(R_MASK4),
-    ...BLOCK,
-    ...LOOP,
-    ...localGet(R_COUNT),
-    ...i32Const(4),
-    ...I32_LT_U,
-    ...brIf(1),
-    ...localGet(R_ACC),
-    ...localGet(R_ACC),
-    ...v128Load(0),
-    ...localGet(R_MASK4),
-    ...V128_AND,
-    ...v128Store(0),
-    ...advance(R_ACC, 16, I32_ADD),
-    ...advance(R_COUNT, 4, I32_SUB),
-    ...br(0),
-    ...END,
-    ...END,
-    ...BLOCK,
-    ...LOOP,
-    ...localGet(R_COUNT),
-    ...I32_EQZ,
-    ...brIf(1),
-    ...localGet(R_ACC),
-    ...localGet(R_ACC),
-    ...i32Load,
-    ...localGet(R_MASK),
-    ...I32_AND,
-    ...i32Store,
-    ...advance(R_ACC, 4, I32_ADD),
-    ...advance(R_COUNT, 1, I32_SUB),
-    ...br(0),
-    ...END,
-    ...END,
+    ...loopUntil(remains(R_COUNT, 4), [
+      ...localGet(R_ACC),
+      ...localGet(R_ACC),
+      ...v128Load(0),
+      ...localGet(R_MASK4),
+      ...V128_AND,
+      ...v128Store(0),
+      ...advance(R_ACC, 16, I32_ADD),
+      ...advance(R_COUNT, 4, I32_SUB),
+    ]),
+    ...loopUntil(remains(R_COUNT, 1), [
+      ...localGet(R_ACC),
+      ...localGet(R_ACC),
+      ...i32Load,
+      ...localGet(R_MASK),
+      ...I32_AND,
+      ...i32Store,
+      ...advance(R_ACC, 4, I32_ADD),
+      ...advance(R_COUNT, 1, I32_SUB),
+    ]),
     ...END,
   ];
   const locals = vec([[1, V128]]);
