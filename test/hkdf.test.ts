@@ -1,9 +1,9 @@
-import { hkdfSync } from 'node:crypto';
+import { createHash, hkdfSync } from 'node:crypto';
 import fc from 'fast-check';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
-import { hkdfSha256Fast } from '../src/_hkdf.js';
+import { hkdfSha256Fast, sha256Fast } from '../src/_hkdf.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 
@@ -45,5 +45,19 @@ describe('hkdfSha256Fast (internal HKDF-SHA-256)', () => {
     expect(hkdfSha256Fast(ikm, salt, info, 32)).toEqual(hkdf(sha256, ikm, salt, info, 32));
     salt[31] = 1;
     expect(hkdfSha256Fast(ikm, salt, info, 32)).toEqual(first);
+  });
+});
+
+describe('sha256Fast (internal SHA-256 for short messages)', () => {
+  it('FIPS 180-4 "abc" and the empty message', () => {
+    expect(Buffer.from(sha256Fast(new TextEncoder().encode('abc'))).toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(Buffer.from(sha256Fast(new Uint8Array(0))).toString('hex')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  });
+  it('equals node:crypto at every length across the padding boundaries', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 130 }), fc.uint8Array({ maxLength: 1000 })), (data) => {
+        expect(Buffer.from(sha256Fast(data)).toString('hex')).toBe(createHash('sha256').update(data).digest('hex'));
+      }),
+    );
   });
 });
