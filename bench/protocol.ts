@@ -17,6 +17,7 @@
  */
 import { machine, measure, printJson, printTable, type Row } from './_harness.js';
 import { addMaskInto } from '../src/masking/index.js';
+import { buildDirectory, directoryProof } from '../src/protocol/_directory.js';
 import { AEAD_NONCE, channelKeys, shareAad, sharePlaintext } from '../src/protocol/_kdf.js';
 import { aeadSeal, createX25519Agreement, generateX25519KeyPair, type CryptoBackend } from '../src/protocol/crypto.js';
 import {
@@ -87,10 +88,15 @@ function clientCost(peers: number, length: number, backend: CryptoBackend): Clie
     maskingPublicKeys.set(m.publicKey, 32 * (v - 1));
   }
   const ids = Array.from({ length: n }, (_, i) => i + 1);
+  const keysOf = (id: number) => ({
+    channelPublicKey: channelPublicKeys.subarray(32 * (id - 1), 32 * id),
+    maskingPublicKey: maskingPublicKeys.subarray(32 * (id - 1), 32 * id),
+  });
+  const proof = directoryProof(buildDirectory(n, keysOf), ids); // what the server sends (complete graph)
   t0 = now();
   const sk = clientShareKeys(
     adv.state,
-    { type: 'advertisedKeys', ids, channelPublicKeys, maskingPublicKeys, signatures: null },
+    { type: 'advertisedKeys', ids, channelPublicKeys, maskingPublicKeys, signatures: null, proof },
     { rng, backend },
   );
   const shareKeys = (now() - t0) / 1000;

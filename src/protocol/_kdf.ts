@@ -34,44 +34,11 @@ export function configDigest(config: SessionConfig): Uint8Array {
 }
 
 /**
- * Session id = SHA-256(lp("secagg/v1/session") || lp(config encoding) || u32 count ||
- * u32 id of each advertised client (increasing) || their channel keys (32 bytes each, same
- * order) || their masking keys (32 bytes each, same order)).
+ * Session id = SHA-256(lp("secagg/v1/session") || lp(config encoding) || key directory root)
+ * (./_directory.ts: the root commits to every advertised key and to who did not advertise).
  */
-export function computeSessionId(
-  config: SessionConfig,
-  ids: readonly number[],
-  channelPublicKeys: Uint8Array,
-  maskingPublicKeys: Uint8Array,
-): Uint8Array {
-  const head = sessionIdHeader(config, ids.length);
-  const n = ids.length;
-  const buf = new Uint8Array(head.length + 68 * n);
-  buf.set(head);
-  let at = head.length;
-  for (let i = 0; i < n; i++) {
-    const id = ids[i] as number;
-    buf[at] = id >>> 24;
-    buf[at + 1] = (id >>> 16) & 0xff;
-    buf[at + 2] = (id >>> 8) & 0xff;
-    buf[at + 3] = id & 0xff;
-    at += 4;
-  }
-  buf.set(channelPublicKeys.subarray(0, 32 * n), at);
-  buf.set(maskingPublicKeys.subarray(0, 32 * n), at + 32 * n);
-  return sha256(buf);
-}
-
-/** The session id preimage before the ids and keys (label, config, count). */
-export function sessionIdHeader(config: SessionConfig, count: number): Uint8Array {
-  const cfg = encodeConfig(config, (b) => sha256(b));
-  const w = new ByteWriter(12 + SESSION_LABEL.length + cfg.length);
-  w.u32(SESSION_LABEL.length);
-  w.bytes(SESSION_LABEL);
-  w.u32(cfg.length);
-  w.bytes(cfg);
-  w.u32(count);
-  return w.finish();
+export function computeSessionId(config: SessionConfig, directoryRoot: Uint8Array): Uint8Array {
+  return sha256(concatBytes(lp(SESSION_LABEL), lp(encodeConfig(config, (b) => sha256(b))), directoryRoot));
 }
 
 /**

@@ -9,6 +9,7 @@ import { applyMasksInto, type MaskTerm } from '../masking/index.js';
 import { splitSecret } from '../shamir/index.js';
 import { equalBytes } from './_bytes.js';
 import { checkConfig, readStepOptions, wrongRound, type StepOptions } from './_common.js';
+import { absentLeaf, directoryHeight, keyLeaf, rootFromProof } from './_directory.js';
 import {
   AEAD_NONCE,
   SHARE_BYTES,
@@ -165,17 +166,24 @@ interface ScannedKeys {
 }
 
 /**
- * Checks the broadcast's shape, computes the session id and picks this client's and its
- * neighbours' entries (views into the blocks, no per-entry work for the others).
+ * Checks the message's shape, picks this client's and its neighbours' entries (views into the
+ * blocks) and computes the session id from their key directory leaves and the proof. Null when
+ * malformed: a listed id outside the neighbourhood, or a proof that does not fit.
  */
-function scanKeys(msg: Record<string, unknown>, config: SessionConfig, id: number, neighbours: Uint32Array): ScannedKeys | null {
+function scanKeys(
+  msg: Record<string, unknown>,
+  config: SessionConfig,
+  id: number,
+  neighbours: Uint32Array,
+): ScannedKeys | null {
   const ids = readIdList(msg['ids'], config.clients);
   if (ids === null) return null;
   const n = ids.length;
   const c: unknown = msg['channelPublicKeys'];
   const m: unknown = msg['maskingPublicKeys'];
   const sig: unknown = msg['signatures'];
-  if (!isBytes(c, 32 * n) || !isBytes(m, 32 * n)) return null;
+  const proof: unknown = msg['proof'];
+  if (!isBytes(c, 32 * n) || !isBytes(m, 32 * n) || !isBytes(proof)) return null;
   if (config.active ? !isBytes(sig, 64 * n) : sig !== null) return null;
   const entry = (i: number): AdvertisedKey => ({
     id: ids[i] as number,
@@ -183,17 +191,31 @@ function scanKeys(msg: Record<string, unknown>, config: SessionConfig, id: numbe
     maskingPublicKey: m.subarray(32 * i, 32 * i + 32),
     signature: sig === null ? null : (sig as Uint8Array).subarray(64 * i, 64 * i + 64),
   });
-  const ownAt = indexOf(ids, id);
+  // The neighbourhood (this client and its neighbours, increasing) and the leaf of each: its
+  // keys if listed, else "did not advertise".
+  const selfAt = neighbours.findIndex((v) => v > id);
+  const known = Array.from(neighbours);
+  known.splice(selfAt < 0 ? known.length : selfAt, 0, id);
+  const leaves: [number, Uint8Array][] = [];
   const found: AdvertisedKey[] = [];
-  for (const v of neighbours) {
+  let own: AdvertisedKey | null = null;
+  let listed = 0;
+  for (const v of known) {
     const at = indexOf(ids, v);
-    if (at >= 0) found.push(entry(at));
+    if (at < 0) {
+      leaves.push([v, absentLeaf(v)]);
+      continue;
+    }
+    listed++;
+    const k = entry(at);
+    leaves.push([v, keyLeaf(v, k.channelPublicKey, k.maskingPublicKey)]);
+    if (v === id) own = k;
+    else found.push(k);
   }
-  return {
-    sessionId: computeSessionId(config, ids, c, m),
-    own: ownAt < 0 ? null : entry(ownAt),
-    neighbours: found,
-  };
+  if (listed !== n) return null; // an id outside the neighbourhood
+  const root = rootFromProof(directoryHeight(config.clients), leaves, proof);
+  if (root === null) return null;
+  return { sessionId: computeSessionId(config, root), own, neighbours: found };
 }
 
 function latin1(b: Uint8Array): string {
@@ -201,9 +223,10 @@ function latin1(b: Uint8Array): string {
 }
 
 /**
- * Round 1: checks the server's broadcast of advertised keys, computes the session id, draws the
- * self-mask seed b_u, Shamir-shares b_u and the masking private key among the neighbours that
- * advertised (threshold t) and encrypts each neighbour's pair of shares. Outbox: one
+ * Round 1: checks the server's key message (its neighbourhood's advertised keys and their key
+ * directory proof), computes the session id from them, draws the self-mask seed b_u,
+ * Shamir-shares b_u and the masking private key among the neighbours that advertised
+ * (threshold t) and encrypts each neighbour's pair of shares. Outbox: one
  * {@link ShareKeysMessage}. Aborts (`aborted` state) with MALFORMED_MESSAGE,
  * UNEXPECTED_MESSAGE, OWN_KEYS_ALTERED, DUPLICATE_PUBLIC_KEY, INVALID_PUBLIC_KEY,
  * INVALID_SIGNATURE or TOO_FEW_PEERS.
@@ -239,7 +262,7 @@ export function clientShareKeys(state: ClientState, message: ServerMessage, opti
     !equalBytes(own.channelPublicKey, s.keys.channelPublicKey) ||
     !equalBytes(own.maskingPublicKey, s.keys.maskingPublicKey)
   ) {
-    return aborted(s, 'OWN_KEYS_ALTERED', 'the broadcast omits or alters this client\'s keys');
+    return aborted(s, 'OWN_KEYS_ALTERED', 'the key message omits or alters this client\'s keys');
   }
   // Neighbours that advertised. Their keys (and this client's) must be valid and distinct;
   // other clients' keys only enter the session id (in the complete graph that is everyone).

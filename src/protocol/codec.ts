@@ -233,6 +233,10 @@ export function encodeMessage(message: ClientMessage | ServerMessage, config: Se
       w.bytes(checkBytes(m['channelPublicKeys'], 'channelPublicKeys', 32 * ids.length));
       w.bytes(checkBytes(m['maskingPublicKeys'], 'maskingPublicKeys', 32 * ids.length));
       if (sig !== null) w.bytes(checkBytes(sig, 'signatures', 64 * ids.length));
+      const proof = checkBytes(m['proof'], 'proof');
+      if (proof.length % 32 !== 0) throw invalidMessage('proof must be whole 32-byte hashes');
+      w.u32(proof.length / 32);
+      w.bytes(proof);
       break;
     }
     case 'encryptedShares': {
@@ -352,7 +356,9 @@ export function decodeMessage(bytes: Uint8Array): ClientMessage | ServerMessage 
       const channelPublicKeys = r.bytes(32 * ids.length, 'channelPublicKeys');
       const maskingPublicKeys = r.bytes(32 * ids.length, 'maskingPublicKeys');
       const signatures = flag === 1 ? r.bytes(64 * ids.length, 'signatures') : null;
-      out = { type: 'advertisedKeys', ids, channelPublicKeys, maskingPublicKeys, signatures };
+      const hashes = r.u32('proof length');
+      if (hashes * 32 > r.remaining) throw bad('proof truncated');
+      out = { type: 'advertisedKeys', ids, channelPublicKeys, maskingPublicKeys, signatures, proof: r.bytes(32 * hashes, 'proof') };
       break;
     }
     case MessageType.encryptedShares: {

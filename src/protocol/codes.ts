@@ -20,7 +20,7 @@ export const AbortCode = {
   INVALID_PUBLIC_KEY: 2,
   /** Client: two advertised public keys are equal (across parties or within one party). */
   DUPLICATE_PUBLIC_KEY: 3,
-  /** Client: the server's broadcast omits or alters this client's own advertised keys. */
+  /** Client: the server's key message omits or alters this client's own advertised keys. */
   OWN_KEYS_ALTERED: 4,
   /** Client: a server message carries a session id other than the one the client computed. */
   SESSION_MISMATCH: 5,

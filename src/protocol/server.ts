@@ -14,6 +14,7 @@ import { applyMasksInto, type MaskTerm } from '../masking/index.js';
 import { createCombiner, type Combiner } from '../shamir/index.js';
 import { equalBytes } from './_bytes.js';
 import { checkConfig, readStepOptions, type StepOptions } from './_common.js';
+import { buildDirectory, directoryProof } from './_directory.js';
 import {
   SHARE_BYTES,
   advertiseSignedBytes,
@@ -31,6 +32,7 @@ import type { AbortCode, DropReason } from './codes.js';
 import { createX25519Agreement, ed25519Verify, isValidX25519PublicKey, x25519PublicKey } from './crypto.js';
 import type {
   AdvertisedKey,
+  AdvertisedKeysMessage,
   ClientMessage,
   DropRecord,
   Outgoing,
@@ -422,24 +424,39 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
         return abortServer(s, 'TOO_FEW_CLIENTS', `${advertised} clients advertised valid keys, ${s.members.length} with enough neighbours; threshold is ${t}`);
       }
       const u1 = s.members.slice();
-      const channelPublicKeys = new Uint8Array(32 * u1.length);
-      const maskingPublicKeys = new Uint8Array(32 * u1.length);
-      const signatures = config.active ? new Uint8Array(64 * u1.length) : null;
-      u1.forEach((id, i) => {
-        const k = s.keys[id] as AdvertisedKey;
-        channelPublicKeys.set(k.channelPublicKey, 32 * i);
-        maskingPublicKeys.set(k.maskingPublicKey, 32 * i);
-        if (signatures !== null) signatures.set(k.signature as Uint8Array, 64 * i);
-      });
-      s.sessionId = computeSessionId(config, u1, channelPublicKeys, maskingPublicKeys);
+      const inU1 = bitmapOf(u1, config.clients);
+      const directory = buildDirectory(config.clients, (id) => (inU1[id] === 1 ? (s.keys[id] as AdvertisedKey) : null));
+      s.sessionId = computeSessionId(config, directory.root);
       s.rounds = { ...s.rounds, u1 };
       s.round = 'shareKeys';
       resetReceived(s);
       s.ciphertexts = new Array<Uint8Array[] | null>(config.clients + 1).fill(null);
-      return {
-        state: s,
-        outbox: [{ to: u1, message: { type: 'advertisedKeys', ids: u1, channelPublicKeys, maskingPublicKeys, signatures } }],
+      // Each client gets its neighbourhood's keys (in the complete graph the same message for
+      // everyone) and the proof linking them to the root.
+      const neighbourhood = (u: number): number[] => {
+        const out = Array.from(topo.of(u));
+        const at = out.findIndex((v) => v > u);
+        out.splice(at < 0 ? out.length : at, 0, u);
+        return out;
       };
+      const keysFor = (known: number[]): AdvertisedKeysMessage => {
+        const ids = known.filter((id) => inU1[id] === 1);
+        const channelPublicKeys = new Uint8Array(32 * ids.length);
+        const maskingPublicKeys = new Uint8Array(32 * ids.length);
+        const signatures = config.active ? new Uint8Array(64 * ids.length) : null;
+        ids.forEach((id, i) => {
+          const k = s.keys[id] as AdvertisedKey;
+          channelPublicKeys.set(k.channelPublicKey, 32 * i);
+          maskingPublicKeys.set(k.maskingPublicKey, 32 * i);
+          if (signatures !== null) signatures.set(k.signature as Uint8Array, 64 * i);
+        });
+        return { type: 'advertisedKeys', ids, channelPublicKeys, maskingPublicKeys, signatures, proof: directoryProof(directory, known) };
+      };
+      const outbox: Outgoing[] =
+        config.graph.kind === 'complete'
+          ? [{ to: u1, message: keysFor(neighbourhood(1)) }]
+          : u1.map((u) => ({ to: [u], message: keysFor(neighbourhood(u)) }));
+      return { state: s, outbox };
     }
     case 'shareKeys': {
       dropSilent(s);

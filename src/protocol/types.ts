@@ -119,13 +119,14 @@ export interface AdvertisedKey {
 }
 
 /**
- * Round 1, server -> every client in U1: all advertised keys, as blocks in increasing id order
- * (entry i belongs to `ids[i]`), so that each client hashes them into the session id without
- * per-entry work.
+ * Round 1, server -> each client in U1: the advertised keys of its neighbourhood (itself and its
+ * neighbours in U1; in the complete graph, everyone in U1) as blocks in increasing id order
+ * (entry i belongs to `ids[i]`), and the key directory proof that links them to the root every
+ * client hashes into the session id (docs/protocol.md, "Key directory").
  */
 export interface AdvertisedKeysMessage {
   readonly type: 'advertisedKeys';
-  /** U1, increasing. */
+  /** The neighbourhood's ids in U1, increasing (the recipient among them). */
   readonly ids: readonly number[];
   /** 32 bytes per id: the channel public keys. */
   readonly channelPublicKeys: Uint8Array;
@@ -133,6 +134,8 @@ export interface AdvertisedKeysMessage {
   readonly maskingPublicKeys: Uint8Array;
   /** Active variant: 64 bytes per id, the key signatures; else null. */
   readonly signatures: Uint8Array | null;
+  /** 32 bytes per hash: the sibling hashes from the neighbourhood's leaves to the root. */
+  readonly proof: Uint8Array;
 }
 
 /**
@@ -224,7 +227,7 @@ export interface ClientAdvertiseKeysState extends ClientCommon {
   readonly round: 'advertiseKeys';
 }
 
-/** Keys advertised; waiting for the server's broadcast of all keys. */
+/** Keys advertised; waiting for the server's message of the neighbourhood's keys. */
 export interface ClientShareKeysState extends ClientCommon {
   readonly round: 'shareKeys';
   readonly keys: ClientKeys;

@@ -3,6 +3,7 @@
  * server message per round, so tests can replay a client from any round with a tampered
  * message.
  */
+import { buildDirectory, directoryProof } from '../../src/protocol/_directory.js';
 import { ed25519PublicKey } from '../../src/protocol/crypto.js';
 import {
   clientAdvertiseKeys,
@@ -139,8 +140,13 @@ export function keyEntries(m: AdvertisedKeysMessage): AdvertisedKey[] {
   }));
 }
 
-/** A key broadcast from entries (taken in the given order; signatures when the first has one). */
-export function keysMessage(entries: readonly AdvertisedKey[]): AdvertisedKeysMessage {
+/**
+ * A complete-graph key message from entries (listed in the given order; signatures when the
+ * first has one), with a key directory built from the same entries (as if they were U1) and
+ * its proof for a recipient who knows every leaf of 1..clients: what an honest server would
+ * send had these been the advertised keys.
+ */
+export function keysMessage(entries: readonly AdvertisedKey[], clients: number): AdvertisedKeysMessage {
   const signed = entries[0]?.signature != null;
   const join = (parts: Uint8Array[]): Uint8Array => {
     const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
@@ -151,11 +157,14 @@ export function keysMessage(entries: readonly AdvertisedKey[]): AdvertisedKeysMe
     }
     return out;
   };
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  const directory = buildDirectory(clients, (id) => byId.get(id) ?? null);
   return {
     type: 'advertisedKeys',
     ids: entries.map((e) => e.id),
     channelPublicKeys: join(entries.map((e) => e.channelPublicKey)),
     maskingPublicKeys: join(entries.map((e) => e.maskingPublicKey)),
     signatures: signed ? join(entries.map((e) => e.signature as Uint8Array)) : null,
+    proof: directoryProof(directory, Array.from({ length: clients }, (_, i) => i + 1)),
   };
 }

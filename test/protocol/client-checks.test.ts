@@ -63,11 +63,11 @@ describe('client checks in shareKeys (advertised keys)', () => {
     expect(run(passive, 'shareKeys', 1, keysMsg()).state.round).toBe('maskedInputCollection');
   });
   it('TOO_FEW_PEERS when fewer than t - 1 neighbours advertised', () => {
-    expectAbort(run(passive, 'shareKeys', 1, keysMessage(entriesOf().slice(0, 2))), 'TOO_FEW_PEERS');
+    expectAbort(run(passive, 'shareKeys', 1, keysMessage(entriesOf().slice(0, 2), 5)), 'TOO_FEW_PEERS');
   });
   it('INVALID_PUBLIC_KEY for a small-order key', () => {
     const keys = entriesOf().map((k) => (k.id === 2 ? { ...k, maskingPublicKey: new Uint8Array(32) } : k));
-    expectAbort(run(passive, 'shareKeys', 1, keysMessage(keys)), 'INVALID_PUBLIC_KEY');
+    expectAbort(run(passive, 'shareKeys', 1, keysMessage(keys, 5)), 'INVALID_PUBLIC_KEY');
   });
   it('INVALID_PUBLIC_KEY for a non-canonical key (high bit set)', () => {
     const keys = entriesOf().map((k) => {
@@ -76,28 +76,28 @@ describe('client checks in shareKeys (advertised keys)', () => {
       c[31] = (c[31] as number) | 0x80;
       return { ...k, channelPublicKey: c };
     });
-    expectAbort(run(passive, 'shareKeys', 1, keysMessage(keys)), 'INVALID_PUBLIC_KEY');
+    expectAbort(run(passive, 'shareKeys', 1, keysMessage(keys, 5)), 'INVALID_PUBLIC_KEY');
   });
   it('DUPLICATE_PUBLIC_KEY when two clients advertise the same key', () => {
     const all = entriesOf();
     const k2 = all[1];
     const keys = all.map((k) => (k.id === 3 && k2 !== undefined ? { ...k, channelPublicKey: k2.channelPublicKey } : k));
-    expectAbort(run(passive, 'shareKeys', 1, keysMessage(keys)), 'DUPLICATE_PUBLIC_KEY');
+    expectAbort(run(passive, 'shareKeys', 1, keysMessage(keys, 5)), 'DUPLICATE_PUBLIC_KEY');
   });
   it('DUPLICATE_PUBLIC_KEY when one client uses one key for both purposes', () => {
     const keys = entriesOf().map((k) => (k.id === 4 ? { ...k, maskingPublicKey: k.channelPublicKey } : k));
-    expectAbort(run(passive, 'shareKeys', 1, keysMessage(keys)), 'DUPLICATE_PUBLIC_KEY');
+    expectAbort(run(passive, 'shareKeys', 1, keysMessage(keys, 5)), 'DUPLICATE_PUBLIC_KEY');
   });
   it('OWN_KEYS_ALTERED when its keys are missing or changed', () => {
     const all = entriesOf();
-    expectAbort(run(passive, 'shareKeys', 1, keysMessage(all.filter((k) => k.id !== 1))), 'OWN_KEYS_ALTERED');
+    expectAbort(run(passive, 'shareKeys', 1, keysMessage(all.filter((k) => k.id !== 1), 5)), 'OWN_KEYS_ALTERED');
     const other = all[1]?.maskingPublicKey as Uint8Array;
     const keys = all.map((k) => (k.id === 1 ? { ...k, maskingPublicKey: flip(other, 5) } : k));
-    expectAbort(run(passive, 'shareKeys', 1, keysMessage(keys)), 'OWN_KEYS_ALTERED');
+    expectAbort(run(passive, 'shareKeys', 1, keysMessage(keys, 5)), 'OWN_KEYS_ALTERED');
   });
   it('MALFORMED_MESSAGE for unsorted ids, short keys, stray signatures, hostile objects', () => {
     const m = keysMsg();
-    expectAbort(run(passive, 'shareKeys', 1, keysMessage(entriesOf().reverse())), 'MALFORMED_MESSAGE');
+    expectAbort(run(passive, 'shareKeys', 1, keysMessage(entriesOf().reverse(), 5)), 'MALFORMED_MESSAGE');
     expectAbort(run(passive, 'shareKeys', 1, { ...m, channelPublicKeys: m.channelPublicKeys.subarray(1) }), 'MALFORMED_MESSAGE');
     expectAbort(run(passive, 'shareKeys', 1, { ...m, signatures: new Uint8Array(64 * m.ids.length) }), 'MALFORMED_MESSAGE');
     expectAbort(run(passive, 'shareKeys', 1, { ...m, ids: [...m.ids, 6] }), 'MALFORMED_MESSAGE');
@@ -105,6 +105,32 @@ describe('client checks in shareKeys (advertised keys)', () => {
     const trap = new Proxy({}, { get: () => { throw new Error('trap'); } });
     expectAbort(run(passive, 'shareKeys', 1, trap), 'MALFORMED_MESSAGE');
     expectAbort(run(passive, 'shareKeys', 1, { ...m, ids: trap }), 'MALFORMED_MESSAGE');
+  });
+  it('MALFORMED_MESSAGE for a key directory proof one hash short or long, or not whole hashes', () => {
+    const m = keysMsg();
+    expect(m.proof.length).toBe(64); // 5 clients in 8 leaves: leaf 6 and the node over 7, 8
+    expectAbort(run(passive, 'shareKeys', 1, { ...m, proof: m.proof.subarray(32) }), 'MALFORMED_MESSAGE');
+    expectAbort(run(passive, 'shareKeys', 1, { ...m, proof: new Uint8Array([...m.proof, ...m.proof.subarray(0, 32)]) }), 'MALFORMED_MESSAGE');
+    expectAbort(run(passive, 'shareKeys', 1, { ...m, proof: m.proof.subarray(1) }), 'MALFORMED_MESSAGE');
+    expectAbort(run(passive, 'shareKeys', 1, { ...m, proof: null }), 'MALFORMED_MESSAGE');
+  });
+  it('a changed proof hash gives another session id, so the server drops the client (SESSION_MISMATCH)', () => {
+    const m = keysMsg();
+    const step = run(passive, 'shareKeys', 1, { ...m, proof: flip(m.proof, 40) });
+    const honest = passive.clientStates['maskedInputCollection']?.[1] as ClientState;
+    expect(step.state.round).toBe('maskedInputCollection');
+    if (step.state.round === 'maskedInputCollection' && honest.round === 'maskedInputCollection') {
+      expect(step.state.sessionId).not.toEqual(honest.sessionId);
+    }
+  });
+  it('MALFORMED_MESSAGE when the server lists a client outside the neighbourhood (SecAgg+)', () => {
+    const sparse = honestTrace(16, 3, { graph: { kind: 'harary', degree: 4, seed: new Uint8Array(32).fill(40) } });
+    const m = msg<AdvertisedKeysMessage>(sparse, 'shareKeys', 1);
+    const stranger = [...Array(16).keys()].map((i) => i + 1).find((v) => v !== 1 && !m.ids.includes(v)) as number;
+    const entries = keyEntries(m);
+    const other = keyEntries(msg<AdvertisedKeysMessage>(sparse, 'shareKeys', stranger)).find((e) => e.id === stranger);
+    const listed = keysMessage([...entries, other as (typeof entries)[number]].sort((a, b) => a.id - b.id), 16);
+    expectAbort(run(sparse, 'shareKeys', 1, { ...listed, proof: m.proof }), 'MALFORMED_MESSAGE');
   });
   it('UNEXPECTED_MESSAGE for a message of another round', () => {
     expectAbort(run(passive, 'shareKeys', 1, msg(passive, 'unmasking', 1)), 'UNEXPECTED_MESSAGE');
@@ -116,11 +142,11 @@ describe('client checks in shareKeys (advertised keys)', () => {
     const all = entriesOf(active);
     const fresh = all[3]?.maskingPublicKey as Uint8Array; // a valid point, but not the one client 2 signed
     const keys = all.map((k) => (k.id === 2 ? { ...k, maskingPublicKey: Uint8Array.from(fresh).reverse().fill(9, 0, 1) } : k));
-    const step = run(active, 'shareKeys', 1, keysMessage(keys));
+    const step = run(active, 'shareKeys', 1, keysMessage(keys, 5));
     expect(step.state.round).toBe('aborted');
     if (step.state.round === 'aborted') expect(['INVALID_SIGNATURE', 'INVALID_PUBLIC_KEY']).toContain(step.state.code);
     const sigBad = all.map((k) => (k.id === 2 ? { ...k, signature: flip(k.signature as Uint8Array, 3) } : k));
-    expectAbort(run(active, 'shareKeys', 1, keysMessage(sigBad)), 'INVALID_SIGNATURE');
+    expectAbort(run(active, 'shareKeys', 1, keysMessage(sigBad, 5)), 'INVALID_SIGNATURE');
   });
 });
 

@@ -188,6 +188,7 @@ function perClientBytes(bits: number): { up: number; down: number } {
       channelPublicKeys: new Uint8Array(32 * n),
       maskingPublicKeys: new Uint8Array(32 * n),
       signatures: null,
+      proof: new Uint8Array(0), // 2^10 leaves, all known: nothing to prove
     }) +
     size({ type: 'encryptedShares', recipient: 1, sessionId: sid, senders: ids.slice(1), ciphertexts: ids.slice(1).map(() => ct) }) +
     size({ type: 'unmaskingRequest', sessionId: sid, survivors: ids, dropped: [], signers: [], signatures: [] });

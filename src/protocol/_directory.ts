@@ -1,0 +1,160 @@
+/**
+ * The key directory: a Merkle tree over every client's advertised keys, whose root enters the
+ * session id. The server sends each client only its neighbours' keys and the sibling hashes
+ * that link them to the root, so a SecAgg+ client downloads and hashes O(k log n) bytes instead
+ * of every key of the cohort, while the session id still commits to every advertised key.
+ * Normative text: docs/protocol.md ("Key directory"). Internal.
+ *
+ * Leaf of client `id` (position id - 1): SHA-256(0x00 || u32 id || c^PK || s^PK) if it
+ * advertised keys, else SHA-256(0x00 || u32 id) (also for the padding ids above `clients`).
+ * Inner node: SHA-256(0x01 || left || right). The tree has 2^height leaves, height =
+ * ceil(log2 clients).
+ */
+import { sha256Fast as sha256 } from '../_hkdf.js';
+import { concatBytes } from './_bytes.js';
+
+// One message scratch (JS is single-threaded and nothing here yields): leaf and node preimages
+// are at most 69 bytes, and hashing them without concatenating halves the cost of a node.
+const PREIMAGE = new Uint8Array(69);
+
+/** Levels above the leaves for a cohort of `clients` (>= 1): ceil(log2 clients). */
+export function directoryHeight(clients: number): number {
+  let height = 0;
+  while (2 ** height < clients) height++;
+  return height;
+}
+
+function leafPreimage(id: number): void {
+  PREIMAGE[0] = 0x00;
+  PREIMAGE[1] = id >>> 24;
+  PREIMAGE[2] = (id >>> 16) & 0xff;
+  PREIMAGE[3] = (id >>> 8) & 0xff;
+  PREIMAGE[4] = id & 0xff;
+}
+
+/** The leaf of a client that advertised keys. */
+export function keyLeaf(id: number, channelPublicKey: Uint8Array, maskingPublicKey: Uint8Array): Uint8Array {
+  leafPreimage(id);
+  PREIMAGE.set(channelPublicKey, 5);
+  PREIMAGE.set(maskingPublicKey, 37);
+  return sha256(PREIMAGE);
+}
+
+/** The leaf of a client (or padding id) that did not advertise keys. */
+export function absentLeaf(id: number): Uint8Array {
+  leafPreimage(id);
+  return sha256(PREIMAGE.subarray(0, 5));
+}
+
+function innerNode(left: Uint8Array, right: Uint8Array): Uint8Array {
+  PREIMAGE[0] = 0x01;
+  PREIMAGE.set(left, 1);
+  PREIMAGE.set(right, 33);
+  return sha256(PREIMAGE.subarray(0, 65));
+}
+
+/**
+ * Walks from known leaves (sorted, distinct positions) to the root, level by level and left to
+ * right: two known siblings combine; a missing sibling comes from `missing(level, position)`.
+ * The order of the `missing` calls is the order of a proof's hashes.
+ */
+function walk<T>(
+  height: number,
+  leaves: readonly (readonly [number, T])[],
+  combine: (left: T, right: T) => T,
+  missing: (level: number, position: number) => T,
+): T {
+  let nodes = leaves;
+  for (let level = 0; level < height; level++) {
+    const next: [number, T][] = [];
+    for (let i = 0; i < nodes.length; ) {
+      const [p, x] = nodes[i] as readonly [number, T];
+      const pair = nodes[i + 1];
+      if ((p & 1) === 0 && pair !== undefined && pair[0] === p + 1) {
+        next.push([p >>> 1, combine(x, pair[1])]);
+        i += 2;
+      } else {
+        const sibling = missing(level, p ^ 1);
+        next.push([p >>> 1, (p & 1) === 0 ? combine(x, sibling) : combine(sibling, x)]);
+        i += 1;
+      }
+    }
+    nodes = next;
+  }
+  return (nodes[0] as readonly [number, T])[1];
+}
+
+/** The whole tree, leaves first: what the server keeps while it writes the proofs. */
+export interface Directory {
+  readonly height: number;
+  /** levels[0] = leaves (2^height), ..., levels[height] = [root]. */
+  readonly levels: readonly (readonly Uint8Array[])[];
+  readonly root: Uint8Array;
+}
+
+/** Builds the directory of a cohort; `keysOf(id)` gives the keys of an advertised client. */
+export function buildDirectory(
+  clients: number,
+  keysOf: (id: number) => { readonly channelPublicKey: Uint8Array; readonly maskingPublicKey: Uint8Array } | null,
+): Directory {
+  const height = directoryHeight(clients);
+  const leaves: Uint8Array[] = new Array(2 ** height);
+  for (let p = 0; p < leaves.length; p++) {
+    const keys = p < clients ? keysOf(p + 1) : null;
+    leaves[p] = keys === null ? absentLeaf(p + 1) : keyLeaf(p + 1, keys.channelPublicKey, keys.maskingPublicKey);
+  }
+  const levels: Uint8Array[][] = [leaves];
+  for (let level = 0; level < height; level++) {
+    const below = levels[level] as Uint8Array[];
+    const above: Uint8Array[] = new Array(below.length / 2);
+    for (let p = 0; p < above.length; p++) above[p] = innerNode(below[2 * p] as Uint8Array, below[2 * p + 1] as Uint8Array);
+    levels.push(above);
+  }
+  return { height, levels, root: (levels[height] as Uint8Array[])[0] as Uint8Array };
+}
+
+/**
+ * The proof for a client who knows the leaves of `ids` (sorted, distinct): the sibling hashes
+ * its walk to the root needs, concatenated (32 bytes each) in walk order.
+ */
+export function directoryProof(directory: Directory, ids: readonly number[]): Uint8Array {
+  const hashes: Uint8Array[] = [];
+  walk<null>(
+    directory.height,
+    ids.map((id) => [id - 1, null] as const),
+    () => null,
+    (level, position) => {
+      hashes.push((directory.levels[level] as Uint8Array[])[position] as Uint8Array);
+      return null;
+    },
+  );
+  return concatBytes(...hashes);
+}
+
+/**
+ * The root from known leaves (sorted, distinct ids with their leaf hashes) and a proof; null
+ * when the proof has too few or too many hashes.
+ */
+export function rootFromProof(
+  height: number,
+  leaves: readonly (readonly [number, Uint8Array])[],
+  proof: Uint8Array,
+): Uint8Array | null {
+  if (proof.length % 32 !== 0) return null;
+  let used = 0;
+  let short = false;
+  const root = walk<Uint8Array>(
+    height,
+    leaves.map(([id, leaf]) => [id - 1, leaf] as const),
+    (left, right) => innerNode(left, right),
+    () => {
+      if (used + 32 > proof.length) {
+        short = true;
+        return new Uint8Array(32);
+      }
+      used += 32;
+      return proof.subarray(used - 32, used);
+    },
+  );
+  return short || used !== proof.length ? null : root;
+}

@@ -1,0 +1,116 @@
+/**
+ * The key directory (src/protocol/_directory.ts): a Merkle tree over every client's advertised
+ * keys whose root enters the session id; each client gets its neighbourhood's keys and a proof.
+ */
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { absentLeaf, buildDirectory, directoryHeight, directoryProof, keyLeaf, rootFromProof } from '../../src/protocol/_directory.js';
+import { neighbourIds } from '../../src/protocol/_topology.js';
+import type { AdvertisedKeysMessage } from '../../src/protocol/index.js';
+import { honestTrace, seed } from './_driver.js';
+
+const sha = (...parts: Uint8Array[]): Uint8Array => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
+};
+const u32 = (x: number): Uint8Array => Uint8Array.of(x >>> 24, (x >>> 16) & 0xff, (x >>> 8) & 0xff, x & 0xff);
+const keyOf = (id: number, which: number): Uint8Array => new Uint8Array(32).fill((7 * id + which) & 0xff);
+
+describe('key directory', () => {
+  it('matches the spec written out with node:crypto (3 clients, client 2 silent)', () => {
+    const leaf1 = sha(Uint8Array.of(0), u32(1), keyOf(1, 0), keyOf(1, 1));
+    const leaf2 = sha(Uint8Array.of(0), u32(2));
+    const leaf3 = sha(Uint8Array.of(0), u32(3), keyOf(3, 0), keyOf(3, 1));
+    const leaf4 = sha(Uint8Array.of(0), u32(4)); // padding to 2^2 leaves
+    const root = sha(Uint8Array.of(1), sha(Uint8Array.of(1), leaf1, leaf2), sha(Uint8Array.of(1), leaf3, leaf4));
+    const keys = (id: number) => (id === 2 ? null : { channelPublicKey: keyOf(id, 0), maskingPublicKey: keyOf(id, 1) });
+    const d = buildDirectory(3, keys);
+    expect(d.height).toBe(2);
+    expect(Buffer.from(d.root).toString('hex')).toBe(Buffer.from(root).toString('hex'));
+    // Client 1 knows leaves 1 and 2 (its neighbourhood in a 2-regular graph, say): the proof is
+    // the one sibling it cannot compute, the node over leaves 3 and 4.
+    const proof = directoryProof(d, [1, 2]);
+    expect(Buffer.from(proof).toString('hex')).toBe(Buffer.from(sha(Uint8Array.of(1), leaf3, leaf4)).toString('hex'));
+    expect(rootFromProof(2, [[1, keyLeaf(1, keyOf(1, 0), keyOf(1, 1))], [2, absentLeaf(2)]], proof)).toEqual(d.root);
+  });
+
+  it('heights: ceil(log2 clients)', () => {
+    expect([1, 2, 3, 4, 5, 1000, 1024, 1025, 65_535].map(directoryHeight)).toEqual([0, 1, 2, 2, 3, 10, 10, 11, 16]);
+  });
+
+  const cohort = fc
+    .integer({ min: 2, max: 300 })
+    .chain((n) =>
+      fc.record({
+        n: fc.constant(n),
+        advertised: fc.uniqueArray(fc.integer({ min: 1, max: n }), { minLength: 1, maxLength: n }),
+        known: fc.uniqueArray(fc.integer({ min: 1, max: n }), { minLength: 1, maxLength: Math.min(n, 40) }),
+      }),
+    );
+  const setUp = ({ n, advertised, known }: { n: number; advertised: number[]; known: number[] }) => {
+    const inU1 = new Set(advertised);
+    const keys = (id: number) => (inU1.has(id) ? { channelPublicKey: keyOf(id, 0), maskingPublicKey: keyOf(id, 1) } : null);
+    const d = buildDirectory(n, keys);
+    const ids = [...known].sort((a, b) => a - b);
+    const leaves = ids.map((id) => [id, inU1.has(id) ? keyLeaf(id, keyOf(id, 0), keyOf(id, 1)) : absentLeaf(id)] as [number, Uint8Array]);
+    return { d, ids, leaves, proof: directoryProof(d, ids) };
+  };
+
+  it('any set of known leaves and its proof give the root, with at most height hashes per leaf', () => {
+    fc.assert(
+      fc.property(cohort, (c) => {
+        const { d, ids, leaves, proof } = setUp(c);
+        expect(rootFromProof(d.height, leaves, proof)).toEqual(d.root);
+        expect(proof.length / 32).toBeLessThanOrEqual(ids.length * d.height);
+      }),
+    );
+  });
+
+  it('a changed proof hash or leaf gives another root; a short or long proof gives none', () => {
+    fc.assert(
+      fc.property(cohort, fc.nat(), fc.nat(), (c, pick, bit) => {
+        const { d, leaves, proof } = setUp(c);
+        if (proof.length > 0) {
+          const bad = Uint8Array.from(proof);
+          const at = pick % bad.length;
+          bad[at] = (bad[at] as number) ^ (1 << (bit % 8));
+          expect(rootFromProof(d.height, leaves, bad)).not.toEqual(d.root);
+          expect(rootFromProof(d.height, leaves, proof.subarray(0, proof.length - 32))).toBeNull();
+        }
+        expect(rootFromProof(d.height, leaves, new Uint8Array([...proof, ...new Uint8Array(32)]))).toBeNull();
+        expect(rootFromProof(d.height, leaves, proof.subarray(0, proof.length - 1))).toBeNull();
+        const [id, leaf] = leaves[pick % leaves.length] as [number, Uint8Array];
+        const other = leaves.map((l) => (l[0] === id ? ([id, Uint8Array.from(leaf, (b, i) => (i === 0 ? b ^ 1 : b))] as [number, Uint8Array]) : l));
+        expect(rootFromProof(d.height, other, proof)).not.toEqual(d.root);
+      }),
+    );
+  });
+});
+
+describe('key messages in a SecAgg+ round', () => {
+  const graphSeed = seed(40);
+  const trace = honestTrace(16, 3, { graph: { kind: 'harary', degree: 4, seed: graphSeed } }, [7]);
+
+  it("each client gets only its neighbourhood's keys (itself included) and a proof, not the cohort's", () => {
+    for (let u = 1; u <= 16; u++) {
+      if (u === 7) continue;
+      const m = trace.serverMessages['shareKeys']?.[u] as AdvertisedKeysMessage;
+      const hood = [...neighbourIds(trace.config, u), u].filter((v) => v !== 7).sort((a, b) => a - b);
+      expect(m.ids).toEqual(hood);
+      expect(m.proof.length / 32).toBeLessThanOrEqual(5 * directoryHeight(16));
+    }
+    expect(trace.final.round).toBe('completed');
+  });
+
+  it('every client derives the same session id from its own part of the directory', () => {
+    const ids = new Set<string>();
+    for (let u = 1; u <= 16; u++) {
+      const st = trace.clientStates['maskedInputCollection']?.[u];
+      if (st?.round === 'maskedInputCollection') ids.add(Buffer.from(st.sessionId).toString('hex'));
+    }
+    expect(ids.size).toBe(1);
+    if (trace.final.round === 'completed') expect(ids.has(Buffer.from(trace.final.sessionId).toString('hex'))).toBe(true);
+  });
+});
