@@ -140,8 +140,11 @@ function readBytesList(r: ByteReader, what: string, count?: number): Uint8Array[
   const n = count ?? r.u32(`${what} count`);
   const size = r.u16(`${what} entry length`);
   if (n * size > r.remaining) throw bad(`${what} declares ${n} entries of ${size} bytes but the message is shorter`);
+  // One copy of the whole list, entries as views into it: a list of ciphertexts or shares is
+  // one allocation rather than one per entry (a server holds hundreds of thousands of them).
+  const block = r.bytes(n * size, what);
   const out = new Array<Uint8Array>(n);
-  for (let i = 0; i < n; i++) out[i] = r.bytes(size, what);
+  for (let i = 0; i < n; i++) out[i] = block.subarray(i * size, (i + 1) * size);
   return out;
 }
 

@@ -217,6 +217,17 @@ export function serverReceive(state: ServerState, message: ClientMessage, option
   return { state: s, outbox: [] };
 }
 
+/**
+ * Copies entries of `size` bytes into one new block and returns views into it: the server keeps
+ * one allocation per sender, not one per ciphertext or share (hundreds of thousands in a large
+ * round, each a separate buffer for the garbage collector).
+ */
+function copyAsBlock(entries: readonly Uint8Array[], size: number): Uint8Array[] {
+  const block = new Uint8Array(size * entries.length);
+  entries.forEach((e, i) => block.set(e, size * i));
+  return entries.map((_, i) => block.subarray(size * i, size * (i + 1)));
+}
+
 /** Validates and records one message; returns a drop reason or null. */
 function accept(s: Live, id: number, m: Record<string, unknown>, backend: StepOptions['backend']): DropReason | null {
   const { config } = s;
@@ -251,7 +262,7 @@ function accept(s: Live, id: number, m: Record<string, unknown>, backend: StepOp
       const cts = readBytesList(m['ciphertexts'], undefined, undefined);
       if (cts === null) return 'MALFORMED_MESSAGE';
       if (cts.length !== expected || cts.some((ct) => ct.length !== SHARE_CIPHERTEXT_BYTES)) return 'WRONG_RECIPIENTS';
-      s.ciphertexts[id] = cts.map((ct) => Uint8Array.from(ct));
+      s.ciphertexts[id] = copyAsBlock(cts, SHARE_CIPHERTEXT_BYTES);
       s.received[id] = true;
       return null;
     }
@@ -291,7 +302,7 @@ function accept(s: Live, id: number, m: Record<string, unknown>, backend: StepOp
       const shares = readBytesList(m['shares'], undefined, undefined);
       if (shares === null) return 'MALFORMED_MESSAGE';
       if (shares.length !== expected || shares.some((x) => x.length !== SHARE_BYTES)) return 'WRONG_SHARES';
-      s.revealed[id] = shares.map((x) => Uint8Array.from(x));
+      s.revealed[id] = copyAsBlock(shares, SHARE_BYTES);
       s.received[id] = true;
       return null;
     }

@@ -20,6 +20,7 @@ import type {
   Round,
   ServerMessage,
   ServerState,
+  ServerStep,
   SessionConfig,
   VectorSpec,
 } from './types.js';
@@ -385,16 +386,20 @@ export function* runSimulation(options: SimulationOptions): Generator<ClientWork
   for (;;) {
     const round = server.round as Round;
     const t1 = performance.now();
-    const closed = serverCloseRound(server, stepOptions);
+    let closed: ServerStep | null = serverCloseRound(server, stepOptions);
     sTime += (performance.now() - t1) / 1000;
     server = closed.state;
     let down = 0;
-    const deliveries: Delivery[] = [];
+    let deliveries: Delivery[] = [];
     for (const out of closed.outbox) {
       const { message, size } = wire(out.message);
       down += size * out.to.length;
       for (const to of out.to) deliveries.push({ to, message });
     }
+    // From here on only the delivered (decoded) messages are kept, and each batch only until its
+    // answers are in: a large round's messages would otherwise stay live for the whole round,
+    // and every full garbage collection (frequent, as masked vectors arrive) would trace them.
+    closed = null;
     totalBytes += up + down;
     const report: RoundReport = { round, senders, clientSeconds: cTotal, clientMaxSeconds: cMax, serverSeconds: sTime, bytesUp: up, bytesDown: down };
     reports.push(report);
@@ -410,13 +415,16 @@ export function* runSimulation(options: SimulationOptions): Generator<ClientWork
       const stop = stopAt.get(to);
       return live.has(to) && (stop === undefined || rounds.indexOf(stop) > rounds.indexOf(next));
     });
+    deliveries = [];
     // In batches, so that a runner holds few answers (masked vectors) at once; each batch names
     // the next, which a parallel runner may start while this one's answers reach the server.
-    const batches: (typeof due)[] = [];
+    const batches: (Delivery[] | null)[] = [];
     for (let from = 0; from < due.length; from += WORK_BATCH) batches.push(due.slice(from, from + WORK_BATCH));
+    due.length = 0;
     for (let b = 0; b < batches.length; b++) {
-      const batch = batches[b] as typeof due;
+      const batch = batches[b] as Delivery[];
       const items = yield { kind: 'deliver', deliveries: batch, upcoming: batches[b + 1] ?? null };
+      batches[b] = null;
       collect(batch.map((d) => d.to), items, () => true);
     }
   }
