@@ -40,6 +40,14 @@ export function neighbourIds(config: SessionConfig, id: number): Uint32Array {
   return out;
 }
 
+/** The neighbourhood of `id`: its neighbours (increasing) with `id` itself in its place. */
+export function withSelf(neighbours: ArrayLike<number>, id: number): number[] {
+  const out = Array.from(neighbours);
+  const at = out.findIndex((v) => v > id);
+  out.splice(at < 0 ? out.length : at, 0, id);
+  return out;
+}
+
 /**
  * Neighbourhood oracle for the server: `of(id)` returns the sorted neighbours and `has(u, v)`
  * tells adjacency in O(log k).

@@ -25,7 +25,7 @@ import {
   shareAad,
   sharePlaintext,
 } from './_kdf.js';
-import { indexOf, neighbourIds } from './_topology.js';
+import { indexOf, neighbourIds, withSelf } from './_topology.js';
 import { isBytes, isObject, readBytesList, readIdList } from './_validate.js';
 import type { AbortCode } from './codes.js';
 import {
@@ -193,9 +193,7 @@ function scanKeys(
   });
   // The neighbourhood (this client and its neighbours, increasing) and the leaf of each: its
   // keys if listed, else "did not advertise".
-  const selfAt = neighbours.findIndex((v) => v > id);
-  const known = Array.from(neighbours);
-  known.splice(selfAt < 0 ? known.length : selfAt, 0, id);
+  const known = withSelf(neighbours, id);
   const leaves: [number, Uint8Array][] = [];
   const found: AdvertisedKey[] = [];
   let own: AdvertisedKey | null = null;
@@ -298,8 +296,7 @@ export function clientShareKeys(state: ClientState, message: ServerMessage, opti
   const sessionId = scanned.sessionId;
 
   // Shares go to the neighbours that advertised and to this client itself.
-  const selfAt = peers.findIndex((v) => v > id);
-  const holders = selfAt < 0 ? [...peers, id] : [...peers.slice(0, selfAt), id, ...peers.slice(selfAt)];
+  const holders = withSelf(peers, id);
   const selfMaskSeed = Uint8Array.from(assertBytes(o.rng(32), 'rng output', 32));
   const bShares = splitSecret(selfMaskSeed, { threshold: config.threshold, holders, rng: o.rng });
   const sShares = splitSecret(s.keys.maskingPrivateKey, { threshold: config.threshold, holders, rng: o.rng });

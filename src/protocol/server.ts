@@ -25,7 +25,7 @@ import {
   pairwiseMaskLabel,
   selfMaskLabel,
 } from './_kdf.js';
-import { indexOf, topology, type Topology } from './_topology.js';
+import { indexOf, topology, withSelf, type Topology } from './_topology.js';
 import { inRange, isBytes, isId, isObject, readBytesList, readVectors } from './_validate.js';
 import { SHARE_CIPHERTEXT_BYTES } from './client.js';
 import type { AbortCode, DropReason } from './codes.js';
@@ -444,12 +444,6 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
       s.ciphertexts = new Array<Uint8Array[] | null>(config.clients + 1).fill(null);
       // Each client gets its neighbourhood's keys (in the complete graph the same message for
       // everyone) and the proof linking them to the root.
-      const neighbourhood = (u: number): number[] => {
-        const out = Array.from(topo.of(u));
-        const at = out.findIndex((v) => v > u);
-        out.splice(at < 0 ? out.length : at, 0, u);
-        return out;
-      };
       const keysFor = (known: number[]): AdvertisedKeysMessage => {
         const ids = known.filter((id) => inU1[id] === 1);
         const channelPublicKeys = new Uint8Array(32 * ids.length);
@@ -465,8 +459,8 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
       };
       const outbox: Outgoing[] =
         config.graph.kind === 'complete'
-          ? [{ to: u1, message: keysFor(neighbourhood(1)) }]
-          : u1.map((u) => ({ to: [u], message: keysFor(neighbourhood(u)) }));
+          ? [{ to: u1, message: keysFor(withSelf(topo.of(1), 1)) }]
+          : u1.map((u) => ({ to: [u], message: keysFor(withSelf(topo.of(u), u)) }));
       return { state: s, outbox };
     }
     case 'shareKeys': {
@@ -594,13 +588,8 @@ function finish(s: Live, topo: Topology, backend: StepOptions['backend']): Serve
   try {
     // Survivors: remove their self masks.
     for (const u of u3) {
-      const holders = within(topo.of(u), u5, config.clients);
-      const at = holders.findIndex((v) => v > u);
-      if (indexOf(u5, u) >= 0) {
-        if (at < 0) holders.push(u);
-        else holders.splice(at, 0, u);
-      }
-      const b = rebuild(u, holders);
+      const neighbours = within(topo.of(u), u5, config.clients);
+      const b = rebuild(u, indexOf(u5, u) >= 0 ? withSelf(neighbours, u) : neighbours);
       config.vectors.forEach((spec, j) => {
         (terms[j] as MaskTerm[]).push({ key: maskKey(b, sessionId, selfMaskLabel(spec.name), backend), sign: -1 });
       });
