@@ -170,12 +170,7 @@ interface ScannedKeys {
  * blocks) and computes the session id from their key directory leaves and the proof. Null when
  * malformed: a listed id outside the neighbourhood, or a proof that does not fit.
  */
-function scanKeys(
-  msg: Record<string, unknown>,
-  config: SessionConfig,
-  id: number,
-  neighbours: Uint32Array,
-): ScannedKeys | null {
+function scanKeys(msg: Record<string, unknown>, config: SessionConfig, id: number, neighbours: Uint32Array): ScannedKeys | null {
   const ids = readIdList(msg['ids'], config.clients);
   if (ids === null) return null;
   const n = ids.length;
@@ -262,8 +257,8 @@ export function clientShareKeys(state: ClientState, message: ServerMessage, opti
   ) {
     return aborted(s, 'OWN_KEYS_ALTERED', 'the key message omits or alters this client\'s keys');
   }
-  // Neighbours that advertised. Their keys (and this client's) must be valid and distinct;
-  // other clients' keys only enter the session id (in the complete graph that is everyone).
+  // Neighbours that advertised. Their keys (and this client's) must be valid and distinct; no
+  // other client's keys are sent (the directory proof stands for them).
   const peers: number[] = [];
   const peerChannelKeys: Uint8Array[] = [];
   const peerMaskingKeys: Uint8Array[] = [];
