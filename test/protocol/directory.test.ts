@@ -78,9 +78,10 @@ describe('key directory', () => {
           bad[at] = (bad[at] as number) ^ (1 << (bit % 8));
           expect(rootFromProof(d.height, leaves, bad)).not.toEqual(d.root);
           expect(rootFromProof(d.height, leaves, proof.subarray(0, proof.length - 32))).toBeNull();
+          expect(rootFromProof(d.height, leaves, proof.subarray(0, proof.length - 1))).toBeNull();
         }
         expect(rootFromProof(d.height, leaves, new Uint8Array([...proof, ...new Uint8Array(32)]))).toBeNull();
-        expect(rootFromProof(d.height, leaves, proof.subarray(0, proof.length - 1))).toBeNull();
+        expect(rootFromProof(d.height, leaves, new Uint8Array([...proof, 0]))).toBeNull();
         const [id, leaf] = leaves[pick % leaves.length] as [number, Uint8Array];
         const other = leaves.map((l) => (l[0] === id ? ([id, Uint8Array.from(leaf, (b, i) => (i === 0 ? b ^ 1 : b))] as [number, Uint8Array]) : l));
         expect(rootFromProof(d.height, other, proof)).not.toEqual(d.root);
