@@ -6,7 +6,9 @@
  *     measured in the same run (keystream chunk, then add), with the ratio (bar: >= 0.9);
  *  3. native / portable speed-up (issue 3 bar >= 5x, set against the noble keystream);
  *  4. many masks into one vector: applyMasksInto against one addMaskInto per mask, per width;
- *  5. per-call costs (key derivation, a 16-element addMaskInto).
+ *  5. the WebAssembly SIMD fold kernels alone (keystream already in module memory) against a
+ *     plain JS loop, per element width;
+ *  6. per-call costs (key derivation, a 16-element addMaskInto).
  *
  * The machine is shared, so every comparison is interleaved (the cases of one table take turns,
  * order rotated every round), and ratios are medians of per-round paired ratios, in wall time
@@ -26,6 +28,7 @@ import {
   subtractMaskInto,
   type MaskBackend,
 } from '../src/masking/index.js';
+import { ensureBytes, simdKernels, type Fold } from '../src/masking/_simd.js';
 import { deterministicRandomBytes } from '../src/random.js';
 import { machine, measure, printJson, printTable, type Row } from './_harness.js';
 
@@ -264,6 +267,42 @@ if (backends.includes('native')) {
     }
   }
   printTable('64 masks into one 100,000-element vector: applyMasksInto vs one addMaskInto per mask', rows);
+}
+
+// ------------------------------------------------------------- fold kernels alone ---------
+// The WebAssembly SIMD folds without the keystream (already in module memory), against a plain
+// JS subtract loop over the same 100,000 elements, interleaved: what folding costs per element
+// and mask at each element width, apart from making the keystream.
+{
+  const k = simdKernels();
+  if (k === null) {
+    console.log('\n## Fold kernels alone: WebAssembly SIMD unavailable here, skipped');
+  } else {
+    const n = 100_000;
+    const ksAt = 64;
+    const accAt = ksAt + 4 * n + 64;
+    ensureBytes(k, accAt + 4 * n);
+    const jsAcc = new Uint32Array(n);
+    const jsKs = new Uint32Array(n).fill(0x9e3779b9);
+    const plain = (): void => {
+      for (let i = 0; i < n; i++) jsAcc[i] = ((jsAcc[i] as number) - (jsKs[i] as number)) & 0xffffff;
+    };
+    const rows: Row[] = [];
+    const folds = ([1, 2, 3, 4] as const).map((width) => (): void => {
+      (k.fold.sub[width - 1] as Fold)(accAt, ksAt, n);
+      k.reduce(accAt, n, 2 ** (8 * width) - 1);
+    });
+    const t = interleaved([plain, ...folds]);
+    const base = t[0] as Timing;
+    rows.push({ case: 'JS subtract loop mod 2^24', 'ns / element (wall)': (base.wall / n) * 1e9, 'speedup (wall)': '1x' });
+    folds.forEach((_, i) => {
+      const m = t[i + 1] as Timing;
+      rows.push({ case: `SIMD fold, ${i + 1} byte(s) per element, + reduce`, 'ns / element (wall)': (m.wall / n) * 1e9, 'speedup (wall)': `${fmtRatio(m.wallVsFirst)}x` });
+      printJson({ bench: 'masking', case: `fold width ${i + 1}`, elements: n, nsPerElement: (m.wall / n) * 1e9, baselineNs: (base.wall / n) * 1e9, speedup: m.wallVsFirst });
+    });
+    new Uint8Array(k.memory.buffer).fill(0, 0, accAt + 4 * n);
+    printTable('Fold kernels alone (100,000 elements, keystream already in WebAssembly memory)', rows);
+  }
 }
 
 // ---------------------------------------------------------------- per-call costs ---------
