@@ -97,6 +97,37 @@ interface Resolved {
 }
 
 /**
+ * bits, offset, the element count `n` reads, and backend, in that order; offset + count must stay
+ * inside the mask stream.
+ */
+function readStreamOptions(
+  o: Record<string, unknown>,
+  n: () => number,
+  what: string,
+): Omit<Resolved, 'key'> & { readonly length: number } {
+  const bits = assertBits(o['bits']);
+  const rawOffset = o['offset'];
+  const offset = rawOffset === undefined ? 0 : assertInteger(rawOffset, 'offset', 0, MAX_ELEMENTS);
+  const length = n();
+  if (offset + length > MAX_ELEMENTS) {
+    throw new SecAggError(
+      'OUT_OF_RANGE',
+      `offset + ${what} must be at most ${MAX_ELEMENTS} (the end of the mask stream), got ${offset} + ${length}`,
+    );
+  }
+  return { bits, offset, length, backend: resolveBackend(o['backend']) };
+}
+
+/**
+ * The mask key of a source (`key`, or `seed`/`sessionId`/`label`): always a fresh array the
+ * caller wipes, a copy even of a given key, because the target may share its buffer and keys
+ * are read once per span.
+ */
+function sourceKey(o: Record<string, unknown>, keyForm: boolean, name: string): Uint8Array {
+  return keyForm ? Uint8Array.from(assertBytes(o['key'], name, 32)) : deriveKey(o['seed'], o['sessionId'], o['label']);
+}
+
+/**
  * Validates the options in a fixed order (cheap checks first, key derivation last), before
  * anything is written. `length` reads and checks the element count.
  */
@@ -112,20 +143,8 @@ function resolve(
     throw new SecAggError('INVALID_TYPE', 'options must be an object, got undefined');
   }
   const o = assertOptions<Record<string, unknown>>(options, 'options', keyForm ? keyKeys : seedKeys);
-  const bits = assertBits(o['bits']);
-  const rawOffset = o['offset'];
-  const offset = rawOffset === undefined ? 0 : assertInteger(rawOffset, 'offset', 0, MAX_ELEMENTS);
-  const n = length(o);
-  if (offset + n > MAX_ELEMENTS) {
-    throw new SecAggError(
-      'OUT_OF_RANGE',
-      `offset + length must be at most ${MAX_ELEMENTS} (the end of the mask stream), got ${offset} + ${n}`,
-    );
-  }
-  const backend = resolveBackend(o['backend']);
-  // A copy even of a given key: the target may share its buffer (it is read once per span).
-  const key = keyForm ? Uint8Array.from(assertBytes(o['key'], 'key', 32)) : deriveKey(o['seed'], o['sessionId'], o['label']);
-  return { key, bits, offset, backend, length: n };
+  const stream = readStreamOptions(o, () => length(o), 'length');
+  return { ...stream, key: sourceKey(o, keyForm, 'key') };
 }
 
 function intoTarget(target: unknown, options: unknown, op: Op): Uint32Array {
@@ -267,15 +286,7 @@ export function applyMasksInto(
   }
   if (options === undefined) throw new SecAggError('INVALID_TYPE', 'options must be an object, got undefined');
   const o = assertOptions<Record<string, unknown>>(options, 'options', INTO_OPTIONS);
-  const bits = assertBits(o['bits']);
-  const offset = o['offset'] === undefined ? 0 : assertInteger(o['offset'], 'offset', 0, MAX_ELEMENTS);
-  if (offset + t.length > MAX_ELEMENTS) {
-    throw new SecAggError(
-      'OUT_OF_RANGE',
-      `offset + target.length must be at most ${MAX_ELEMENTS} (the end of the mask stream), got ${offset} + ${t.length}`,
-    );
-  }
-  const backend = resolveBackend(o['backend']);
+  const { bits, offset, backend } = readStreamOptions(o, () => t.length, 'target.length');
   const resolved: StreamTerm[] = new Array(terms.length);
   const copies: Uint8Array[] = []; // keys copied or derived here: wiped after use
   try {
@@ -289,8 +300,7 @@ export function applyMasksInto(
       const u = assertOptions<Record<string, unknown>>(term, name, keyForm ? TERM_KEY_KEYS : TERM_SEED_KEYS);
       const sign = u['sign'];
       if (sign !== 1 && sign !== -1) throw new SecAggError('INVALID_TYPE', `${name}.sign must be 1 or -1`);
-      // A copy even of a given key: the target may share its buffer (keys are read once per span).
-      const key = keyForm ? Uint8Array.from(assertBytes(u['key'], `${name}.key`, 32)) : deriveKey(u['seed'], u['sessionId'], u['label']);
+      const key = sourceKey(u, keyForm, `${name}.key`);
       copies.push(key);
       resolved[j] = { key, op: sign === 1 ? ADD : SUB };
     }
