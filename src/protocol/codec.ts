@@ -18,11 +18,7 @@ import { isBytes, isObject } from './_validate.js';
 import { packBits, unpackBits } from './bitpack.js';
 import { AbortCode, abortCodeFromNumber } from './codes.js';
 import { MAX_VECTOR_LENGTH } from './config.js';
-import type {
-  ClientMessage,
-  ServerMessage,
-  SessionConfig,
-} from './types.js';
+import type { ClientMessage, ServerMessage, SessionConfig, VectorSpec } from './types.js';
 
 /** First byte of every message. */
 export const WIRE_MAGIC = 0x5a;
@@ -65,13 +61,39 @@ function checkBytes(v: unknown, what: string, length?: number): Uint8Array {
 
 function checkIdList(v: unknown, what: string): number[] {
   if (!Array.isArray(v)) throw invalidMessage(`${what} must be an array of ids`);
+  // An index loop: map() would skip the holes of a sparse array, which then encode as id 0.
+  const out = new Array<number>(v.length);
   let prev = 0;
-  return v.map((x: unknown) => {
-    const id = checkId(x, what);
+  for (let i = 0; i < v.length; i++) {
+    const id = checkId(v[i], what);
     if (id <= prev) throw invalidMessage(`${what} must be strictly increasing`);
-    prev = id;
-    return id;
+    out[i] = prev = id;
+  }
+  return out;
+}
+
+/**
+ * The vector specs of a session configuration, shape-checked (only what the codec reads: a full
+ * re-validation would cost more than encoding a small message).
+ */
+function vectorSpecs(config: unknown, what: string): readonly VectorSpec[] {
+  const vectors = isObject(config) ? config['vectors'] : undefined;
+  if (!Array.isArray(vectors) || vectors.length === 0 || vectors.length > 255) {
+    throw new SecAggError('INVALID_TYPE', `${what} must be a session configuration (createSessionConfig), got ${describeType(config)}`);
+  }
+  vectors.forEach((spec: unknown, j) => {
+    const ok =
+      isObject(spec) &&
+      typeof spec['name'] === 'string' &&
+      Number.isInteger(spec['length']) &&
+      (spec['length'] as number) >= 1 &&
+      (spec['length'] as number) <= MAX_VECTOR_LENGTH &&
+      Number.isInteger(spec['bits']) &&
+      (spec['bits'] as number) >= 1 &&
+      (spec['bits'] as number) <= 32;
+    if (!ok) throw new SecAggError('INVALID_TYPE', `${what}.vectors[${j}] must have a name, a length in 1..2^28 and bits in 1..32`);
   });
+  return vectors as readonly VectorSpec[];
 }
 
 function writeIdSet(w: ByteWriter, ids: readonly number[]): void {
@@ -127,9 +149,11 @@ function readIdSet(r: ByteReader, what: string): number[] {
 
 function writeBytesList(w: ByteWriter, list: unknown, what: string): void {
   if (!Array.isArray(list)) throw invalidMessage(`${what} must be an array of Uint8Array`);
-  const items = list.map((x: unknown, i) => checkBytes(x, `${what}[${i}]`));
+  if (list.length > MAX_ID) throw invalidMessage(`${what} has more than ${MAX_ID} entries`);
+  const items = Array.from(list, (x: unknown, i) => checkBytes(x, `${what}[${i}]`));
   const size = items.length === 0 ? 0 : (items[0] as Uint8Array).length;
   if (size > 0xffff) throw invalidMessage(`${what} entries longer than 65535 bytes`);
+  if (items.length > 0 && size === 0) throw invalidMessage(`${what} entries must not be empty`);
   if (items.some((x) => x.length !== size)) throw invalidMessage(`${what} entries must have equal lengths`);
   w.u32(items.length);
   w.u16(size);
@@ -139,6 +163,10 @@ function writeBytesList(w: ByteWriter, list: unknown, what: string): void {
 function readBytesList(r: ByteReader, what: string, count?: number): Uint8Array[] {
   const n = count ?? r.u32(`${what} count`);
   const size = r.u16(`${what} entry length`);
+  // Without these two, a 43-byte message declaring 2^32 empty entries would make us allocate
+  // 2^32 views (V8 runs out of memory and the process dies).
+  if (n > MAX_ID) throw bad(`${what} declares ${n} entries; a session has at most ${MAX_ID} clients`);
+  if (n > 0 && size === 0) throw bad(`${what} declares empty entries`);
   if (n * size > r.remaining) throw bad(`${what} declares ${n} entries of ${size} bytes but the message is shorter`);
   // One copy of the whole list, entries as views into it: a list of ciphertexts or shares is
   // one allocation rather than one per entry (a server holds hundreds of thousands of them).
@@ -156,8 +184,8 @@ function packedLength(length: number, bits: number): number {
  * Encodes a message for the wire. `config` gives the bit widths used to pack masked vectors.
  *
  * @throws {SecAggError} `INVALID_TYPE` for a message that is not one of the protocol's messages
- *   or has fields of the wrong type; `ELEMENT_OUT_OF_RANGE` / `LENGTH_MISMATCH` for masked
- *   vectors that do not match `config`.
+ *   or has fields of the wrong type, or a `config` without valid vector specs;
+ *   `ELEMENT_OUT_OF_RANGE` / `LENGTH_MISMATCH` for masked vectors that do not match `config`.
  * @example
  * ```ts
  * const bytes = encodeMessage(outbox[0], config);
@@ -165,6 +193,7 @@ function packedLength(length: number, bits: number): number {
  */
 export function encodeMessage(message: ClientMessage | ServerMessage, config: SessionConfig): Uint8Array {
   if (!isObject(message)) throw invalidMessage(`message must be an object, got ${describeType(message)}`);
+  const specs = vectorSpecs(config, 'config');
   const m = message as Record<string, unknown>;
   const type = m['type'];
   const code = typeof type === 'string' && Object.hasOwn(MessageType, type) ? MessageType[type as keyof typeof MessageType] : undefined;
@@ -196,12 +225,12 @@ export function encodeMessage(message: ClientMessage | ServerMessage, config: Se
       w.bytes(checkBytes(m['sessionId'], 'sessionId', 32));
       const vectors = m['vectors'];
       if (!Array.isArray(vectors)) throw invalidMessage('vectors must be an array');
-      if (vectors.length !== config.vectors.length) {
-        throw new SecAggError('LENGTH_MISMATCH', `the configuration has ${config.vectors.length} vectors, the message ${vectors.length}`);
+      if (vectors.length !== specs.length) {
+        throw new SecAggError('LENGTH_MISMATCH', `the configuration has ${specs.length} vectors, the message ${vectors.length}`);
       }
       w.u8(vectors.length);
       vectors.forEach((v: unknown, j) => {
-        const spec = config.vectors[j] as { length: number; bits: number; name: string };
+        const spec = specs[j] as VectorSpec;
         if (!(v instanceof Uint32Array)) throw invalidMessage(`vectors[${j}] must be a Uint32Array`);
         if (v.length !== spec.length) {
           throw new SecAggError('LENGTH_MISMATCH', `vector ${spec.name} must have ${spec.length} elements, got ${v.length}`);
@@ -281,20 +310,24 @@ export function encodeMessage(message: ClientMessage | ServerMessage, config: Se
 
 /**
  * Decodes bytes from the wire into a message object (client or server message). Vectors are
- * unpacked into fresh Uint32Arrays; their length and bits are checked against `config` by the
- * receiving step, not here.
+ * unpacked into fresh Uint32Arrays. Without `config` their number, lengths and bit widths are
+ * checked by the receiving step; a server should pass its session configuration, so that a
+ * masked input whose vectors do not match it is refused before anything is unpacked (a message
+ * declaring 1-bit vectors would otherwise unpack to 32 times its size).
  *
- * @throws {SecAggError} `INVALID_TYPE` when `bytes` is not a Uint8Array, `UNSUPPORTED_VERSION`
- *   for another version byte, `MALFORMED_ENCODING` for anything else wrong (magic, type,
- *   truncation, trailing bytes, bad id sets, lengths).
+ * @throws {SecAggError} `INVALID_TYPE` when `bytes` is not a Uint8Array or `config` has no valid
+ *   vector specs, `UNSUPPORTED_VERSION` for another version byte, `MALFORMED_ENCODING` for
+ *   anything else wrong (magic, type, truncation, trailing bytes, bad id sets, lengths, vectors
+ *   that do not match `config`).
  * @example
  * ```ts
- * const message = decodeMessage(bytes);
+ * const message = decodeMessage(bytes, config);
  * if (message.type === 'maskedInput') ({ state: server } = serverReceive(server, message));
  * ```
  */
-export function decodeMessage(bytes: Uint8Array): ClientMessage | ServerMessage {
+export function decodeMessage(bytes: Uint8Array, config?: SessionConfig): ClientMessage | ServerMessage {
   if (!isBytes(bytes)) throw new SecAggError('INVALID_TYPE', `bytes must be a Uint8Array, got ${describeType(bytes)}`);
+  const specs = config === undefined ? null : vectorSpecs(config, 'config');
   const r = new ByteReader(bytes);
   if (r.u8('magic') !== WIRE_MAGIC) throw bad('not a secagg message (bad magic byte)');
   const version = r.u8('version');
@@ -322,12 +355,17 @@ export function decodeMessage(bytes: Uint8Array): ClientMessage | ServerMessage 
       const sender = readId(r, 'sender');
       const sessionId = r.bytes(32, 'sessionId');
       const count = r.u8('vector count');
+      if (specs !== null && count !== specs.length) throw bad(`${count} vectors; the session has ${specs.length}`);
       const vectors: Uint32Array[] = [];
       for (let j = 0; j < count; j++) {
         const length = r.u32('vector length');
         const bits = r.u8('vector bits');
         if (bits < 1 || bits > 32) throw bad('vector bits must be in 1..32');
         if (length < 1 || length > MAX_VECTOR_LENGTH) throw bad('vector length out of range');
+        const spec = specs?.[j];
+        if (spec !== undefined && (length !== spec.length || bits !== spec.bits)) {
+          throw bad(`vector ${j} has ${length} elements of ${bits} bits; the session's ${spec.name} has ${spec.length} of ${spec.bits}`);
+        }
         const size = packedLength(length, bits);
         if (size > r.remaining) throw bad('vector truncated');
         const packed = r.view_(size, 'vector');

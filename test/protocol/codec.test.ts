@@ -112,6 +112,63 @@ describe('wire codec', () => {
     expectSecAggError(() => decodeMessage(Uint8Array.of(0x5a, 1, 0x02, 0, 1, ...seed(0), 0xff, 0xff, 0xff, 0xff, 0, 88)), 'MALFORMED_ENCODING');
   });
 
+  it('a list of empty entries, or more entries than a session has clients, is refused before allocating', () => {
+    // 43 bytes declaring 2^32 entries of 0 bytes used to allocate 2^32 views (out of memory).
+    for (const type of [0x02, 0x05]) {
+      for (const [count, size] of [[0xffffffff, 0], [1, 0], [65_536, 1]] as const) {
+        const bytes = new Uint8Array(43 + (size === 1 ? 65_536 : 0));
+        bytes.set([0x5a, 1, type, 0, 1]);
+        new DataView(bytes.buffer).setUint32(37, count);
+        new DataView(bytes.buffer).setUint16(41, size);
+        expectSecAggError(() => decodeMessage(bytes), 'MALFORMED_ENCODING');
+      }
+    }
+    // An empty list is still a valid encoding, and so are 65,535 one-byte entries.
+    const empty: ClientMessage = { type: 'unmasking', sender: 1, sessionId: seed(4), shares: [] };
+    expect(decodeMessage(encodeMessage(empty, passive.config))).toEqual(empty);
+    const full: ClientMessage = { type: 'shareKeys', sender: 1, sessionId: seed(4), ciphertexts: Array.from({ length: 65_535 }, () => Uint8Array.of(7)) };
+    expect((decodeMessage(encodeMessage(full, passive.config)) as unknown as { ciphertexts: Uint8Array[] }).ciphertexts).toHaveLength(65_535);
+    // The encoder refuses what the decoder would refuse.
+    expectSecAggError(() => encodeMessage({ ...empty, shares: [new Uint8Array(0)] }, passive.config), 'INVALID_TYPE');
+    expectSecAggError(() => encodeMessage({ ...full, ciphertexts: [...full.ciphertexts, Uint8Array.of(7)] }, passive.config), 'INVALID_TYPE');
+  });
+
+  it('encoding checks its config and refuses sparse id arrays', () => {
+    const m = sample.find((x) => x.type === 'maskedInput') as ClientMessage;
+    for (const config of [undefined, null, {}, { vectors: [] }, { vectors: [{}] }, { vectors: [{ name: 'x', length: 8, bits: 33 }] }]) {
+      expectSecAggError(() => encodeMessage(m, config as never), 'INVALID_TYPE');
+      expectSecAggError(() => encodeMessage({ type: 'abort', code: 'LOCAL_ABORT' }, config as never), 'INVALID_TYPE');
+    }
+    const holes = [1, , 3] as number[];
+    expectSecAggError(() => encodeMessage({ type: 'consistencyRequest', sessionId: seed(4), survivors: holes }, passive.config), 'INVALID_TYPE');
+    expectSecAggError(
+      () => encodeMessage({ type: 'unmaskingRequest', sessionId: seed(4), survivors: [1000, , 2000] as number[], dropped: [], signers: [], signatures: [] }, passive.config),
+      'INVALID_TYPE',
+    );
+  });
+
+  it('decoding with the session config refuses masked vectors that do not match it, before unpacking', () => {
+    const config = createSessionConfig({ clients: 3, threshold: 2, nonce: seed(1), vectors: [{ name: 'w', length: 8, bits: 16 }] });
+    const good: ClientMessage = { type: 'maskedInput', sender: 1, sessionId: seed(2), vectors: [Uint32Array.of(1, 2, 3, 4, 5, 6, 7, 65_535)] };
+    expect(decodeMessage(encodeMessage(good, config), config)).toEqual(good);
+    const widths = createSessionConfig({ clients: 3, threshold: 2, nonce: seed(1), vectors: [{ name: 'w', length: 8, bits: 17 }] });
+    const longer = createSessionConfig({ clients: 3, threshold: 2, nonce: seed(1), vectors: [{ name: 'w', length: 9, bits: 16 }] });
+    const two = createSessionConfig({ clients: 3, threshold: 2, nonce: seed(1), vectors: [{ name: 'w', length: 8, bits: 16 }, { name: 'v', length: 8, bits: 16 }] });
+    for (const other of [widths, longer, two]) {
+      const bytes = encodeMessage(good, config);
+      expect(decodeMessage(bytes)).toEqual(good); // without a config it decodes
+      expectSecAggError(() => decodeMessage(bytes, other), 'MALFORMED_ENCODING');
+    }
+    // 1-bit vectors unpack to 32 times their bytes: with the config they are refused unread.
+    const oneBit = createSessionConfig({ clients: 3, threshold: 2, nonce: seed(1), vectors: [{ name: 'w', length: 8000, bits: 1 }] });
+    const packed = encodeMessage({ ...good, vectors: [new Uint32Array(8000).fill(1)] }, oneBit);
+    expect(decodeMessage(packed)).toMatchObject({ vectors: [new Uint32Array(8000).fill(1)] });
+    expectSecAggError(() => decodeMessage(packed, config), 'MALFORMED_ENCODING');
+    expectSecAggError(() => decodeMessage(encodeMessage(good, config), {} as never), 'INVALID_TYPE');
+    // Other message types decode the same with or without a config.
+    for (const m of sample) expect(decodeMessage(encodeMessage(m, passive.config), m.type === 'maskedInput' ? passive.config : config)).toEqual(m);
+  });
+
   it('hostile bytes: random input never throws anything but SecAggError', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 0, max: 0x15 }), (tail, type) => {
