@@ -8,6 +8,14 @@ export function isBytes(v: unknown, length?: number): v is Uint8Array {
   return v instanceof Uint8Array && ArrayBuffer.isView(v) && (length === undefined || v.length === length);
 }
 
+/**
+ * How a received message's `type` reads in an abort reason: the string itself (cut to 40
+ * characters), else its `typeof` (which cannot throw, unlike String() or a getter).
+ */
+export function typeLabel(type: unknown): string {
+  return typeof type === 'string' ? type.slice(0, 40) : typeof type;
+}
+
 export function isId(v: unknown, n: number): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= n;
 }

@@ -26,7 +26,7 @@ import {
   sharePlaintext,
 } from './_kdf.js';
 import { indexOf, neighbourIds, withSelf } from './_topology.js';
-import { isBytes, isObject, readBytesList, readIdList } from './_validate.js';
+import { isBytes, isObject, readBytesList, readIdList, typeLabel } from './_validate.js';
 import type { AbortCode } from './codes.js';
 import {
   aeadOpen,
@@ -240,7 +240,7 @@ export function clientShareKeys(state: ClientState, message: ServerMessage, opti
     if (!isObject(message)) return aborted(s, 'MALFORMED_MESSAGE', 'the message is not an object');
     if (message['type'] === 'abort') return aborted(s, 'SERVER_ABORTED', 'the server aborted');
     if (message['type'] !== 'advertisedKeys') {
-      return aborted(s, 'UNEXPECTED_MESSAGE', `expected advertisedKeys in round shareKeys, got ${String(message['type'])}`);
+      return aborted(s, 'UNEXPECTED_MESSAGE', `expected advertisedKeys in round shareKeys, got ${typeLabel(message['type'])}`);
     }
     scanned = scanKeys(message, config, id, s.neighbours);
   } catch {
@@ -389,7 +389,7 @@ export function clientMaskedInput(
     return aborted(s, 'MALFORMED_MESSAGE', 'the message is not readable');
   }
   if (type === 'abort') return aborted(s, 'SERVER_ABORTED', 'the server aborted');
-  if (type !== 'encryptedShares') return aborted(s, 'UNEXPECTED_MESSAGE', `expected encryptedShares, got ${String(type)}`);
+  if (type !== 'encryptedShares') return aborted(s, 'UNEXPECTED_MESSAGE', `expected encryptedShares, got ${typeLabel(type)}`);
   const xs = readInput(input, config);
   let senders: number[] | null = null;
   let cts: Uint8Array[] | null = null;
@@ -485,7 +485,7 @@ export function clientConsistencyCheck(state: ClientState, message: ServerMessag
     if (!isObject(message)) return aborted(s, 'MALFORMED_MESSAGE', 'the message is not an object');
     if (message['type'] === 'abort') return aborted(s, 'SERVER_ABORTED', 'the server aborted');
     if (message['type'] !== 'consistencyRequest') {
-      return aborted(s, 'UNEXPECTED_MESSAGE', `expected consistencyRequest, got ${String(message['type'])}`);
+      return aborted(s, 'UNEXPECTED_MESSAGE', `expected consistencyRequest, got ${typeLabel(message['type'])}`);
     }
     const sid: unknown = message['sessionId'];
     if (!isBytes(sid, 32)) return aborted(s, 'MALFORMED_MESSAGE', 'sessionId is malformed');
@@ -581,7 +581,7 @@ export function clientUnmask(state: ClientState, message: ServerMessage, options
     if (!isObject(message)) return aborted(s, 'MALFORMED_MESSAGE', 'the message is not an object');
     if (message['type'] === 'abort') return aborted(s, 'SERVER_ABORTED', 'the server aborted');
     if (message['type'] !== 'unmaskingRequest') {
-      return aborted(s, 'UNEXPECTED_MESSAGE', `expected unmaskingRequest, got ${String(message['type'])}`);
+      return aborted(s, 'UNEXPECTED_MESSAGE', `expected unmaskingRequest, got ${typeLabel(message['type'])}`);
     }
     const sid: unknown = message['sessionId'];
     if (!isBytes(sid, 32)) return aborted(s, 'MALFORMED_MESSAGE', 'sessionId is malformed');
@@ -650,7 +650,7 @@ export function clientReceive(state: ClientState, message: ServerMessage, option
     case 'shareKeys':
       return clientShareKeys(state, message, stepOptions);
     case 'maskedInputCollection':
-      if (isObject(message) && message['type'] === 'encryptedShares' && o['input'] === undefined) {
+      if (o['input'] === undefined && readType(message) === 'encryptedShares') {
         throw new SecAggError('INVALID_TYPE', 'options.input is required to answer encryptedShares');
       }
       return clientMaskedInput(state, message, (o['input'] ?? {}) as ClientInput, stepOptions);
@@ -663,6 +663,15 @@ export function clientReceive(state: ClientState, message: ServerMessage, option
         'WRONG_ROUND',
         `clientReceive cannot take a message in round "${String((state as { round?: unknown } | null)?.round)}"`,
       );
+  }
+}
+
+/** `message.type`, or undefined when it cannot be read (the step itself then aborts). */
+function readType(message: unknown): unknown {
+  try {
+    return isObject(message) ? message['type'] : undefined;
+  } catch {
+    return undefined;
   }
 }
 

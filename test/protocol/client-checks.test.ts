@@ -210,6 +210,26 @@ describe('client checks in maskedInputCollection (encrypted shares)', () => {
   });
 });
 
+describe('hostile message types in every round abort the client, never throw', () => {
+  const trap = new Proxy({}, { get: () => { throw new Error('trap'); } });
+  const rounds: [Trace, string][] = [
+    [passive, 'shareKeys'],
+    [passive, 'maskedInputCollection'],
+    [active, 'consistencyCheck'],
+    [passive, 'unmasking'],
+  ];
+  for (const [trace, round] of rounds) {
+    it(round, () => {
+      const weird = [Object.create(null), { toString: () => { throw new Error('toString'); } }, Symbol('t'), 7];
+      for (const type of weird) expectAbort(run(trace, round, 1, { type }), 'UNEXPECTED_MESSAGE');
+      expectAbort(run(trace, round, 1, trap), 'MALFORMED_MESSAGE');
+      const state = trace.clientStates[round]?.[1] as ClientState;
+      // Without options.input too (clientReceive reads the type to decide whether it needs one).
+      expectAbort(clientReceive(state, trap as ServerMessage, { rng: trace.rngFor(1) }), 'MALFORMED_MESSAGE');
+    });
+  }
+});
+
 describe('client checks in consistencyCheck (active)', () => {
   const req = (t: Trace = active): ConsistencyRequestMessage => msg<ConsistencyRequestMessage>(t, 'consistencyCheck', 1);
 
