@@ -4,8 +4,23 @@
  */
 import type { SessionConfig } from './types.js';
 
+/** %TypedArray%.prototype.length: the real length, whatever `length` an object defines itself. */
+const intrinsicLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype) as object, 'length')
+  ?.get as (this: ArrayBufferView) => number;
+
+/**
+ * A genuine typed array whose `length` is its real length: an own or inherited `length` that
+ * lies would make later loops read past the end (undefined, then NaN in the sums).
+ */
+function honestLength(v: ArrayBufferView & { length: number }): number | null {
+  const real = intrinsicLength.call(v);
+  return v.length === real ? real : null;
+}
+
 export function isBytes(v: unknown, length?: number): v is Uint8Array {
-  return v instanceof Uint8Array && ArrayBuffer.isView(v) && (length === undefined || v.length === length);
+  if (!(v instanceof Uint8Array) || !ArrayBuffer.isView(v)) return false;
+  const real = honestLength(v);
+  return real !== null && (length === undefined || real === length);
 }
 
 /**
@@ -58,7 +73,7 @@ export function readVectors(v: unknown, config: SessionConfig): Uint32Array[] | 
   for (let i = 0; i < v.length; i++) {
     const x: unknown = v[i];
     const spec = config.vectors[i];
-    if (!(x instanceof Uint32Array) || !ArrayBuffer.isView(x) || spec === undefined || x.length !== spec.length) {
+    if (!(x instanceof Uint32Array) || !ArrayBuffer.isView(x) || spec === undefined || honestLength(x) !== spec.length) {
       return null;
     }
     out[i] = x;

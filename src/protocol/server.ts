@@ -13,7 +13,7 @@ import { SecAggError } from '../errors.js';
 import { applyMasksInto, type MaskTerm } from '../masking/index.js';
 import { createCombiner, type Combiner } from '../shamir/index.js';
 import { equalBytes } from './_bytes.js';
-import { checkConfig, readStepOptions, type StepOptions } from './_common.js';
+import { checkConfig, readStepOptions, type ResolvedOptions, type StepOptions } from './_common.js';
 import { buildDirectory, directoryProof } from './_directory.js';
 import {
   SHARE_BYTES,
@@ -209,8 +209,9 @@ export function serverReceive(state: ServerState, message: ClientMessage, option
   let reason: DropReason | null;
   try {
     reason = accept(s, id, message as unknown as Record<string, unknown>, o.backend);
-  } catch (error) {
-    if (error instanceof SecAggError && error.code === 'WRONG_ROUND') throw error;
+  } catch {
+    // Only a hostile object can throw in there (a getter, a Proxy): whatever it throws, even a
+    // SecAggError, is its sender's fault, and the state (already taken) must stay usable.
     reason = 'MALFORMED_MESSAGE';
   }
   if (reason !== null) drop(s, id, reason);
@@ -540,7 +541,7 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
       return { state: s, outbox };
     }
     case 'unmasking':
-      return finish(s, topo, o.backend);
+      return finish(s, topo, o);
     default:
       throw new SecAggError('WRONG_ROUND', `serverCloseRound cannot run in round "${s.round}"`);
   }
@@ -551,7 +552,8 @@ function wipe(terms: readonly MaskTerm[][]): void {
   for (const list of terms) for (const t of list) (t.key as Uint8Array).fill(0);
 }
 
-function finish(s: Live, topo: Topology, backend: StepOptions['backend']): ServerStep {
+function finish(s: Live, topo: Topology, o: ResolvedOptions): ServerStep {
+  const { backend, rng } = o;
   const { config } = s;
   const t = config.threshold;
   const u3 = s.rounds.u3;
@@ -571,12 +573,15 @@ function finish(s: Live, topo: Topology, backend: StepOptions['backend']): Serve
     }
     return (s.revealed[holder] as Uint8Array[])[indexOf(owners, owner)] as Uint8Array;
   };
+  // One share beyond the threshold, when there is one, checks the others: a client that
+  // revealed a wrong share makes the round abort (RECONSTRUCTION_FAILED) instead of silently
+  // corrupting the sum with a wrong self mask. With exactly t shares nothing can be checked.
   const rebuild = (owner: number, holders: number[]): Uint8Array => {
-    const xs = holders.slice(0, t);
+    const xs = holders.slice(0, t + 1);
     const key = xs.join(',');
     let c = combiners.get(key);
     if (c === undefined) {
-      c = createCombiner(xs, { threshold: t });
+      c = createCombiner(xs, { threshold: t, rng });
       combiners.set(key, c);
     }
     return c.combine(xs.map((x) => ({ x, y: shareOf(x, owner) })));

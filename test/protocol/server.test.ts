@@ -18,6 +18,7 @@ import {
   type ServerState,
   type SessionConfig,
 } from '../../src/protocol/index.js';
+import { SecAggError } from '../../src/errors.js';
 import { deterministicRandomBytes } from '../../src/random.js';
 import { expectSecAggError, notCounts } from '../_hostile.js';
 import { inputFor, makeConfig, plainSum, seed } from './_driver.js';
@@ -200,6 +201,68 @@ describe('server drop reasons', () => {
     closed = serverCloseRound(s);
     expect(closed.state.round).toBe('aborted');
     if (closed.state.round === 'aborted') expect(closed.state.code).toBe('RECONSTRUCTION_FAILED');
+  });
+
+  it('unmasking: one wrong share never yields a wrong sum (caught with t + 1 shares: RECONSTRUCTION_FAILED)', () => {
+    const p = prepare(makeConfig(6, 3).config, 'unmasking');
+    const want = plainSum(p.config, [1, 2, 3, 4, 5, 6]);
+    let caught = 0;
+    for (let holder = 1; holder <= 6; holder++) {
+      const m = p.pending[holder] as Extract<ClientMessage, { type: 'unmasking' }>;
+      for (let i = 0; i < m.shares.length; i++) {
+        const shares = m.shares.map((x, j) => (j === i ? x.map((b, k) => (k === 3 ? b ^ 1 : b)) : x));
+        let s: ServerState = structuredClone(p.server);
+        p.pending.forEach((msg, id) => {
+          if (msg !== undefined) s = serverReceive(s, id === holder ? { ...m, shares } : msg).state;
+        });
+        const closed = serverCloseRound(s, { rng: deterministicRandomBytes(seed(12)) });
+        if (closed.state.round === 'aborted') {
+          expect(closed.state.code).toBe('RECONSTRUCTION_FAILED');
+          caught++;
+        } else {
+          // Only shares beyond the first t + 1 of an owner go unused; the sum must be exact.
+          expect(closed.state.round).toBe('completed');
+          if (closed.state.round === 'completed') expect(closed.state.result.sums['x']).toEqual(want);
+        }
+      }
+    }
+    // Holders 1..4 are the first t + 1 = 4 of every owner: their 24 corrupted shares are caught.
+    expect(caught).toBe(24);
+  });
+
+  it('a message whose getter throws (even a SecAggError) drops its sender; the state stays usable', () => {
+    const p = prepare(makeConfig(6, 3).config, 'shareKeys');
+    const m1 = p.pending[1] as Extract<ClientMessage, { type: 'shareKeys' }>;
+    p.pending[1] = Object.defineProperty({ ...m1 }, 'ciphertexts', {
+      get: () => {
+        throw new SecAggError('WRONG_ROUND', 'from a getter');
+      },
+    });
+    const closed = serverCloseRound(deliverAll(p));
+    expect(dropsOf(closed.state)).toEqual([[1, 'MALFORMED_MESSAGE']]);
+    expect(closed.state.round).toBe('maskedInputCollection');
+  });
+
+  it('a vector that lies about its length is refused (INVALID_VECTOR), and the sum of the others is exact', () => {
+    const p = prepare(makeConfig(6, 3).config, 'maskedInputCollection');
+    const m1 = p.pending[1] as Extract<ClientMessage, { type: 'maskedInput' }>;
+    const short = Object.defineProperty(new Uint32Array(1), 'length', { value: 8 });
+    const bytes = Object.defineProperty(Uint8Array.from(m1.sessionId.subarray(0, 31)), 'length', { value: 32 });
+    p.pending[1] = { ...m1, vectors: [short] };
+    const m2 = p.pending[2] as Extract<ClientMessage, { type: 'maskedInput' }>;
+    p.pending[2] = { ...m2, sessionId: bytes };
+    const closed = serverCloseRound(deliverAll(p));
+    expect(dropsOf(closed.state)).toEqual([
+      [1, 'INVALID_VECTOR'],
+      [2, 'MALFORMED_MESSAGE'],
+    ]);
+    let s = closed.state;
+    for (const out of closed.outbox) {
+      for (const to of out.to) s = serverReceive(s, clientReceive(p.clients[to] as ClientState, out.message).outbox[0] as ClientMessage).state;
+    }
+    s = serverCloseRound(s).state;
+    expect(s.round).toBe('completed');
+    if (s.round === 'completed') expect(s.result.sums['x']).toEqual(plainSum(p.config, [3, 4, 5, 6]));
   });
 
   it('consistencyCheck (active): INVALID_SIGNATURE', () => {
