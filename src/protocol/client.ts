@@ -152,7 +152,8 @@ export function clientAdvertiseKeys(state: ClientState, options?: StepOptions): 
   return {
     state: next,
     outbox: [
-      { type: 'advertiseKeys', sender: s.id, channelPublicKey: c.publicKey, maskingPublicKey: m.publicKey, signature },
+      // Copies: no message shares memory with the state (a transport may reuse or transfer it).
+      { type: 'advertiseKeys', sender: s.id, channelPublicKey: c.publicKey.slice(), maskingPublicKey: m.publicKey.slice(), signature },
     ],
   };
 }
@@ -166,20 +167,26 @@ interface ScannedKeys {
 }
 
 /**
- * Checks the message's shape, picks this client's and its neighbours' entries (views into the
- * blocks) and computes the session id from their key directory leaves and the proof. Null when
- * malformed: a listed id outside the neighbourhood, or a proof that does not fit.
+ * Checks the message's shape, picks this client's and its neighbours' entries (views into
+ * copies of the blocks: what is checked is what is kept, and the state shares no memory with
+ * a message a framework may reuse or hand to other clients) and computes the session id from
+ * their key directory leaves and the proof. Null when malformed: a listed id outside the
+ * neighbourhood, or a proof that does not fit.
  */
 function scanKeys(msg: Record<string, unknown>, config: SessionConfig, id: number, neighbours: Uint32Array): ScannedKeys | null {
   const ids = readIdList(msg['ids'], config.clients);
   if (ids === null) return null;
   const n = ids.length;
-  const c: unknown = msg['channelPublicKeys'];
-  const m: unknown = msg['maskingPublicKeys'];
-  const sig: unknown = msg['signatures'];
-  const proof: unknown = msg['proof'];
-  if (!isBytes(c, 32 * n) || !isBytes(m, 32 * n) || !isBytes(proof)) return null;
-  if (config.active ? !isBytes(sig, 64 * n) : sig !== null) return null;
+  const channelBlock: unknown = msg['channelPublicKeys'];
+  const maskingBlock: unknown = msg['maskingPublicKeys'];
+  const sigBlock: unknown = msg['signatures'];
+  const proofBytes: unknown = msg['proof'];
+  if (!isBytes(channelBlock, 32 * n) || !isBytes(maskingBlock, 32 * n) || !isBytes(proofBytes)) return null;
+  if (config.active ? !isBytes(sigBlock, 64 * n) : sigBlock !== null) return null;
+  const c = channelBlock.slice();
+  const m = maskingBlock.slice();
+  const sig = sigBlock === null ? null : (sigBlock as Uint8Array).slice();
+  const proof = proofBytes.slice();
   const entry = (i: number): AdvertisedKey => ({
     id: ids[i] as number,
     channelPublicKey: c.subarray(32 * i, 32 * i + 32),
@@ -327,7 +334,7 @@ export function clientShareKeys(state: ClientState, message: ServerMessage, opti
     selfMaskSeed,
     ownShares: ownShares as [Uint8Array, Uint8Array],
   };
-  return { state: next, outbox: [{ type: 'shareKeys', sender: id, sessionId, ciphertexts }] };
+  return { state: next, outbox: [{ type: 'shareKeys', sender: id, sessionId: sessionId.slice(), ciphertexts }] };
 }
 
 function readInput(input: unknown, config: SessionConfig): Uint32Array[] {
@@ -462,7 +469,7 @@ export function clientMaskedInput(
   const next: ClientState = config.active
     ? ({ ...after, round: 'consistencyCheck' } satisfies ClientConsistencyState)
     : ({ ...after, round: 'unmasking', signedSurvivors: null } satisfies ClientUnmaskingState);
-  return { state: next, outbox: [{ type: 'maskedInput', sender: id, sessionId, vectors: ys }] };
+  return { state: next, outbox: [{ type: 'maskedInput', sender: id, sessionId: sessionId.slice(), vectors: ys }] };
 }
 
 /**
@@ -507,7 +514,7 @@ export function clientConsistencyCheck(state: ClientState, message: ServerMessag
     maskingKeyShares: s.maskingKeyShares,
     signedSurvivors: survivors,
   };
-  return { state: next, outbox: [{ type: 'consistencySignature', sender: s.id, sessionId: s.sessionId, signature }] };
+  return { state: next, outbox: [{ type: 'consistencySignature', sender: s.id, sessionId: s.sessionId.slice(), signature }] };
 }
 
 /**
@@ -627,7 +634,7 @@ export function clientUnmask(state: ClientState, message: ServerMessage, options
   );
   return {
     state: { round: 'completed', id: s.id, sessionId: s.sessionId },
-    outbox: [{ type: 'unmasking', sender: s.id, sessionId: s.sessionId, shares }],
+    outbox: [{ type: 'unmasking', sender: s.id, sessionId: s.sessionId.slice(), shares }],
   };
 }
 

@@ -160,6 +160,14 @@ function drop(s: Live, id: number, reason: DropReason): void {
   }
 }
 
+/**
+ * The session id for an outbox: a copy, so that no message shares memory with the state (a
+ * transport may transfer or reuse a message's buffers). Messages of one outbox share it.
+ */
+function outgoingId(s: Live): Uint8Array {
+  return Uint8Array.from(s.sessionId as Uint8Array);
+}
+
 function abortServer(s: Live, code: AbortCode, reason: string): ServerStep {
   const to = s.members.slice();
   return {
@@ -460,7 +468,7 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
       };
       const outbox: Outgoing[] =
         config.graph.kind === 'complete'
-          ? [{ to: u1, message: keysFor(withSelf(topo.of(1), 1)) }]
+          ? [{ to: u1.slice(), message: keysFor(withSelf(topo.of(1), 1)) }]
           : u1.map((u) => ({ to: [u], message: keysFor(withSelf(topo.of(u), u)) }));
       return { state: s, outbox };
     }
@@ -472,7 +480,7 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
         return abortServer(s, 'TOO_FEW_CLIENTS', `${shared} clients shared keys, ${s.members.length} with enough neighbours; threshold is ${t}`);
       }
       const u2 = s.members.slice();
-      const sessionId = s.sessionId as Uint8Array;
+      const sessionId = outgoingId(s);
       const outbox: Outgoing[] = [];
       // recipients of sender w: its neighbours in U1, increasing (the order of its ciphertexts)
       const recipients = new Map<number, number[]>();
@@ -502,13 +510,13 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
       const problem = unmaskable(s, topo, u3, s.members);
       if (problem !== null) return abortServer(s, 'TOO_FEW_CLIENTS', problem);
       s.rounds = { ...s.rounds, u3 };
-      const sessionId = s.sessionId as Uint8Array;
+      const sessionId = outgoingId(s);
       resetReceived(s);
       const to = s.members.slice();
       if (config.active) {
         s.round = 'consistencyCheck';
         s.signatures = new Array<Uint8Array | null>(config.clients + 1).fill(null);
-        return { state: s, outbox: [{ to, message: { type: 'consistencyRequest', sessionId, survivors: u3 } }] };
+        return { state: s, outbox: [{ to, message: { type: 'consistencyRequest', sessionId, survivors: u3.slice() } }] };
       }
       s.round = 'unmasking';
       s.revealed = new Array<Uint8Array[] | null>(config.clients + 1).fill(null);
@@ -516,7 +524,7 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
       return {
         state: s,
         outbox: [
-          { to, message: { type: 'unmaskingRequest', sessionId, survivors: u3, dropped, signers: [], signatures: [] } },
+          { to, message: { type: 'unmaskingRequest', sessionId, survivors: u3.slice(), dropped, signers: [], signatures: [] } },
         ],
       };
     }
@@ -526,8 +534,8 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
       const problem = unmaskable(s, topo, s.rounds.u3, u4);
       if (problem !== null) return abortServer(s, 'TOO_FEW_CLIENTS', problem);
       s.rounds = { ...s.rounds, u4 };
-      const sessionId = s.sessionId as Uint8Array;
-      const survivors = s.rounds.u3;
+      const sessionId = outgoingId(s);
+      const survivors = s.rounds.u3.slice();
       const dropped = s.rounds.u2.filter((id) => indexOf(survivors, id) < 0);
       const outbox: Outgoing[] = u4.map((u) => {
         const signers = within(topo.of(u), u4, config.clients);

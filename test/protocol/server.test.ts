@@ -321,6 +321,47 @@ describe('server state ownership and serialisation', () => {
     expect(serverCloseRound(s).state.round).toBe('unmasking');
   });
 
+  it('no message shares memory with a state, sent or received (server and clients): a transport may overwrite, reuse or transfer every buffer', () => {
+    const vandalise = (v: unknown): void => {
+      if (v instanceof Uint8Array) v.fill(0xa5);
+      else if (Array.isArray(v)) {
+        for (const x of v) vandalise(x);
+        if (v.every((x) => typeof x === 'number')) v.fill(0);
+      } else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) vandalise(x);
+    };
+    for (const extra of [{ active: true }, { graph: { kind: 'harary' as const, degree: 4, seed: seed(3) } }]) {
+      const { config, signingKeys } = makeConfig(8, 4, extra);
+      const rng = deterministicRandomBytes(seed(13));
+      const clients: ClientState[] = [];
+      let pending: ClientMessage[] = [];
+      for (let id = 1; id <= 8; id++) {
+        const key = signingKeys === null ? {} : { signingKey: signingKeys[id - 1] as Uint8Array };
+        const step = clientAdvertiseKeys(createClient(config, { id, ...key }), { rng });
+        clients[id] = step.state;
+        pending[id] = step.outbox[0] as ClientMessage;
+      }
+      let server: ServerState = createServer(config);
+      while (server.round !== 'completed' && server.round !== 'aborted') {
+        for (const m of pending) if (m !== undefined) server = serverReceive(server, m).state;
+        vandalise(pending); // the same for what clients send and the server received
+
+        const closed = serverCloseRound(server);
+        server = closed.state;
+        pending = [];
+        for (const out of closed.outbox) {
+          for (const to of out.to) {
+            const step = clientReceive(clients[to] as ClientState, out.message, { rng, input: inputFor(config, to) as ClientInput });
+            clients[to] = step.state;
+            pending[to] = step.outbox[0] as ClientMessage;
+          }
+        }
+        vandalise(closed.outbox); // messages of one outbox may share buffers with each other
+      }
+      expect(server.round).toBe('completed');
+      if (server.round === 'completed') expect(server.result.sums['x']).toEqual(plainSum(config, [1, 2, 3, 4, 5, 6, 7, 8]));
+    }
+  });
+
   it('every state survives structuredClone in the middle of a session', () => {
     const p = prepare(config5, 'maskedInputCollection');
     let server: ServerState = structuredClone(deliverAll(p));
