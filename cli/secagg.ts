@@ -8,8 +8,8 @@
  *
  * Runs a whole secure aggregation session in memory (one server, n clients, dropouts injected
  * at several rounds), prints per-round progress, timings and bytes on the wire, and checks the
- * server's sum against the plain sum. Exit code 0 when the sum matches, 1 on a mismatch or an
- * abort, 2 on bad arguments.
+ * server's sum against the plain sum. Exit code 0 when the sum matches, 1 on a mismatch, an
+ * abort or an internal failure, 2 on bad arguments.
  */
 import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
@@ -126,8 +126,13 @@ async function main(argv: string[]): Promise<number> {
     };
     report = workers > 1 ? await simulateSessionParallel({ ...options, workers }) : simulateSession(options);
   } catch (error) {
-    console.error(isSecAggError(error) ? `error ${error.code}: ${error.message}` : String(error));
-    return 2;
+    if (isSecAggError(error)) {
+      console.error(`error ${error.code}: ${error.message}`);
+      return 2; // the options were refused
+    }
+    // Not the arguments' fault (a worker died, a bug): say so, with the stack.
+    console.error(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
   }
   const c = report.config;
   log(

@@ -37,6 +37,9 @@ export type WorkerReply = { readonly items: ClientWorkItem[] } | { readonly erro
  * ```
  */
 export async function simulateSessionParallel(options: ParallelSimulationOptions): Promise<SimulationReport> {
+  if (options === null || typeof options !== 'object') {
+    throw new SecAggError('INVALID_TYPE', `options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
   const { workers: requested, ...rest } = options;
   const count = requested ?? availableParallelism();
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 256) {

@@ -246,6 +246,19 @@ export class SimulatedClients {
 }
 
 /**
+ * Builds the configuration; when the SecAgg+ graph was planned for the injected `dropout` (no
+ * dropoutFraction given), a refusal says so rather than name an option the caller never set.
+ */
+function plannedConfig(dropout: number | null, build: () => SessionConfig): SessionConfig {
+  try {
+    return build();
+  } catch (error) {
+    if (dropout === null || !(error instanceof SecAggError)) throw error;
+    throw new SecAggError(error.code, `the SecAgg+ graph is planned for the injected dropout ${dropout}: ${error.message}`);
+  }
+}
+
+/**
  * Runs a whole session in memory and checks the result.
  *
  * @throws {SecAggError} option errors (`INVALID_TYPE`, `UNKNOWN_OPTION`, `OUT_OF_RANGE`,
@@ -296,7 +309,18 @@ export function* runSimulation(options: SimulationOptions): Generator<ClientWork
   const signingKeys = active ? Array.from({ length: n }, (_, i) => derive(seed, 'secagg/sim/signing', i + 1)) : null;
   const nonce = derive(seed, 'secagg/sim/nonce', 0);
   const graph = o.graph ?? 'complete';
-  const config = createSessionConfig({
+  if (graph !== 'complete' && graph !== 'harary') {
+    const got: unknown = graph;
+    throw new SecAggError('INVALID_TYPE', `graph must be 'complete' or 'harary', got ${typeof got === 'string' ? JSON.stringify(got.slice(0, 32)) : describeType(got)}`);
+  }
+  // Options of the other graph would be silently ignored: refuse them.
+  if (graph === 'harary' && o.threshold !== undefined) {
+    throw new SecAggError('INVALID_CONFIG', "threshold applies to graph 'complete' only; with 'harary' the parameter finder picks it");
+  }
+  if (graph === 'complete' && (o.corruptFraction !== undefined || o.dropoutFraction !== undefined)) {
+    throw new SecAggError('INVALID_CONFIG', "corruptFraction and dropoutFraction apply to graph 'harary' only");
+  }
+  const config = plannedConfig(graph === 'harary' && o.dropoutFraction === undefined ? dropout : null, () => createSessionConfig({
     clients: n,
     vectors,
     nonce,
@@ -312,7 +336,7 @@ export function* runSimulation(options: SimulationOptions): Generator<ClientWork
           },
         }
       : { graph: { kind: 'complete' as const }, threshold: o.threshold ?? Math.max(2, Math.ceil((2 * n) / 3)) }),
-  });
+  }));
   const rounds: DropoutRound[] = DROPOUT_ROUNDS.filter((r) => active || r !== 'consistencyCheck');
 
   // Dropout schedule.
@@ -323,7 +347,15 @@ export function* runSimulation(options: SimulationOptions): Generator<ClientWork
       const ids: unknown = d[r];
       if (ids === undefined) continue;
       if (!Array.isArray(ids)) throw new SecAggError('INVALID_TYPE', `dropouts.${r} must be an array of ids`);
-      for (const id of ids) stopAt.set(assertInteger(id, `dropouts.${r}[]`, 1, n), r);
+      if (!rounds.includes(r) && ids.length > 0) {
+        throw new SecAggError('INVALID_CONFIG', `dropouts.${r}: the passive variant has no ${r} round (set active: true)`);
+      }
+      for (const id of ids) {
+        const client = assertInteger(id, `dropouts.${r}[]`, 1, n);
+        const earlier = stopAt.get(client);
+        if (earlier !== undefined) throw new SecAggError('INVALID_CONFIG', `dropouts: client ${client} is listed in ${earlier} and in ${r}`);
+        stopAt.set(client, r);
+      }
     }
   } else if (dropout > 0) {
     const rng = deterministicRandomBytes(derive(seed, 'secagg/sim/schedule', 0));

@@ -31,6 +31,9 @@ describe('simulateSessionParallel (clients on worker threads)', () => {
 
   it('rejects bad options before starting any worker', async () => {
     await expect(simulateSessionParallel({ clients: 1 })).rejects.toBeInstanceOf(SecAggError);
+    for (const options of [undefined, null, 5]) {
+      await expect(simulateSessionParallel(options as never)).rejects.toMatchObject({ code: 'INVALID_TYPE' });
+    }
     for (const workers of [0, 1.5, 257, Number.NaN, '2']) {
       await expect(simulateSessionParallel({ clients: 10, workers: workers as number })).rejects.toMatchObject({ code: 'OUT_OF_RANGE' });
     }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SecAggError } from '../../src/errors.js';
 import { simulateSession, type DropoutRound } from '../../src/protocol/index.js';
 import { expectSecAggError, notBytes, notCounts } from '../_hostile.js';
 import { honestTrace, plainSum, seed } from './_driver.js';
@@ -135,5 +136,28 @@ describe('end to end', () => {
     expectSecAggError(() => simulateSession({ clients: 3, onRound: 5 as never }), 'INVALID_TYPE');
     expectSecAggError(() => simulateSession({ clients: 3, colour: 'red' } as never), 'UNKNOWN_OPTION');
     expectSecAggError(() => simulateSession(undefined as never), 'INVALID_TYPE');
+    // Options that would be silently ignored, or mean nothing, are refused.
+    expectSecAggError(() => simulateSession({ clients: 3, graph: 'foo' as never }), 'INVALID_TYPE');
+    expectSecAggError(() => simulateSession({ clients: 20, graph: 'harary', threshold: 3 }), 'INVALID_CONFIG');
+    expectSecAggError(() => simulateSession({ clients: 20, corruptFraction: 0.1 }), 'INVALID_CONFIG');
+    expectSecAggError(() => simulateSession({ clients: 3, dropouts: { consistencyCheck: [3] } }), 'INVALID_CONFIG');
+    expectSecAggError(() => simulateSession({ clients: 3, dropouts: { shareKeys: [2], unmasking: [2] } }), 'INVALID_CONFIG');
+    // The injected dropout is what the SecAgg+ graph is planned for; a refusal says so.
+    try {
+      simulateSession({ clients: 50, graph: 'harary', dropout: 1 });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(SecAggError);
+      expect((error as Error).message).toContain('injected dropout 1');
+    }
+  });
+
+  it('an explicit dropout schedule drops each listed client in its round', () => {
+    const report = simulateSession({ clients: 6, active: true, dropouts: { consistencyCheck: [3], unmasking: [5] } });
+    expect(report.drops.map((d) => [d.id, d.round])).toEqual([
+      [3, 'consistencyCheck'],
+      [5, 'unmasking'],
+    ]);
+    expect(report.match).toBe(true);
   });
 });
