@@ -377,7 +377,7 @@ export function* runSimulation(options: SimulationOptions): Generator<ClientWork
     if (!encode) return { message: m, size: 0 };
     const bytes = encodeMessage(m, config);
     hashes.push(sha256(bytes));
-    return { message: decodeMessage(bytes) as T, size: bytes.length };
+    return { message: decodeMessage(bytes, config) as T, size: bytes.length };
   };
   const stepOptions = backend === undefined ? {} : { backend };
 
