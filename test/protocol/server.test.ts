@@ -31,8 +31,17 @@ interface Prepared {
   pending: ClientMessage[];
 }
 
-/** Runs honest clients until the server collects `round`; returns before delivering it. */
-function prepare(config: SessionConfig, round: Round, signingKeys: Uint8Array[] | null = null): Prepared {
+/**
+ * Runs honest clients until the server collects `round` (returns before delivering it) or the
+ * session ends (`round` 'completed'). `handled` sees every batch of messages once its receivers
+ * have taken it: the clients' messages of a round, then each server outbox.
+ */
+function prepare(
+  config: SessionConfig,
+  round: Round | 'completed',
+  signingKeys: Uint8Array[] | null = null,
+  handled: (messages: unknown) => void = () => {},
+): Prepared {
   const n = config.clients;
   const rng = deterministicRandomBytes(seed(11));
   const clients: ClientState[] = [];
@@ -46,8 +55,9 @@ function prepare(config: SessionConfig, round: Round, signingKeys: Uint8Array[] 
     clients[id] = step.state;
     pending[id] = step.outbox[0] as ClientMessage;
   }
-  while (server.round !== round) {
+  while (server.round !== round && server.round !== 'aborted' && server.round !== 'completed') {
     for (const m of pending) if (m !== undefined) server = serverReceive(server, m).state;
+    handled(pending);
     const closed = serverCloseRound(server);
     server = closed.state;
     pending = [];
@@ -58,6 +68,7 @@ function prepare(config: SessionConfig, round: Round, signingKeys: Uint8Array[] 
         pending[to] = step.outbox[0] as ClientMessage;
       }
     }
+    handled(closed.outbox);
   }
   return { config, server, clients, pending };
 }
@@ -331,32 +342,9 @@ describe('server state ownership and serialisation', () => {
     };
     for (const extra of [{ active: true }, { graph: { kind: 'harary' as const, degree: 4, seed: seed(3) } }]) {
       const { config, signingKeys } = makeConfig(8, 4, extra);
-      const rng = deterministicRandomBytes(seed(13));
-      const clients: ClientState[] = [];
-      let pending: ClientMessage[] = [];
-      for (let id = 1; id <= 8; id++) {
-        const key = signingKeys === null ? {} : { signingKey: signingKeys[id - 1] as Uint8Array };
-        const step = clientAdvertiseKeys(createClient(config, { id, ...key }), { rng });
-        clients[id] = step.state;
-        pending[id] = step.outbox[0] as ClientMessage;
-      }
-      let server: ServerState = createServer(config);
-      while (server.round !== 'completed' && server.round !== 'aborted') {
-        for (const m of pending) if (m !== undefined) server = serverReceive(server, m).state;
-        vandalise(pending); // the same for what clients send and the server received
-
-        const closed = serverCloseRound(server);
-        server = closed.state;
-        pending = [];
-        for (const out of closed.outbox) {
-          for (const to of out.to) {
-            const step = clientReceive(clients[to] as ClientState, out.message, { rng, input: inputFor(config, to) as ClientInput });
-            clients[to] = step.state;
-            pending[to] = step.outbox[0] as ClientMessage;
-          }
-        }
-        vandalise(closed.outbox); // messages of one outbox may share buffers with each other
-      }
+      // Every message is vandalised once its receivers took it (those of one outbox together:
+      // they may share buffers with each other).
+      const { server } = prepare(config, 'completed', signingKeys, vandalise);
       expect(server.round).toBe('completed');
       if (server.round === 'completed') expect(server.result.sums['x']).toEqual(plainSum(config, [1, 2, 3, 4, 5, 6, 7, 8]));
     }
