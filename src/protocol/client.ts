@@ -629,9 +629,12 @@ export function clientUnmask(state: ClientState, message: ServerMessage, options
   }
   const problem = checkSurvivors(s, survivors, dropped);
   if (problem !== null) return aborted(s, problem[0], problem[1]);
-  const shares = s.owners.map((v, i) =>
-    indexOf(survivors, v) >= 0 ? (s.selfMaskShares[i] as Uint8Array) : (s.maskingKeyShares[i] as Uint8Array),
-  );
+  // Copies in one block: the message must not share memory with `s`, which the caller may keep.
+  const block = new Uint8Array(SHARE_BYTES * s.owners.length);
+  const shares = s.owners.map((v, i) => {
+    block.set(indexOf(survivors, v) >= 0 ? (s.selfMaskShares[i] as Uint8Array) : (s.maskingKeyShares[i] as Uint8Array), SHARE_BYTES * i);
+    return block.subarray(SHARE_BYTES * i, SHARE_BYTES * (i + 1));
+  });
   return {
     state: { round: 'completed', id: s.id, sessionId: s.sessionId },
     outbox: [{ type: 'unmasking', sender: s.id, sessionId: s.sessionId.slice(), shares }],

@@ -25,7 +25,8 @@ import {
   type UnmaskingRequestMessage,
 } from '../../src/protocol/index.js';
 import { expectSecAggError } from '../_hostile.js';
-import { honestTrace, keyEntries, keysMessage, type Trace } from './_driver.js';
+import { honestTrace, keyEntries, keysMessage, seed, type Trace } from './_driver.js';
+import { deterministicRandomBytes } from '../../src/random.js';
 
 const passive = honestTrace(5, 3);
 const active = honestTrace(5, 3, { active: true });
@@ -228,6 +229,24 @@ describe('hostile message types in every round abort the client, never throw', (
       expectAbort(clientReceive(state, trap as ServerMessage, { rng: trace.rngFor(1) }), 'MALFORMED_MESSAGE');
     });
   }
+});
+
+describe('client messages own their memory', () => {
+  it('a kept state gives the same messages again after the caller overwrote the first ones', () => {
+    for (const [trace, round] of [[passive, 'shareKeys'], [passive, 'maskedInputCollection'], [active, 'consistencyCheck'], [passive, 'unmasking']] as const) {
+      const message = msg<ServerMessage>(trace, round, 1);
+      const state = trace.clientStates[round]?.[1] as ClientState;
+      const step = (): ClientStep => clientReceive(state, message, { rng: deterministicRandomBytes(seed(77)), input: trace.inputs[1] as ClientInput });
+      const first = step().outbox[0] as unknown as Record<string, unknown>;
+      const copy = structuredClone(first);
+      for (const v of Object.values(first)) {
+        if (v instanceof Uint8Array || v instanceof Uint32Array) v.fill(0xa5);
+        if (Array.isArray(v)) for (const x of v) if (x instanceof Uint8Array || x instanceof Uint32Array) x.fill(0xa5);
+      }
+      // Same state (client steps are pure), same randomness: the same message again.
+      expect(step().outbox[0]).toEqual(copy);
+    }
+  });
 });
 
 describe('client checks in consistencyCheck (active)', () => {
