@@ -81,7 +81,8 @@ function vectorSpecs(config: unknown, what: string): readonly VectorSpec[] {
   if (!Array.isArray(vectors) || vectors.length === 0 || vectors.length > 255) {
     throw new SecAggError('INVALID_TYPE', `${what} must be a session configuration (createSessionConfig), got ${describeType(config)}`);
   }
-  vectors.forEach((spec: unknown, j) => {
+  for (let j = 0; j < vectors.length; j++) {
+    const spec: unknown = vectors[j];
     const ok =
       isObject(spec) &&
       typeof spec['name'] === 'string' &&
@@ -92,7 +93,7 @@ function vectorSpecs(config: unknown, what: string): readonly VectorSpec[] {
       (spec['bits'] as number) >= 1 &&
       (spec['bits'] as number) <= 32;
     if (!ok) throw new SecAggError('INVALID_TYPE', `${what}.vectors[${j}] must have a name, a length in 1..2^28 and bits in 1..32`);
-  });
+  }
   return vectors as readonly VectorSpec[];
 }
 
@@ -229,7 +230,9 @@ export function encodeMessage(message: ClientMessage | ServerMessage, config: Se
         throw new SecAggError('LENGTH_MISMATCH', `the configuration has ${specs.length} vectors, the message ${vectors.length}`);
       }
       w.u8(vectors.length);
-      vectors.forEach((v: unknown, j) => {
+      // Index loops here and below: forEach would skip the holes of a sparse array.
+      for (let j = 0; j < vectors.length; j++) {
+        const v: unknown = vectors[j];
         const spec = specs[j] as VectorSpec;
         if (!(v instanceof Uint32Array)) throw invalidMessage(`vectors[${j}] must be a Uint32Array`);
         if (v.length !== spec.length) {
@@ -244,7 +247,7 @@ export function encodeMessage(message: ClientMessage | ServerMessage, config: Se
         w.u32(v.length);
         w.u8(spec.bits);
         packBits(v, spec.bits, w.reserve(packedLength(v.length, spec.bits)));
-      });
+      }
       break;
     }
     case 'consistencySignature':
@@ -295,7 +298,7 @@ export function encodeMessage(message: ClientMessage | ServerMessage, config: Se
       const sigs = m['signatures'];
       if (!Array.isArray(sigs) || sigs.length !== signers.length) throw invalidMessage('one signature per signer');
       writeIdSet(w, signers);
-      sigs.forEach((sig: unknown, i) => w.bytes(checkBytes(sig, `signatures[${i}]`, 64)));
+      for (let i = 0; i < sigs.length; i++) w.bytes(checkBytes(sigs[i], `signatures[${i}]`, 64));
       break;
     }
     case 'abort': {

@@ -145,6 +145,16 @@ describe('wire codec', () => {
       () => encodeMessage({ type: 'unmaskingRequest', sessionId: seed(4), survivors: [1000, , 2000] as number[], dropped: [], signers: [], signatures: [] }, passive.config),
       'INVALID_TYPE',
     );
+    // Holes among signatures, vectors or the config's vectors: refused, not skipped.
+    const sig = new Uint8Array(64);
+    expectSecAggError(
+      () => encodeMessage({ type: 'unmaskingRequest', sessionId: seed(4), survivors: [1], dropped: [], signers: [1, 2], signatures: [sig, , ] as Uint8Array[] }, passive.config),
+      'INVALID_TYPE',
+    );
+    const two = createSessionConfig({ clients: 3, threshold: 2, nonce: seed(1), vectors: [{ name: 'a', length: 8, bits: 16 }, { name: 'b', length: 8, bits: 16 }] });
+    const masked = { type: 'maskedInput' as const, sender: 1, sessionId: seed(4), vectors: [new Uint32Array(8), , ] as Uint32Array[] };
+    expectSecAggError(() => encodeMessage(masked, two), 'INVALID_TYPE');
+    expectSecAggError(() => encodeMessage({ ...masked, vectors: [new Uint32Array(8), new Uint32Array(8)] }, { vectors: [two.vectors[0], , ] } as never), 'INVALID_TYPE');
   });
 
   it('decoding with the session config refuses masked vectors that do not match it, before unpacking', () => {
