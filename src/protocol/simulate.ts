@@ -246,15 +246,16 @@ export class SimulatedClients {
 }
 
 /**
- * Builds the configuration; when the SecAgg+ graph was planned for the injected `dropout` (no
- * dropoutFraction given), a refusal says so rather than name an option the caller never set.
+ * Builds the configuration. When the SecAgg+ graph was planned for the injected dropout (no
+ * dropoutFraction given) and no graph is feasible, the error says which fraction was used: the
+ * caller never set it.
  */
-function plannedConfig(dropout: number | null, build: () => SessionConfig): SessionConfig {
+function plannedConfig(plannedFraction: number | null, build: () => SessionConfig): SessionConfig {
   try {
     return build();
   } catch (error) {
-    if (dropout === null || !(error instanceof SecAggError)) throw error;
-    throw new SecAggError(error.code, `the SecAgg+ graph is planned for the injected dropout ${dropout}: ${error.message}`);
+    if (plannedFraction === null || !(error instanceof SecAggError) || error.code !== 'NO_FEASIBLE_GRAPH') throw error;
+    throw new SecAggError(error.code, `the SecAgg+ graph was planned for dropoutFraction ${plannedFraction} (from the injected dropout): ${error.message}`);
   }
 }
 
@@ -320,7 +321,12 @@ export function* runSimulation(options: SimulationOptions): Generator<ClientWork
   if (graph === 'complete' && (o.corruptFraction !== undefined || o.dropoutFraction !== undefined)) {
     throw new SecAggError('INVALID_CONFIG', "corruptFraction and dropoutFraction apply to graph 'harary' only");
   }
-  const config = plannedConfig(graph === 'harary' && o.dropoutFraction === undefined ? dropout : null, () => createSessionConfig({
+  // Unless dropoutFraction is given, the SecAgg+ graph is planned for the injected dropout.
+  const plannedFraction = graph === 'harary' && o.dropoutFraction === undefined ? Math.max(0.05, dropout) : null;
+  if (plannedFraction !== null && plannedFraction >= 1) {
+    throw new SecAggError('OUT_OF_RANGE', `dropout ${dropout}: a SecAgg+ graph cannot be planned for every client dropping; use graph 'complete' or give dropoutFraction`);
+  }
+  const config = plannedConfig(plannedFraction, () => createSessionConfig({
     clients: n,
     vectors,
     nonce,
@@ -331,7 +337,7 @@ export function* runSimulation(options: SimulationOptions): Generator<ClientWork
           graph: {
             kind: 'auto' as const,
             corruptFraction: o.corruptFraction ?? 0.05,
-            dropoutFraction: o.dropoutFraction ?? Math.max(0.05, dropout),
+            dropoutFraction: o.dropoutFraction ?? (plannedFraction as number),
             seed: derive(seed, 'secagg/sim/graph', 0),
           },
         }
