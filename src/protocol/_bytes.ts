@@ -121,6 +121,17 @@ export class ByteReader {
   }
 }
 
+/**
+ * Copies entries of `size` bytes into one new block and returns views into it: one allocation
+ * per list rather than one per entry (a server holds hundreds of thousands of ciphertexts and
+ * shares, each a separate buffer for the garbage collector), and memory of its own.
+ */
+export function copyAsBlock(entries: readonly Uint8Array[], size: number): Uint8Array[] {
+  const block = new Uint8Array(size * entries.length);
+  entries.forEach((e, i) => block.set(e, size * i));
+  return entries.map((_, i) => block.subarray(size * i, size * (i + 1)));
+}
+
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;

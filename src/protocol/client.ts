@@ -7,7 +7,7 @@ import { assertBytes, assertInteger, assertOptions, describeType } from '../_ass
 import { SecAggError } from '../errors.js';
 import { applyMasksInto, type MaskTerm } from '../masking/index.js';
 import { splitSecret } from '../shamir/index.js';
-import { equalBytes } from './_bytes.js';
+import { copyAsBlock, equalBytes } from './_bytes.js';
 import { checkConfig, readStepOptions, wrongRound, type StepOptions } from './_common.js';
 import { absentLeaf, directoryHeight, keyLeaf, rootFromProof } from './_directory.js';
 import {
@@ -629,12 +629,11 @@ export function clientUnmask(state: ClientState, message: ServerMessage, options
   }
   const problem = checkSurvivors(s, survivors, dropped);
   if (problem !== null) return aborted(s, problem[0], problem[1]);
-  // Copies in one block: the message must not share memory with `s`, which the caller may keep.
-  const block = new Uint8Array(SHARE_BYTES * s.owners.length);
-  const shares = s.owners.map((v, i) => {
-    block.set(indexOf(survivors, v) >= 0 ? (s.selfMaskShares[i] as Uint8Array) : (s.maskingKeyShares[i] as Uint8Array), SHARE_BYTES * i);
-    return block.subarray(SHARE_BYTES * i, SHARE_BYTES * (i + 1));
-  });
+  // Copies (one block): the message must not share memory with `s`, which the caller may keep.
+  const shares = copyAsBlock(
+    s.owners.map((v, i) => (indexOf(survivors, v) >= 0 ? (s.selfMaskShares[i] as Uint8Array) : (s.maskingKeyShares[i] as Uint8Array))),
+    SHARE_BYTES,
+  );
   return {
     state: { round: 'completed', id: s.id, sessionId: s.sessionId },
     outbox: [{ type: 'unmasking', sender: s.id, sessionId: s.sessionId.slice(), shares }],

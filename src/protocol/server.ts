@@ -12,7 +12,7 @@
 import { SecAggError } from '../errors.js';
 import { applyMasksInto, type MaskTerm } from '../masking/index.js';
 import { createCombiner, type Combiner } from '../shamir/index.js';
-import { equalBytes } from './_bytes.js';
+import { copyAsBlock, equalBytes } from './_bytes.js';
 import { checkConfig, readStepOptions, type ResolvedOptions, type StepOptions } from './_common.js';
 import { buildDirectory, directoryProof } from './_directory.js';
 import {
@@ -224,17 +224,6 @@ export function serverReceive(state: ServerState, message: ClientMessage, option
   }
   if (reason !== null) drop(s, id, reason);
   return { state: s, outbox: [] };
-}
-
-/**
- * Copies entries of `size` bytes into one new block and returns views into it: the server keeps
- * one allocation per sender, not one per ciphertext or share (hundreds of thousands in a large
- * round, each a separate buffer for the garbage collector).
- */
-function copyAsBlock(entries: readonly Uint8Array[], size: number): Uint8Array[] {
-  const block = new Uint8Array(size * entries.length);
-  entries.forEach((e, i) => block.set(e, size * i));
-  return entries.map((_, i) => block.subarray(size * i, size * (i + 1)));
 }
 
 /** Validates and records one message; returns a drop reason or null. */
