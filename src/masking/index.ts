@@ -287,8 +287,7 @@ export function applyMasksInto(
   if (options === undefined) throw new SecAggError('INVALID_TYPE', 'options must be an object, got undefined');
   const o = assertOptions<Record<string, unknown>>(options, 'options', INTO_OPTIONS);
   const { bits, offset, backend } = readStreamOptions(o, () => t.length, 'target.length');
-  const resolved: StreamTerm[] = new Array(terms.length);
-  const copies: Uint8Array[] = []; // keys copied or derived here: wiped after use
+  const resolved: StreamTerm[] = new Array(terms.length); // keys copied or derived here: wiped after use
   try {
     for (let j = 0; j < terms.length; j++) {
       const term: unknown = terms[j];
@@ -300,13 +299,11 @@ export function applyMasksInto(
       const u = assertOptions<Record<string, unknown>>(term, name, keyForm ? TERM_KEY_KEYS : TERM_SEED_KEYS);
       const sign = u['sign'];
       if (sign !== 1 && sign !== -1) throw new SecAggError('INVALID_TYPE', `${name}.sign must be 1 or -1`);
-      const key = sourceKey(u, keyForm, `${name}.key`);
-      copies.push(key);
-      resolved[j] = { key, op: sign === 1 ? ADD : SUB };
+      resolved[j] = { key: sourceKey(u, keyForm, `${name}.key`), op: sign === 1 ? ADD : SUB };
     }
     streamTermsInto(t, resolved, offset, bits, backend);
   } finally {
-    for (const key of copies) key.fill(0);
+    for (const term of resolved) term?.key.fill(0); // holes where validation stopped
   }
   return t;
 }
