@@ -595,6 +595,7 @@ function finish(s: Live, topo: Topology, o: ResolvedOptions): ServerStep {
       config.vectors.forEach((spec, j) => {
         (terms[j] as MaskTerm[]).push({ key: maskKey(b, sessionId, selfMaskLabel(spec.name), backend), sign: -1 });
       });
+      b.fill(0); // rebuilt secrets, like the mask keys, are wiped once used (as the clients do)
     }
     // Dropped clients in U2 \ U3: remove the pairwise masks their surviving neighbours added.
     for (const v of s.rounds.u2) {
@@ -604,6 +605,7 @@ function finish(s: Live, topo: Topology, o: ResolvedOptions): ServerStep {
       const sk = rebuild(v, within(topo.of(v), u5, config.clients));
       const vKeys = s.keys[v] as AdvertisedKey;
       if (!equalBytes(x25519PublicKey(sk, backend), vKeys.maskingPublicKey)) {
+        sk.fill(0);
         wipe(terms);
         return abortServer(s, 'RECONSTRUCTION_FAILED', `client ${v}'s rebuilt masking key does not match its public key`);
       }
@@ -615,7 +617,9 @@ function finish(s: Live, topo: Topology, o: ResolvedOptions): ServerStep {
           // u added +PRG(s_uv) when u < v and -PRG(s_uv) when u > v: undo it.
           (terms[j] as MaskTerm[]).push({ key, sign: u < v ? -1 : 1 });
         });
+        shared.fill(0);
       }
+      sk.fill(0);
     }
     config.vectors.forEach((spec, j) => {
       applyMasksInto(sums[j] as Uint32Array, terms[j] as MaskTerm[], { bits: spec.bits, ...maskOptions });
