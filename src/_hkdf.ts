@@ -8,8 +8,8 @@
  * (over 10 us inside a simulated round's busy heap), @noble/hashes' `hkdf` ~15 us. This one
  * keeps the SHA-256 state in locals and a reused schedule, allocates nothing but its output,
  * caches the HMAC state of the last salt (the session id, the same for every derivation of a
- * round), and needs 6 compressions (~0.5 us each) for a 32-byte key: ~4.5 us. Its output is checked against @noble/hashes and node:crypto in the
- * tests (test/hkdf.test.ts).
+ * round), and needs 6 compressions (~0.5 us each) for a 32-byte key: ~4.5 us. Its output is
+ * checked against @noble/hashes and node:crypto in the tests (test/hkdf.test.ts).
  *
  * SHA-256 is FIPS 180-4 §6.2; HMAC is RFC 2104 with the 64-byte block. The round constants and
  * initial state are computed exactly (integer roots) rather than typed in.
