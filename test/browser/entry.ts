@@ -21,6 +21,7 @@ function check(name: string, pass: boolean, detail = ''): void {
 try {
   check('portable backend only', availableMaskBackends().join(',') === 'portable', availableMaskBackends().join(','));
   check('WebAssembly SIMD mask kernels load', simdKernels() !== null);
+  check('WebAssembly SIMD ChaCha20 loads (no silent fallback to noble)', (simdKernels()?.chacha20 ?? null) !== null);
   const zeros = new Uint8Array(32);
   const first = expandMask({ seed: zeros, sessionId: zeros, label: 'x', bits: 32, length: 4 });
   check('mask known answer (README example)', first.join(',') === '3535174219,3089074084,4199425599,3574129225', first.join(','));
