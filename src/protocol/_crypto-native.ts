@@ -9,7 +9,7 @@
  * Diffie-Hellman of the private key with the base point u = 9.
  */
 import type * as NodeCryptoModule from 'node:crypto';
-import { equalBytes, isAllZero } from './_bytes.js';
+import { equalBytes, isAllZero } from '../_bytes.js';
 
 export type NodeCrypto = typeof NodeCryptoModule;
 type KeyObject = NodeCryptoModule.KeyObject;

@@ -11,7 +11,7 @@
  * ceil(log2 clients).
  */
 import { sha256Fast as sha256 } from '../_hkdf.js';
-import { concatBytes } from './_bytes.js';
+import { concatBytes } from '../_bytes.js';
 
 // One message scratch (JS is single-threaded and nothing here yields): leaf and node preimages
 // are at most 69 bytes, and hashing them without concatenating saves a third of a node (measured).

@@ -3,7 +3,7 @@
  * pairwise mask seeds, per-direction AEAD keys, associated data, share plaintexts and the
  * messages that are signed. Internal.
  */
-import { ByteWriter, ascii, concatBytes, u32be } from './_bytes.js';
+import { ByteWriter, ascii, concatBytes, u32be } from '../_bytes.js';
 import { encodeConfig } from './config.js';
 import { hkdfSha256, sha256, type CryptoBackend } from './crypto.js';
 import type { SessionConfig } from './types.js';

@@ -7,7 +7,7 @@ import { assertBytes, assertInteger, assertOptions, describeType } from '../_ass
 import { SecAggError } from '../errors.js';
 import { applyMasksInto, type MaskTerm } from '../masking/index.js';
 import { splitSecret } from '../shamir/index.js';
-import { copyAsBlock, equalBytes } from './_bytes.js';
+import { copyAsBlock, equalBytes } from '../_bytes.js';
 import { checkConfig, readStepOptions, wrongRound, type StepOptions } from './_common.js';
 import { absentLeaf, directoryHeight, keyLeaf, rootFromProof } from './_directory.js';
 import {

@@ -6,7 +6,7 @@ import { assertBytes, assertInteger, assertOptions, describeType } from '../_ass
 import { SecAggError } from '../errors.js';
 import { findGraphParameters } from './graph.js';
 import type { GraphSpec, SessionConfig, VectorSpec } from './types.js';
-import { ByteWriter } from './_bytes.js';
+import { ByteWriter } from '../_bytes.js';
 
 /** Largest number of clients (Shamir x-coordinates are 1..65535). */
 export const MAX_CLIENTS = 65_535;

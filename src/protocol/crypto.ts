@@ -41,7 +41,7 @@ import {
   x25519Native,
   x25519PublicFromKeyObject,
 } from './_crypto-native.js';
-import { equalBytes, isAllZero } from './_bytes.js';
+import { equalBytes, isAllZero } from '../_bytes.js';
 
 /** Which implementation runs a primitive. Both give identical output. */
 export type CryptoBackend = 'native' | 'portable';

@@ -12,7 +12,7 @@
 import { SecAggError } from '../errors.js';
 import { applyMasksInto, type MaskTerm } from '../masking/index.js';
 import { createCombiner, type Combiner } from '../shamir/index.js';
-import { copyAsBlock, equalBytes } from './_bytes.js';
+import { copyAsBlock, equalBytes } from '../_bytes.js';
 import { checkConfig, readStepOptions, type ResolvedOptions, type StepOptions } from './_common.js';
 import { buildDirectory, directoryProof } from './_directory.js';
 import {

@@ -6,7 +6,7 @@
 import { assertBytes, assertInteger, assertNumber, assertOptions, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
 import { deterministicRandomBytes, type RandomBytes } from '../random.js';
-import { concatBytes, u32be, ascii } from './_bytes.js';
+import { concatBytes, u32be, ascii } from '../_bytes.js';
 import { clientAdvertiseKeys, clientReceive, createClient } from './client.js';
 import type { AbortCode } from './codes.js';
 import { decodeMessage, encodeMessage } from './codec.js';
