@@ -15,7 +15,7 @@ import {
   ed25519Sign,
   ed25519Verify,
   generateX25519KeyPair,
-} from '../src/protocol/crypto.js';
+} from '../src/crypto/index.js';
 import { buildHararyGraph, findGraphParameters, neighboursOf } from '../src/protocol/graph.js';
 import { deterministicRandomBytes } from '../src/random.js';
 

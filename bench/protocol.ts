@@ -19,7 +19,7 @@ import { machine, measure, printJson, printTable, type Row } from './_harness.js
 import { addMaskInto } from '../src/masking/index.js';
 import { buildDirectory, directoryProof } from '../src/protocol/_directory.js';
 import { AEAD_NONCE, channelKeys, shareAad, sharePlaintext } from '../src/protocol/_kdf.js';
-import { aeadSeal, createX25519Agreement, generateX25519KeyPair, type CryptoBackend } from '../src/protocol/crypto.js';
+import { aeadSeal, createX25519Agreement, generateX25519KeyPair, type CryptoBackend } from '../src/crypto/index.js';
 import {
   clientAdvertiseKeys,
   clientMaskedInput,

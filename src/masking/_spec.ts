@@ -2,7 +2,7 @@
  * The secagg/v1 mask PRG, byte-level constants and key derivation (docs/masking.md is the
  * normative text). Internal: the public surface is ./index.ts.
  */
-import { hkdfSha256Fast } from '../_hkdf.js';
+import { hkdfSha256Fast } from '../crypto/index.js';
 import { assertBytes } from '../_assert.js';
 import { SecAggError } from '../errors.js';
 

@@ -10,7 +10,7 @@
  * Inner node: SHA-256(0x01 || left || right). The tree has 2^height leaves, height =
  * ceil(log2 clients).
  */
-import { sha256Fast as sha256 } from '../_hkdf.js';
+import { sha256Fast as sha256 } from '../crypto/index.js';
 import { concatBytes } from '../_bytes.js';
 
 // One message scratch (JS is single-threaded and nothing here yields): leaf and node preimages

@@ -5,7 +5,7 @@
  */
 import { ByteWriter, ascii, concatBytes, u32be } from '../_bytes.js';
 import { encodeConfig } from './config.js';
-import { hkdfSha256, sha256, type CryptoBackend } from './crypto.js';
+import { hkdfSha256, sha256, type CryptoBackend } from '../crypto/index.js';
 import type { SessionConfig } from './types.js';
 
 const SESSION_LABEL = ascii('secagg/v1/session');

@@ -38,7 +38,7 @@ import {
   generateX25519KeyPair,
   isValidX25519PublicKey,
   type CryptoBackend,
-} from './crypto.js';
+} from '../crypto/index.js';
 import type {
   AdvertisedKey,
   ClientAdvertiseKeysState,

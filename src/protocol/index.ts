@@ -40,7 +40,7 @@ export {
   MAX_VECTORS,
   type SessionConfigInput,
 } from './config.js';
-export type { CryptoBackend } from './crypto.js';
+export type { CryptoBackend } from '../crypto/index.js';
 export {
   findGraphParameters,
   type AdversaryClass,

@@ -29,7 +29,7 @@ import { indexOf, topology, withSelf, type Topology } from './_topology.js';
 import { inRange, isBytes, isId, isObject, readBytesList, readVectors } from './_validate.js';
 import { SHARE_CIPHERTEXT_BYTES } from './client.js';
 import type { AbortCode, DropReason } from './codes.js';
-import { createX25519Agreement, ed25519Verify, isValidX25519PublicKey, x25519PublicKey } from './crypto.js';
+import { createX25519Agreement, ed25519Verify, isValidX25519PublicKey, x25519PublicKey } from '../crypto/index.js';
 import type {
   AdvertisedKey,
   AdvertisedKeysMessage,

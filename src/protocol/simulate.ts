@@ -11,7 +11,7 @@ import { clientAdvertiseKeys, clientReceive, createClient } from './client.js';
 import type { AbortCode } from './codes.js';
 import { decodeMessage, encodeMessage } from './codec.js';
 import { createSessionConfig } from './config.js';
-import { sha256, type CryptoBackend } from './crypto.js';
+import { sha256, type CryptoBackend } from '../crypto/index.js';
 import { createServer, serverCloseRound, serverReceive } from './server.js';
 import type {
   ClientMessage,
@@ -24,7 +24,7 @@ import type {
   SessionConfig,
   VectorSpec,
 } from './types.js';
-import { ed25519PublicKey } from './crypto.js';
+import { ed25519PublicKey } from '../crypto/index.js';
 
 /** Rounds in which a client can stop (it sends nothing in that round or later). */
 export type DropoutRound = 'advertiseKeys' | 'shareKeys' | 'maskedInputCollection' | 'consistencyCheck' | 'unmasking';

@@ -4,7 +4,7 @@
  * message.
  */
 import { buildDirectory, directoryProof } from '../../src/protocol/_directory.js';
-import { ed25519PublicKey } from '../../src/protocol/crypto.js';
+import { ed25519PublicKey } from '../../src/crypto/index.js';
 import {
   clientAdvertiseKeys,
   clientReceive,

@@ -13,7 +13,7 @@
  * Asking for `'native'` where it is not available throws `BACKEND_UNAVAILABLE`.
  *
  * HKDF-SHA-256 is the exception: both backends run one allocation-free implementation
- * (src/_hkdf.ts), cheaper per call than either library for the short inputs the protocol derives
+ * (_hkdf.ts), cheaper per call than either library for the short inputs the protocol derives
  * keys from, and tested against both.
  *
  * Output identity is by construction for the deterministic primitives (X25519, HKDF, SHA-256,
@@ -26,7 +26,7 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { sha256 as nobleSha256, sha512 } from '@noble/hashes/sha2.js';
 import { assertBytes, assertInteger, describeType } from '../_assert.js';
-import { hkdfSha256Fast } from '../_hkdf.js';
+import { hkdfSha256Fast } from './_hkdf.js';
 import { SecAggError } from '../errors.js';
 import type { RandomBytes } from '../random.js';
 import {
@@ -40,8 +40,11 @@ import {
   sha256Native,
   x25519Native,
   x25519PublicFromKeyObject,
-} from './_crypto-native.js';
+} from './_native.js';
 import { equalBytes, isAllZero } from '../_bytes.js';
+
+// The allocation-free SHA-256 and HKDF for trusted inputs (mask keys, the key directory).
+export { hkdfSha256Fast, sha256Fast } from './_hkdf.js';
 
 /** Which implementation runs a primitive. Both give identical output. */
 export type CryptoBackend = 'native' | 'portable';

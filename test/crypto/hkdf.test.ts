@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
-import { hkdfSha256Fast, sha256Fast } from '../src/_hkdf.js';
+import { hkdfSha256Fast, sha256Fast } from '../../src/crypto/_hkdf.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 

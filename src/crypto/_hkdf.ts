@@ -9,13 +9,13 @@
  * keeps the SHA-256 state in locals and a reused schedule, allocates nothing but its output,
  * caches the HMAC state of the last salt (the session id, the same for every derivation of a
  * round), and needs 6 compressions (~0.5 us each) for a 32-byte key: ~4.5 us. Its output is
- * checked against @noble/hashes and node:crypto in the tests (test/hkdf.test.ts).
+ * checked against @noble/hashes and node:crypto in the tests (test/crypto/hkdf.test.ts).
  *
  * SHA-256 is FIPS 180-4 §6.2; HMAC is RFC 2104 with the 64-byte block. The round constants and
  * initial state are computed exactly (integer roots) rather than typed in.
  */
 
-import { equalBytes } from './_bytes.js';
+import { equalBytes } from '../_bytes.js';
 
 /** 2^32 * frac(root(p)) for the first `count` primes, exactly: `floor(root(p * 2^(32 k))) mod 2^32`. */
 function rootWords(count: number, degree: 2 | 3): Int32Array {

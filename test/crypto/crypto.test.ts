@@ -18,7 +18,7 @@ import {
   sha256,
   x25519PublicKey,
   x25519SharedSecret,
-} from '../../src/protocol/crypto.js';
+} from '../../src/crypto/index.js';
 import { deterministicRandomBytes } from '../../src/random.js';
 import { expectSecAggError, notBytes } from '../_hostile.js';
 import vectors from '../vectors/protocol-crypto-rfc.json' with { type: 'json' };

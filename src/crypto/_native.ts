@@ -1,5 +1,5 @@
 /**
- * Internal: the node:crypto (OpenSSL) fast path behind `crypto.ts`. Loaded without a static
+ * Internal: the node:crypto (OpenSSL) fast path behind `src/crypto`. Loaded without a static
  * import (`process.getBuiltinModule`) so that bundles for browsers and workers never reference
  * `node:crypto`; everything here is only reached after {@link nativeCrypto} returned a module.
  *
