@@ -10,16 +10,17 @@
  */
 import type * as NodeCryptoModule from 'node:crypto';
 import { equalBytes, isAllZero } from '../_bytes.js';
+import { hexToBytes } from './_curve25519.js';
 
 export type NodeCrypto = typeof NodeCryptoModule;
 type KeyObject = NodeCryptoModule.KeyObject;
 
 // RFC 7748 §6.1: Alice's private key and public key, used as a one-time self-test.
-const SELFTEST_X25519_PRIVATE = hex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
-const SELFTEST_X25519_PUBLIC = hex('8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
+const SELFTEST_X25519_PRIVATE = hexToBytes('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
+const SELFTEST_X25519_PUBLIC = hexToBytes('8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
 // RFC 8032 §7.1 TEST 1 (empty message).
-const SELFTEST_ED25519_SECRET = hex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
-const SELFTEST_ED25519_SIGNATURE = hex(
+const SELFTEST_ED25519_SECRET = hexToBytes('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
+const SELFTEST_ED25519_SIGNATURE = hexToBytes(
   'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
 );
 
@@ -209,11 +210,5 @@ export function aeadOpenNative(
 
 function b64u(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url');
-}
-
-function hex(text: string): Uint8Array {
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(text.slice(2 * i, 2 * i + 2), 16);
-  return out;
 }
 
