@@ -16,7 +16,7 @@ import {
   ed25519Verify,
   generateX25519KeyPair,
 } from '../src/crypto/index.js';
-import { buildHararyGraph, findGraphParameters, neighboursOf } from '../src/protocol/graph.js';
+import { buildHararyGraph, findGraphParameters, neighboursOf } from '../src/graph/index.js';
 import { deterministicRandomBytes } from '../src/random.js';
 
 console.log(`# protocol building blocks: ${machine()}`);

@@ -25,7 +25,7 @@ import {
   shareAad,
   sharePlaintext,
 } from './_kdf.js';
-import { indexOf, neighbourIds, withSelf } from './_topology.js';
+import { indexOf, neighbourIds, withSelf } from '../graph/index.js';
 import { isBytes, isObject, readBytesList, readIdList, typeLabel } from './_validate.js';
 import type { AbortCode } from './codes.js';
 import {

@@ -4,7 +4,7 @@
  */
 import { assertBytes, assertInteger, assertOptions, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
-import { findGraphParameters } from './graph.js';
+import { findGraphParameters } from '../graph/index.js';
 import type { GraphSpec, SessionConfig, VectorSpec } from './types.js';
 import { ByteWriter } from '../_bytes.js';
 

@@ -46,7 +46,7 @@ export {
   type AdversaryClass,
   type GraphParameterOptions,
   type GraphParameters,
-} from './graph.js';
+} from '../graph/index.js';
 export { createServer, serverAbort, serverCloseRound, serverDropClient, serverReceive } from './server.js';
 export {
   simulateSession,

@@ -25,7 +25,7 @@ import {
   pairwiseMaskLabel,
   selfMaskLabel,
 } from './_kdf.js';
-import { indexOf, topology, withSelf, type Topology } from './_topology.js';
+import { indexOf, topology, withSelf, type Topology } from '../graph/index.js';
 import { inRange, isBytes, isId, isObject, readBytesList, readVectors } from './_validate.js';
 import { SHARE_CIPHERTEXT_BYTES } from './client.js';
 import type { AbortCode, DropReason } from './codes.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { logGamma } from '../../src/protocol/_graph-params.js';
+import { logGamma } from '../../src/graph/_params.js';
 import {
   type AdversaryClass,
   areNeighbours,
@@ -11,7 +11,7 @@ import {
   graphSpec,
   neighboursOf,
   type SecAggGraph,
-} from '../../src/protocol/graph.js';
+} from '../../src/graph/index.js';
 import { expectSecAggError, notBytes, notCounts, notNumbers } from '../_hostile.js';
 import harary from '../vectors/protocol-graph-harary.json' with { type: 'json' };
 import params from '../vectors/protocol-graph-params.json' with { type: 'json' };

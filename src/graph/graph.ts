@@ -13,7 +13,7 @@
 import { chacha20 } from '@noble/ciphers/chacha.js';
 import { assertBytes, assertInteger, assertNumber, assertOptions, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
-import { searchHarary } from './_graph-params.js';
+import { searchHarary } from './_params.js';
 
 /** The complete graph (every pair of clients) or a k-regular Harary graph. */
 export type GraphKind = 'complete' | 'harary';

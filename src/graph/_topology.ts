@@ -1,6 +1,16 @@
 /** Neighbourhoods of a configuration (internal), with a small cache of built Harary graphs. */
 import { buildHararyGraph, neighboursOf } from './graph.js';
-import type { SessionConfig } from './types.js';
+
+/**
+ * What the neighbourhoods depend on: the number of clients and the graph (kind, and the Harary
+ * degree and seed). A protocol `SessionConfig` is one.
+ */
+export interface GraphConfig {
+  readonly clients: number;
+  readonly graph:
+    | { readonly kind: 'complete' }
+    | { readonly kind: 'harary'; readonly degree: number; readonly seed: Uint8Array };
+}
 
 type Graph = ReturnType<typeof buildHararyGraph>;
 const cache = new Map<string, Graph>();
@@ -23,7 +33,7 @@ function harary(clients: number, degree: number, seed: Uint8Array): Graph {
 }
 
 /** Neighbours of `id` (increasing, never `id` itself), as a fresh array. */
-export function neighbourIds(config: SessionConfig, id: number): Uint32Array {
+export function neighbourIds(config: GraphConfig, id: number): Uint32Array {
   if (config.graph.kind === 'complete') {
     const out = new Uint32Array(config.clients - 1);
     let j = 0;
@@ -57,7 +67,7 @@ export interface Topology {
   has(u: number, v: number): boolean;
 }
 
-export function topology(config: SessionConfig): Topology {
+export function topology(config: GraphConfig): Topology {
   if (config.graph.kind === 'complete') {
     const n = config.clients;
     return {
