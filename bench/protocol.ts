@@ -30,10 +30,10 @@ import {
   createSessionConfig,
   serverCloseRound,
   serverReceive,
-  simulateSession,
   type ClientState,
   type ServerState,
 } from '../src/protocol/index.js';
+import { simulateSession } from '../src/simulate/index.js';
 import { splitSecret } from '../src/shamir/index.js';
 import { simulateSessionParallel } from '../cli/simulate-parallel.js';
 import { deterministicRandomBytes } from '../src/random.js';

@@ -15,7 +15,7 @@ import {
   type ClientWorkItem,
   type SimulationOptions,
   type SimulationReport,
-} from '../src/protocol/simulate.js';
+} from '../src/simulate/simulate.js';
 
 /** Options of {@link simulateSessionParallel}: those of `simulateSession` plus `workers`. */
 export type ParallelSimulationOptions = SimulationOptions & {

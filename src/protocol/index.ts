@@ -10,7 +10,7 @@
  *   {@link serverCloseRound} when the framework decides a round is over, {@link serverDropClient},
  *   {@link serverAbort}. Server steps consume the state they are given (see server docs).
  * - Wire: {@link encodeMessage} / {@link decodeMessage}.
- * - Whole sessions in memory: {@link simulateSession}.
+ * - Whole sessions in memory: `secagg/simulate` (not re-exported here: it is built on this).
  *
  * States are plain structured-clone-able data; steps do no I/O and read no clock; randomness
  * comes from `options.rng`. See docs/protocol.md for the byte-level specification.
@@ -48,12 +48,4 @@ export {
   type GraphParameters,
 } from '../graph/index.js';
 export { createServer, serverAbort, serverCloseRound, serverDropClient, serverReceive } from './server.js';
-export {
-  simulateSession,
-  simulatedInput,
-  type DropoutRound,
-  type RoundReport,
-  type SimulationOptions,
-  type SimulationReport,
-} from './simulate.js';
 export type * from './types.js';

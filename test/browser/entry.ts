@@ -3,7 +3,7 @@
  * Shamir, masks and the DP accountants, with whatever backends the page has (portable: no
  * node:crypto there). Reports on the page for the runner to read.
  */
-import { simulateSession } from '../../src/protocol/index.js';
+import { simulateSession } from '../../src/simulate/index.js';
 import { applyMasksInto, availableMaskBackends, expandMask } from '../../src/masking/index.js';
 import { _setSimdKernelsForTests, simdKernels } from '../../src/masking/_simd.js';
 import golden from '../vectors/protocol-session-golden.json' with { type: 'json' };

@@ -13,7 +13,6 @@ import {
   createSessionConfig,
   serverCloseRound,
   serverReceive,
-  simulatedInput,
   type AdvertisedKey,
   type AdvertisedKeysMessage,
   type ClientInput,
@@ -25,6 +24,7 @@ import {
   type SessionConfigInput,
 } from '../../src/protocol/index.js';
 import { deterministicRandomBytes, type RandomBytes } from '../../src/random.js';
+import { simulatedInput } from '../../src/simulate/index.js';
 
 export interface Trace {
   readonly config: SessionConfig;

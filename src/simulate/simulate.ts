@@ -4,27 +4,31 @@
  * result checked against the plain sum. No I/O; used by the CLI, tests and benchmarks.
  */
 import { assertBytes, assertInteger, assertNumber, assertOptions, describeType } from '../_assert.js';
+import { ascii, concatBytes, u32be } from '../_bytes.js';
+import { ed25519PublicKey, sha256, type CryptoBackend } from '../crypto/index.js';
 import { SecAggError } from '../errors.js';
+import {
+  clientAdvertiseKeys,
+  clientReceive,
+  createClient,
+  createServer,
+  createSessionConfig,
+  decodeMessage,
+  encodeMessage,
+  serverCloseRound,
+  serverReceive,
+  type AbortCode,
+  type ClientMessage,
+  type ClientState,
+  type DropRecord,
+  type Round,
+  type ServerMessage,
+  type ServerState,
+  type ServerStep,
+  type SessionConfig,
+  type VectorSpec,
+} from '../protocol/index.js';
 import { deterministicRandomBytes, type RandomBytes } from '../random.js';
-import { concatBytes, u32be, ascii } from '../_bytes.js';
-import { clientAdvertiseKeys, clientReceive, createClient } from './client.js';
-import type { AbortCode } from './codes.js';
-import { decodeMessage, encodeMessage } from './codec.js';
-import { createSessionConfig } from './config.js';
-import { sha256, type CryptoBackend } from '../crypto/index.js';
-import { createServer, serverCloseRound, serverReceive } from './server.js';
-import type {
-  ClientMessage,
-  ClientState,
-  DropRecord,
-  Round,
-  ServerMessage,
-  ServerState,
-  ServerStep,
-  SessionConfig,
-  VectorSpec,
-} from './types.js';
-import { ed25519PublicKey } from '../crypto/index.js';
 
 /** Rounds in which a client can stop (it sends nothing in that round or later). */
 export type DropoutRound = 'advertiseKeys' | 'shareKeys' | 'maskedInputCollection' | 'consistencyCheck' | 'unmasking';

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SecAggError } from '../../src/errors.js';
-import { simulateSession, type DropoutRound } from '../../src/protocol/index.js';
+import { simulateSession, type DropoutRound } from '../../src/simulate/index.js';
 import { expectSecAggError, notBytes, notCounts } from '../_hostile.js';
-import { honestTrace, plainSum, seed } from './_driver.js';
+import { honestTrace, plainSum, seed } from '../protocol/_driver.js';
 
 const ROUNDS: DropoutRound[] = ['advertiseKeys', 'shareKeys', 'maskedInputCollection', 'consistencyCheck', 'unmasking'];
 
