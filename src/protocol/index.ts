@@ -25,12 +25,12 @@ export {
   clientShareKeys,
   clientUnmask,
   createClient,
-  SHARE_CIPHERTEXT_BYTES,
   type ClientInput,
   type ClientReceiveOptions,
   type CreateClientOptions,
-} from './client.js';
+} from './client/index.js';
 export type { StepOptions } from './_common.js';
+export { SHARE_CIPHERTEXT_BYTES } from './_kdf.js';
 export { AbortCode, DropReason } from './codes.js';
 export { decodeMessage, encodeMessage, MessageType, WIRE_MAGIC, WIRE_VERSION } from './codec.js';
 export {

@@ -17,6 +17,7 @@ import { checkConfig, readStepOptions, type ResolvedOptions, type StepOptions } 
 import { buildDirectory, directoryProof } from './_directory.js';
 import {
   SHARE_BYTES,
+  SHARE_CIPHERTEXT_BYTES,
   advertiseSignedBytes,
   computeSessionId,
   configDigest,
@@ -27,7 +28,6 @@ import {
 } from './_kdf.js';
 import { indexOf, topology, withSelf, type Topology } from '../graph/index.js';
 import { inRange, isBytes, isId, isObject, readBytesList, readVectors } from './_validate.js';
-import { SHARE_CIPHERTEXT_BYTES } from './client.js';
 import type { AbortCode, DropReason } from './codes.js';
 import { createX25519Agreement, ed25519Verify, isValidX25519PublicKey, x25519PublicKey } from '../crypto/index.js';
 import type {
