@@ -47,5 +47,5 @@ export {
   type GraphParameterOptions,
   type GraphParameters,
 } from '../graph/index.js';
-export { createServer, serverAbort, serverCloseRound, serverDropClient, serverReceive } from './server.js';
+export { createServer, serverAbort, serverCloseRound, serverDropClient, serverReceive } from './server/index.js';
 export type * from './types.js';
