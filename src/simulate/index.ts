@@ -11,11 +11,6 @@
  * never imported by it.
  * @module
  */
-export {
-  simulateSession,
-  simulatedInput,
-  type DropoutRound,
-  type RoundReport,
-  type SimulationOptions,
-  type SimulationReport,
-} from './simulate.js';
+export { simulatedInput } from './clients.js';
+export { simulateSession } from './run.js';
+export type { DropoutRound, RoundReport, SimulationOptions, SimulationReport } from './types.js';
