@@ -1,12 +1,11 @@
 /** Round 3 of the client (active variant): checking the survivor set U3 and signing it. */
-import { equalBytes } from '../../_bytes.js';
 import { ed25519Sign } from '../../crypto/index.js';
 import { readStepOptions, wrongRound, type StepOptions } from '../_common.js';
 import { consistencySignedBytes } from '../_kdf.js';
-import { isBytes, isObject, readIdList, typeLabel } from '../_validate.js';
+import { readIdList } from '../_validate.js';
 import type { ClientState, ClientStep, ClientUnmaskingState, ServerMessage } from '../types.js';
 import { aborted, common } from './_state.js';
-import { checkSurvivors } from './_survivors.js';
+import { checkRequest, checkSurvivors } from './_survivors.js';
 
 /**
  * Round 3 (active variant): checks the survivor set U3 and signs it. Outbox: one
@@ -25,15 +24,10 @@ export function clientConsistencyCheck(state: ClientState, message: ServerMessag
   const s = state;
   let survivors: number[] | null = null;
   try {
-    if (!isObject(message)) return aborted(s, 'MALFORMED_MESSAGE', 'the message is not an object');
-    if (message['type'] === 'abort') return aborted(s, 'SERVER_ABORTED', 'the server aborted');
-    if (message['type'] !== 'consistencyRequest') {
-      return aborted(s, 'UNEXPECTED_MESSAGE', `expected consistencyRequest, got ${typeLabel(message['type'])}`);
-    }
-    const sid: unknown = message['sessionId'];
-    if (!isBytes(sid, 32)) return aborted(s, 'MALFORMED_MESSAGE', 'sessionId is malformed');
-    if (!equalBytes(sid, s.sessionId)) return aborted(s, 'SESSION_MISMATCH', 'the message is for another session');
-    survivors = readIdList(message['survivors'], s.config.clients);
+    const refused = checkRequest(s, message, 'consistencyRequest');
+    if (refused !== null) return aborted(s, ...refused);
+    const request = message as unknown as Record<string, unknown>;
+    survivors = readIdList(request['survivors'], s.config.clients);
   } catch {
     survivors = null;
   }

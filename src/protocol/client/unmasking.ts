@@ -2,15 +2,15 @@
  * Round 4 of the client: checking the survivor and dropped sets (and the neighbours'
  * signatures over them), then revealing one share per neighbour.
  */
-import { copyAsBlock, equalBytes } from '../../_bytes.js';
+import { copyAsBlock } from '../../_bytes.js';
 import { ed25519Verify } from '../../crypto/index.js';
 import { indexOf } from '../../graph/index.js';
 import { readStepOptions, wrongRound, type ResolvedOptions, type StepOptions } from '../_common.js';
 import { SHARE_BYTES, consistencySignedBytes } from '../_kdf.js';
-import { isBytes, isObject, readBytesList, readIdList, typeLabel } from '../_validate.js';
+import { readBytesList, readIdList } from '../_validate.js';
 import type { ClientState, ClientStep, ClientUnmaskingState, ServerMessage } from '../types.js';
 import { aborted, type Problem } from './_state.js';
-import { checkSurvivors } from './_survivors.js';
+import { checkRequest, checkSurvivors } from './_survivors.js';
 
 /**
  * Round 4: checks the survivor and dropped sets (and, in the active variant, that at least t
@@ -36,18 +36,13 @@ export function clientUnmask(state: ClientState, message: ServerMessage, options
   let signers: number[] | null = null;
   let signatures: Uint8Array[] | null = null;
   try {
-    if (!isObject(message)) return aborted(s, 'MALFORMED_MESSAGE', 'the message is not an object');
-    if (message['type'] === 'abort') return aborted(s, 'SERVER_ABORTED', 'the server aborted');
-    if (message['type'] !== 'unmaskingRequest') {
-      return aborted(s, 'UNEXPECTED_MESSAGE', `expected unmaskingRequest, got ${typeLabel(message['type'])}`);
-    }
-    const sid: unknown = message['sessionId'];
-    if (!isBytes(sid, 32)) return aborted(s, 'MALFORMED_MESSAGE', 'sessionId is malformed');
-    if (!equalBytes(sid, s.sessionId)) return aborted(s, 'SESSION_MISMATCH', 'the message is for another session');
-    survivors = readIdList(message['survivors'], config.clients);
-    dropped = readIdList(message['dropped'], config.clients);
-    signers = readIdList(message['signers'], config.clients);
-    if (signers !== null) signatures = readBytesList(message['signatures'], signers.length, 64);
+    const refused = checkRequest(s, message, 'unmaskingRequest');
+    if (refused !== null) return aborted(s, ...refused);
+    const request = message as unknown as Record<string, unknown>;
+    survivors = readIdList(request['survivors'], config.clients);
+    dropped = readIdList(request['dropped'], config.clients);
+    signers = readIdList(request['signers'], config.clients);
+    if (signers !== null) signatures = readBytesList(request['signatures'], signers.length, 64);
   } catch {
     survivors = null;
   }
