@@ -54,6 +54,11 @@ export const ErrorCode = {
   MALFORMED_ENCODING: 'MALFORMED_ENCODING',
   /** An encoding carries a version this build does not understand. */
   UNSUPPORTED_VERSION: 'UNSUPPORTED_VERSION',
+  /**
+   * The robust decoder refuses: more shares are wrong than it can correct (over
+   * floor((N - t) / 2) of N usable shares), or the shares are not one sharing. Nothing is returned.
+   */
+  TOO_MANY_ERRORS: 'TOO_MANY_ERRORS',
 
   // src/protocol
   /** A protocol step was called in a round where it is not allowed. */

@@ -7,7 +7,7 @@ import { cryptoRandomBytes, type RandomBytes } from '../random.js';
 import { SecAggError } from '../errors.js';
 import { checkArray, checkDistinct, checkThreshold, checkX, readShare, readXs } from './_check.js';
 import { drawDualChecks, logDualScales, modOrder } from './_dual.js';
-import { EXP, LOG, LOG_ZERO } from './_gf.js';
+import { EXP, LOG, LOG_ZERO, mulTables } from './_gf.js';
 import { MAX_X, checkPayload } from './_layout.js';
 import type { Share } from './split.js';
 
@@ -155,7 +155,7 @@ class LagrangeCombiner implements Combiner {
     const secretLength = odd ? yLength - 2 : yLength;
     const m = yLength >>> 1;
     if (this.lambdaTables === undefined && this.calls > TABLES_AFTER) {
-      this.lambdaTables = buildLambdaTables(this.logLambda);
+      this.lambdaTables = mulTables(this.logLambda);
     }
     const tables = this.lambdaTables;
     const logLambda = this.logLambda;
@@ -292,22 +292,6 @@ function accumulate(acc: Int32Array, y: Uint8Array, m: number, logLambda: number
     const v = ((y[2 * e] as number) << 8) | (y[2 * e + 1] as number);
     acc[e] = (acc[e] as number) ^ (exp[(log[v] as number) + logLambda] as number);
   }
-}
-
-/** The 512-entry multiplication tables of each lambda_i (see LagrangeCombiner). */
-function buildLambdaTables(logLambda: Int32Array): Uint16Array {
-  const log = LOG;
-  const exp = EXP;
-  const tables = new Uint16Array(logLambda.length * 512);
-  for (let i = 0; i < logLambda.length; i++) {
-    const l = logLambda[i] as number;
-    const offset = i * 512;
-    for (let b = 0; b < 256; b++) {
-      tables[offset + b] = exp[(log[b] as number) + l] as number;
-      tables[offset + 256 + b] = exp[(log[b << 8] as number) + l] as number;
-    }
-  }
-  return tables;
 }
 
 /**

@@ -14,3 +14,9 @@ export {
   type CombinerOptions,
 } from './combine.js';
 export { SHARE_ENCODING_VERSION, decodeShare, encodeShare } from './encoding.js';
+export {
+  createRobustCombiner,
+  type RobustCombineResult,
+  type RobustCombiner,
+  type RobustCombinerOptions,
+} from './robust.js';
