@@ -166,10 +166,12 @@ class RobustLagrange implements RobustCombiner {
       // holding the secret's elements from a set of shares that passed the check.
       const wrong = set.run(ys, this.m, this.acc, this.syn) ? [] : this.decode(set, ys);
       const secret = this.secretFromAcc();
+      const correctable = (kept - t) >> 1;
+      if (wrong.length === 0 && malformed.length === 0) return Object.freeze({ secret, liars: NO_LIARS, correctable });
       const liars = Int32Array.from([...wrong, ...malformed]).sort();
       for (const x of liars) this.flags[x] = (this.flags[x] as number) | FOUND;
       this.forget(liars);
-      return Object.freeze({ secret, liars: Object.freeze(Array.from(liars)), correctable: (kept - t) >> 1 });
+      return Object.freeze({ secret, liars: Object.freeze(Array.from(liars)), correctable });
     } finally {
       this.acc.fill(0);
       this.syn.fill(0);
@@ -200,6 +202,7 @@ class RobustLagrange implements RobustCombiner {
     }
     const stamp = ++this.generation;
     const flags = this.flags;
+    const maxX = MAX_X; // local: V8 does not hoist loads of imported bindings out of loops
     const payloadLength = this.payloadLength;
     const odd = this.secretLength % 2 === 1;
     let kept = 0;
@@ -209,7 +212,7 @@ class RobustLagrange implements RobustCombiner {
       if (share === null || typeof share !== 'object') readShare(share, `shares[${i}]`); // throws
       const x = (share as { x?: unknown }).x;
       const y = (share as { y?: unknown }).y;
-      if (typeof x !== 'number' || !Number.isInteger(x) || x < 1 || x > MAX_X) checkX(x, `shares[${i}].x`);
+      if (typeof x !== 'number' || !Number.isInteger(x) || x < 1 || x > maxX) checkX(x, `shares[${i}].x`);
       if (!(y instanceof Uint8Array) || !ArrayBuffer.isView(y)) assertBytes(y, `shares[${i}].y`);
       const holder = x as number;
       const payload = y as Uint8Array;
@@ -362,6 +365,7 @@ class RobustLagrange implements RobustCombiner {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_LIARS: readonly number[] = Object.freeze([]);
 
 /** word_j = sum_e r_e y_{j,e} for random r (one draw of 2m bytes, wiped). */
 function randomCombination(ys: readonly Uint8Array[], n: number, m: number, rng: RandomBytes): Int32Array {
