@@ -61,6 +61,18 @@ describe('robust reconstruction: known answers (test/vectors/shamir-robust.json)
 });
 
 describe('robust combiner: round semantics', () => {
+  it('the doc example (createRobustCombiner) runs as written', () => {
+    const seed = deterministicRandomBytes(new Uint8Array(32).fill(4))(32);
+    const robust = createRobustCombiner({ threshold: 3, secretLength: 32 });
+    const shares = splitSecret(seed, { threshold: 3, holders: 7 });
+    const bad = { x: 4, y: new Uint8Array(32) }; // holder 4 lies
+    const { secret, liars } = robust.combine([...shares.slice(0, 3), bad, ...shares.slice(4)]);
+    expect(secret).toEqual(seed);
+    expect(liars).toEqual([4]);
+    expect(robust.combine(shares.slice(0, 3)).liars).toEqual([]);
+  });
+
+
   const rng = deterministicRandomBytes(seed(11));
   const t = 4;
   const holders = Array.from({ length: 11 }, (_, i) => i + 1); // N = 11, e = 3
