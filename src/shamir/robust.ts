@@ -8,8 +8,7 @@ import { assertBytes, assertInteger, assertOptions, describeType } from '../_ass
 import { SecAggError } from '../errors.js';
 import { cryptoRandomBytes, type RandomBytes } from '../random.js';
 import { checkArray, checkThreshold, checkX, readShare } from './_check.js';
-import { gaoErrorPositions } from './_gao.js';
-import { EXP, LOG } from './_gf.js';
+import { decodeJointly, type DecoderContext } from './_decode.js';
 import { HolderSet } from './_holders.js';
 import { MAX_X, shareLengthFor } from './_layout.js';
 import type { Share } from './split.js';
@@ -108,8 +107,11 @@ class RobustLagrange implements RobustCombiner {
   private readonly seen = new Int32Array(MAX_X + 1);
   private generation = 0;
   private cache: HolderSet[] = [];
+  /** Scratch of the fast path: each element's value at 0 and its check syndromes. */
   private readonly acc: Int32Array;
   private readonly syn: Int32Array;
+  /** What the slow path (_decode.ts) uses of this combiner. */
+  private readonly decoder: DecoderContext;
 
   constructor(t: number, secretLength: number, excluded: readonly number[], rng: RandomBytes) {
     this.threshold = t;
@@ -119,6 +121,14 @@ class RobustLagrange implements RobustCombiner {
     this.rng = rng;
     this.acc = new Int32Array(this.m);
     this.syn = new Int32Array(this.m);
+    this.decoder = {
+      threshold: t,
+      m: this.m,
+      rng,
+      acc: this.acc,
+      syn: this.syn,
+      holderSet: (xs, count) => this.holderSet(xs, count),
+    };
     for (const x of excluded) this.flags[x] = BY_CALLER;
   }
 
@@ -164,7 +174,7 @@ class RobustLagrange implements RobustCombiner {
       const set = this.holderSet(xs, kept);
       // Fast path: one pass; the decoder only when the check fails. Either way acc ends up
       // holding the secret's elements from a set of shares that passed the check.
-      const wrong = set.run(ys, this.m, this.acc, this.syn) ? [] : this.decode(set, ys);
+      const wrong = set.run(ys, this.m, this.acc, this.syn) ? [] : decodeJointly(set, ys, this.decoder);
       const secret = this.secretFromAcc();
       const correctable = (kept - t) >> 1;
       if (wrong.length === 0 && malformed.length === 0) return Object.freeze({ secret, liars: NO_LIARS, correctable });
@@ -261,87 +271,6 @@ class RobustLagrange implements RobustCombiner {
     });
   }
 
-  /**
-   * The slow path, after `set`'s check failed (acc and syn hold that run). Errors-and-erasures
-   * decoding in at most two phases; each ends with the fast path on the set without the
-   * erased holders, so the returned secret passed the same check as an honest call.
-   *
-   * 1. One random linear combination of the m elements: a holder wrong in any element is,
-   *    except with probability 2^-16, wrong in the combination, so Gao's algorithm on it finds
-   *    every liar at once (the error locator is shared by all elements).
-   * 2. If the check still fails without those holders (a combination cancelled an error), each
-   *    element still inconsistent is decoded on its own, the holders already found left out.
-   */
-  private decode(set: HolderSet, ys: Uint8Array[]): number[] {
-    const t = this.threshold;
-    const m = this.m;
-    const bound = (set.n - t) >> 1;
-    const refuse = (): never => {
-      throw new SecAggError(
-        'TOO_MANY_ERRORS',
-        `the ${set.n} shares are not within ${bound} errors of one sharing of threshold ${t} ` +
-          `(${set.n} shares correct at most floor((N - t) / 2) = ${bound}): refused`,
-      );
-    };
-    if (bound === 0) refuse();
-    const erased = new Set<number>();
-    const combined = randomCombination(ys, set.n, m, this.rng);
-    const found = gaoErrorPositions(set.xs, set.n, t, set.logV, combined);
-    combined.fill(0);
-    if (found === null) return refuse();
-    for (const j of found) erased.add(set.xs[j] as number);
-    let current = set;
-    let currentYs = ys;
-    let consistent = false;
-    if (erased.size > 0) {
-      ({ set: current, ys: currentYs } = this.without(set, ys, erased));
-      consistent = current.run(currentYs, m, this.acc, this.syn);
-    }
-    if (!consistent) {
-      const word = new Int32Array(current.n);
-      try {
-        for (let e = 0; e < m; e++) {
-          if (this.syn[e] === 0) continue;
-          elementOf(currentYs, current.n, e, word);
-          const positions = gaoErrorPositions(current.xs, current.n, t, current.logV, word);
-          if (positions === null) return refuse();
-          for (const j of positions) erased.add(current.xs[j] as number);
-        }
-      } finally {
-        word.fill(0);
-      }
-      if (erased.size > bound) return refuse();
-      ({ set: current, ys: currentYs } = this.without(set, ys, erased));
-      if (!current.run(currentYs, m, this.acc, this.syn)) return refuse();
-    }
-    if (erased.size > bound) return refuse();
-    // Name only the erased holders whose shares disagree with the result (all of them within
-    // the bound; beyond it, Gao's locator may also vanish at a correct share).
-    const wrong: number[] = [];
-    const value = new Int32Array(m);
-    for (let j = 0; j < set.n; j++) {
-      const x = set.xs[j] as number;
-      if (!erased.has(x)) continue;
-      current.valueAt(x, currentYs, m, value);
-      if (!payloadEquals(ys[j] as Uint8Array, value, m)) wrong.push(x);
-    }
-    value.fill(0);
-    return wrong;
-  }
-
-  /** The set without the erased holders, and its shares in order. */
-  private without(set: HolderSet, ys: Uint8Array[], erased: ReadonlySet<number>): { set: HolderSet; ys: Uint8Array[] } {
-    const xs = new Int32Array(set.n - erased.size);
-    const kept: Uint8Array[] = [];
-    for (let j = 0; j < set.n; j++) {
-      const x = set.xs[j] as number;
-      if (erased.has(x)) continue;
-      xs[kept.length] = x;
-      kept.push(ys[j] as Uint8Array);
-    }
-    return { set: this.holderSet(xs, kept.length), ys: kept };
-  }
-
   /** The secret from the accumulated elements. @throws MISMATCHED_SHARES on non-zero padding. */
   private secretFromAcc(): Uint8Array {
     const L = this.secretLength;
@@ -366,49 +295,6 @@ class RobustLagrange implements RobustCombiner {
 
 const EMPTY = new Uint8Array(0);
 const NO_LIARS: readonly number[] = Object.freeze([]);
-
-/** word_j = sum_e r_e y_{j,e} for random r (one draw of 2m bytes, wiped). */
-function randomCombination(ys: readonly Uint8Array[], n: number, m: number, rng: RandomBytes): Int32Array {
-  const log = LOG;
-  const exp = EXP;
-  const draw = assertBytes(rng(2 * m), 'rng output', 2 * m);
-  const logR: number[] = [];
-  const at: number[] = [];
-  for (let e = 0; e < m; e++) {
-    const r = ((draw[2 * e] as number) << 8) | (draw[2 * e + 1] as number);
-    if (r === 0) continue; // a zero coefficient: element e does not enter
-    logR.push(log[r] as number);
-    at.push(e);
-  }
-  draw.fill(0);
-  const word = new Int32Array(n);
-  for (let j = 0; j < n; j++) {
-    const y = ys[j] as Uint8Array;
-    let acc = 0;
-    for (let k = 0; k < at.length; k++) {
-      const e = at[k] as number;
-      acc ^= exp[(log[((y[2 * e] as number) << 8) | (y[2 * e + 1] as number)] as number) + (logR[k] as number)] as number;
-    }
-    word[j] = acc;
-  }
-  logR.fill(0);
-  return word;
-}
-
-/** word_j = element e of share j. */
-function elementOf(ys: readonly Uint8Array[], n: number, e: number, word: Int32Array): void {
-  for (let j = 0; j < n; j++) {
-    const y = ys[j] as Uint8Array;
-    word[j] = ((y[2 * e] as number) << 8) | (y[2 * e + 1] as number);
-  }
-}
-
-function payloadEquals(y: Uint8Array, value: Int32Array, m: number): boolean {
-  for (let e = 0; e < m; e++) {
-    if ((((y[2 * e] as number) << 8) | (y[2 * e + 1] as number)) !== value[e]) return false;
-  }
-  return true;
-}
 
 /** Sorts xs[0..count) ascending, moving ys along. */
 function sortByX(xs: Int32Array, ys: Uint8Array[], count: number): void {
