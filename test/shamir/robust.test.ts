@@ -237,7 +237,7 @@ describe('robust combiner: hostile inputs', () => {
 
 describe('robust combiner: properties', () => {
   robustProperties(40, 100);
-  robustProperties(600, 4);
+  robustProperties(600, 3, 300);
 });
 
 describe('robust combiner: strategies are what they say', () => {
