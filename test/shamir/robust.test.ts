@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { deterministicRandomBytes } from '../../src/random.js';
-import { combineShares, createRobustCombiner, splitSecret, type Share } from '../../src/shamir/index.js';
+import { combineShares, createCombiner, createRobustCombiner, splitSecret, type Share } from '../../src/shamir/index.js';
 import { expectSecAggError } from '../_hostile.js';
 import { corrupt, robustProperties } from './_robust-helpers.js';
 
@@ -84,6 +84,16 @@ describe('robust combiner: round semantics', () => {
     expect(robust.combine(shares)).toEqual({ secret, liars: [], correctable: 3 });
     expect(robust.combine(shares.slice(0, t))).toEqual({ secret, liars: [], correctable: 0 });
     expect(robust.combine(shares.slice(0, t + 1)).correctable).toBe(0);
+  });
+
+  it('where today\u2019s combiners abort (one wrong share among t + 1) or go wrong (exactly t), it corrects', () => {
+    const secret = rng(32);
+    const shares = splitSecret(secret, { threshold: t, holders, rng });
+    const bad = corrupt(shares, [2], 'one element', rng);
+    const firstT1 = bad.slice(0, t + 1);
+    expectSecAggError(() => createCombiner(firstT1.map((s) => s.x), { threshold: t }).combine(firstT1), 'MISMATCHED_SHARES');
+    expect(combineShares(bad.slice(0, t), { threshold: t })).not.toEqual(secret);
+    expect(createRobustCombiner({ threshold: t, secretLength: 32, rng }).combine(bad)).toEqual({ secret, liars: [2], correctable: 3 });
   });
 
   it('a liar found once is ignored for the rest of the round, and frees decoding capacity', () => {
