@@ -190,6 +190,26 @@ describe('robust combiner: round semantics', () => {
     expect(createRobustCombiner({ threshold: t, secretLength: 32, rng: scripted(true) }).combine(bad)).toEqual({ secret, liars: [1, 6], correctable: 3 });
   });
 
+  it('checks with zero weights (g_A = 1, g_B = 0) still catch and correct, before and after the tables', () => {
+    // Every check draw (4 (N - t) bytes, never 32 here) gives g_A = 1 and g_B = 0; the decoder's
+    // 32-byte draw is random.
+    const inner = deterministicRandomBytes(seed(13));
+    const special = (length: number): Uint8Array => {
+      if (length === 32) return inner(length);
+      const out = new Uint8Array(length);
+      out[1] = 1;
+      return out;
+    };
+    const robust = createRobustCombiner({ threshold: t, secretLength: 32, rng: special });
+    for (let call = 0; call < 12; call++) {
+      const secret = rng(32);
+      const shares = splitSecret(secret, { threshold: t, holders, rng });
+      const liars = call === 10 ? [3] : [];
+      expect(robust.combine(corrupt(shares, liars, 'one element', rng)).secret).toEqual(secret);
+    }
+    expect(robust.liars).toEqual([3]);
+  });
+
   it('an all-zero rng makes the checks blind (documented: only as good as the rng)', () => {
     const secret = rng(32);
     const shares = splitSecret(secret, { threshold: t, holders, rng });
