@@ -81,6 +81,8 @@ export const ErrorCode = {
   CALIBRATION_FAILED: 'CALIBRATION_FAILED',
   /** A numerical computation could not reach a trustworthy answer (e.g. no usable RDP order). */
   NUMERICAL_FAILURE: 'NUMERICAL_FAILURE',
+  /** A DP plan is malformed, tampered or inconsistent (e.g. a noise variance below what its noise multiplier needs), or lacks what the call needs. */
+  INVALID_PLAN: 'INVALID_PLAN',
 } as const;
 
 /** One of the stable error codes in {@link ErrorCode}. */
