@@ -72,7 +72,7 @@ describe('rotation signs: HKDF-SHA-256 + ChaCha20 as documented', () => {
 
   it('depend on the round and on D; the same round gives the same signs', () => {
     const other = ROUND.slice();
-    other[31] ^= 1;
+    other[31] = other[31]! ^ 1;
     expect(_rotationSigns(other, 1024)).not.toEqual(_rotationSigns(ROUND, 1024));
     expect(_rotationSigns(ROUND, 2048).subarray(0, 128)).not.toEqual(_rotationSigns(ROUND, 1024));
     expect(_rotationSigns(ROUND, 1024)).toEqual(_rotationSigns(ROUND.slice(), 1024));
