@@ -1,7 +1,7 @@
 /**
  * Differential privacy: accounting, calibration (and, added by the other DP areas, sampler
- * throughput and the PLD accountant). Run: `npx tsx bench/dp.ts` (`--quick` skips the slow
- * baselines).
+ * throughput, the PLD accountant and the mechanisms). Run: `npx tsx bench/dp.ts` (`--quick`
+ * skips the slow baselines, `--case=<prefix>` runs the cases whose function name starts so).
  *
  * The file is a list of cases (`CASES` at the bottom); each case is a function that measures,
  * prints one table (with a ratio column against a baseline measured in the same run) and one
@@ -29,11 +29,14 @@ import {
   type DpEvent,
 } from '../src/dp/index.js';
 import {
+  decodeServerSum,
   encodeClientUpdate,
   planDistributedNoise,
   sampleDiscreteGaussian,
   sampleSkellam,
+  validateDpPlan,
 } from '../src/dp/index.js';
+import { _rotateInPlace, _rotationSigns } from '../src/dp/_rotation.js';
 import { cryptoRandomBytes } from '../src/random.js';
 
 const quick = process.argv.includes('--quick');
@@ -260,6 +263,78 @@ function samplerThroughput(): void {
   printTable(`Exact sampler throughput, 100,000 samples per call (${where})`, rows);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Mechanisms around secure aggregation (plans, rotation): docs/dp-mechanisms.md
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * mechanisms-rotation: what the seeded randomised Hadamard rotation costs and buys, d = 100,000
+ * (D = 131,072), 100 clients, threshold 80, z = 1, discrete Gaussian.
+ * - time: the in-place rotation of D elements against a baseline pass that scales the same
+ *   Float64Array once (the cost of touching the data); encodeClientUpdate and decodeServerSum
+ *   with and without rotation (baseline: without).
+ * - modulus: the scale each plan reaches at 16 and 20 bits (integer units per unit: larger means
+ *   less rounding inflation) and the epsilon of one release at the threshold.
+ * - plain data: validateDpPlan of a JSON-parsed plan (what a worker or a restarted server pays
+ *   once per plan; plans built or validated in-process skip it).
+ */
+function mechanismsRotation(): void {
+  const d = 100_000;
+  const D = 131_072;
+  const round = new Uint8Array(32).fill(1);
+  const rows: Row[] = [];
+  const add = (name: string, seconds: number, baseline: number, note: string): void => {
+    rows.push({ case: name, ms: ms(seconds), 'x baseline time': seconds / baseline, note });
+    printJson({ bench: 'dp', case: `mechanisms/${name}`, ms: ms(seconds), machine: where });
+  };
+  const x = new Float64Array(D).map((_, i) => Math.sin(i) / 300);
+  const signs = _rotationSigns(round, D);
+  const pass = measure(() => {
+    for (let i = 0; i < D; i++) x[i] = (x[i] as number) * 1.0000001;
+  }, { minSeconds: 0.5 });
+  add('baseline: one scaling pass over D floats', pass.seconds, pass.seconds, `D = ${D}`);
+  const rot = measure(() => _rotateInPlace(x, signs), { minSeconds: 0.5 });
+  add('rotation (signs + FWHT + normalise), in place', rot.seconds, pass.seconds, '17 butterfly stages in 9 passes (radix 4)');
+  const sg = measure(() => _rotationSigns(round, D), { minSeconds: 0.5 });
+  add('rotation signs (HKDF + ChaCha20, D bits)', sg.seconds, pass.seconds, 'once per round');
+  const common = { clipNorm: 1, dimension: d, clients: 100, minClients: 80, bits: 20, noiseMultiplier: 1 } as const;
+  const flat = planDistributedNoise(common);
+  const rotated = planDistributedNoise({ ...common, rotation: 'hadamard' });
+  const update = new Float32Array(d).map((_, i) => Math.cos(i) / 400);
+  const encFlat = measure(() => encodeClientUpdate(update, flat), { minSeconds: 1, minRuns: 3 });
+  const encRot = measure(() => encodeClientUpdate(update, rotated, { round }), { minSeconds: 1, minRuns: 3 });
+  add('encodeClientUpdate, no rotation (baseline)', encFlat.seconds, encFlat.seconds, `scale ${flat.scale}`);
+  add('encodeClientUpdate, rotated', encRot.seconds, encFlat.seconds, `scale ${rotated.scale}, ${D} elements`);
+  const sumFlat = encodeClientUpdate(update, flat);
+  const sumRot = encodeClientUpdate(update, rotated, { round });
+  const decFlat = measure(() => decodeServerSum(sumFlat, flat, { count: 80 }), { minSeconds: 0.5 });
+  const decRot = measure(() => decodeServerSum(sumRot, rotated, { count: 80, round }), { minSeconds: 0.5 });
+  add('decodeServerSum, no rotation (baseline)', decFlat.seconds, decFlat.seconds, '');
+  add('decodeServerSum, rotated', decRot.seconds, decFlat.seconds, 'inverse rotation');
+  const json = JSON.stringify(rotated);
+  const val = measure(() => validateDpPlan(JSON.parse(json)), { minSeconds: 0.5 });
+  add('validateDpPlan(JSON.parse(plan))', val.seconds, decFlat.seconds, 'recomputes every derived field');
+  printTable(`DP mechanisms: rotation cost, d = ${d} (${where})`, rows);
+
+  const gains: Row[] = [];
+  for (const bits of [16, 20]) {
+    const f = planDistributedNoise({ ...common, bits });
+    const r = planDistributedNoise({ ...common, bits, rotation: 'hadamard' });
+    const eps = (p: typeof f): string => new RdpAccountant().compose(p.event).getEpsilon(1e-5).toFixed(4);
+    gains.push({
+      bits,
+      'scale, no rotation': f.scale,
+      'scale, rotated': r.scale,
+      'x scale': r.scale / f.scale,
+      'bits saved': Math.log2(r.scale / f.scale).toFixed(2),
+      'eps/round, no rotation': eps(f),
+      'eps/round, rotated': eps(r),
+    });
+    printJson({ bench: 'dp', case: `mechanisms/rotation-scale/${bits}bits`, scaleFlat: f.scale, scaleRotated: r.scale, machine: where });
+  }
+  printTable('DP mechanisms: what rotation buys at a fixed modulus (baseline: no rotation)', gains);
+}
+
 /** Every case, in order. Add yours to this list. */
 const CASES: readonly (() => void)[] = [
   rdpComposition,
@@ -268,6 +343,9 @@ const CASES: readonly (() => void)[] = [
   pldVersusRdp,
   pldCalibration,
   samplerThroughput,
+  mechanismsRotation,
 ];
 
-for (const run of CASES) run();
+// `--case=<name prefix>` runs only the matching cases (e.g. --case=mechanisms).
+const only = process.argv.find((a) => a.startsWith('--case='))?.slice('--case='.length);
+for (const run of CASES) if (only === undefined || run.name.startsWith(only)) run();
