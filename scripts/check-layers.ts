@@ -30,7 +30,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   shamir: [ROOT],
   graph: [ROOT],
   protocol: [ROOT, 'vector', 'crypto', 'masking', 'shamir', 'graph'],
-  dp: [ROOT, 'vector'],
+  dp: [ROOT, 'vector', 'crypto'],
   // The edge: the core, and the edge folders before it in this list.
   session: [ROOT, ...CORE],
   transport: [ROOT, ...CORE, 'session'],

@@ -15,7 +15,7 @@
  * @module
  */
 import { chacha20 } from '@noble/ciphers/chacha.js';
-import { hkdfSha256Fast } from '../_hkdf.js';
+import { hkdfSha256Fast } from '../crypto/_hkdf.js';
 
 const SIGNS_INFO = 'secagg/v1/dp/hadamard-signs';
 const NONCE = new Uint8Array(12);
