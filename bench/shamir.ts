@@ -14,6 +14,7 @@
  *   `createCombiner` over the first t + 1 holders (what src/protocol/server.ts `finish()` does),
  *   for one secret (warm and cold) and for a round of 500 secrets, honest and with liars.
  */
+import { mapSummary, stats, type Measurement, type Summary } from './_harness.js';
 import { machine, measure, printJson, printTable, type Row } from './_harness.js';
 import { loadavg } from 'node:os';
 import { combineShares, createCombiner, createRobustCombiner, splitSecret, type Share } from '../src/shamir/index.js';
@@ -54,6 +55,8 @@ function hornerSplit(secretBytes: Uint8Array, t: number, n: number, coefficients
 }
 
 const ms = (s: number): number => s * 1000;
+/** A measurement in ms: median (min-max) in a table cell, `stats` in a JSON line. */
+const msOf = (m: Measurement): Summary => mapSummary(m, ms);
 
 /**
  * Smallest CPU time (user + system) of one call over `runs` calls, in ms. Reported next to the
@@ -93,8 +96,8 @@ for (const n of onlyRobust ? [] : sizes) {
   if (!check.every((s, i) => Buffer.from(s.y).equals(Buffer.from(baseShares[i] as Uint8Array)))) {
     throw new Error('baseline and splitSecret disagree');
   }
-  splitRows.push({ n, t, 'Horner+tables ms': ms(baseline.seconds), 'splitSecret ms': ms(ours.seconds), ratio: baseline.seconds / ours.seconds, 'splitSecret min cpu ms': oursCpu });
-  printJson({ bench: 'shamir', case: 'split', n, t, secretBytes: 32, ms: ms(ours.seconds), minCpuMs: oursCpu, baselineMs: ms(baseline.seconds), baseline: 'horner-log-exp', ratio: baseline.seconds / ours.seconds, machine: where });
+  splitRows.push({ n, t, 'Horner+tables ms': msOf(baseline), 'splitSecret ms': msOf(ours), ratio: baseline.seconds / ours.seconds, 'splitSecret min cpu ms': oursCpu });
+  printJson({ bench: 'shamir', case: 'split', n, t, secretBytes: 32, ...stats(msOf(ours), 'ms'), ms: ms(ours.seconds), minCpuMs: oursCpu, baselineMs: ms(baseline.seconds), baseline: 'horner-log-exp', ratio: baseline.seconds / ours.seconds, machine: where });
 
   // --- combine one secret from t shares, and from all n shares (consistency checks)
   const shares = check;
@@ -107,8 +110,8 @@ for (const n of onlyRobust ? [] : sizes) {
   const allCombiner = createCombiner(shares.map((s) => s.x), { threshold: t });
   for (let i = 0; i < 20; i++) allCombiner.combine(shares);
   const checkedCached = measure(() => allCombiner.combine(shares), { ...runs, minSeconds: 0.5, minRuns: 20 });
-  combineRows.push({ n, t, 'combineShares(t) ms': ms(uncached.seconds), 'combiner.combine ms': ms(cached.seconds), ratio: uncached.seconds / cached.seconds, 'combineShares(all n, exact check) ms': ms(checked.seconds), 'combiner(all n, parity check) ms': ms(checkedCached.seconds) });
-  printJson({ bench: 'shamir', case: 'combine', n, t, secretBytes: 32, ms: ms(cached.seconds), baselineMs: ms(uncached.seconds), baseline: 'combineShares-uncached', ratio: uncached.seconds / cached.seconds, checkedAllMs: ms(checked.seconds), combinerAllParityMs: ms(checkedCached.seconds), machine: where });
+  combineRows.push({ n, t, 'combineShares(t) ms': msOf(uncached), 'combiner.combine ms': msOf(cached), ratio: uncached.seconds / cached.seconds, 'combineShares(all n, exact check) ms': msOf(checked), 'combiner(all n, parity check) ms': msOf(checkedCached) });
+  printJson({ bench: 'shamir', case: 'combine', n, t, secretBytes: 32, ...stats(msOf(cached), 'ms'), ms: ms(cached.seconds), baselineMs: ms(uncached.seconds), baseline: 'combineShares-uncached', ratio: uncached.seconds / cached.seconds, checkedAllMs: ms(checked.seconds), combinerAllParityMs: ms(checkedCached.seconds), machine: where });
 
   // --- batch: n secrets (one per client) from the same t holders. Payloads are random (cost
   // does not depend on the data; correctness is tested in test/shamir); a pool of 32 share sets
@@ -127,11 +130,11 @@ for (const n of onlyRobust ? [] : sizes) {
     for (let i = 0; i < sample; i++) combineShares(pool[i % 32] as Share[], { threshold: t });
   }, large ? once : runs);
   const baselineBatch = (perSecret.seconds * n) / sample;
-  batchRows.push({ secrets: n, t, 'n x combineShares ms': ms(baselineBatch) , note: sample < n ? `scaled from ${sample}` : 'measured', 'createCombiner + n combines ms': ms(batch.seconds), ratio: baselineBatch / batch.seconds, 'ours min cpu ms': batchCpu });
-  printJson({ bench: 'shamir', case: 'batch', secrets: n, t, secretBytes: 32, ms: ms(batch.seconds), minCpuMs: batchCpu, baselineMs: ms(baselineBatch), baseline: sample < n ? `combineShares-per-secret-scaled-from-${sample}` : 'combineShares-per-secret', ratio: baselineBatch / batch.seconds, machine: where });
+  batchRows.push({ secrets: n, t, 'n x combineShares ms': ms(baselineBatch) , note: sample < n ? `scaled from ${sample}` : 'measured', 'createCombiner + n combines ms': msOf(batch), ratio: baselineBatch / batch.seconds, 'ours min cpu ms': batchCpu });
+  printJson({ bench: 'shamir', case: 'batch', secrets: n, t, secretBytes: 32, ...stats(msOf(batch), 'ms'), ms: ms(batch.seconds), minCpuMs: batchCpu, baselineMs: ms(baselineBatch), baseline: sample < n ? `combineShares-per-secret-scaled-from-${sample}` : 'combineShares-per-secret', ratio: baselineBatch / batch.seconds, machine: where });
 }
 
-console.log(`\n${where}`);
+console.log(`\n${where}; ms columns: median (min-max) over runs`);
 if (!onlyRobust) {
   printTable('split one 32-byte secret among n holders, t = n/2 + 1 (ratio = baseline / ours)', splitRows);
   printTable('combine one 32-byte secret (ratio = uncached / cached)', combineRows);
