@@ -3,7 +3,7 @@
  * Internal to the chart module.
  */
 import { axisDomain, esc, makeScale, px, textWidth, wrap, type Scale } from './_chart-layout.js';
-import type { BarPanel, LinePanel, LineSeries, ValueAxis } from './_chart.js';
+import type { BarPanel, LinePanel, LineSeries, Rule, ValueAxis } from './_chart.js';
 
 const COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
 const color = (i: number): string => COLORS[i % COLORS.length] as string;
@@ -130,81 +130,150 @@ const rangeSwatch = (horizontal: boolean) => (x: number, y: number): string =>
     ? `<path d="M${px(x + 4)} ${px(y)}H${px(x + 20)}M${px(x + 4)} ${px(y - 4)}V${px(y + 4)}M${px(x + 20)} ${px(y - 4)}V${px(y + 4)}" stroke="#222" stroke-width="1.3" fill="none"/>`
     : `<path d="M${px(x + 12)} ${px(y - 6)}V${px(y + 6)}M${px(x + 8)} ${px(y - 6)}H${px(x + 16)}M${px(x + 8)} ${px(y + 6)}H${px(x + 16)}" stroke="#555" stroke-width="1.4" fill="none"/>`;
 
-export function renderLinePanel(p: LinePanel, width: number): { svg: string; height: number } {
+/** A line panel's geometry: its plot box and scales. */
+interface Frame {
+  readonly head: { svg: string; height: number };
+  readonly top: number;
+  readonly bottom: number;
+  readonly x0: number;
+  readonly x1: number;
+  readonly xScale: Scale;
+  readonly xTicks: readonly number[];
+  readonly yScale: Scale;
+  readonly y2Scale: Scale | undefined;
+  readonly labelW: number;
+  readonly label2W: number;
+  /** The y scale a series or rule on `axis` is read against. */
+  readonly scaleOf: (axis: 'left' | 'right' | undefined) => Scale;
+}
+
+function lineFrame(p: LinePanel, width: number): Frame {
   const head = panelTitle(p.title, width);
   const plotHeight = p.plotHeight ?? 280;
   const top = head.height + 12;
   const bottom = top + plotHeight;
-  const on = (side: 'left' | 'right'): LineSeries[] => p.series.filter((s) => (s.axis ?? 'left') === side);
-  const valuesOf = (ss: readonly LineSeries[]): number[] =>
-    ss.flatMap((s) => s.points.flatMap((q) => [q.y, q.low ?? q.y, q.high ?? q.y]));
-  const rulesOn = (side: 'left' | 'right'): number[] => (p.rules ?? []).filter((r) => (r.axis ?? 'left') === side).map((r) => r.value);
+  const valuesOn = (side: 'left' | 'right'): number[] => [
+    ...p.series.filter((s) => (s.axis ?? 'left') === side).flatMap((s) => s.points.flatMap((q) => [q.y, q.low ?? q.y, q.high ?? q.y])),
+    ...(p.rules ?? []).filter((r) => (r.axis ?? 'left') === side).map((r) => r.value),
+  ];
   const target = Math.max(3, Math.round(plotHeight / 48));
-  const left = axisDomain([...valuesOf(on('left')), ...rulesOn('left')], p.y, target, true);
-  const right = p.y2 === undefined ? undefined : axisDomain([...valuesOf(on('right')), ...rulesOn('right')], p.y2, target, true);
+  const left = axisDomain(valuesOn('left'), p.y, target, true);
   const yScale = makeScale(left.domain, [bottom, top], { log: p.y.scale === 'log', ticks: left.ticks, format: p.y.format });
-  const y2Scale = right === undefined || p.y2 === undefined ? undefined
-    : makeScale(right.domain, [bottom, top], { log: p.y2.scale === 'log', ticks: right.ticks, format: p.y2.format });
-  const labelW = Math.max(...yScale.ticks.map((t) => textWidth(yScale.format(t), 12)));
-  const label2W = y2Scale === undefined ? 0 : Math.max(...y2Scale.ticks.map((t) => textWidth(y2Scale.format(t), 12)));
-  const xs = p.series.flatMap((s) => s.points.map((q) => q.x));
-  const xd = axisDomain(xs, p.x, Math.max(3, Math.round(width / 90)), false);
-  const provisional = makeScale(xd.domain, [0, 1], { log: p.x.scale === 'log', ticks: xd.ticks, format: p.x.format });
-  const lastLabel = textWidth(provisional.format(xd.ticks[xd.ticks.length - 1] ?? 0), 12);
+  let y2Scale: Scale | undefined;
+  if (p.y2 !== undefined) {
+    const right = axisDomain(valuesOn('right'), p.y2, target, true);
+    y2Scale = makeScale(right.domain, [bottom, top], { log: p.y2.scale === 'log', ticks: right.ticks, format: p.y2.format });
+  }
+  const widest = (sc: Scale | undefined): number => (sc === undefined ? 0 : Math.max(...sc.ticks.map((t) => textWidth(sc.format(t), 12))));
+  const labelW = widest(yScale);
+  const label2W = widest(y2Scale);
+  const xd = axisDomain(p.series.flatMap((s) => s.points.map((q) => q.x)), p.x, Math.max(3, Math.round(width / 90)), false);
+  const xOptions = { log: p.x.scale === 'log', ticks: xd.ticks, format: p.x.format };
+  const lastLabel = textWidth(makeScale(xd.domain, [0, 1], xOptions).format(xd.ticks[xd.ticks.length - 1] ?? 0), 12);
+  // Left: margin, rotated axis title, gap, tick labels, tick. Right: half the last x label, or the y2 axis.
   const x0 = 10 + 16 + 12 + labelW + 8;
   const x1 = width - (y2Scale === undefined ? Math.max(18, lastLabel / 2 + 6) : 8 + label2W + 12 + 16 + 10);
   const inset = 10; // keeps markers and error-bar caps off the axes
-  const xScale = makeScale(xd.domain, [x0 + inset, x1 - inset], { log: p.x.scale === 'log', ticks: xd.ticks, format: p.x.format });
-  const xTicks = spacedTicks(xd.ticks, xScale, xScale.format);
+  const xScale = makeScale(xd.domain, [x0 + inset, x1 - inset], xOptions);
+  return {
+    head, top, bottom, x0, x1, xScale, yScale, y2Scale, labelW, label2W,
+    xTicks: spacedTicks(xd.ticks, xScale, xScale.format),
+    scaleOf: (axis) => (axis === 'right' && y2Scale !== undefined ? y2Scale : yScale),
+  };
+}
 
-  const parts: string[] = [head.svg];
-  parts.push(`<g class="grid">${yScale.ticks.map((t) => `<line x1="${px(x0)}" y1="${px(yScale(t))}" x2="${px(x1)}" y2="${px(yScale(t))}" stroke="#e4e4e4"/>`).join('')}</g>`);
-  parts.push(xAxis(xScale, x0, x1, bottom, p.x, xTicks));
-  parts.push(yAxis(yScale, 'left', x0, top, bottom, p.y, labelW));
-  if (y2Scale !== undefined && p.y2 !== undefined) parts.push(yAxis(y2Scale, 'right', x1, top, bottom, p.y2, label2W));
-  for (const r of p.rules ?? []) {
-    const scale = (r.axis ?? 'left') === 'right' && y2Scale !== undefined ? y2Scale : yScale;
-    const y = scale(r.value);
-    parts.push(
-      `<g class="rule"><line x1="${px(x0)}" y1="${px(y)}" x2="${px(x1)}" y2="${px(y)}" stroke="#777" stroke-dasharray="6 4"/>${text(x1 - 4, y - 5, r.label, { size: 11, fill: '#444', anchor: 'end', halo: true })}</g>`,
-    );
+/** A labelled rule; the label goes where it covers the fewest data points (right end first). */
+function ruleMark(r: Rule, f: Frame, lines: readonly { x: number; y: number }[][]): string {
+  const y = f.scaleOf(r.axis)(r.value);
+  const w = textWidth(r.label, 11);
+  const spots = [
+    { x: f.x1 - 4, anchor: 'end' as const, y: y - 5 },
+    { x: f.x0 + 6, anchor: 'start' as const, y: y - 5 },
+    { x: f.x1 - 4, anchor: 'end' as const, y: y + 14 },
+    { x: f.x0 + 6, anchor: 'start' as const, y: y + 14 },
+  ].filter((c) => c.y - 11 >= f.top - 2 && c.y + 2 <= f.bottom);
+  const cost = (c: { x: number; anchor: 'start' | 'end'; y: number }): number => {
+    const left = c.anchor === 'end' ? c.x - w : c.x;
+    return covered(lines, left - 4, c.y - 13, left + w + 4, c.y + 4);
+  };
+  const spot = spots.reduce((best, c) => (cost(c) < cost(best) ? c : best), spots[0] ?? { x: f.x1 - 4, anchor: 'end' as const, y: y - 5 });
+  return `<g class="rule"><line x1="${px(f.x0)}" y1="${px(y)}" x2="${px(f.x1)}" y2="${px(y)}" stroke="#777" stroke-dasharray="6 4"/>${text(spot.x, spot.y, r.label, { size: 11, fill: '#444', anchor: spot.anchor, halo: true })}</g>`;
+}
+
+/** Horizontal offsets that set error bars 5 px apart where they would overlap (same x, overlapping ranges). */
+function dodger(p: LinePanel, f: Frame): (i: number, x: number) => number {
+  const span = (i: number, x: number): [number, number] | undefined => {
+    const s = p.series[i] as LineSeries;
+    const q = s.points.find((pt) => pt.x === x);
+    if (q === undefined || !((q.high ?? q.y) > (q.low ?? q.y))) return undefined;
+    const a = f.scaleOf(s.axis)(q.low ?? q.y);
+    const b = f.scaleOf(s.axis)(q.high ?? q.y);
+    return [Math.min(a, b), Math.max(a, b)];
+  };
+  return (i, x) => {
+    const mine = span(i, x);
+    if (mine === undefined) return 0;
+    const near = p.series.map((_, j) => j).filter((j) => {
+      const other = span(j, x);
+      return other !== undefined && other[0] <= mine[1] + 2 && mine[0] <= other[1] + 2;
+    });
+    return near.length < 2 ? 0 : (near.indexOf(i) - (near.length - 1) / 2) * 5;
+  };
+}
+
+/** One series: its ranges (error bars or a band), its line and its markers. */
+function seriesMarks(p: LinePanel, i: number, f: Frame, dodge: (i: number, x: number) => number): string {
+  const s = p.series[i] as LineSeries;
+  const scale = f.scaleOf(s.axis);
+  const c = color(i);
+  const pts = [...s.points].sort((a, b) => a.x - b.x);
+  const g: string[] = [];
+  if (p.ranges === 'band' && pts.length > 1) {
+    const upper = pts.map((q) => `${px(f.xScale(q.x))} ${px(scale(q.high ?? q.y))}`);
+    const lower = pts.map((q) => `${px(f.xScale(q.x))} ${px(scale(q.low ?? q.y))}`).reverse();
+    g.push(`<path class="range" d="M${[...upper, ...lower].join('L')}Z" fill="${c}" fill-opacity="0.15" stroke="none"/>`);
+  } else {
+    for (const q of pts) {
+      if (q.low === undefined && q.high === undefined) continue;
+      const x = f.xScale(q.x) + dodge(i, q.x);
+      const lo = scale(q.low ?? q.y);
+      const hi = scale(q.high ?? q.y);
+      g.push(`<path class="range" d="M${px(x)} ${px(lo)}V${px(hi)}M${px(x - 4)} ${px(lo)}H${px(x + 4)}M${px(x - 4)} ${px(hi)}H${px(x + 4)}" stroke="${c}" stroke-width="1.4" fill="none"/>`);
+    }
   }
-  // The legend explains ranges only where some range has a width (one run has none).
-  const anyRange = p.series.some((s) => s.points.some((q) => (q.high ?? q.y) > (q.low ?? q.y)));
-  p.series.forEach((s, i) => {
-    const scale = (s.axis ?? 'left') === 'right' && y2Scale !== undefined ? y2Scale : yScale;
-    const c = color(i);
-    const pts = [...s.points].sort((a, b) => a.x - b.x);
-    const g: string[] = [];
-    if (p.ranges === 'band' && pts.length > 1) {
-      const upper = pts.map((q) => `${px(xScale(q.x))} ${px(scale(q.high ?? q.y))}`);
-      const lower = pts.map((q) => `${px(xScale(q.x))} ${px(scale(q.low ?? q.y))}`).reverse();
-      g.push(`<path class="range" d="M${[...upper, ...lower].join('L')}Z" fill="${c}" fill-opacity="0.15" stroke="none"/>`);
-    } else {
-      for (const q of pts) {
-        if (q.low === undefined && q.high === undefined) continue;
-        const x = xScale(q.x);
-        const lo = scale(q.low ?? q.y);
-        const hi = scale(q.high ?? q.y);
-        g.push(`<path class="range" d="M${px(x)} ${px(lo)}V${px(hi)}M${px(x - 4)} ${px(lo)}H${px(x + 4)}M${px(x - 4)} ${px(hi)}H${px(x + 4)}" stroke="${c}" stroke-width="1.4" fill="none"/>`);
-      }
-    }
-    if (pts.length > 1) {
-      const d = pts.map((q, k) => `${k === 0 ? 'M' : 'L'}${px(xScale(q.x))} ${px(scale(q.y))}`).join('');
-      g.push(`<path d="${d}" stroke="${c}" stroke-width="2" fill="none"${s.dashed === true ? ' stroke-dasharray="7 5"' : ''}/>`);
-    }
-    for (const q of pts) g.push(marker(i, xScale(q.x), scale(q.y), c));
-    parts.push(`<g class="series" data-series="${esc(s.name)}">${g.join('')}</g>`);
-  });
+  if (pts.length > 1) {
+    const d = pts.map((q, k) => `${k === 0 ? 'M' : 'L'}${px(f.xScale(q.x))} ${px(scale(q.y))}`).join('');
+    g.push(`<path d="${d}" stroke="${c}" stroke-width="2" fill="none"${s.dashed === true ? ' stroke-dasharray="7 5"' : ''}/>`);
+  }
+  for (const q of pts) g.push(marker(i, f.xScale(q.x), scale(q.y), c));
+  return `<g class="series" data-series="${esc(s.name)}">${g.join('')}</g>`;
+}
+
+export function renderLinePanel(p: LinePanel, width: number): { svg: string; height: number } {
+  const f = lineFrame(p, width);
+  const { yScale, y2Scale } = f;
+  const parts: string[] = [f.head.svg];
+  parts.push(`<g class="grid">${yScale.ticks.map((t) => `<line x1="${px(f.x0)}" y1="${px(yScale(t))}" x2="${px(f.x1)}" y2="${px(yScale(t))}" stroke="#e4e4e4"/>`).join('')}</g>`);
+  parts.push(xAxis(f.xScale, f.x0, f.x1, f.bottom, p.x, f.xTicks));
+  parts.push(yAxis(yScale, 'left', f.x0, f.top, f.bottom, p.y, f.labelW));
+  if (y2Scale !== undefined && p.y2 !== undefined) parts.push(yAxis(y2Scale, 'right', f.x1, f.top, f.bottom, p.y2, f.label2W));
+  // The series as pixel polylines, to keep rule labels off the data.
+  const lines = p.series.map((s) => [...s.points].sort((a, b) => a.x - b.x).map((q) => ({ x: f.xScale(q.x), y: f.scaleOf(s.axis)(q.y) })));
+  for (const r of p.rules ?? []) parts.push(ruleMark(r, f, lines));
+  const dodge = dodger(p, f);
+  p.series.forEach((_, i) => parts.push(seriesMarks(p, i, f, dodge)));
   const items: LegendItem[] = p.series.map((s, i) => ({
     name: s.axis === 'right' ? `${s.name} (right axis)` : s.name,
     swatch: (x, y) =>
       `<line x1="${px(x)}" y1="${px(y)}" x2="${px(x + 24)}" y2="${px(y)}" stroke="${color(i)}" stroke-width="2"${s.dashed === true ? ' stroke-dasharray="7 5"' : ''}/>${marker(i, x + 12, y, color(i))}`,
   }));
-  if (anyRange) items.push({ name: 'min-max over runs', swatch: rangeSwatch(false) });
-  const leg = legend(items, x0, bottom + 62, width - 10);
+  // The legend explains ranges only where some range has a width (one run has none).
+  if (p.series.some((s) => s.points.some((q) => (q.high ?? q.y) > (q.low ?? q.y)))) {
+    items.push({ name: 'min-max over runs', swatch: rangeSwatch(false) });
+  }
+  const leg = legend(items, f.x0, f.bottom + 62, width - 10);
   parts.push(leg.svg);
-  return { svg: parts.join('\n'), height: bottom + 62 + leg.height };
+  return { svg: parts.join('\n'), height: f.bottom + 62 + leg.height };
 }
 
 export function renderBarPanel(p: BarPanel, width: number): { svg: string; height: number } {
@@ -264,4 +333,20 @@ export function renderBarPanel(p: BarPanel, width: number): { svg: string; heigh
   const leg = legend(items, 10, bottom + 62, width - 10);
   parts.push(leg.svg);
   return { svg: parts.join('\n'), height: bottom + 62 + leg.height };
+}
+
+/** How many points of the polylines (sampled every 3 px, vertices included) fall in the box. */
+function covered(lines: readonly { x: number; y: number }[][], x0: number, y0: number, x1: number, y1: number): number {
+  let n = 0;
+  const inside = (x: number, y: number): boolean => x >= x0 && x <= x1 && y >= y0 && y <= y1;
+  for (const line of lines) {
+    line.forEach((a, k) => {
+      if (inside(a.x, a.y)) n += 3; // a marker weighs more than a stretch of line
+      const b = line[k + 1];
+      if (b === undefined) return;
+      const steps = Math.ceil(Math.hypot(b.x - a.x, b.y - a.y) / 3);
+      for (let j = 1; j < steps; j++) if (inside(a.x + ((b.x - a.x) * j) / steps, a.y + ((b.y - a.y) * j) / steps)) n++;
+    });
+  }
+  return n;
 }
