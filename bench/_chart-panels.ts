@@ -257,8 +257,13 @@ export function renderLinePanel(p: LinePanel, width: number): { svg: string; hei
   parts.push(xAxis(f.xScale, f.x0, f.x1, f.bottom, p.x, f.xTicks));
   parts.push(yAxis(yScale, 'left', f.x0, f.top, f.bottom, p.y, f.labelW));
   if (y2Scale !== undefined && p.y2 !== undefined) parts.push(yAxis(y2Scale, 'right', f.x1, f.top, f.bottom, p.y2, f.label2W));
-  // The series as pixel polylines, to keep rule labels off the data.
-  const lines = p.series.map((s) => [...s.points].sort((a, b) => a.x - b.x).map((q) => ({ x: f.xScale(q.x), y: f.scaleOf(s.axis)(q.y) })));
+  // The series and their error bars as pixel polylines, to keep rule labels off the data.
+  const lines = p.series.flatMap((s) => {
+    const y = f.scaleOf(s.axis);
+    const pts = [...s.points].sort((a, b) => a.x - b.x);
+    const whiskers = pts.map((q) => [{ x: f.xScale(q.x), y: y(q.low ?? q.y) }, { x: f.xScale(q.x), y: y(q.high ?? q.y) }]);
+    return [pts.map((q) => ({ x: f.xScale(q.x), y: y(q.y) })), ...whiskers];
+  });
   for (const r of p.rules ?? []) parts.push(ruleMark(r, f, lines));
   const dodge = dodger(p, f);
   p.series.forEach((_, i) => parts.push(seriesMarks(p, i, f, dodge)));

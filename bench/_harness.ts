@@ -206,23 +206,29 @@ export interface MachineInfo {
   readonly cpu: string;
   readonly cores: number;
   readonly node: string;
-  /** 1-minute load average when this process started and now (the larger is the one to quote). */
+  /** 1-minute load average when this process started, now, and the highest seen in between
+   * (sampled at every JSON line; the one to quote). */
   readonly loadAtStart: number;
   readonly load: number;
+  readonly peakLoad: number;
   /** ISO date (UTC) of the run. */
   readonly date: string;
 }
 
 const loadAtStart = loadavg()[0] ?? 0;
+let peakLoad = loadAtStart;
 
-/** Names the machine the figures come from and its load. */
+/** Names the machine the figures come from and its load (and samples the load). */
 export function machineInfo(): MachineInfo {
+  const load = loadavg()[0] ?? 0;
+  peakLoad = Math.max(peakLoad, load);
   return {
     cpu: (cpus()[0]?.model ?? 'unknown CPU').trim().replace(/\s+/g, ' '),
     cores: cpus().length,
     node: process.version,
     loadAtStart,
-    load: loadavg()[0] ?? 0,
+    load,
+    peakLoad,
     date: new Date().toISOString().slice(0, 10),
   };
 }
@@ -236,9 +242,9 @@ export function machine(): string {
 /** The quiet-machine rule (bench/README.md): a 1-minute load under this, nothing else running. */
 export const QUIET_LOAD = 0.5;
 
-/** The load to quote for this run: the larger 1-minute load of its start and now. */
+/** The load to quote for this run: the highest 1-minute load seen (start, each JSON line, now). */
 export function runLoad(m: MachineInfo = machineInfo()): number {
-  return Math.max(m.loadAtStart, m.load);
+  return m.peakLoad;
 }
 
 /** Whether this run's figures are only indicative (loaded machine, or `--indicative`). */
