@@ -71,6 +71,15 @@ export const ErrorCode = {
   STATE_CONSUMED: 'STATE_CONSUMED',
   /** An X25519 public key is small-order (all-zero shared secret) and is refused. */
   INVALID_PUBLIC_KEY: 'INVALID_PUBLIC_KEY',
+  /**
+   * A partial sum of masked inputs names a sender that is not a member awaiting its masked input
+   * (unknown, dropped, already counted, or named twice); nothing of it was added.
+   */
+  INVALID_PARTIAL_SUM: 'INVALID_PARTIAL_SUM',
+  /** A job runner could not complete a job: its worker crashed on it twice, failed to start, or the job threw. */
+  JOB_FAILED: 'JOB_FAILED',
+  /** The operation was cancelled: its AbortSignal fired, or the worker pool running it was closed. */
+  ABORTED: 'ABORTED',
 
   // src/dp
   /** A privacy event was built with invalid parameters. */

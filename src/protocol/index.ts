@@ -9,6 +9,9 @@
  * - Server: {@link createServer}, {@link serverReceive} per client message,
  *   {@link serverCloseRound} when the framework decides a round is over, {@link serverDropClient},
  *   {@link serverAbort}. Server steps consume the state they are given (see server docs).
+ * - The unmasking on other threads or hosts: {@link serverCloseRoundAsync} with a
+ *   {@link JobRunner} (`secagg/workers` has a worker pool), or {@link unmaskingPlan},
+ *   {@link runUnmaskingJob} and {@link applyUnmaskingResults} by hand (docs/parallel.md).
  * - Wire: {@link encodeMessage} / {@link decodeMessage}.
  * - Whole sessions in memory: `secagg/simulate` (not re-exported here: it is built on this).
  *
@@ -47,5 +50,36 @@ export {
   type GraphParameterOptions,
   type GraphParameters,
 } from '../graph/index.js';
-export { createServer, serverAbort, serverCloseRound, serverDropClient, serverReceive } from './server/index.js';
+export {
+  applyUnmaskingResults,
+  createInlineRunner,
+  createServer,
+  runUnmaskingJob,
+  serverAbort,
+  serverCloseRound,
+  serverCloseRoundAsync,
+  serverDropClient,
+  serverReceive,
+  unmaskingPlan,
+  wipeUnmaskingJob,
+  wipeUnmaskingResult,
+  type CloseRoundAsyncOptions,
+  type InlineRunnerOptions,
+  type JobRunner,
+  type JobRunOptions,
+  type RunUnmaskingJobOptions,
+  type UnmaskingDone,
+  type UnmaskingDroppedClient,
+  type UnmaskingFailure,
+  type UnmaskingJob,
+  type UnmaskingKeysJob,
+  type UnmaskingKeysResult,
+  type UnmaskingMasksJob,
+  type UnmaskingMasksResult,
+  type UnmaskingPlan,
+  type UnmaskingPlanOptions,
+  type UnmaskingResult,
+  type UnmaskingShareSet,
+  type UnmaskingStage,
+} from './server/index.js';
 export type * from './types.js';

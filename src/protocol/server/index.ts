@@ -11,7 +11,40 @@
  *
  * receive.ts accepts messages, close.ts ends rounds 0 to 3, finish.ts ends the unmasking, and
  * control.ts holds what the caller decides outside the message flow (create, drop, abort).
+ * unmasking.ts and unmasking-jobs.ts cut the unmasking close into jobs that any runner can run;
+ * close-async.ts runs them on an injected runner.
  */
 export { createServer, serverAbort, serverDropClient } from './control.js';
 export { serverCloseRound } from './close.js';
+export {
+  createInlineRunner,
+  serverCloseRoundAsync,
+  type CloseRoundAsyncOptions,
+  type InlineRunnerOptions,
+  type JobRunner,
+  type JobRunOptions,
+} from './close-async.js';
 export { serverReceive } from './receive.js';
+export {
+  applyUnmaskingResults,
+  unmaskingPlan,
+  type UnmaskingDone,
+  type UnmaskingPlan,
+  type UnmaskingPlanOptions,
+  type UnmaskingStage,
+} from './unmasking.js';
+export {
+  runUnmaskingJob,
+  wipeUnmaskingJob,
+  wipeUnmaskingResult,
+  type RunUnmaskingJobOptions,
+  type UnmaskingDroppedClient,
+  type UnmaskingFailure,
+  type UnmaskingJob,
+  type UnmaskingKeysJob,
+  type UnmaskingKeysResult,
+  type UnmaskingMasksJob,
+  type UnmaskingMasksResult,
+  type UnmaskingResult,
+  type UnmaskingShareSet,
+} from './unmasking-jobs.js';

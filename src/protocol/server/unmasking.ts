@@ -1,0 +1,369 @@
+/**
+ * The unmasking close as a plan of jobs: {@link unmaskingPlan} turns a server state whose
+ * unmasking round is closing into `keys` jobs, {@link applyUnmaskingResults} takes their results
+ * and gives the `masks` jobs, then the completed (or aborted) step. The synchronous close
+ * (`serverCloseRound`), the asynchronous one (`serverCloseRoundAsync`) and a caller with its own
+ * runner (threads, hosts behind a queue) all go through these two functions, so they cannot
+ * diverge. The jobs themselves are ./unmasking-jobs.ts.
+ */
+import { assertInteger, assertOptions, describeType } from '../../_assert.js';
+import { SecAggError } from '../../errors.js';
+import { indexOf, withSelf, type Topology } from '../../graph/index.js';
+import type { CryptoBackend } from '../../crypto/index.js';
+import { MAX_VECTOR_LENGTH } from '../config.js';
+import type { AdvertisedKey, ServerLiveState, ServerState, ServerStep } from '../types.js';
+import { abortServer, consumed, dropSilent, LIVE_ROUNDS, take, type Live } from './_live.js';
+import { ownersOf, topologyOf, unmaskable, within } from './_sets.js';
+import {
+  termCount,
+  termSigns,
+  wipeUnmaskingJob,
+  wipeUnmaskingResult,
+  type UnmaskingDroppedClient,
+  type UnmaskingJob,
+  type UnmaskingKeysJob,
+  type UnmaskingKeysResult,
+  type UnmaskingMasksJob,
+  type UnmaskingResult,
+  type UnmaskingShareSet,
+} from './unmasking-jobs.js';
+
+/** A plan whose current stage has jobs to run. */
+export interface UnmaskingStage {
+  readonly kind: 'unmaskingPlan';
+  /** `keys`: rebuild secrets and derive mask keys; `masks`: remove the masks, slice by slice. */
+  readonly stage: 'keys' | 'masks';
+  /** The stage's jobs: run each (any order, anywhere) and give the results in this order. */
+  readonly jobs: readonly UnmaskingJob[];
+  /** The close's outcome: null until the plan is done. */
+  readonly step: null;
+  /** The server being unmasked (owned by the plan; not for the caller to use). */
+  readonly server: ServerLiveState;
+  /** Elements per masks job (the last slice of a vector may be shorter). */
+  readonly sliceLength: number;
+  readonly backend: CryptoBackend | null;
+}
+
+/** A plan with nothing left to run: `step` is the close's outcome. */
+export interface UnmaskingDone {
+  readonly kind: 'unmaskingPlan';
+  readonly stage: 'done';
+  readonly jobs: readonly [];
+  /** The completed state with the sums, or the aborted state and the abort for the clients. */
+  readonly step: ServerStep;
+}
+
+/**
+ * The unmasking close as plain, structured-clone-able data: run `jobs`, hand the results to
+ * {@link applyUnmaskingResults}, until `stage` is `done`.
+ */
+export type UnmaskingPlan = UnmaskingStage | UnmaskingDone;
+
+/** Options of {@link unmaskingPlan}. */
+export interface UnmaskingPlanOptions {
+  /**
+   * How many jobs will run at once, 1..1024 (default 1): the plan makes about 4 keys jobs per
+   * runner (whole owners each) and one masks job per runner and vector. The result does not
+   * depend on it.
+   */
+  readonly concurrency?: number;
+  /** Elements per masks job, 1..2^28 (default: each vector cut into `concurrency` slices). */
+  readonly sliceLength?: number;
+  /** Crypto and mask backend the jobs use (default: native where available). */
+  readonly backend?: CryptoBackend;
+}
+
+const PLAN_OPTIONS = ['concurrency', 'sliceLength', 'backend'] as const;
+
+/**
+ * Starts the close of the unmasking round as a plan of jobs. Clients that sent nothing are
+ * dropped (NO_MESSAGE) and the thresholds are checked, as `serverCloseRound` does; when the
+ * round cannot succeed the plan is already `done` with the abort (TOO_FEW_CLIENTS). Otherwise
+ * the plan's `keys` jobs carry, per owner, the shares its holders revealed (never the rebuilt
+ * secrets: those exist only inside a job). Consumes `state`.
+ *
+ * Run the jobs with `runUnmaskingJob` on any thread or host (they are structured-clone-able;
+ * `v8.serialize` puts them on a queue), then call {@link applyUnmaskingResults}. The sums are
+ * the same whatever the concurrency, slice length or order in which jobs ran.
+ *
+ * @throws {SecAggError} `WRONG_ROUND` outside the unmasking round (the state is not consumed),
+ *   `STATE_CONSUMED`, `UNKNOWN_OPTION`, `INVALID_TYPE` / `OUT_OF_RANGE` for a bad option.
+ * @example
+ * ```ts
+ * let plan = unmaskingPlan(server, { concurrency: 4 });
+ * while (plan.stage !== 'done') plan = applyUnmaskingResults(plan, plan.jobs.map((job) => runUnmaskingJob(job)));
+ * ({ state: server } = plan.step);
+ * ```
+ */
+export function unmaskingPlan(state: ServerState, options?: UnmaskingPlanOptions): UnmaskingPlan {
+  const o = readPlanOptions(options);
+  if (state !== null && typeof state === 'object' && !consumed.has(state) && LIVE_ROUNDS.includes(state.round) && state.round !== 'unmasking') {
+    throw new SecAggError('WRONG_ROUND', `unmaskingPlan needs a server in round "unmasking", not "${state.round}"`);
+  }
+  const s = take(state, 'unmaskingPlan');
+  return planKeys(s, topologyOf(s), o);
+}
+
+interface PlanOptions {
+  readonly concurrency: number;
+  readonly sliceLength: number | null;
+  readonly backend: CryptoBackend | null;
+}
+
+function readPlanOptions(options: unknown): PlanOptions {
+  const o = assertOptions<Record<string, unknown>>(options, 'options', PLAN_OPTIONS);
+  const concurrency = o['concurrency'] === undefined ? 1 : assertInteger(o['concurrency'], 'options.concurrency', 1, 1024);
+  const sliceLength = o['sliceLength'] === undefined ? null : assertInteger(o['sliceLength'], 'options.sliceLength', 1, MAX_VECTOR_LENGTH);
+  const backend = o['backend'];
+  if (backend !== undefined && backend !== 'native' && backend !== 'portable') {
+    throw new SecAggError('INVALID_TYPE', 'options.backend must be "native" or "portable"');
+  }
+  return { concurrency, sliceLength, backend: (backend as CryptoBackend | undefined) ?? null };
+}
+
+/** The keys stage (or the abort), from a live state in round unmasking (internal: the closes). */
+export function planKeys(s: Live, topo: Topology, o: PlanOptions): UnmaskingPlan {
+  const { config } = s;
+  const u3 = s.rounds.u3;
+  const u5: number[] = [];
+  for (let id = 1; id <= config.clients; id++) if (s.revealed[id] != null) u5.push(id);
+  dropSilent(s);
+  const problem = unmaskable(s, topo, u3, u5);
+  if (problem !== null) return done(abortServer(s, 'TOO_FEW_CLIENTS', problem));
+  const t = config.threshold;
+  const n = config.clients;
+  const ownerLists = new Map<number, number[]>();
+  // The share holder `x` revealed of `owner`'s secret (holders list whose shares they hold).
+  const shareOf = (x: number, owner: number): Uint8Array => {
+    let owners = ownerLists.get(x);
+    if (owners === undefined) {
+      owners = ownersOf(s, topo, x);
+      ownerLists.set(x, owners);
+    }
+    return (s.revealed[x] as Uint8Array[])[indexOf(owners, owner)] as Uint8Array;
+  };
+  // One share beyond the threshold, when there is one, checks the others: a client that
+  // revealed a wrong share makes the round abort (RECONSTRUCTION_FAILED) instead of silently
+  // corrupting the sum. With exactly t shares nothing can be checked.
+  const shareSet = (owner: number, holders: number[]): UnmaskingShareSet => {
+    const xs = holders.slice(0, t + 1);
+    const shares = new Uint8Array(32 * xs.length);
+    xs.forEach((x, i) => shares.set(shareOf(x, owner), 32 * i));
+    return { owner, holders: xs, shares };
+  };
+  const key = (id: number): Uint8Array => (s.keys[id] as AdvertisedKey).maskingPublicKey;
+  // Owners in a fixed order (survivors, then dropped clients, increasing), with a cost estimate
+  // in units of about one X25519 agreement, so that jobs of similar cost can be cut.
+  const owners: { readonly id: number; readonly dropped: readonly number[] | null; readonly cost: number }[] = [];
+  const perTerm = 0.1 * config.vectors.length; // one HKDF per vector
+  for (const u of u3) owners.push({ id: u, dropped: null, cost: 6 + perTerm });
+  for (const v of s.rounds.u2) {
+    if (indexOf(u3, v) >= 0) continue;
+    const alive = within(topo.of(v), u3, n);
+    if (alive.length > 0) owners.push({ id: v, dropped: alive, cost: 7 + alive.length * (1 + perTerm) });
+  }
+  const total = owners.reduce((a, w) => a + w.cost, 0);
+  const pieces = Math.min(owners.length, 4 * o.concurrency);
+  const jobs: UnmaskingKeysJob[] = [];
+  let survivors: UnmaskingShareSet[] = [];
+  let dropped: UnmaskingDroppedClient[] = [];
+  let cost = 0;
+  const vectors = config.vectors.map((v) => v.name);
+  const sessionId = Uint8Array.from(s.sessionId as Uint8Array);
+  owners.forEach((w, i) => {
+    if (w.dropped === null) {
+      const neighbours = within(topo.of(w.id), u5, n);
+      survivors.push(shareSet(w.id, indexOf(u5, w.id) >= 0 ? withSelf(neighbours, w.id) : neighbours));
+    } else {
+      const peers = w.dropped;
+      const peerKeys = new Uint8Array(32 * peers.length);
+      peers.forEach((u, k) => peerKeys.set(key(u), 32 * k));
+      const set = shareSet(w.id, within(topo.of(w.id), u5, n));
+      dropped.push({ ...set, publicKey: Uint8Array.from(key(w.id)), peers: peers.slice(), peerKeys });
+    }
+    cost += w.cost;
+    // Cut when this job reached its share of the total cost (and always after the last owner).
+    if (cost >= ((jobs.length + 1) * total) / pieces || i === owners.length - 1) {
+      jobs.push({ kind: 'keys', threshold: t, sessionId, vectors, survivors, dropped, ...(o.backend === null ? {} : { backend: o.backend }) });
+      survivors = [];
+      dropped = [];
+    }
+  });
+  return stage(s, 'keys', jobs, o);
+}
+
+function done(step: ServerStep): UnmaskingDone {
+  return { kind: 'unmaskingPlan', stage: 'done', jobs: [], step };
+}
+
+function stage(s: Live, name: 'keys' | 'masks', jobs: UnmaskingJob[], o: PlanOptions): UnmaskingStage {
+  const sliceLength = o.sliceLength ?? Math.max(1, ...s.config.vectors.map((v) => Math.ceil(v.length / o.concurrency)));
+  return { kind: 'unmaskingPlan', stage: name, jobs, step: null, server: s, sliceLength, backend: o.backend };
+}
+
+/** Plans handed to applyUnmaskingResults (each is used once). */
+const usedPlans: WeakSet<object> = new WeakSet<object>();
+
+/**
+ * Takes the results of a plan's stage (one per job, in job order) and returns the next stage,
+ * or the `done` plan whose `step` is the completed state (sums of the survivors' inputs) or the
+ * aborted one: RECONSTRUCTION_FAILED when a secret could not be rebuilt or a rebuilt masking key
+ * does not match its public key (the first such owner in plan order, as `serverCloseRound`
+ * reports it). Consumes `plan`; the secret bytes of its jobs, of the results and of the revealed
+ * shares are wiped once used.
+ *
+ * Results are checked before anything is used (kind, lengths, ranges): a runner that returns
+ * something else is a bug of the runner, reported by a throw that leaves the plan unconsumed.
+ *
+ * @throws {SecAggError} `INVALID_TYPE` (not a plan, a done plan, results not an array of
+ *   results of the stage's kinds), `LENGTH_MISMATCH` (a result count or size that does not match
+ *   its job), `ELEMENT_OUT_OF_RANGE` (a sum element not below 2^bits), `STATE_CONSUMED` (a plan
+ *   given twice).
+ * @example
+ * ```ts
+ * const results = await Promise.all(plan.jobs.map((job) => runner.run(job)));
+ * plan = applyUnmaskingResults(plan, results);
+ * ```
+ */
+export function applyUnmaskingResults(plan: UnmaskingPlan, results: readonly UnmaskingResult[]): UnmaskingPlan {
+  if (plan === null || typeof plan !== 'object' || (plan as { kind?: unknown }).kind !== 'unmaskingPlan') {
+    throw new SecAggError('INVALID_TYPE', `plan must be an unmasking plan, got ${describeType(plan)}`);
+  }
+  if (usedPlans.has(plan)) throw new SecAggError('STATE_CONSUMED', 'this unmasking plan was already applied; use the plan it returned');
+  if (plan.stage !== 'keys' && plan.stage !== 'masks') {
+    throw new SecAggError('INVALID_TYPE', `a plan in stage "${String(plan.stage)}" has no results to apply`);
+  }
+  if (!Array.isArray(results) || results.length !== plan.jobs.length) {
+    throw new SecAggError('LENGTH_MISMATCH', `the stage has ${plan.jobs.length} jobs; give one result per job, in order`);
+  }
+  const checked = plan.stage === 'keys' ? checkKeys(plan, results) : checkMasks(plan, results);
+  usedPlans.add(plan);
+  return plan.stage === 'keys' ? planMasks(plan, checked as UnmaskingKeysResult[]) : finishMasks(plan, checked as Uint32Array[]);
+}
+
+function wrongResult(i: number, what: string): SecAggError {
+  return new SecAggError('INVALID_TYPE', `results[${i}] must be ${what}`);
+}
+
+/** The keys results, checked against their jobs. */
+function checkKeys(plan: UnmaskingStage, results: readonly unknown[]): UnmaskingKeysResult[] {
+  const vectors = plan.server.config.vectors.length;
+  return results.map((r, i) => {
+    const job = plan.jobs[i] as UnmaskingKeysJob;
+    if (r === null || typeof r !== 'object' || (r as { kind?: unknown }).kind !== 'keys') throw wrongResult(i, "a 'keys' result");
+    const { keys, failure } = r as { keys?: unknown; failure?: unknown };
+    if (failure !== null) {
+      const f = failure as { owner?: unknown; cause?: unknown } | undefined;
+      const owners = [...job.survivors, ...job.dropped].map((x) => x.owner);
+      if (typeof f !== 'object' || !owners.includes(f.owner as number) || typeof f.cause !== 'string') {
+        throw wrongResult(i, 'a keys result whose failure names an owner of its job');
+      }
+      return { kind: 'keys', keys: [], failure: { owner: f.owner as number, cause: f.cause as 'KEY_MISMATCH' } };
+    }
+    const size = 32 * termCount(job);
+    if (!Array.isArray(keys) || keys.length !== vectors || keys.some((k) => !(k instanceof Uint8Array))) {
+      throw wrongResult(i, `a keys result with ${vectors} Uint8Array key blocks`);
+    }
+    keys.forEach((k: Uint8Array, j) => {
+      if (k.length !== size) throw new SecAggError('LENGTH_MISMATCH', `results[${i}].keys[${j}] must hold ${size} bytes, got ${k.length}`);
+    });
+    return { kind: 'keys', keys: keys as Uint8Array[], failure: null };
+  });
+}
+
+/** The masks results' slices, checked against their jobs. */
+function checkMasks(plan: UnmaskingStage, results: readonly unknown[]): Uint32Array[] {
+  return results.map((r, i) => {
+    const job = plan.jobs[i] as UnmaskingMasksJob;
+    const sum: unknown = (r as { sum?: unknown } | null)?.sum;
+    if (r === null || typeof r !== 'object' || (r as { kind?: unknown }).kind !== 'masks' || !(sum instanceof Uint32Array)) {
+      throw wrongResult(i, "a 'masks' result with a Uint32Array sum");
+    }
+    if (sum.length !== job.sum.length) {
+      throw new SecAggError('LENGTH_MISMATCH', `results[${i}].sum must have ${job.sum.length} elements, got ${sum.length}`);
+    }
+    if (job.bits < 32) {
+      let any = 0;
+      for (let k = 0; k < sum.length; k++) any |= sum[k] as number;
+      if (any >>> job.bits !== 0) throw new SecAggError('ELEMENT_OUT_OF_RANGE', `results[${i}].sum has an element not below 2^${job.bits}`);
+    }
+    return sum;
+  });
+}
+
+/** After the keys stage: the masks jobs, or the abort when a secret could not be used. */
+function planMasks(plan: UnmaskingStage, results: UnmaskingKeysResult[]): UnmaskingPlan {
+  const s = plan.server as Live;
+  const jobs = plan.jobs as UnmaskingKeysJob[];
+  // The revealed shares did their work (they are in the jobs): wipe them with the jobs.
+  for (const shares of s.revealed) if (shares != null) for (const y of shares) y.fill(0);
+  for (const job of jobs) wipeUnmaskingJob(job);
+  const failed = results.find((r) => r.failure !== null)?.failure ?? null;
+  if (failed !== null) {
+    for (const r of results) wipeUnmaskingResult(r);
+    const reason =
+      failed.cause === 'KEY_MISMATCH'
+        ? `client ${failed.owner}'s rebuilt masking key does not match its public key`
+        : `secrets could not be rebuilt (${failed.cause})`;
+    return done(abortServer(s, 'RECONSTRUCTION_FAILED', reason));
+  }
+  const terms = jobs.reduce((a, job) => a + termCount(job), 0);
+  const signs = new Int8Array(terms);
+  let at = 0;
+  for (const job of jobs) {
+    signs.set(termSigns(job), at);
+    at += termCount(job);
+  }
+  const masks: UnmaskingMasksJob[] = [];
+  s.config.vectors.forEach((spec, j) => {
+    // One block of every key of this vector, shared by its slices' jobs (a worker gets a copy).
+    const keys = new Uint8Array(32 * terms);
+    let k = 0;
+    for (const r of results) {
+      const block = r.keys[j] as Uint8Array;
+      keys.set(block, k);
+      k += block.length;
+    }
+    const sum = s.accumulators[j] as Uint32Array;
+    for (let offset = 0; offset < spec.length; offset += plan.sliceLength) {
+      const end = Math.min(spec.length, offset + plan.sliceLength);
+      masks.push({
+        kind: 'masks', vector: j, bits: spec.bits, offset, sum: sum.slice(offset, end), keys, signs,
+        ...(plan.backend === null ? {} : { backend: plan.backend }),
+      });
+    }
+  });
+  for (const r of results) wipeUnmaskingResult(r);
+  s.revealed = [];
+  return { ...plan, stage: 'masks', jobs: masks };
+}
+
+/** After the masks stage: the slices go back into the sums and the server completes. */
+function finishMasks(plan: UnmaskingStage, sums: Uint32Array[]): UnmaskingDone {
+  const s = plan.server as Live;
+  const { config } = s;
+  (plan.jobs as UnmaskingMasksJob[]).forEach((job, i) => {
+    (s.accumulators[job.vector] as Uint32Array).set(sums[i] as Uint32Array, job.offset);
+    wipeUnmaskingJob(job);
+  });
+  const result: Record<string, Uint32Array> = {};
+  config.vectors.forEach((spec, j) => {
+    result[spec.name] = s.accumulators[j] as Uint32Array;
+  });
+  return done({
+    state: { round: 'completed', config, sessionId: s.sessionId as Uint8Array, result: { sums: result, included: s.rounds.u3.slice() }, drops: s.drops },
+    outbox: [],
+  });
+}
+
+/**
+ * Ends a plan that cannot go on (its runner failed or was cancelled): the plan's jobs and the
+ * revealed shares are wiped and the server aborts with LOCAL_ABORT (internal: the async close).
+ */
+export function abandonUnmasking(plan: UnmaskingStage, reason: string): UnmaskingDone {
+  usedPlans.add(plan);
+  const s = plan.server as Live;
+  for (const shares of s.revealed) if (shares != null) for (const y of shares) y.fill(0);
+  for (const job of plan.jobs) wipeUnmaskingJob(job);
+  return done(abortServer(s, 'LOCAL_ABORT', reason));
+}
