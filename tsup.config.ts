@@ -9,6 +9,9 @@ export default defineConfig({
     'protocol/index': 'src/protocol/index.ts',
     'dp/index': 'src/dp/index.ts',
     'simulate/index': 'src/simulate/index.ts',
+    // Node only: the worker pool and the entry its threads load (found next to the pool).
+    'workers/index': 'src/workers/index.ts',
+    'workers/worker': 'src/workers/worker.ts',
     'cli/secagg': 'cli/secagg.ts',
     'cli/simulate-worker': 'cli/simulate-worker.ts',
   },
