@@ -20,7 +20,7 @@
  * time against dropout rate and against clients, client time against neighbours, as SVG in
  * docs/charts/ (bench/README.md).
  */
-import { benchOptions, chartFooter, mapSummary, medians, point, repeat, repeatAsync, stats, type Summary } from './_harness.js';
+import { benchOptions, chartFooter, mapSummary, medians, point, repeat, repeatAsync, stats, summarize, type Summary } from './_harness.js';
 import { lineChart, writeChart, type LineSeries } from './_chart.js';
 import { machine, measure, printJson, printTable, type Row } from './_harness.js';
 import { addMaskInto } from '../src/masking/index.js';
@@ -33,17 +33,24 @@ import {
   clientShareKeys,
   clientUnmask,
   createClient,
-  createServer,
+  applyUnmaskingResults,
   createSessionConfig,
   serverCloseRound,
-  serverReceive,
+  serverCloseRoundAsync,
+  unmaskingPlan,
   type ClientState,
+  type JobRunner,
+  type ServerLiveState,
   type ServerState,
+  type ServerStep,
+  type UnmaskingPlan,
 } from '../src/protocol/index.js';
 import { simulateSession } from '../src/simulate/index.js';
-import { splitSecret } from '../src/shamir/index.js';
+import { createWorkerPool } from '../src/workers/index.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { simulateSessionParallel } from '../cli/simulate-parallel.js';
 import { deterministicRandomBytes } from '../src/random.js';
+import { randomVector, serverAtUnmasking } from './_server.js';
 
 const large = process.argv.includes('--large');
 // `--only=client`, `--only=server` or `--only=session` runs one section (with the baseline).
@@ -54,12 +61,6 @@ const smoke = bench.smoke;
 const runsPerCase = bench.runs(3);
 const now = (): number => performance.now();
 
-function randomVector(length: number, bits: number, seedByte: number): Uint32Array {
-  const bytes = deterministicRandomBytes(new Uint8Array(32).fill(seedByte))(length * 4);
-  const v = new Uint32Array(bytes.buffer);
-  if (bits < 32) for (let i = 0; i < length; i++) v[i] = (v[i] as number) & (2 ** bits - 1);
-  return v;
-}
 
 // ------------------------------------------------------------------------------------------
 // 1. Client
@@ -204,67 +205,12 @@ interface ServerTimes {
 }
 
 function serverCost(n: number, length: number, dropout: number): ServerTimes {
-  const t = Math.ceil((2 * n) / 3);
-  const config = createSessionConfig({
-    clients: n,
-    threshold: Math.min(t, Math.floor(n * (1 - dropout))),
-    nonce: new Uint8Array(32).fill(4),
-    vectors: [{ name: 'x', length, bits: 24 }],
-  });
-  const rng = deterministicRandomBytes(new Uint8Array(32).fill(5));
-  let other = 0;
-  let server: ServerState = createServer(config);
-  const maskingKeys: Uint8Array[] = [];
-  for (let id = 1; id <= n; id++) {
-    const step = clientAdvertiseKeys(createClient(config, { id }), { rng });
-    const st = step.state as Extract<ClientState, { round: 'shareKeys' }>;
-    maskingKeys[id] = st.keys.maskingPrivateKey;
-    const t0 = now();
-    server = serverReceive(server, step.outbox[0] as never).state;
-    other += now() - t0;
-  }
-  let t0 = now();
-  let closed = serverCloseRound(server);
-  other += now() - t0;
-  server = closed.state;
-  const sid = server.round === 'shareKeys' ? (server.sessionId as Uint8Array) : new Uint8Array(32);
-  const ct = new Uint8Array(88);
-  for (let id = 1; id <= n; id++) {
-    t0 = now();
-    server = serverReceive(server, { type: 'shareKeys', sender: id, sessionId: sid, ciphertexts: new Array(n - 1).fill(ct) }).state;
-    other += now() - t0;
-  }
-  t0 = now();
-  server = serverCloseRound(server).state;
-  other += now() - t0;
-  const dropped = Math.round(n * dropout);
-  const survivors = Array.from({ length: n - dropped }, (_, i) => i + 1);
-  const y = randomVector(length, 24, 6);
-  t0 = now();
-  for (const id of survivors) server = serverReceive(server, { type: 'maskedInput', sender: id, sessionId: sid, vectors: [y] }).state;
-  const receiveMasked = (now() - t0) / 1000;
-  t0 = now();
-  closed = serverCloseRound(server);
-  other += now() - t0;
-  server = closed.state;
-  // Real shares: b_u for survivors, the masking private key for dropped clients, at every holder.
-  const all = Array.from({ length: n }, (_, i) => i + 1);
-  const revealed: Uint8Array[][] = survivors.map(() => []);
-  for (let owner = 1; owner <= n; owner++) {
-    const secret = owner <= survivors.length ? rng(32) : (maskingKeys[owner] as Uint8Array);
-    const shares = splitSecret(secret, { threshold: config.threshold, holders: all, rng });
-    for (let w = 1; w <= survivors.length; w++) (revealed[w - 1] as Uint8Array[])[owner - 1] = (shares[w - 1] as { y: Uint8Array }).y;
-  }
-  for (const w of survivors) {
-    t0 = now();
-    server = serverReceive(server, { type: 'unmasking', sender: w, sessionId: sid, shares: revealed[w - 1] as Uint8Array[] }).state;
-    other += now() - t0;
-  }
-  t0 = now();
+  const { server, receiveMasked, other } = serverAtUnmasking(n, length, dropout);
+  const t0 = now();
   const done = serverCloseRound(server);
   const unmask = (now() - t0) / 1000;
   if (done.state.round !== 'completed') throw new Error(`server did not complete: ${done.state.round}`);
-  return { receiveMasked, unmask, other: other / 1000 };
+  return { receiveMasked, unmask, other };
 }
 
 const serverResults: { clients: number; elements: number; dropout: number; t: Record<keyof ServerTimes | 'total', Summary> }[] = [];
@@ -304,6 +250,143 @@ if (runs('server')) {
     printJson({ bench: 'protocol.server', clients: n, elements: length, dropout, ...stats(t.total), ...medians(t), ranges: t });
   }
   printTable(`server, complete graph, dropouts after shareKeys (medians of ${runsPerCase}; unmask and total: median (min-max); ratio vs the first case)`, rows);
+}
+
+// ------------------------------------------------------------------------------------------
+// 2b. The parallel server close (issue 15): the unmasking round's close single-threaded
+// (serverCloseRound) beside the same close on a worker pool (serverCloseRoundAsync), in the same
+// run, on clones of one server state. The pools start beforehand (their start-up is printed
+// apart); the main thread's event loop is watched (monitorEventLoopDelay) during each parallel
+// close. Paired speed-up: per round, the single-threaded close over the 2-worker close run
+// next to it (the order rotates every round).
+
+interface StageTimes {
+  keys: number;
+  masks: number;
+}
+
+/** One close through the plan API on `runner`, timing each stage (for the per-core rates). */
+async function stagedClose(server: ServerState, runner: JobRunner): Promise<StageTimes> {
+  let plan: UnmaskingPlan = unmaskingPlan(server, { concurrency: runner.concurrency ?? 1 });
+  const times: StageTimes = { keys: 0, masks: 0 };
+  while (plan.stage !== 'done') {
+    const stage = plan.stage;
+    const t0 = now();
+    const results = await Promise.all(plan.jobs.map((job) => runner.run(job)));
+    plan = applyUnmaskingResults(plan, results);
+    times[stage] += (now() - t0) / 1000;
+  }
+  if (plan.step.state.round !== 'completed') throw new Error('the staged close did not complete');
+  return times;
+}
+
+/** Mask terms (self masks and pairwise masks) and X25519 agreements a close of this state needs. */
+function closeWork(server: ServerState): { terms: number; agreements: number } {
+  const s = server as ServerLiveState;
+  const u3 = new Set(s.rounds.u3);
+  const dropped = s.rounds.u2.filter((id) => !u3.has(id)).length;
+  return { terms: u3.size + dropped * u3.size, agreements: dropped * u3.size }; // complete graph
+}
+
+const parallelResults: { clients: number; elements: number; dropout: number; t: Record<string, Summary>; maxDelayMs: number; speedup: Summary }[] = [];
+export let perCore: { keysPerSecond: number; elementTermsPerSecond: number; efficiency2: number; mainSeconds: number } | null = null;
+if (runs('parallel')) {
+  const cases: [number, number, number][] = smoke ? [[20, 1000, 0.3]] : [[500, 100_000, 0.3], [500, 10_000, 0.3]];
+  let t0 = now();
+  const pool2 = createWorkerPool({ size: 2 });
+  await pool2.ready();
+  const start2 = (now() - t0) / 1000;
+  t0 = now();
+  const pool1 = createWorkerPool({ size: 1 });
+  await pool1.ready();
+  const start1 = (now() - t0) / 1000;
+  console.log(`\nworker pool start-up (not in the timed closes): 2 workers ${(start2 * 1e3).toFixed(0)} ms, 1 worker ${(start1 * 1e3).toFixed(0)} ms${import.meta.url.endsWith('.ts') ? ' (from the TypeScript sources through tsx; from dist/ a worker starts in ~0.1-0.2 s)' : ''}`);
+  printJson({ bench: 'protocol.pool', case: 'start-up', workers: 2, ...stats(summarize([start2])) });
+  const rows: Row[] = [];
+  for (const [n, length, dropout] of cases) {
+    const { server } = serverAtUnmasking(n, length, dropout);
+    const samples = { single: [] as number[], workers1: [] as number[], workers2: [] as number[], speedup: [] as number[], keys1: [] as number[], masks1: [] as number[] };
+    let maxDelayMs = 0;
+    let want: Uint32Array | undefined;
+    const same = (step: ServerStep): void => {
+      if (step.state.round !== 'completed') throw new Error(`close did not complete: ${step.state.round}`);
+      const sum = step.state.result.sums['x'] as Uint32Array;
+      want ??= sum;
+      if (sum.length !== want.length || sum.some((v, i) => v !== want?.[i])) throw new Error('the parallel sum differs from the single-threaded one');
+    };
+    for (let round = 0; round < runsPerCase; round++) {
+      let single = 0;
+      let parallel = 0;
+      const order = round % 2 === 0 ? ['single', 'workers2', 'workers1'] : ['workers2', 'single', 'workers1'];
+      for (const which of order) {
+        const copy = structuredClone(server);
+        if (which === 'single') {
+          const t1 = now();
+          same(serverCloseRound(copy));
+          single = (now() - t1) / 1000;
+          samples.single.push(single);
+        } else if (which === 'workers2') {
+          const delay = monitorEventLoopDelay({ resolution: 10 });
+          delay.enable();
+          const t1 = now();
+          same(await serverCloseRoundAsync(copy, { runner: pool2 }));
+          parallel = (now() - t1) / 1000;
+          delay.disable();
+          maxDelayMs = Math.max(maxDelayMs, delay.max / 1e6);
+          samples.workers2.push(parallel);
+        } else {
+          const t1 = now();
+          const stages = await stagedClose(copy, pool1);
+          samples.workers1.push((now() - t1) / 1000);
+          samples.keys1.push(stages.keys);
+          samples.masks1.push(stages.masks);
+        }
+      }
+      samples.speedup.push(single / parallel);
+    }
+    const t = {
+      single: summarize(samples.single),
+      workers1: summarize(samples.workers1),
+      workers2: summarize(samples.workers2),
+      keys1: summarize(samples.keys1),
+      masks1: summarize(samples.masks1),
+    };
+    const speedup = summarize(samples.speedup);
+    parallelResults.push({ clients: n, elements: length, dropout, t, maxDelayMs, speedup });
+    const isBar = n === 500 && dropout === 0.3;
+    const bars: string[] = [];
+    if (isBar && length === 100_000) bars.push(`<= 3.6 s: ${t.workers2.median <= 3.6 ? 'ok' : 'OVER'}`, `>= 1.75x: ${speedup.median >= 1.75 ? 'ok' : 'UNDER'}`);
+    if (isBar && length === 10_000) bars.push(`>= 1.6x: ${speedup.median >= 1.6 ? 'ok' : 'UNDER'}`);
+    if (isBar) bars.push(`loop <= 50 ms: ${maxDelayMs <= 50 ? 'ok' : 'OVER'}`);
+    rows.push({
+      clients: n,
+      elements: length,
+      dropout,
+      'single-threaded s': t.single,
+      '1 worker s': t.workers1,
+      '2 workers s': t.workers2,
+      'paired speed-up (2 workers)': speedup,
+      'event loop max ms': Math.round(maxDelayMs * 10) / 10,
+      bar: bars.join('; '),
+    });
+    printJson({
+      bench: 'protocol.parallel', clients: n, elements: length, dropout, ...stats(t.workers2),
+      singleSeconds: t.single.median, workers1Seconds: t.workers1.median, speedup: speedup.median, maxEventLoopDelayMs: maxDelayMs,
+      ranges: { ...t, speedup },
+    });
+    if (isBar && length === 100_000) {
+      const work = closeWork(server);
+      const main = Math.max(0, t.workers1.median - t.keys1.median - t.masks1.median);
+      perCore = {
+        keysPerSecond: work.agreements / t.keys1.median,
+        elementTermsPerSecond: (work.terms * length) / t.masks1.median,
+        efficiency2: t.workers1.median / t.workers2.median / 2,
+        mainSeconds: main,
+      };
+    }
+  }
+  printTable(`the unmasking round's close, complete graph, 24-bit elements, clients drop after shareKeys (median (min-max) of ${runsPerCase}; pools started beforehand)`, rows);
+  await Promise.all([pool1.close(), pool2.close()]);
 }
 
 // ------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import type { RandomBytes } from '../../random.js';
 import { readStepOptions, type StepOptions } from '../_common.js';
 import type { ServerState, ServerStep } from '../types.js';
 import { serverCloseRound } from './close.js';
-import { abandonUnmasking, applyUnmaskingResults, unmaskingPlan, type UnmaskingPlan, type UnmaskingStage } from './unmasking.js';
+import { abandonUnmasking, applyUnmaskingResults, startUnmasking, type UnmaskingPlan, type UnmaskingStage } from './unmasking.js';
 import { runUnmaskingJob, wipeUnmaskingResult, type UnmaskingJob, type UnmaskingResult } from './unmasking-jobs.js';
 
 /** Options of {@link JobRunner.run}. */
@@ -103,16 +103,25 @@ export async function serverCloseRoundAsync(state: ServerState, options?: CloseR
   const step = { rng: o.rng, ...(o.backend === undefined ? {} : { backend: o.backend }) };
   if (state === null || typeof state !== 'object' || state.round !== 'unmasking') return serverCloseRound(state, step);
   const sliceLength = o['sliceLength'];
-  let plan: UnmaskingPlan = unmaskingPlan(state, {
-    concurrency: runner.concurrency ?? 1,
-    ...(sliceLength === undefined ? {} : { sliceLength: sliceLength as number }),
-    ...(o.backend === undefined ? {} : { backend: o.backend }),
-  });
+  const concurrency = runner.concurrency ?? 1;
+  const builder = startUnmasking(
+    state,
+    {
+      concurrency,
+      ...(sliceLength === undefined ? {} : { sliceLength: sliceLength as number }),
+      ...(o.backend === undefined ? {} : { backend: o.backend }),
+    },
+    'serverCloseRoundAsync',
+  );
+  let plan: UnmaskingPlan = builder.plan;
+  // The keys jobs go to the runner as they are built (the first ones run while the next are
+  // made); the masks jobs are built at once from the keys (a copy per slice, milliseconds).
+  let more = (): UnmaskingJob | null => (builder.next() ? ((plan.jobs as UnmaskingJob[]).at(-1) as UnmaskingJob) : null);
   while (plan.stage !== 'done') {
     const current: UnmaskingStage = plan;
     let results: UnmaskingResult[] | undefined;
     try {
-      results = await runStage(current.jobs, runner, signal);
+      results = await runStage(more, runner, concurrency, signal);
       plan = applyUnmaskingResults(current, results);
     } catch (error) {
       for (const r of results ?? []) if (r !== null && typeof r === 'object') wipeUnmaskingResult(r);
@@ -120,6 +129,9 @@ export async function serverCloseRoundAsync(state: ServerState, options?: CloseR
       const what = code === 'ABORTED' ? 'the close was cancelled' : `an unmasking job failed (${code})`;
       return abandonUnmasking(current, `${what} in stage ${current.stage}`).step;
     }
+    const jobs = plan.jobs;
+    let at = 0;
+    more = () => (at < jobs.length ? (jobs[at++] as UnmaskingJob) : null);
   }
   return plan.step;
 }
@@ -145,33 +157,51 @@ function readSignal(signal: unknown): AbortSignal | undefined {
 }
 
 /**
- * Runs a stage's jobs, all handed to the runner at once (it queues them). Rejects at the first
- * failure or when `signal` aborts, cancelling the other jobs; results that arrive after that
- * are wiped as they come.
+ * Runs a stage's jobs as `more()` makes them (null: no more), keeping at most `concurrency + 1`
+ * in the runner's hands so that the making of the next job waits for a free place (and the event
+ * loop turns while the runner works). Rejects at the first failure or when `signal` aborts,
+ * cancelling the other jobs; results that arrive after that are wiped as they come.
  */
-async function runStage(jobs: readonly UnmaskingJob[], runner: JobRunner, signal: AbortSignal | undefined): Promise<UnmaskingResult[]> {
+async function runStage(
+  more: () => UnmaskingJob | null,
+  runner: JobRunner,
+  concurrency: number,
+  signal: AbortSignal | undefined,
+): Promise<UnmaskingResult[]> {
   if (signal?.aborted === true) throw new SecAggError('ABORTED', 'the signal was aborted');
   const cancel = new AbortController();
   const onAbort = (): void => cancel.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
-  // Results in hand when the stage gives up are wiped then, later ones as they arrive (a keys
-  // result holds secret keys); a runner that ignores the cancellation cannot make us wait.
-  let gaveUp = false;
-  const arrived: UnmaskingResult[] = [];
-  const running = jobs.map((job) => {
-    const p = Promise.resolve().then(() => runner.run(job, { signal: cancel.signal }));
-    p.then(
-      (r) => (gaveUp ? wipeUnmaskingResult(r) : arrived.push(r)),
-      () => undefined,
-    );
-    return p;
-  });
   const cancelled = new Promise<never>((_, reject) => {
     cancel.signal.addEventListener('abort', () => reject(new SecAggError('ABORTED', 'the signal was aborted')), { once: true });
   });
   cancelled.catch(() => undefined);
+  let fail: (error: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => undefined);
+  // Results in hand when the stage gives up are wiped then, later ones as they arrive (a keys
+  // result holds secret keys); a runner that ignores the cancellation cannot make us wait.
+  let gaveUp = false;
+  const arrived: UnmaskingResult[] = [];
+  const running: Promise<UnmaskingResult>[] = [];
+  let inHand = 0;
+  let freed: () => void = () => undefined;
   try {
-    return await Promise.race([Promise.all(running), cancelled]);
+    for (let job = more(); job !== null; job = more()) {
+      const j = job;
+      const p = (async () => runner.run(j, { signal: cancel.signal }))();
+      running.push(p);
+      inHand++;
+      p.then(
+        (r) => (gaveUp ? wipeUnmaskingResult(r) : arrived.push(r)),
+        (error: unknown) => fail(error),
+      ).finally(() => {
+        inHand--;
+        freed();
+      });
+      while (inHand > concurrency) await Promise.race([new Promise<void>((resolve) => (freed = resolve)), cancelled, failed]);
+    }
+    return await Promise.race([Promise.all(running), cancelled, failed]);
   } catch (error) {
     gaveUp = true;
     cancel.abort();

@@ -96,12 +96,21 @@ const PLAN_OPTIONS = ['concurrency', 'sliceLength', 'backend'] as const;
  * ```
  */
 export function unmaskingPlan(state: ServerState, options?: UnmaskingPlanOptions): UnmaskingPlan {
+  const builder = startUnmasking(state, options, 'unmaskingPlan');
+  while (builder.next()) {
+    // each call builds one more keys job
+  }
+  return builder.plan;
+}
+
+/** Checks the options and the round, takes the state and starts the keys stage (internal). */
+export function startUnmasking(state: ServerState, options: UnmaskingPlanOptions | undefined, step: string): KeysBuilder {
   const o = readPlanOptions(options);
   if (state !== null && typeof state === 'object' && !consumed.has(state) && LIVE_ROUNDS.includes(state.round) && state.round !== 'unmasking') {
-    throw new SecAggError('WRONG_ROUND', `unmaskingPlan needs a server in round "unmasking", not "${state.round}"`);
+    throw new SecAggError('WRONG_ROUND', `${step} needs a server in round "unmasking", not "${state.round}"`);
   }
-  const s = take(state, 'unmaskingPlan');
-  return planKeys(s, topologyOf(s), o);
+  const s = take(state, step);
+  return keysBuilder(s, topologyOf(s), o);
 }
 
 interface PlanOptions {
@@ -121,34 +130,56 @@ function readPlanOptions(options: unknown): PlanOptions {
   return { concurrency, sliceLength, backend: (backend as CryptoBackend | undefined) ?? null };
 }
 
-/** The keys stage (or the abort), from a live state in round unmasking (internal: the closes). */
+/** The keys stage (or the abort), from a live state in round unmasking (internal: the sync close). */
 export function planKeys(s: Live, topo: Topology, o: PlanOptions): UnmaskingPlan {
+  const builder = keysBuilder(s, topo, o);
+  while (builder.next()) {
+    // each call builds one more job into builder.plan.jobs
+  }
+  return builder.plan;
+}
+
+/**
+ * The keys stage built one job per `next()` call (false once every job is built), so that the
+ * async close can hand each job to its runner as soon as it is made and let the event loop turn
+ * in between. `plan` is the stage (its `jobs` grow) or, when the round cannot succeed, the abort.
+ */
+export interface KeysBuilder {
+  readonly plan: UnmaskingPlan;
+  next(): boolean;
+}
+
+/** Starts the keys stage (internal: ./close-async.ts); see {@link KeysBuilder}. */
+export function keysBuilder(s: Live, topo: Topology, o: PlanOptions): KeysBuilder {
   const { config } = s;
   const u3 = s.rounds.u3;
   const u5: number[] = [];
   for (let id = 1; id <= config.clients; id++) if (s.revealed[id] != null) u5.push(id);
   dropSilent(s);
   const problem = unmaskable(s, topo, u3, u5);
-  if (problem !== null) return done(abortServer(s, 'TOO_FEW_CLIENTS', problem));
+  if (problem !== null) return { plan: done(abortServer(s, 'TOO_FEW_CLIENTS', problem)), next: () => false };
   const t = config.threshold;
   const n = config.clients;
-  const ownerLists = new Map<number, number[]>();
-  // The share holder `x` revealed of `owner`'s secret (holders list whose shares they hold).
-  const shareOf = (x: number, owner: number): Uint8Array => {
-    let owners = ownerLists.get(x);
-    if (owners === undefined) {
-      owners = ownersOf(s, topo, x);
-      ownerLists.set(x, owners);
-    }
-    return (s.revealed[x] as Uint8Array[])[indexOf(owners, owner)] as Uint8Array;
-  };
+  const held: (HeldShares | undefined)[] = [];
   // One share beyond the threshold, when there is one, checks the others: a client that
   // revealed a wrong share makes the round abort (RECONSTRUCTION_FAILED) instead of silently
   // corrupting the sum. With exactly t shares nothing can be checked.
   const shareSet = (owner: number, holders: number[]): UnmaskingShareSet => {
     const xs = holders.slice(0, t + 1);
     const shares = new Uint8Array(32 * xs.length);
-    xs.forEach((x, i) => shares.set(shareOf(x, owner), 32 * i));
+    const words = new Uint32Array(shares.buffer);
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i] as number;
+      const h = (held[x] ??= heldShares(ownersOf(s, topo, x), s.revealed[x] as Uint8Array[]));
+      const share = h.views[indexOf(h.owners, owner)] as Uint8Array;
+      if (h.words === null) shares.set(share, 32 * i);
+      else {
+        // 8 words at a time: a call of TypedArray.set costs more, ~170,000 times at 500 clients
+        const from = share.byteOffset >>> 2;
+        const to = 8 * i;
+        for (let k = 0; k < 8; k++) words[to + k] = h.words[from + k] as number;
+      }
+    }
     return { owner, holders: xs, shares };
   };
   const key = (id: number): Uint8Array => (s.keys[id] as AdvertisedKey).maskingPublicKey;
@@ -164,32 +195,75 @@ export function planKeys(s: Live, topo: Topology, o: PlanOptions): UnmaskingPlan
   }
   const total = owners.reduce((a, w) => a + w.cost, 0);
   const pieces = Math.min(owners.length, 4 * o.concurrency);
-  const jobs: UnmaskingKeysJob[] = [];
-  let survivors: UnmaskingShareSet[] = [];
-  let dropped: UnmaskingDroppedClient[] = [];
-  let cost = 0;
   const vectors = config.vectors.map((v) => v.name);
   const sessionId = Uint8Array.from(s.sessionId as Uint8Array);
-  owners.forEach((w, i) => {
-    if (w.dropped === null) {
-      const neighbours = within(topo.of(w.id), u5, n);
-      survivors.push(shareSet(w.id, indexOf(u5, w.id) >= 0 ? withSelf(neighbours, w.id) : neighbours));
-    } else {
-      const peers = w.dropped;
-      const peerKeys = new Uint8Array(32 * peers.length);
-      peers.forEach((u, k) => peerKeys.set(key(u), 32 * k));
-      const set = shareSet(w.id, within(topo.of(w.id), u5, n));
-      dropped.push({ ...set, publicKey: Uint8Array.from(key(w.id)), peers: peers.slice(), peerKeys });
-    }
-    cost += w.cost;
-    // Cut when this job reached its share of the total cost (and always after the last owner).
-    if (cost >= ((jobs.length + 1) * total) / pieces || i === owners.length - 1) {
+  const jobs: UnmaskingKeysJob[] = [];
+  const plan = stage(s, 'keys', jobs, o);
+  let next = 0; // the next owner
+  let cost = 0;
+  return {
+    plan,
+    next(): boolean {
+      if (next >= owners.length) return false;
+      const survivors: UnmaskingShareSet[] = [];
+      const dropped: UnmaskingDroppedClient[] = [];
+      // Whole owners until this job reached its share of the total cost (the last takes the rest).
+      while (next < owners.length && (cost < ((jobs.length + 1) * total) / pieces || survivors.length + dropped.length === 0)) {
+        const w = owners[next++] as (typeof owners)[number];
+        if (w.dropped === null) {
+          const neighbours = within(topo.of(w.id), u5, n);
+          survivors.push(shareSet(w.id, indexOf(u5, w.id) >= 0 ? withSelf(neighbours, w.id) : neighbours));
+        } else {
+          const peers = w.dropped;
+          const peerKeys = new Uint8Array(32 * peers.length);
+          peers.forEach((u, k) => peerKeys.set(key(u), 32 * k));
+          const set = shareSet(w.id, within(topo.of(w.id), u5, n));
+          dropped.push({ ...set, publicKey: Uint8Array.from(key(w.id)), peers: peers.slice(), peerKeys });
+        }
+        cost += w.cost;
+      }
       jobs.push({ kind: 'keys', threshold: t, sessionId, vectors, survivors, dropped, ...(o.backend === null ? {} : { backend: o.backend }) });
-      survivors = [];
-      dropped = [];
+      return true;
+    },
+  };
+}
+
+/** The shares one holder revealed: whose they are (increasing), and a 32-bit view of their block. */
+interface HeldShares {
+  readonly owners: readonly number[];
+  readonly views: readonly Uint8Array[];
+  /** The 32-bit words of the buffer every view lies in (4-byte aligned), or null. */
+  readonly words: Uint32Array | null;
+}
+
+function heldShares(owners: readonly number[], views: readonly Uint8Array[]): HeldShares {
+  const buffer = views[0]?.buffer;
+  const aligned = buffer !== undefined && views.every((v) => v.buffer === buffer && v.length === 32 && v.byteOffset % 4 === 0);
+  return { owners, views, words: aligned ? new Uint32Array(buffer, 0, buffer.byteLength >>> 2) : null };
+}
+
+/**
+ * Zeroes the revealed shares. They are 32-byte views, usually of one block per holder: runs of
+ * adjacent views are wiped with one fill each.
+ */
+function wipeRevealed(s: Live): void {
+  for (const shares of s.revealed) {
+    if (shares == null) continue;
+    let run: Uint8Array | null = null;
+    let from = 0;
+    let to = 0;
+    for (const y of shares) {
+      if (run !== null && y.buffer === run.buffer && y.byteOffset === to) {
+        to += y.length;
+        continue;
+      }
+      if (run !== null) new Uint8Array(run.buffer, from, to - from).fill(0);
+      run = y;
+      from = y.byteOffset;
+      to = from + y.length;
     }
-  });
-  return stage(s, 'keys', jobs, o);
+    if (run !== null) new Uint8Array(run.buffer, from, to - from).fill(0);
+  }
 }
 
 function done(step: ServerStep): UnmaskingDone {
@@ -296,7 +370,7 @@ function planMasks(plan: UnmaskingStage, results: UnmaskingKeysResult[]): Unmask
   const s = plan.server as Live;
   const jobs = plan.jobs as UnmaskingKeysJob[];
   // The revealed shares did their work (they are in the jobs): wipe them with the jobs.
-  for (const shares of s.revealed) if (shares != null) for (const y of shares) y.fill(0);
+  wipeRevealed(s);
   for (const job of jobs) wipeUnmaskingJob(job);
   const failed = results.find((r) => r.failure !== null)?.failure ?? null;
   if (failed !== null) {
@@ -363,7 +437,7 @@ function finishMasks(plan: UnmaskingStage, sums: Uint32Array[]): UnmaskingDone {
 export function abandonUnmasking(plan: UnmaskingStage, reason: string): UnmaskingDone {
   usedPlans.add(plan);
   const s = plan.server as Live;
-  for (const shares of s.revealed) if (shares != null) for (const y of shares) y.fill(0);
+  wipeRevealed(s);
   for (const job of plan.jobs) wipeUnmaskingJob(job);
   return done(abortServer(s, 'LOCAL_ABORT', reason));
 }
