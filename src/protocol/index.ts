@@ -6,7 +6,8 @@
  *   through the SecAgg+ parameter finder {@link findGraphParameters}).
  * - Client: {@link createClient}, {@link clientAdvertiseKeys}, then {@link clientReceive} for
  *   each server message (or the per-round steps), {@link clientAbort}.
- * - Server: {@link createServer}, {@link serverReceive} per client message,
+ * - Server: {@link createServer}, {@link serverReceiveBytes} per client message off the wire
+ *   (or {@link serverReceive} for a decoded one),
  *   {@link serverCloseRound} when the framework decides a round is over, {@link serverDropClient},
  *   {@link serverAbort}. Server steps consume the state they are given (see server docs).
  * - The unmasking on other threads or hosts: {@link serverCloseRoundAsync} with a
@@ -60,6 +61,7 @@ export {
   serverCloseRoundAsync,
   serverDropClient,
   serverReceive,
+  serverReceiveBytes,
   unmaskingPlan,
   wipeUnmaskingJob,
   wipeUnmaskingResult,
@@ -67,6 +69,7 @@ export {
   type InlineRunnerOptions,
   type JobRunner,
   type JobRunOptions,
+  type ReceiveBytesOptions,
   type RunUnmaskingJobOptions,
   type UnmaskingDone,
   type UnmaskingDroppedClient,

@@ -9,7 +9,7 @@
  * passing it to any server step again throws `STATE_CONSUMED`. To keep a snapshot, call
  * `structuredClone(state)` before stepping; a clone owns its own buffers.
  *
- * receive.ts accepts messages, close.ts ends rounds 0 to 3, finish.ts ends the unmasking, and
+ * receive.ts accepts messages (receive-bytes.ts: straight from the wire), close.ts ends rounds 0 to 3, finish.ts ends the unmasking, and
  * control.ts holds what the caller decides outside the message flow (create, drop, abort).
  * unmasking.ts and unmasking-jobs.ts cut the unmasking close into jobs that any runner can run;
  * close-async.ts runs them on an injected runner.
@@ -25,6 +25,7 @@ export {
   type JobRunOptions,
 } from './close-async.js';
 export { serverReceive } from './receive.js';
+export { serverReceiveBytes, type ReceiveBytesOptions } from './receive-bytes.js';
 export {
   applyUnmaskingResults,
   unmaskingPlan,
