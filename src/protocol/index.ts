@@ -13,6 +13,8 @@
  * - The unmasking on other threads or hosts: {@link serverCloseRoundAsync} with a
  *   {@link JobRunner} (`secagg/workers` has a worker pool), or {@link unmaskingPlan},
  *   {@link runUnmaskingJob} and {@link applyUnmaskingResults} by hand (docs/parallel.md).
+ * - Masked inputs received by several processes: {@link serverPartialSum} in each,
+ *   {@link serverReceivePartialSum} in the coordinator.
  * - Wire: {@link encodeMessage} / {@link decodeMessage}.
  * - Whole sessions in memory: `secagg/simulate` (not re-exported here: it is built on this).
  *
@@ -60,8 +62,10 @@ export {
   serverCloseRound,
   serverCloseRoundAsync,
   serverDropClient,
+  serverPartialSum,
   serverReceive,
   serverReceiveBytes,
+  serverReceivePartialSum,
   unmaskingPlan,
   wipeUnmaskingJob,
   wipeUnmaskingResult,
@@ -69,6 +73,7 @@ export {
   type InlineRunnerOptions,
   type JobRunner,
   type JobRunOptions,
+  type PartialSum,
   type ReceiveBytesOptions,
   type RunUnmaskingJobOptions,
   type UnmaskingDone,

@@ -12,7 +12,8 @@
  * receive.ts accepts messages (receive-bytes.ts: straight from the wire), close.ts ends rounds 0 to 3, finish.ts ends the unmasking, and
  * control.ts holds what the caller decides outside the message flow (create, drop, abort).
  * unmasking.ts and unmasking-jobs.ts cut the unmasking close into jobs that any runner can run;
- * close-async.ts runs them on an injected runner.
+ * close-async.ts runs them on an injected runner. partial-sum.ts shards the masked-input
+ * collection across ingest processes.
  */
 export { createServer, serverAbort, serverDropClient } from './control.js';
 export { serverCloseRound } from './close.js';
@@ -26,6 +27,7 @@ export {
 } from './close-async.js';
 export { serverReceive } from './receive.js';
 export { serverReceiveBytes, type ReceiveBytesOptions } from './receive-bytes.js';
+export { serverPartialSum, serverReceivePartialSum, type PartialSum } from './partial-sum.js';
 export {
   applyUnmaskingResults,
   unmaskingPlan,
