@@ -8,6 +8,7 @@ import {
   createClient,
   createServer,
   createSessionConfig,
+  encodeMessage,
   serverCloseRound,
   serverReceive,
   type ClientState,
@@ -90,3 +91,23 @@ export function serverAtUnmasking(n: number, length: number, dropout: number): {
   return { server, receiveMasked, other: other / 1000 };
 }
 
+
+/**
+ * A server collecting masked inputs (n clients, one vector of `length` elements at `bits`), and
+ * each client's masked-input message as bytes (synthetic vectors), for the ingest benchmark.
+ */
+export function serverAtMaskedInput(n: number, length: number, bits: number): { server: ServerState; messages: Uint8Array[] } {
+  const config = createSessionConfig({ clients: n, threshold: Math.ceil((2 * n) / 3), nonce: new Uint8Array(32).fill(6), vectors: [{ name: 'x', length, bits }] });
+  const rng = deterministicRandomBytes(new Uint8Array(32).fill(7));
+  let server: ServerState = createServer(config);
+  for (let id = 1; id <= n; id++) server = serverReceive(server, clientAdvertiseKeys(createClient(config, { id }), { rng }).outbox[0] as never).state;
+  server = serverCloseRound(server).state;
+  const sid = (server as { sessionId: Uint8Array }).sessionId;
+  const ct = new Uint8Array(88);
+  for (let id = 1; id <= n; id++) server = serverReceive(server, { type: 'shareKeys', sender: id, sessionId: sid, ciphertexts: new Array(n - 1).fill(ct) }).state;
+  server = serverCloseRound(server).state;
+  const messages = Array.from({ length: n }, (_, i) =>
+    encodeMessage({ type: 'maskedInput', sender: i + 1, sessionId: sid, vectors: [randomVector(length, bits, 40 + (i % 50))] }, config),
+  );
+  return { server, messages };
+}

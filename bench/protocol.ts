@@ -20,7 +20,7 @@
  * time against dropout rate and against clients, client time against neighbours, as SVG in
  * docs/charts/ (bench/README.md).
  */
-import { benchOptions, chartFooter, mapSummary, medians, point, repeat, repeatAsync, stats, summarize, type Summary } from './_harness.js';
+import { benchOptions, chartFooter, interleaved, mapSummary, medians, point, repeat, repeatAsync, stats, summarize, type Summary, type Timing } from './_harness.js';
 import { lineChart, writeChart, type LineSeries } from './_chart.js';
 import { machine, measure, printJson, printTable, type Row } from './_harness.js';
 import { addMaskInto } from '../src/masking/index.js';
@@ -35,8 +35,11 @@ import {
   createClient,
   applyUnmaskingResults,
   createSessionConfig,
+  decodeMessage,
   serverCloseRound,
   serverCloseRoundAsync,
+  serverReceive,
+  serverReceiveBytes,
   unmaskingPlan,
   type ClientState,
   type JobRunner,
@@ -50,7 +53,8 @@ import { createWorkerPool } from '../src/workers/index.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { simulateSessionParallel } from '../cli/simulate-parallel.js';
 import { deterministicRandomBytes } from '../src/random.js';
-import { randomVector, serverAtUnmasking } from './_server.js';
+import { randomVector, serverAtMaskedInput, serverAtUnmasking } from './_server.js';
+import { addPackedInto, packBits } from '../src/protocol/bitpack.js';
 
 const large = process.argv.includes('--large');
 // `--only=client`, `--only=server` or `--only=session` runs one section (with the baseline).
@@ -250,6 +254,73 @@ if (runs('server')) {
     printJson({ bench: 'protocol.server', clients: n, elements: length, dropout, ...stats(t.total), ...medians(t), ranges: t });
   }
   printTable(`server, complete graph, dropouts after shareKeys (medians of ${runsPerCase}; unmask and total: median (min-max); ratio vs the first case)`, rows);
+}
+
+// ------------------------------------------------------------------------------------------
+// 2a. Masked-input ingest (issue 15): a masked input added to the running sums straight from its
+// packed bytes (serverReceiveBytes' fused path; the bar: <= 0.5 ns per element at 16 and 24
+// bits) beside a plain Uint32 add of the same length, timed in turns in the same run; and the
+// whole receive step per message, fused beside decodeMessage + serverReceive.
+
+if (runs('ingest')) {
+  const rows: Row[] = [];
+  const length = smoke ? 10_000 : 100_000;
+  const clients = smoke ? 4 : 32;
+  // The baseline: the machine baseline's loop (a closure over constant arrays, the form V8 runs
+  // fastest: ~3x a function taking the arrays as arguments, measured), one instance for every row.
+  const a = randomVector(length, 24, 32);
+  const b = randomVector(length, 24, 33);
+  const plainAdd = (): void => {
+    for (let i = 0; i < length; i++) a[i] = ((a[i] as number) + (b[i] as number)) & 0xffffff;
+  };
+  for (const bits of [16, 24, 8, 32, 12, 20]) {
+    const sum = randomVector(length, bits, 30);
+    const packed = packBits(randomVector(length, bits, 31), bits);
+    const [plain, fused] = interleaved([plainAdd, () => addPackedInto(sum, packed, bits)], { minSeconds: 0.5 }) as [Timing, Timing];
+    const perElement = (s: Summary): Summary => mapSummary(s, (v) => (v * 1e9) / length);
+    // Whole receive steps: every client's message into a fresh copy of the collecting server
+    // (each message's bytes come from memory, not cache, as off a socket), timed per message.
+    const { server, messages } = serverAtMaskedInput(clients, length, bits);
+    const config = (server as ServerLiveState).config;
+    const steps = (viaBytes: boolean): number[] => {
+      let s: ServerState = structuredClone(server);
+      const times = messages.map((bytes, i) => {
+        const t0 = now();
+        s = viaBytes ? serverReceiveBytes(s, bytes, { from: i + 1 }).state : serverReceive(s, decodeMessage(bytes, config) as never).state;
+        return (now() - t0) / 1000;
+      });
+      if ((s as ServerLiveState).received.filter(Boolean).length !== clients) throw new Error('a message was refused');
+      return times;
+    };
+    if (!smoke) steps(true), steps(false); // warm-up
+    const perStep: { bytes: number[]; decoded: number[] } = { bytes: [], decoded: [] };
+    for (let r = 0; r < (smoke ? 1 : 4); r++) {
+      perStep.bytes.push(...steps(true));
+      perStep.decoded.push(...steps(false));
+    }
+    const t = { bytes: summarize(perStep.bytes), decoded: summarize(perStep.decoded) };
+    const perMessageElement = (s: Summary): Summary => mapSummary(s, (v) => (v * 1e9) / length);
+    const fusedNs = perElement(fused.wall);
+    const plainNs = perElement(plain.wall);
+    rows.push({
+      bits,
+      'plain Uint32 add (mod 2^24) ns/el': plainNs,
+      'fused unpack-add ns/el': fusedNs,
+      'plain / fused (paired)': fused.wallVsFirst,
+      'serverReceiveBytes ns/el': perMessageElement(t.bytes),
+      'decode + serverReceive ns/el': perMessageElement(t.decoded),
+      bar: bits === 16 || bits === 24 ? (fusedNs.median <= 0.5 ? 'ok <= 0.5 ns' : 'OVER 0.5 ns') : '',
+    });
+    printJson({
+      bench: 'protocol.ingest', bits, elements: length, ...stats(fusedNs, 'ns/element'),
+      plainAddNs: plainNs.median, receiveBytesNs: perMessageElement(t.bytes).median, decodeReceiveNs: perMessageElement(t.decoded).median,
+      ranges: { plain: plainNs, fused: fusedNs, receiveBytes: perMessageElement(t.bytes), decodeReceive: perMessageElement(t.decoded) },
+    });
+  }
+  printTable(
+    `masked-input ingest, ${length.toLocaleString('en-US')} elements (median (min-max); the adds timed in turns, paired ratio = plain time / fused time, above 1: fused faster; receive steps: per message, ${clients} messages per copy of a collecting server, 4 copies)`,
+    rows,
+  );
 }
 
 // ------------------------------------------------------------------------------------------
