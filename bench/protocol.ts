@@ -1,5 +1,5 @@
 /**
- * Protocol benchmarks: `npx tsx bench/protocol.ts [--large] [--only=client|server|session]`.
+ * Protocol benchmarks: `npx tsx bench/protocol.ts [--large] [--only=client|server|ingest|parallel|session]`.
  *
  * 1. One client's cost per round versus its number of peers (complete graph), native backend,
  *    plus a small case on the portable (noble) backend. Bar: 500 peers, 100,000 elements,
@@ -10,15 +10,25 @@
  *    The clients' messages are synthetic (random masked vectors, real key pairs and real Shamir
  *    shares) so that only the server is timed; the sums are meaningless here (correctness is
  *    tested in test/protocol).
+ *    2a (`ingest`). Masked-input accumulation: the fused unpack-and-add of serverReceiveBytes
+ *    beside a plain Uint32 add of the same length (bar: <= 0.5 ns per element at 16 and 24
+ *    bits), and the whole receive step per message beside decodeMessage + serverReceive.
+ *    2b (`parallel`). The unmasking round's close single-threaded beside the same close on a
+ *    worker pool of 1 and 2 (bars at 500 clients, 30% dropout: 100,000 elements <= 3.6 s on 2
+ *    workers and a paired speed-up >= 1.75x; 10,000 elements >= 1.6x; no event-loop block over
+ *    50 ms during the parallel close), the pools' start-up apart, and the projection to
+ *    100,000 clients x 1,000,000 parameters on 16 and 100 cores (docs/parallel.md).
  * 3. A whole simulated SecAgg+ session (Harary graph from the parameter finder, every message
- *    through the codec), with the clients on this thread and on two worker threads.
+ *    through the codec), with the clients on this thread and on two worker threads (and then
+ *    the server's unmasking on a pool of two), the server's own steps printed apart.
  *    `--large` adds the bar case: 10,000 clients, 10,000 elements, 5% dropout, clients on two
- *    worker threads, < 60 s and < 2 GB; the default run uses 1,000 clients.
+ *    worker threads, < 60 s and < 2 GB, the server's own steps <= 1.3 s; the default run uses
+ *    1,000 clients.
  *
  * Every case runs `--runs=N` times (default 3) and prints the median with its min-max range; the
  * ratio columns compare medians. `--smoke`: the smallest sizes, one run (CI). `--chart`: server
- * time against dropout rate and against clients, client time against neighbours, as SVG in
- * docs/charts/ (bench/README.md).
+ * time against dropout rate and against clients, client time against neighbours, unmasking time
+ * against workers (measured and projected), as SVG in docs/charts/ (bench/README.md).
  */
 import { benchOptions, chartFooter, interleaved, mapSummary, medians, point, repeat, repeatAsync, stats, summarize, type Summary, type Timing } from './_harness.js';
 import { lineChart, writeChart, type LineSeries } from './_chart.js';
@@ -36,6 +46,7 @@ import {
   applyUnmaskingResults,
   createSessionConfig,
   decodeMessage,
+  findGraphParameters,
   serverCloseRound,
   serverCloseRoundAsync,
   serverReceive,
@@ -360,7 +371,8 @@ function closeWork(server: ServerState): { terms: number; agreements: number } {
 }
 
 const parallelResults: { clients: number; elements: number; dropout: number; t: Record<string, Summary>; maxDelayMs: number; speedup: Summary }[] = [];
-export let perCore: { keysPerSecond: number; elementTermsPerSecond: number; efficiency2: number; mainSeconds: number } | null = null;
+/** Per-core rates measured on the bar case (one worker), for the scaling projection. */
+let perCore: { keysPerSecond: number; elementTermsPerSecond: number; efficiency2: number; mainSeconds: number; cloneBytesPerSecond: number } | null = null;
 if (runs('parallel')) {
   const cases: [number, number, number][] = smoke ? [[20, 1000, 0.3]] : [[500, 100_000, 0.3], [500, 10_000, 0.3]];
   let t0 = now();
@@ -448,16 +460,55 @@ if (runs('parallel')) {
     if (isBar && length === 100_000) {
       const work = closeWork(server);
       const main = Math.max(0, t.workers1.median - t.keys1.median - t.masks1.median);
+      // What a worker pool copies per masks job: every key of the vector (structured clone).
+      const keys = new Uint8Array(32 * work.terms);
+      const clone = measure(() => structuredClone(keys), { minSeconds: 0.2 });
       perCore = {
         keysPerSecond: work.agreements / t.keys1.median,
         elementTermsPerSecond: (work.terms * length) / t.masks1.median,
         efficiency2: t.workers1.median / t.workers2.median / 2,
         mainSeconds: main,
+        cloneBytesPerSecond: keys.length / clone.median,
       };
     }
   }
   printTable(`the unmasking round's close, complete graph, 24-bit elements, clients drop after shareKeys (median (min-max) of ${runsPerCase}; pools started beforehand)`, rows);
   await Promise.all([pool1.close(), pool2.close()]);
+  if (perCore !== null) printProjection(perCore);
+}
+
+/**
+ * The scaling projection (docs/parallel.md, "Scaling"): the unmasking of a SecAgg+ round of
+ * 10^5 clients x 10^6 parameters at 5% dropout, from the per-core rates measured above:
+ *   T(c) = T_main + c * K / B + (A / r_a + E / r_e) / (c * e)
+ * A agreements (dropped clients x their surviving neighbours), E element-terms ((survivors + A)
+ * x parameters), r_a and r_e the rates of one worker, e the efficiency measured at 2 workers,
+ * T_main the main thread's own time, and c * K / B the copies of the K key bytes into each of
+ * the c masks jobs at the structured-clone bandwidth B.
+ */
+function projectUnmasking(rates: NonNullable<typeof perCore>, cores: number): number {
+  const n = 100_000;
+  const parameters = 1_000_000;
+  const dropout = 0.05;
+  const degree = findGraphParameters({ clients: n, corruptFraction: 0.05, dropoutFraction: dropout, adversary: 'semiHonest' }).degree;
+  const dropped = n * dropout;
+  const agreements = dropped * degree * (1 - dropout);
+  const terms = n - dropped + agreements;
+  const work = agreements / rates.keysPerSecond + (terms * parameters) / rates.elementTermsPerSecond;
+  const efficiency = cores === 1 ? 1 : Math.min(1, rates.efficiency2);
+  return rates.mainSeconds + (cores * 32 * terms) / rates.cloneBytesPerSecond + work / (cores * efficiency);
+}
+
+const projection: { cores: number; seconds: number }[] = [];
+function printProjection(rates: NonNullable<typeof perCore>): void {
+  for (const cores of [1, 2, 16, 100]) projection.push({ cores, seconds: projectUnmasking(rates, cores) });
+  printTable(
+    `projected unmasking, SecAgg+ 100,000 clients x 1,000,000 parameters, 5% dropout (T(c) = T_main + c K / B + (A / r_a + E / r_e) / (c e); ` +
+      `measured: r_a ${Math.round(rates.keysPerSecond).toLocaleString('en-US')} agreements/s, r_e ${(rates.elementTermsPerSecond / 1e9).toFixed(2)} G element-terms/s per core, ` +
+      `e ${rates.efficiency2.toFixed(2)}, T_main ${rates.mainSeconds.toFixed(2)} s, B ${(rates.cloneBytesPerSecond / 1e9).toFixed(2)} GB/s)`,
+    projection.map((p) => ({ cores: p.cores, 'projected s': p.seconds })),
+  );
+  printJson({ bench: 'protocol.projection', clients: 100_000, parameters: 1_000_000, dropout: 0.05, rates, projection });
 }
 
 // ------------------------------------------------------------------------------------------
@@ -525,6 +576,20 @@ if (runs('session')) {
 
 if (bench.chart) {
   const footer = chartFooter();
+  const bar = parallelResults.find((r) => r.clients === Math.max(...parallelResults.map((x) => x.clients)) && r.elements === Math.max(...parallelResults.map((x) => x.elements)));
+  if (bar !== undefined) {
+    const measured: LineSeries = { name: `${bar.clients} clients x ${bar.elements.toLocaleString('en-US')} elements, measured`, points: [point(1, bar.t['workers1'] as Summary), point(2, bar.t['workers2'] as Summary)] };
+    const single: LineSeries = { name: 'the same, single-threaded close', dashed: true, points: [point(1, bar.t['single'] as Summary), point(2, bar.t['single'] as Summary)] };
+    writeChart(bench.chartDir, 'parallel-scaling.svg', lineChart({
+      title: 'Server unmasking time against workers',
+      subtitle: `complete graph, 24-bit elements, ${bar.dropout * 100}% of clients drop after shareKeys; projected: SecAgg+ 100,000 clients x 1,000,000 parameters, 5% dropout (docs/parallel.md)`,
+      x: { title: 'workers', unit: 'threads', scale: 'log', ticks: [1, 2, 16, 100] },
+      y: { title: 'unmasking time', unit: 's', scale: 'log' },
+      series: [measured, single, ...(projection.length === 0 ? [] : [{ name: '100,000 x 1,000,000, projected from the per-core rates', dashed: true, points: projection.map((p) => ({ x: p.cores, y: p.seconds })) }])],
+      rules: bar.clients === 500 && bar.elements === 100_000 ? [{ value: 3.6, label: 'bar: <= 3.6 s on 2 workers' }] : [],
+      footer,
+    }));
+  }
   const serverSeries = (rows: typeof serverResults, x: (r: (typeof serverResults)[number]) => number): LineSeries[] =>
     (
       [
