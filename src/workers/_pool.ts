@@ -84,13 +84,43 @@ export function defaultScript(): WorkerScript {
   throw new SecAggError('UNSUPPORTED_ENVIRONMENT', `the worker entry (workers/worker.js) is missing next to ${here}`);
 }
 
+/**
+ * The parent's Node options without those that only make sense for the main script's code
+ * (`-e`/`--eval`/`-p`/`--print` and their code, `--input-type`).
+ */
+export function workerExecArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a === '--input-type') i++;
+    else if (!a.startsWith('--input-type=') && !a.startsWith('--eval=') && !a.startsWith('--print=')) out.push(a);
+  }
+  return out;
+}
+
 function startWorker(script: WorkerScript): Worker {
-  const options = script.workerData === undefined ? {} : { workerData: script.workerData };
-  if (!script.typescript) return new Worker(script.url, options);
-  // From the TypeScript sources a bootstrap registers tsx's loader in the worker first (a dev
-  // dependency, present wherever .ts runs).
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script.url.href)}); });`;
-  return new Worker(bootstrap, { eval: true, ...options });
+  const base = script.workerData === undefined ? {} : { workerData: script.workerData };
+  const make = (options: { execArgv?: string[] }): Worker => {
+    if (!script.typescript) return new Worker(script.url, { ...base, ...options });
+    // From the TypeScript sources a bootstrap registers tsx's loader in the worker first (a dev
+    // dependency, present wherever .ts runs).
+    const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script.url.href)}); });`;
+    return new Worker(bootstrap, { eval: true, ...base, ...options });
+  };
+  // A worker inherits the parent's Node options, and does not start with `--input-type` (from
+  // `node --input-type=module -e ...`). Then the options go explicitly, without it; Node refuses
+  // some options given explicitly that it tolerates inherited (V8's, --title): it names them, and
+  // they go too.
+  const argv = process.execArgv;
+  if (!argv.some((a) => a === '--input-type' || a.startsWith('--input-type='))) return make({});
+  const execArgv = workerExecArgv(argv);
+  try {
+    return make({ execArgv });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+    const refused = new Set(String((error as Error).message).split(': ').slice(1).join(': ').split(', '));
+    return make({ execArgv: execArgv.filter((a) => !refused.has(a)) });
+  }
 }
 
 const aborted = (what: string): SecAggError => new SecAggError('ABORTED', what);
@@ -185,7 +215,9 @@ export function startWorkerPool(options: WorkerPoolOptions | undefined, script: 
       pump();
     });
     worker.on('error', (error: Error) => {
-      slot.error = isSecAggError(error) ? error.code : error.name; // names only: messages may quote data
+      // While a job is in hand, the name only (a message could quote the job's data); a worker
+      // that failed to start says why (it never had a job).
+      slot.error = slot.ready ? (isSecAggError(error) ? error.code : error.name) : `${error.name}: ${error.message}`.slice(0, 200);
     });
     worker.on('exit', (code: number) => {
       slots.delete(slot);

@@ -20,7 +20,7 @@ import {
   type UnmaskingJob,
   type UnmaskingMasksJob,
 } from '../../src/protocol/index.js';
-import { startWorkerPool, type WorkerPool } from '../../src/workers/_pool.js';
+import { startWorkerPool, workerExecArgv, type WorkerPool } from '../../src/workers/_pool.js';
 import { bundleWorker } from './_bundle.js';
 import { createWorkerPool } from '../../src/workers/index.js';
 import { expectPlainSums, serverAtUnmaskingClose, unmaskingCase, type StopRound, type UnmaskingCase } from '../protocol/_unmasking.js';
@@ -184,6 +184,14 @@ describe('the pool under crashes, throws, cancellation and close', () => {
     await expect(p1.run(job)).rejects.toMatchObject({ code: 'ABORTED' });
     await expect(p1.ready()).rejects.toMatchObject({ code: 'ABORTED' });
   }, 30_000);
+
+  it("workers get the parent's Node options but those of the main script's code (-e, -p, --input-type; the CI step of dist/ runs one)", () => {
+    expect(workerExecArgv(['--import', 'tsx', '--input-type=module', '-e', 'code', '--max-old-space-size=100', '--input-type', 'commonjs', '--print', 'x', '--eval=y'])).toEqual([
+      '--import',
+      'tsx',
+      '--max-old-space-size=100',
+    ]);
+  });
 
   it('refuses bad options', () => {
     for (const size of [0, 1.5, 257, '2', Number.NaN]) {
