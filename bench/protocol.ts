@@ -371,8 +371,26 @@ function closeWork(server: ServerState): { terms: number; agreements: number } {
 }
 
 const parallelResults: { clients: number; elements: number; dropout: number; t: Record<string, Summary>; maxDelayMs: number; speedup: Summary }[] = [];
-/** Per-core rates measured on the bar case (one worker), for the scaling projection. */
-let perCore: { keysPerSecond: number; elementTermsPerSecond: number; efficiency2: number; mainSeconds: number; cloneBytesPerSecond: number } | null = null;
+const projection: { cores: number; seconds: number }[] = [];
+/** Costs measured on the bar cases (one worker), for the scaling projection (docs/parallel.md). */
+interface Rates {
+  /** Seconds per X25519 agreement with its HKDF (keys stage). */
+  readonly agreementSeconds: number;
+  /** Seconds per mask term and slice to set its stream up (node:crypto's cipher). */
+  readonly termOpenSeconds: number;
+  /** Seconds per element and mask term. */
+  readonly elementTermSeconds: number;
+  /** T_1 / (2 T_2) on the 100,000-element bar case. */
+  readonly efficiency2: number;
+  /** The main thread's own time in the 1-worker close (planning, applying). */
+  readonly mainSeconds: number;
+  /** Structured-clone bandwidth of a key block (what a masks job's keys cost to send). */
+  readonly cloneBytesPerSecond: number;
+  /** The main thread's add of one element of a term group's result into the sum. */
+  readonly addSecondsPerElement: number;
+}
+let perCore: Rates | null = null;
+const barStages = new Map<number, { work: { terms: number; agreements: number }; keys1: number; masks1: number; workers1: number; workers2: number }>();
 if (runs('parallel')) {
   const cases: [number, number, number][] = smoke ? [[20, 1000, 0.3]] : [[500, 100_000, 0.3], [500, 10_000, 0.3]];
   let t0 = now();
@@ -457,58 +475,71 @@ if (runs('parallel')) {
       singleSeconds: t.single.median, workers1Seconds: t.workers1.median, speedup: speedup.median, maxEventLoopDelayMs: maxDelayMs,
       ranges: { ...t, speedup },
     });
-    if (isBar && length === 100_000) {
-      const work = closeWork(server);
-      const main = Math.max(0, t.workers1.median - t.keys1.median - t.masks1.median);
-      // What a worker pool copies per masks job: every key of the vector (structured clone).
-      const keys = new Uint8Array(32 * work.terms);
-      const clone = measure(() => structuredClone(keys), { minSeconds: 0.2 });
-      perCore = {
-        keysPerSecond: work.agreements / t.keys1.median,
-        elementTermsPerSecond: (work.terms * length) / t.masks1.median,
-        efficiency2: t.workers1.median / t.workers2.median / 2,
-        mainSeconds: main,
-        cloneBytesPerSecond: keys.length / clone.median,
-      };
-    }
+    if (isBar) barStages.set(length, { work: closeWork(server), keys1: t.keys1.median, masks1: t.masks1.median, workers1: t.workers1.median, workers2: t.workers2.median });
+
   }
   printTable(`the unmasking round's close, complete graph, 24-bit elements, clients drop after shareKeys (median (min-max) of ${runsPerCase}; pools started beforehand)`, rows);
   await Promise.all([pool1.close(), pool2.close()]);
-  if (perCore !== null) printProjection(perCore);
+  const big = barStages.get(100_000);
+  const small = barStages.get(10_000);
+  if (big !== undefined && small !== undefined) {
+    // Masks stage with one worker (one job): t(L) = T (o + L m) at L = 10^5 and 10^4, same T.
+    const T = big.work.terms;
+    const m = (big.masks1 - small.masks1) / (T * (100_000 - 10_000));
+    const o = Math.max(0, big.masks1 / T - 100_000 * m);
+    const keys = new Uint8Array(32 * T);
+    const clone = measure(() => structuredClone(keys), { minSeconds: 0.2 });
+    const a = new Uint32Array(1_000_000);
+    const b = randomVector(1_000_000, 24, 34);
+    const add = measure(() => {
+      for (let i = 0; i < 1_000_000; i++) a[i] = ((a[i] as number) + (b[i] as number)) & 0xffffff;
+    }, { minSeconds: 0.2 });
+    perCore = {
+      agreementSeconds: big.keys1 / big.work.agreements,
+      termOpenSeconds: o,
+      elementTermSeconds: m,
+      efficiency2: big.workers1 / big.workers2 / 2,
+      mainSeconds: Math.max(0, big.workers1 - big.keys1 - big.masks1),
+      cloneBytesPerSecond: keys.length / clone.median,
+      addSecondsPerElement: add.median / 1_000_000,
+    };
+    printProjection(perCore);
+  }
 }
 
 /**
  * The scaling projection (docs/parallel.md, "Scaling"): the unmasking of a SecAgg+ round of
- * 10^5 clients x 10^6 parameters at 5% dropout, from the per-core rates measured above:
- *   T(c) = T_main + c * K / B + (A / r_a + E / r_e) / (c * e)
- * A agreements (dropped clients x their surviving neighbours), E element-terms ((survivors + A)
- * x parameters), r_a and r_e the rates of one worker, e the efficiency measured at 2 workers,
- * T_main the main thread's own time, and c * K / B the copies of the K key bytes into each of
- * the c masks jobs at the structured-clone bandwidth B.
+ * 10^5 clients x 10^6 parameters at 5% dropout on c cores, from the costs measured above:
+ *   T(c) = T_main + S K / B + (G - 1) L a + (A s_a + T S o + T L m) / (c e)
+ * A agreements (dropped clients x their surviving neighbours), T terms (survivors + A), L
+ * parameters, S = ceil(L / 2^18) slices and G = ceil(2c / S) term groups per slice (the plan's
+ * defaults), s_a, o, m the costs of an agreement, a term's stream set-up per slice and an
+ * element-term, e the efficiency at 2 workers, T_main the main thread's own time, K = 32 T key
+ * bytes sent once per slice at the clone bandwidth B, a the main thread's add per element.
  */
-function projectUnmasking(rates: NonNullable<typeof perCore>, cores: number): number {
+function projectUnmasking(r: Rates, cores: number): number {
   const n = 100_000;
-  const parameters = 1_000_000;
+  const L = 1_000_000;
   const dropout = 0.05;
   const degree = findGraphParameters({ clients: n, corruptFraction: 0.05, dropoutFraction: dropout, adversary: 'semiHonest' }).degree;
-  const dropped = n * dropout;
-  const agreements = dropped * degree * (1 - dropout);
-  const terms = n - dropped + agreements;
-  const work = agreements / rates.keysPerSecond + (terms * parameters) / rates.elementTermsPerSecond;
-  const efficiency = cores === 1 ? 1 : Math.min(1, rates.efficiency2);
-  return rates.mainSeconds + (cores * 32 * terms) / rates.cloneBytesPerSecond + work / (cores * efficiency);
+  const A = n * dropout * degree * (1 - dropout);
+  const T = n * (1 - dropout) + A;
+  const S = Math.ceil(L / 262_144);
+  const G = cores === 1 ? 1 : Math.ceil((2 * cores) / S);
+  const e = cores === 1 ? 1 : Math.min(1, r.efficiency2);
+  const work = A * r.agreementSeconds + T * S * r.termOpenSeconds + T * L * r.elementTermSeconds;
+  return r.mainSeconds + (S * 32 * T) / r.cloneBytesPerSecond + (G - 1) * L * r.addSecondsPerElement + work / (cores * e);
 }
 
-const projection: { cores: number; seconds: number }[] = [];
-function printProjection(rates: NonNullable<typeof perCore>): void {
-  for (const cores of [1, 2, 16, 100]) projection.push({ cores, seconds: projectUnmasking(rates, cores) });
+function printProjection(r: Rates): void {
+  for (const cores of [1, 2, 16, 100]) projection.push({ cores, seconds: projectUnmasking(r, cores) });
   printTable(
-    `projected unmasking, SecAgg+ 100,000 clients x 1,000,000 parameters, 5% dropout (T(c) = T_main + c K / B + (A / r_a + E / r_e) / (c e); ` +
-      `measured: r_a ${Math.round(rates.keysPerSecond).toLocaleString('en-US')} agreements/s, r_e ${(rates.elementTermsPerSecond / 1e9).toFixed(2)} G element-terms/s per core, ` +
-      `e ${rates.efficiency2.toFixed(2)}, T_main ${rates.mainSeconds.toFixed(2)} s, B ${(rates.cloneBytesPerSecond / 1e9).toFixed(2)} GB/s)`,
+    `projected unmasking, SecAgg+ 100,000 clients x 1,000,000 parameters, 5% dropout: T(c) = T_main + S K / B + (G - 1) L a + (A s_a + T S o + T L m) / (c e), ` +
+      `with s_a ${(r.agreementSeconds * 1e6).toFixed(1)} us, o ${(r.termOpenSeconds * 1e6).toFixed(2)} us, m ${(r.elementTermSeconds * 1e9).toFixed(3)} ns, ` +
+      `e ${r.efficiency2.toFixed(2)}, T_main ${r.mainSeconds.toFixed(2)} s, B ${(r.cloneBytesPerSecond / 1e9).toFixed(2)} GB/s, a ${(r.addSecondsPerElement * 1e9).toFixed(2)} ns (measured above)`,
     projection.map((p) => ({ cores: p.cores, 'projected s': p.seconds })),
   );
-  printJson({ bench: 'protocol.projection', clients: 100_000, parameters: 1_000_000, dropout: 0.05, rates, projection });
+  printJson({ bench: 'protocol.projection', clients: 100_000, parameters: 1_000_000, dropout: 0.05, rates: r, projection });
 }
 
 // ------------------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ export interface CloseRoundAsyncOptions extends StepOptions {
   readonly runner?: JobRunner;
   /** Cancels the close: the server aborts (LOCAL_ABORT) and tells the clients. */
   readonly signal?: AbortSignal;
-  /** Elements per masks job, 1..2^28 (default: each vector cut into `runner.concurrency` slices). */
+  /** Elements per slice of a vector in the masks jobs, 1..2^28 (default 2^18; see `unmaskingPlan`). */
   readonly sliceLength?: number;
 }
 
