@@ -24,7 +24,11 @@ import { deterministicRandomBytes } from '../../src/random.js';
 import { expect } from 'vitest';
 import { inputFor, plainSum, seed } from './_driver.js';
 
-/** The rounds after which a client can stop: it sends nothing in that round or later. */
+/**
+ * The round in which a client stops: it sends nothing in that round or later. `shareKeys`: it
+ * is not in U2 (no pairwise masks to remove); `maskedInputCollection`: it is in U2 but not U3,
+ * the case whose pairwise masks the server removes; `unmasking`: a survivor that reveals nothing.
+ */
 export type StopRound = 'shareKeys' | 'maskedInputCollection' | 'unmasking';
 
 export interface UnmaskingCase {

@@ -85,7 +85,7 @@ describe('unmaskingPlan and applyUnmaskingResults', () => {
   });
 
   it('a wrong revealed share aborts the plan as it aborts serverCloseRound (RECONSTRUCTION_FAILED)', () => {
-    const stops = new Map<number, StopRound>([[3, 'shareKeys']]);
+    const stops = new Map<number, StopRound>([[3, 'maskedInputCollection']]);
     const { server } = serverAtUnmaskingClose({ clients: 6, threshold: 3, vectors: [{ name: 'x', length: 20, bits: 16 }], stops });
     const live = server as ServerLiveState;
     (live.revealed[1] as Uint8Array[])[0]?.fill(0x5a); // holder 1's first share (of owner 1)
@@ -117,7 +117,7 @@ describe('unmaskingPlan and applyUnmaskingResults', () => {
     const { server } = serverAtUnmaskingClose({
       clients: 6,
       vectors: [{ name: 'x', length: 30, bits: 12 }],
-      stops: new Map<number, StopRound>([[4, 'shareKeys']]),
+      stops: new Map<number, StopRound>([[4, 'maskedInputCollection']]),
     });
     const want = serverCloseRound(structuredClone(server));
     let plan = unmaskingPlan(server, { concurrency: 2, sliceLength: 7 });
@@ -153,11 +153,50 @@ describe('unmaskingPlan and applyUnmaskingResults', () => {
     expectSecAggError(() => applyUnmaskingResults({} as UnmaskingPlan, []), 'INVALID_TYPE');
   });
 
+  it('runUnmaskingJob refuses malformed jobs with a code (they may come off a queue)', () => {
+    const { server } = serverAtUnmaskingClose({ clients: 6, vectors: [{ name: 'x', length: 20, bits: 16 }], stops: new Map<number, StopRound>([[2, 'maskedInputCollection']]) });
+    let plan = unmaskingPlan(server);
+    const all = plan.jobs as UnmaskingKeysJob[];
+    const keys = all.find((j) => j.survivors.length > 0) as UnmaskingKeysJob;
+    const d = all.find((j) => j.dropped.length > 0)?.dropped[0] as UnmaskingKeysJob['dropped'][number];
+    const u = keys.survivors[0] as UnmaskingKeysJob['survivors'][number];
+    const badKeys: unknown[] = [
+      { ...keys, threshold: 1 },
+      { ...keys, sessionId: new Uint8Array(31) },
+      { ...keys, vectors: [] },
+      { ...keys, vectors: [3] },
+      { ...keys, survivors: 'x' },
+      { ...keys, survivors: [null] },
+      { ...keys, survivors: [{ ...u, holders: u.holders.slice(1, 2) }] },
+      { ...keys, survivors: [{ ...u, holders: [...u.holders].reverse() }] },
+      { ...keys, survivors: [{ ...u, shares: u.shares.subarray(1) }] },
+      { ...keys, dropped: [{ ...d, publicKey: new Uint8Array(8) }] },
+      { ...keys, dropped: [{ ...d, peers: [0] }] },
+      { ...keys, dropped: [{ ...d, peerKeys: d.peerKeys.subarray(32) }] },
+    ];
+    for (const job of badKeys) expectSecAggError(() => runUnmaskingJob(job as UnmaskingJob), 'INVALID_TYPE');
+    plan = applyUnmaskingResults(plan, plan.jobs.map((job) => runUnmaskingJob(job)));
+    const masks = plan.jobs[0] as UnmaskingMasksJob;
+    for (const [job, code] of [
+      [{ ...masks, sum: Array.from(masks.sum) }, 'INVALID_TYPE'],
+      [{ ...masks, keys: 'k' }, 'INVALID_TYPE'],
+      [{ ...masks, signs: Uint8Array.from(masks.signs) }, 'INVALID_TYPE'],
+      [{ ...masks, signs: masks.signs.map(() => 2) }, 'INVALID_TYPE'],
+      [{ ...masks, keys: masks.keys.subarray(32) }, 'LENGTH_MISMATCH'],
+      [{ ...masks, bits: 33 }, 'INVALID_BITS'],
+      [{ ...masks, offset: -1 }, 'OUT_OF_RANGE'],
+    ] as const) {
+      expectSecAggError(() => runUnmaskingJob(job as unknown as UnmaskingJob), code);
+    }
+    for (const job of [null, undefined, 5, {}, { kind: 'sum' }]) expectSecAggError(() => runUnmaskingJob(job as unknown as UnmaskingJob), 'INVALID_TYPE');
+    expectSecAggError(() => runUnmaskingJob(masks, { random: 1 } as never), 'UNKNOWN_OPTION');
+  });
+
   it('wipes the shares, keys jobs, keys results and masks jobs once they are used', () => {
     const { server } = serverAtUnmaskingClose({
       clients: 7,
       vectors: [{ name: 'x', length: 40, bits: 16 }],
-      stops: new Map<number, StopRound>([[2, 'shareKeys']]),
+      stops: new Map<number, StopRound>([[2, 'maskedInputCollection']]),
     });
     const revealed = (server as ServerLiveState).revealed.filter((r) => r != null).flat() as Uint8Array[];
     const zero = (b: Uint8Array): boolean => b.every((x) => x === 0);
@@ -181,7 +220,7 @@ describe('serverCloseRoundAsync', () => {
   const c: UnmaskingCase = {
     clients: 8,
     vectors: [{ name: 'x', length: 50, bits: 20 }],
-    stops: new Map<number, StopRound>([[3, 'shareKeys'], [6, 'unmasking']]),
+    stops: new Map<number, StopRound>([[3, 'maskedInputCollection'], [6, 'unmasking']]),
   };
 
   it('gives the step of serverCloseRound, with the inline runner and with a runner that reorders jobs', async () => {

@@ -48,7 +48,7 @@ function faultyPool(mode: string, size = 2): WorkerPool {
 const bar: UnmaskingCase = {
   clients: 9,
   vectors: [{ name: 'x', length: 300, bits: 24 }, { name: 'y', length: 77, bits: 11 }],
-  stops: new Map<number, StopRound>([[2, 'shareKeys'], [5, 'shareKeys'], [8, 'unmasking']]),
+  stops: new Map<number, StopRound>([[2, 'maskedInputCollection'], [5, 'maskedInputCollection'], [8, 'unmasking']]),
 };
 
 const pools: WorkerPool[] = [];

@@ -153,13 +153,14 @@ export function termSigns(job: UnmaskingKeysJob): Int8Array {
  * job's secret bytes: call {@link wipeUnmaskingJob} once the job is no longer needed (a worker
  * does it after each job; the server's closes do it when a stage is done).
  *
- * Jobs come from {@link unmaskingPlan} and are trusted (they were made by this server): a
- * malformed job throws a TypeError or a SecAggError rather than being refused with a code. A
- * secret that cannot be rebuilt or does not match its public key is not an error: it is the
- * result's `failure`, and the round aborts (RECONSTRUCTION_FAILED) when the results are applied.
+ * Jobs come from {@link unmaskingPlan}: their shape is checked (they may have crossed a queue),
+ * their values are trusted. A secret that cannot be rebuilt or does not match its public key is
+ * not an error: it is the result's `failure`, and the round aborts (RECONSTRUCTION_FAILED) when
+ * the results are applied.
  *
- * @throws {SecAggError} `INVALID_TYPE` for something that is not an unmasking job, the mask
- *   option errors of `applyMasksInto` for a malformed masks job.
+ * @throws {SecAggError} `INVALID_TYPE` for something that is not a well-formed unmasking job,
+ *   `LENGTH_MISMATCH` for a masks job whose keys are not 32 bytes per sign, the mask option
+ *   errors of `applyMasksInto` (`INVALID_BITS`, `OUT_OF_RANGE`) for a masks job's bits or offset.
  * @example
  * ```ts
  * const results = plan.jobs.map((job) => runUnmaskingJob(job));
@@ -169,9 +170,56 @@ export function termSigns(job: UnmaskingKeysJob): Int8Array {
 export function runUnmaskingJob(job: UnmaskingJob, options?: RunUnmaskingJobOptions): UnmaskingResult {
   const o = assertOptions<RunUnmaskingJobOptions>(options, 'options', ['rng']);
   const kind: unknown = (job as { kind?: unknown } | null)?.kind;
-  if (kind === 'keys') return runKeysJob(job as UnmaskingKeysJob, o.rng ?? cryptoRandomBytes);
-  if (kind === 'masks') return runMasksJob(job as UnmaskingMasksJob);
+  if (kind === 'keys') return runKeysJob(checkKeysJob(job as UnmaskingKeysJob), o.rng ?? cryptoRandomBytes);
+  if (kind === 'masks') return runMasksJob(checkMasksJob(job as UnmaskingMasksJob));
   throw new SecAggError('INVALID_TYPE', "job must be an unmasking job (kind 'keys' or 'masks')");
+}
+
+function malformed(what: string): SecAggError {
+  return new SecAggError('INVALID_TYPE', `malformed unmasking job: ${what}`);
+}
+
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65_535;
+const isIds = (v: unknown): v is number[] => Array.isArray(v) && v.every(isId) && v.every((x, i) => i === 0 || x > (v[i - 1] as number));
+const isBytesOf = (v: unknown, length: number): v is Uint8Array => v instanceof Uint8Array && v.length === length;
+
+/**
+ * A keys job's shape (it may come off a queue): ids, lengths and types, so that a malformed one
+ * is refused with a code instead of failing deep inside. Its values are trusted (the server made it).
+ */
+function checkKeysJob(job: UnmaskingKeysJob): UnmaskingKeysJob {
+  const { threshold: t, sessionId, vectors, survivors, dropped } = job;
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 2 || t > 65_535) throw malformed('threshold must be an integer in 2..65535');
+  if (!isBytesOf(sessionId, 32)) throw malformed('sessionId must be 32 bytes');
+  if (!Array.isArray(vectors) || vectors.length === 0 || !vectors.every((v) => typeof v === 'string')) throw malformed('vectors must be names');
+  if (!Array.isArray(survivors) || !Array.isArray(dropped)) throw malformed('survivors and dropped must be arrays');
+  for (const set of [...survivors, ...dropped] as unknown[]) {
+    const x = set as Partial<UnmaskingDroppedClient> | null;
+    if (x === null || typeof x !== 'object' || !isId(x.owner) || !isIds(x.holders) || x.holders.length < t || x.holders.length > t + 1) {
+      throw malformed('each owner needs an id and threshold or threshold + 1 increasing holder ids');
+    }
+    if (!isBytesOf(x.shares, 32 * x.holders.length)) throw malformed('shares must be 32 bytes per holder');
+  }
+  for (const d of dropped as unknown[]) {
+    const x = d as UnmaskingDroppedClient;
+    if (!isBytesOf(x.publicKey, 32) || !isIds(x.peers) || !isBytesOf(x.peerKeys, 32 * x.peers.length)) {
+      throw malformed('a dropped client needs a 32-byte public key, increasing peer ids and 32 bytes of key per peer');
+    }
+  }
+  return job;
+}
+
+/** A masks job's shape (see {@link checkKeysJob}); applyMasksInto checks bits and offsets. */
+function checkMasksJob(job: UnmaskingMasksJob): UnmaskingMasksJob {
+  const { sum, keys, signs } = job;
+  if (!(sum instanceof Uint32Array) || !(keys instanceof Uint8Array) || !(signs instanceof Int8Array)) {
+    throw malformed('sum must be a Uint32Array, keys a Uint8Array and signs an Int8Array');
+  }
+  if (keys.length !== 32 * signs.length) {
+    throw new SecAggError('LENGTH_MISMATCH', `a masks job needs 32 key bytes per sign, got ${keys.length} for ${signs.length}`);
+  }
+  if (!signs.every((x) => x === 1 || x === -1)) throw malformed('signs must be +1 or -1');
+  return job;
 }
 
 /**
@@ -271,12 +319,9 @@ function runKeysJob(job: UnmaskingKeysJob, rng: RandomBytes): UnmaskingKeysResul
 /** Removes every term's mask from the slice, in place, and hands the slice back. */
 function runMasksJob(job: UnmaskingMasksJob): UnmaskingMasksResult {
   const { keys, signs, sum } = job;
-  if (keys.length !== 32 * signs.length) {
-    throw new SecAggError('LENGTH_MISMATCH', `a masks job needs 32 key bytes per sign, got ${keys.length} for ${signs.length}`);
-  }
   const terms: MaskTerm[] = new Array(signs.length);
   for (let i = 0; i < signs.length; i++) {
-    terms[i] = { key: keys.subarray(32 * i, 32 * i + 32), sign: signs[i] === 1 ? 1 : -1 };
+    terms[i] = { key: keys.subarray(32 * i, 32 * i + 32), sign: signs[i] as 1 | -1 };
   }
   applyMasksInto(sum, terms, { bits: job.bits, offset: job.offset, ...(job.backend === undefined ? {} : { backend: job.backend }) });
   return { kind: 'masks', sum };
