@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
 
 /**
@@ -11,6 +12,17 @@ const libraryFromDist: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'library-from-dist',
   setup(build) {
     build.onResolve({ filter: /^\.\.\/src\// }, (args) => ({ path: args.path.replace(/^\.\.\/src\//, '../'), external: true }));
+  },
+};
+
+/** `secagg --version` needs the version, not the rest of package.json inlined into the bin. */
+const versionOnly: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'package-json-version-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]package\.json$/ }, (args) => {
+      const { version } = JSON.parse(readFileSync(args.path, 'utf8')) as { version: string };
+      return { contents: JSON.stringify({ version }), loader: 'json' };
+    });
   },
 };
 
@@ -28,5 +40,5 @@ export default defineConfig({
   splitting: false,
   removeNodeProtocol: false,
   sourcemap: true,
-  esbuildPlugins: [libraryFromDist],
+  esbuildPlugins: [libraryFromDist, versionOnly],
 });
