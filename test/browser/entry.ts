@@ -50,4 +50,5 @@ try {
 } catch (error) {
   check('no exception', false, String(error));
 }
-document.body.textContent = `${ok ? 'SECAGG_BROWSER_OK' : 'SECAGG_BROWSER_FAIL'}\n${report.join('\n')}`;
+// One line per check, for test/browser/run.ts to count.
+(document.getElementById('report') as HTMLElement).textContent = `${ok ? 'SECAGG_BROWSER_OK' : 'SECAGG_BROWSER_FAIL'}\n${report.join('\n')}`;

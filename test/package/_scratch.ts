@@ -4,7 +4,7 @@
  * way a user would, with real `npm` and `node` processes.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ROOT } from './_subpaths.js';
@@ -71,6 +71,19 @@ export const NPM_QUIET = ['--no-audit', '--no-fund', '--prefer-offline'] as cons
  */
 export function npmPack(dir: string, dest: string): { tarball: string; ran: Ran } {
   const ran = run('npm', ['pack', '--pack-destination', dest], dir, { timeoutMs: 300_000 });
+  const tarball = readdirSync(dest).find((f) => f.endsWith('.tgz'));
+  return { tarball: tarball === undefined ? '' : join(dest, tarball), ran };
+}
+
+/**
+ * `npm pack --ignore-scripts` of the repository as it is built now, into `dest`: for checks that
+ * run after the build (CI builds before its steps). Refuses when dist/ is missing.
+ */
+export function npmPackBuilt(dest: string): { tarball: string; ran: Ran } {
+  if (!existsSync(join(ROOT, 'dist', 'index.js'))) {
+    return { tarball: '', ran: { status: 1, stdout: '', stderr: 'no dist/: run `npm run build` first', output: 'no dist/: run `npm run build` first', seconds: 0 } };
+  }
+  const ran = run('npm', ['pack', '--ignore-scripts', '--pack-destination', dest], ROOT);
   const tarball = readdirSync(dest).find((f) => f.endsWith('.tgz'));
   return { tarball: tarball === undefined ? '' : join(dest, tarball), ran };
 }
