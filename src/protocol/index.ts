@@ -44,6 +44,7 @@ export type { CryptoBackend } from '../crypto/index.js';
 export {
   findGraphParameters,
   type AdversaryClass,
+  type GraphKind,
   type GraphParameterOptions,
   type GraphParameters,
 } from '../graph/index.js';
