@@ -212,6 +212,13 @@ export async function simulateCommand(args: readonly string[]): Promise<number> 
   );
 
   const host = workers > 1 ? startWorkers(workers) : localHost();
+  let status = '';
+  const show = (text: string): void => {
+    status = text;
+    progress.update(text);
+  };
+  // While worker threads step the clients this thread is free: keep the elapsed time moving.
+  const ticker = setInterval(() => progress.update(status), 250);
   let report: SimulationReport;
   try {
     let stepped = 0;
@@ -219,10 +226,10 @@ export async function simulateCommand(args: readonly string[]): Promise<number> 
     while (next.done !== true) {
       const work = next.value;
       if (roundOf(work) !== round) [round, stepped] = [roundOf(work), 0];
-      progress.update(`${round}: clients at work (${stepped.toLocaleString('en-US')} done)`);
+      show(`${round}: clients at work (${stepped.toLocaleString('en-US')} done)`);
       const items = await host.run(work);
       stepped += items.length;
-      progress.update(`${round}: server at work (${stepped.toLocaleString('en-US')} clients done)`);
+      show(`${round}: server at work (${stepped.toLocaleString('en-US')} clients done)`);
       await breathe();
       next = driver.next(items);
     }
@@ -233,6 +240,7 @@ export async function simulateCommand(args: readonly string[]): Promise<number> 
     console.error(`secagg simulate: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;
   } finally {
+    clearInterval(ticker);
     await host.close();
   }
   progress.clear();
