@@ -60,3 +60,7 @@ export {
   type DistributedMechanism,
 } from './distributed-pipeline.js';
 export { distributedDiscreteGaussianRdp, skellamRdp } from './distributed-rdp.js';
+
+// Accounting for federated training (issue 17): fixed-size cohorts (sampling without
+// replacement, substitution), the PRV accountant, and the privacy ledger of a training run
+export { sampledWithoutReplacementEvent, type SampledWithoutReplacementEvent } from './events.js';
