@@ -76,6 +76,8 @@ export const ErrorCode = {
   CALIBRATION_FAILED: 'CALIBRATION_FAILED',
   /** A numerical computation could not reach a trustworthy answer (e.g. no usable RDP order). */
   NUMERICAL_FAILURE: 'NUMERICAL_FAILURE',
+  /** A privacy ledger refused a round that would spend past the budget set for it (nothing recorded). */
+  BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
 } as const;
 
 /** One of the stable error codes in {@link ErrorCode}. */
