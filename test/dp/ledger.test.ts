@@ -260,7 +260,7 @@ describe('PrivacyLedger: JSON', () => {
         edit((j) => (j.rounds[0]!['event'] = { kind: 'gaussian', noiseMultiplier: 0 })),
         edit((j) => (j.rounds[0]!['extra'] = 1)),
         edit((j) => delete j.rounds[0]!['survivors']),
-        edit((j) => (j['rounds'] = {})),
+        edit((j) => ((j as Record<string, unknown>)['rounds'] = {})),
         edit((j) => (j['extra'] = true)),
         edit((j) => delete j['budget']),
         edit((j) => (j['sampling'] = 'fixedSize')),
