@@ -94,8 +94,11 @@ interface Contribution {
 
 /**
  * Renyi-DP accountant. Supports Gaussian, discrete Gaussian, distributed discrete Gaussian,
- * Skellam, their Poisson-subsampled versions (MTZ 2019 for Gaussian inner events, Zhu-Wang 2019
- * Theorem 6 at integer orders for the others), self-composed, composed and no-op events.
+ * Skellam, their Poisson-subsampled versions (add/remove; MTZ 2019 for Gaussian inner events,
+ * Zhu-Wang 2019 Theorem 6 at integer orders for the others), their fixed-size cohorts
+ * (`sampledWithoutReplacement`, replaceOne; Wang-Balle-Kasiviswanathan 2019: Theorem 27 for
+ * Gaussian inner events, Theorem 9 for the others, fractional orders by cumulant interpolation),
+ * self-composed, composed and no-op events.
  *
  * Orders whose value cannot be computed reliably (fractional-order series that does not
  * converge in 1000 terms; fractional orders of Zhu-Wang-subsampled events; integer orders above

@@ -336,15 +336,15 @@ export function discreteGaussianPmf(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Fixed-size sampling without replacement under substitution (see docs/dp.md for the derivation).
-// With (A, B) the symmetric pair of the unsampled mechanism and gamma = m / N, the privacy curve
-// of every pair of neighbouring datasets is bounded, for eps >= 0, by that of the remove pair
-// R = ((1 - gamma) B + gamma A, B) (Balle, Barthe, Gaboardi 2018), and the bound is attained, so
-// by symmetry of substitution both orderings are bounded by R for eps >= 0 and, through
-// H_a(P||Q) = 1 - a + a H_{1/a}(Q||P), by its mirror for eps < 0 (Zhu, Dong, Wang 2022 state the
-// same pair piecewise). One pair W realises exactly that curve: its PLD equals R's on losses
-// l > 0, carries e^{-l} times R's mass at l at the loss -l (the Q-law of R's loss, mirrored),
-// and the remaining mass 1 - P_R(L > 0) - Q_R(L > 0) >= 0 at loss 0.
+// Fixed-size sampling without replacement under substitution (see docs/dp-pld.md for the
+// derivation). With (A, B) the symmetric pair of the unsampled mechanism and gamma = m / N, the
+// privacy curve of every pair of neighbouring datasets is bounded, for eps >= 0, by that of the
+// remove pair R = ((1 - gamma) B + gamma A, B) (Balle, Barthe, Gaboardi 2018), and the bound is
+// attained, so by symmetry of substitution both orderings are bounded by R for eps >= 0 and,
+// through H_a(P||Q) = 1 - a + a H_{1/a}(Q||P), by its mirror for eps < 0 (Zhu, Dong, Wang 2022
+// treat subsampling piecewise in the same way). One pair W realises exactly that curve: its PLD
+// equals R's on losses l > 0, carries e^{-l} times R's mass at l at the loss -l (the Q-law of
+// R's loss, mirrored), and the remaining mass 1 - P_R(L > 0) - Q_R(L > 0) >= 0 at loss 0.
 
 /**
  * The symmetrised PLD W from a (pessimistic) remove-direction PLD of R. Pessimism carries over:

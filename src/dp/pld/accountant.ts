@@ -102,9 +102,10 @@ const MAX_INTERVAL = 4;
  *
  * Supported events: `gaussian`, `discreteGaussian` (scalar query with an integer sensitivity,
  * as in dp_accounting), `poissonSampled` over a Gaussian-equivalent event or a discrete
- * Gaussian (addOrRemoveOne only), `selfComposed`, `composed`, `noOp`. Refused with
- * `UNSUPPORTED_EVENT`: distributed discrete Gaussian and Skellam (use the RDP accountant),
- * nested Poisson sampling, Poisson sampling under `'replaceOne'`.
+ * Gaussian (addOrRemoveOne only), `sampledWithoutReplacement` over the same (replaceOne only;
+ * the symmetrised tight dominating pair, docs/dp-pld.md), `selfComposed`, `composed`, `noOp`.
+ * Refused with `UNSUPPORTED_EVENT`: distributed discrete Gaussian and Skellam (use the RDP
+ * accountant), nested sampling, each sampling under the other relation.
  *
  * @example
  * ```ts
