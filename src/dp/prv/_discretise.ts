@@ -215,9 +215,12 @@ export function discretiseGaussianLeaf(
     const x = f.x(l);
     return (1 - q) * normalCdf(-x / s) + q * normalCdf((1 - x) / s);
   };
+  const mixBelow = (l: number): number => {
+    const x = f.x(l);
+    return (1 - q) * normalCdf(x / s) + q * normalCdf((x - 1) / s);
+  };
   const n0Above = (l: number): number => normalCdf(-f.x(l) / s);
   const n0Below = (l: number): number => normalCdf(f.x(l) / s);
-  const n1Below = (l: number): number => normalCdf((f.x(l) - 1) / s);
   const jOf = (l: number): number => Math.ceil(l / h - 0.5); // cell containing l
   const check = (n: number): void => {
     if (!(n <= maxPoints)) throw new GridTooLarge(n);
@@ -229,19 +232,19 @@ export function discretiseGaussianLeaf(
   let tail: number;
   let slack: number;
   if (direction === 'remove' || direction === 'add') {
-    const law = direction === 'remove' ? mixAbove : n0Above;
-    const top = searchTop(law, half, h);
-    let bottom = f.lossMin;
-    if (q === 1) {
-      const below = direction === 'remove' ? n1Below : n0Below;
-      bottom = -searchTop((l) => below(-l), half, h);
-    }
+    // Truncate both tails of the direction's law of l (for q < 1 the support ends at
+    // log(1 - q), but the mass near it can be negligible far above it).
+    const above = direction === 'remove' ? mixAbove : n0Above;
+    const below = direction === 'remove' ? mixBelow : n0Below;
+    const top = searchTop(above, half, h);
+    const bottom = Math.max(f.lossMin, -searchTop((l) => below(-l), half, h));
     const jHi = jOf(top);
     const jLo = Math.min(jOf(bottom), jHi);
     check(jHi - jLo + 1);
     // Clip the first cell only at the bottom of the support (no mass below it); a truncated
-    // lower tail (q = 1) is counted in `tail` from the cell's own lower edge instead.
-    const cells = removeCells(f, h, jLo, jHi, q === 1 ? Number.NEGATIVE_INFINITY : f.lossMin);
+    // lower tail is counted in `tail` from the cell's own lower edge instead.
+    const clipped = (jLo - 0.5) * h <= f.lossMin;
+    const cells = removeCells(f, h, jLo, jHi, clipped ? f.lossMin : Number.NEGATIVE_INFINITY);
     const n = jHi - jLo + 1;
     probs = new Float64Array(n);
     moments = new Float64Array(n);
@@ -253,7 +256,7 @@ export function discretiseGaussianLeaf(
         moments[i] = (1 - q) * (cells.M0[i] as number) + q * (cells.M1[i] as number);
       }
       lo = jLo;
-      tail = mixAbove(upper) + (q === 1 ? n1Below(lower) : 0);
+      tail = mixAbove(upper) + (clipped ? 0 : mixBelow(lower));
       slack = (1 - q) * cells.slack0 + q * cells.slack1;
     } else {
       // Loss -l: cell j of the remove axis is cell -j here, so the order reverses.
@@ -262,7 +265,7 @@ export function discretiseGaussianLeaf(
         moments[n - 1 - i] = -(cells.M0[i] as number);
       }
       lo = -jHi;
-      tail = n0Above(upper) + (q === 1 ? n0Below(lower) : 0);
+      tail = n0Above(upper) + (clipped ? 0 : n0Below(lower));
       slack = cells.slack0;
     }
   } else {

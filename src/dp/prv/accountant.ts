@@ -45,7 +45,10 @@ export interface PrvAccountantOptions {
    * error. Queries need delta well above it (the bounds use delta minus this slack).
    */
   readonly deltaError?: number;
-  /** Most points of any grid or FFT, an integer in [1024, 2^24], default 2^22. */
+  /**
+   * Most points of any grid (an FFT has at most twice as many), an integer in [1024, 2^24],
+   * default 2^21: with the 3 grids cached, memory stays below ~200 MiB.
+   */
   readonly maxGridPoints?: number;
 }
 
@@ -98,7 +101,7 @@ interface Composition {
 
 const DEFAULT_RELATIVE_ERROR = 0.0045;
 const DEFAULT_DELTA_ERROR = 1e-12;
-const DEFAULT_MAX_POINTS = 2 ** 22;
+const DEFAULT_MAX_POINTS = 2 ** 21;
 /** Tail mass the FFT windows may cut per operation (counted into the slack). */
 const TAU = 1e-15;
 const U = 2 ** -53;
@@ -107,7 +110,7 @@ const RUNGS_PER_OCTAVE = 4;
 /** Coarsest grid step tried before giving up. */
 const MAX_STEP = 4;
 /** Compositions (grids) kept per ledger state. */
-const CACHE_ENTRIES = 6;
+const CACHE_ENTRIES = 3;
 /** The coarse pass aims at this fraction of the RDP epsilon. */
 const COARSE_FRACTION = 0.03;
 
@@ -310,7 +313,7 @@ export class PrvAccountant implements PrivacyAccountant {
   #rung(t: number, steps: number): number {
     const coupling = this.deltaError / 2;
     const h = t / Math.sqrt((steps / 2) * Math.log(2 / coupling));
-    return Math.floor(RUNGS_PER_OCTAVE * Math.log2(h));
+    return Math.min(Math.floor(RUNGS_PER_OCTAVE * Math.log2(h)), RUNGS_PER_OCTAVE * Math.log2(MAX_STEP));
   }
 
   /** Epsilon bounds at `delta` on the composition at `rung` and every other cached one. */
@@ -422,10 +425,13 @@ export class PrvAccountant implements PrivacyAccountant {
         offset += count * d.shift;
         acc = convolve(acc, selfConvolve(d.pmf, count, TAU, max, stats), TAU, max, stats);
       }
-      let fft = acc.inf; // window and round-off allowances the FFTs already moved to +infinity
+      // Slack of the composition itself: what the FFTs already moved to +infinity (dropped
+      // below, so added here), the tails every convolution may cut (tau per side, FFT or not),
+      // and a round-off allowance per FFT (the clamped negatives, twice, plus an estimate).
+      let fft = acc.inf + 2 * parts.length * 2 * TAU;
       for (const op of stats.operations) {
         const n = op.fftSize;
-        fft += 2 * TAU + 2 * op.roundOff + Math.sqrt(n) * U * (Math.log2(n) + 4 * Math.log2(op.count + 1));
+        fft += 2 * op.roundOff + Math.sqrt(n) * U * (Math.log2(n) + 4 * Math.log2(op.count + 1));
       }
       meanSlack = Math.max(meanSlack, slack);
       dirs.push({ pmf: { ...acc, inf: 0 }, offset, truncated: 1 - kept, fft });
