@@ -30,7 +30,7 @@ runAccountantContract({
   // getEpsilon is an upper bound whose width depends on the grid chosen for the query: equalities
   // that hold exactly in theory hold to a fraction of the bound's half-width.
   relTol: 2e-3,
-  numRuns: 3,
+  numRuns: 2,
 });
 runAccountantContract({
   name: 'PrvAccountant (replaceOne, fixed-size cohorts)',
@@ -38,7 +38,7 @@ runAccountantContract({
   step: (z) => sampledWithoutReplacementEvent(1000, 10, gaussianEvent(2 * z)),
   unsupportedEvent: poissonSampledEvent(0.01, gaussianEvent(1)),
   relTol: 2e-3,
-  numRuns: 2,
+  numRuns: 1,
 });
 
 /** lower <= exact <= upper, upper - lower <= 1% of the estimate, estimate within `close`. */
@@ -145,9 +145,9 @@ describe('PrvAccountant: composition', () => {
 describe('PrvAccountant: calibration and hostile input', () => {
   it("calibrateNoiseMultiplier({ accountant: 'prv' }) never overshoots", () => {
     const makeEvent = (z: number): DpEvent => selfComposedEvent(poissonSampledEvent(0.05, gaussianEvent(z)), 50);
-    const z = calibrateNoiseMultiplier({ targetEpsilon: 1, targetDelta: 1e-5, makeEvent, accountant: 'prv', tolerance: 1e-4 });
+    const z = calibrateNoiseMultiplier({ targetEpsilon: 1, targetDelta: 1e-5, makeEvent, accountant: 'prv', tolerance: 1e-3 });
     expect(new PrvAccountant().compose(makeEvent(z)).getEpsilon(1e-5)).toBeLessThanOrEqual(1);
-    const zPld = calibrateNoiseMultiplier({ targetEpsilon: 1, targetDelta: 1e-5, makeEvent, accountant: 'pld', tolerance: 1e-4 });
+    const zPld = calibrateNoiseMultiplier({ targetEpsilon: 1, targetDelta: 1e-5, makeEvent, accountant: 'pld', tolerance: 1e-3 });
     expect(Math.abs(z / zPld - 1)).toBeLessThan(0.02); // the PRV's upper bound costs < 2% more noise
   });
 
