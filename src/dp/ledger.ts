@@ -103,8 +103,8 @@ export const MAX_LEDGER_ENTRIES: number = 1_000_000;
  * const ledger = new PrivacyLedger({
  *   sampling: { kind: 'fixedSize', populationSize: 1000 }, delta: 1e-6, budget: { release: 4 },
  * });
- * ledger.recordRound({ event: plan.event, cohortSize: 100, survivors: 87 });
- * ledger.epsilon(); // { server: ..., release: ..., delta: 1e-6 }
+ * ledger.recordRound({ event: gaussianEvent(4), cohortSize: 100, survivors: 87 }); // or a plan's event
+ * ledger.epsilon(); // { server: 2.419..., release: 0.731..., delta: 1e-6 }
  * const restored = PrivacyLedger.fromJSON(JSON.stringify(ledger));
  * ```
  */
@@ -149,8 +149,13 @@ export class PrivacyLedger {
   }
 
   /**
-   * Epsilons if `round` were recorded now (nothing is recorded).
+   * Epsilons if `round` were recorded now (nothing is recorded): ask before starting a round.
    * @throws SecAggError as {@link PrivacyLedger.recordRound}, except `BUDGET_EXCEEDED`.
+   * @example
+   * ```ts
+   * const next = ledger.previewRound({ event: gaussianEvent(4), cohortSize: 100, survivors: 100 });
+   * if (next.release > 3) stopTraining();
+   * ```
    */
   previewRound(round: LedgerRound): LedgerEpsilon {
     const r = this.#checkRound(round);
@@ -198,7 +203,13 @@ export class PrivacyLedger {
     return freezeEpsilon(this.#server.epsilon(d), this.#release.epsilon(d), d, bounds);
   }
 
-  /** The versioned, digest-protected JSON form (what `JSON.stringify(ledger)` writes). */
+  /**
+   * The versioned, digest-protected JSON form (what `JSON.stringify(ledger)` writes).
+   * @example
+   * ```ts
+   * await writeFile('ledger.json', JSON.stringify(ledger));
+   * ```
+   */
   toJSON(): LedgerJson {
     return encodeLedger({
       accountant: this.accountant,
