@@ -22,6 +22,7 @@ import { PldAccountant } from '../../src/dp/pld/index.js';
 import { gaussianPmf, symmetrisePmf } from '../../src/dp/pld/_mechanisms.js';
 import { logForwardDifferenceBounds } from '../../src/dp/_rdp-wor.js';
 import { expectSecAggError, notNumbers } from '../_hostile.js';
+import { runAccountantContract } from './_accountant-contract.js';
 import vectors from '../vectors/dp-wor.json' with { type: 'json' };
 
 /** The vectors' sigma is relative to the substitution sensitivity; events state add/remove. */
@@ -30,6 +31,24 @@ const wor = (c: { populationSize: number; sampleSize: number; sigma: number }): 
 const replaceOne = { neighboringRelation: 'replaceOne' } as const;
 /** Round-off allowance for "never below the exact value". */
 const ROUND = 1e-12;
+
+// The shared contract, with a fixed-size cohort (10 of 1000) as the step, under substitution.
+const cohortStep = (z: number): DpEvent => sampledWithoutReplacementEvent(1000, 10, gaussianEvent(z));
+runAccountantContract({
+  name: 'RdpAccountant (replaceOne, fixed-size cohorts)',
+  make: () => new RdpAccountant({ neighboringRelation: 'replaceOne' }),
+  step: cohortStep,
+  unsupportedEvent: poissonSampledEvent(0.01, gaussianEvent(1)),
+  numRuns: 20,
+});
+runAccountantContract({
+  name: 'PldAccountant (replaceOne, fixed-size cohorts, coarse grid)',
+  make: () => new PldAccountant({ neighboringRelation: 'replaceOne', valueDiscretizationInterval: 1e-3 }),
+  step: cohortStep,
+  unsupportedEvent: poissonSampledEvent(0.01, gaussianEvent(1)),
+  relTol: 1e-6,
+  numRuns: 2,
+});
 
 describe('sampledWithoutReplacementEvent', () => {
   it('is plain data, validated when built, and survives JSON', () => {
