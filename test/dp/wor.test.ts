@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   composedEvent,
+  discreteGaussianEvent,
   distributedDiscreteGaussianEvent,
   gaussianEvent,
   noOpEvent,
@@ -230,6 +231,16 @@ describe('PLD of sampling without replacement (symmetrised dominating pair) agai
       }),
       { numRuns: 8 },
     );
+  });
+
+  it('cohorts over a discrete Gaussian: the same symmetrised pair, close to the continuous one', () => {
+    for (const sigma of [2, 20]) {
+      const dg = new PldAccountant(replaceOne)
+        .compose(sampledWithoutReplacementEvent(100, 10, discreteGaussianEvent({ sigma, sensitivity: 1 })), 50)
+        .getEpsilon(1e-6);
+      const g = new PldAccountant(replaceOne).compose(sampledWithoutReplacementEvent(100, 10, gaussianEvent(sigma)), 50).getEpsilon(1e-6);
+      expect(Math.abs(dg / g - 1)).toBeLessThan(1e-4);
+    }
   });
 
   it('composes with plain Gaussians and other cohorts (heterogeneous runs, order-free)', () => {
