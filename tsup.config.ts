@@ -8,6 +8,7 @@ export default defineConfig({
     'shamir/index': 'src/shamir/index.ts',
     'protocol/index': 'src/protocol/index.ts',
     'dp/index': 'src/dp/index.ts',
+    'simulate/index': 'src/simulate/index.ts',
     'cli/secagg': 'cli/secagg.ts',
     'cli/simulate-worker': 'cli/simulate-worker.ts',
   },

@@ -1,7 +1,7 @@
 /**
  * Differential privacy: accounting, calibration (and, added by the other DP areas, sampler
- * throughput and the PLD accountant). Run: `npx tsx bench/dp.ts` (`--quick` skips the slow
- * baselines; `--case prv` runs only the cases whose function name contains "prv").
+ * throughput, the PLD accountant and the mechanisms). Run: `npx tsx bench/dp.ts` (`--quick`
+ * skips the slow baselines, `--case=<prefix>` runs the cases whose function name starts so).
  *
  * The file is a list of cases (`CASES` at the bottom); each case is a function that measures,
  * prints one table (with a ratio column against a baseline measured in the same run) and one
@@ -16,6 +16,7 @@
  * - calibration: `calibrateNoiseMultiplier` for that run at epsilon = 1 (RDP), relative
  *   tolerance 1e-6. Baseline: plain bisection on [0.1, 100] to the same tolerance.
  */
+import { mapSummary, stats, type Measurement, type Summary } from './_harness.js';
 import { machine, measure, printJson, printTable, type Row } from './_harness.js';
 import {
   PldAccountant,
@@ -32,16 +33,21 @@ import {
   type DpEvent,
 } from '../src/dp/index.js';
 import {
+  decodeServerSum,
   encodeClientUpdate,
   planDistributedNoise,
   sampleDiscreteGaussian,
   sampleSkellam,
+  validateDpPlan,
 } from '../src/dp/index.js';
+import { _rotateInPlace, _rotationSigns } from '../src/dp/_rotation.js';
 import { cryptoRandomBytes } from '../src/random.js';
 
 const quick = process.argv.includes('--quick');
 const where = machine();
 const ms = (s: number): number => s * 1000;
+/** A measurement in ms: median (min-max) in a table cell, `stats` in a JSON line. */
+const msOf = (m: Measurement): Summary => mapSummary(m, ms);
 
 // ---------------------------------------------------------------------------------------------
 // Accounting (RDP) cases
@@ -60,10 +66,10 @@ function rdpComposition(): void {
     { minSeconds: 1 },
   );
   const rows: Row[] = [];
-  const add = (name: string, seconds: number, baseline: number, note: string): void => {
-    const ratio = Number.isNaN(baseline) ? '- (--quick)' : baseline / seconds;
-    rows.push({ case: name, ms: ms(seconds), 'x faster than baseline': ratio, note });
-    printJson({ bench: 'dp', case: `rdp-10k-steps/${name}`, ms: ms(seconds), machine: where });
+  const add = (name: string, m: Measurement, baseline: number, note: string): void => {
+    const ratio = Number.isNaN(baseline) ? '- (--quick)' : baseline / m.seconds;
+    rows.push({ case: name, ms: msOf(m), 'x faster than baseline': ratio, note });
+    printJson({ bench: 'dp', case: `rdp-10k-steps/${name}`, ...stats(msOf(m), 'ms'), ms: ms(m.seconds), machine: where });
   };
   let baseline = Number.NaN;
   if (!quick) {
@@ -76,10 +82,10 @@ function rdpComposition(): void {
       { minRuns: 1, warmup: 0, minSeconds: 0 },
     );
     baseline = naive.seconds;
-    add('baseline: RDP recomputed per step', naive.seconds, baseline, '10,000 RDP evaluations');
+    add('baseline: RDP recomputed per step', naive, baseline, '10,000 RDP evaluations');
   }
-  add('compose(step, 10000) + getEpsilon', once.seconds, baseline, 'bar: < 2 ms');
-  add('10000 x compose(step) + getEpsilon', loop.seconds, baseline, 'same event object, cached RDP');
+  add('compose(step, 10000) + getEpsilon', once, baseline, 'bar: < 2 ms');
+  add('10000 x compose(step) + getEpsilon', loop, baseline, 'same event object, cached RDP');
   printTable(`RDP accountant: 10,000 steps, 156 orders (${where})`, rows);
 }
 
@@ -104,17 +110,17 @@ function calibration(): void {
   const analytic = measure(() => analyticGaussianSigma({ epsilon: 1, delta: 1e-5 }), { minSeconds: 0.5 });
   const zcdp = measure(() => zcdpToApproxDp(0.5, 1e-5), { minSeconds: 0.5 });
   const rows: Row[] = [
-    { case: 'baseline: bisection (RDP)', ms: ms(bisection.seconds), 'x faster than baseline': 1, result: bisZ.toFixed(6) },
+    { case: 'baseline: bisection (RDP)', ms: msOf(bisection), 'x faster than baseline': 1, result: bisZ.toFixed(6) },
     {
       case: 'calibrateNoiseMultiplier (RDP, Brent)',
-      ms: ms(brent.seconds),
+      ms: msOf(brent),
       'x faster than baseline': bisection.seconds / brent.seconds,
       result: `${brentZ.toFixed(6)} (bar < 50 ms)`,
     },
-    { case: 'analyticGaussianSigma(1, 1e-5)', ms: ms(analytic.seconds), 'x faster than baseline': '-', result: 'closed-form conversion' },
-    { case: 'zcdpToApproxDp(0.5, 1e-5)', ms: ms(zcdp.seconds), 'x faster than baseline': '-', result: 'closed-form conversion' },
+    { case: 'analyticGaussianSigma(1, 1e-5)', ms: msOf(analytic), 'x faster than baseline': '-', result: 'closed-form conversion' },
+    { case: 'zcdpToApproxDp(0.5, 1e-5)', ms: msOf(zcdp), 'x faster than baseline': '-', result: 'closed-form conversion' },
   ];
-  for (const r of rows) printJson({ bench: 'dp', case: `calibration/${r['case']}`, ms: r['ms'], machine: where });
+  for (const r of rows) printJson({ bench: 'dp', case: `calibration/${r['case']}`, ...stats(r['ms'] as Summary, 'ms'), ms: (r['ms'] as Summary).median, machine: where });
   printTable(`Calibration: q = 0.01, 10,000 steps, target (1, 1e-5) (${where})`, rows);
 }
 
@@ -150,21 +156,21 @@ function pldComposition(): void {
   const grid = new PldAccountant().compose(step, steps).getGridInfo();
   const points = Math.max(grid.removePoints, grid.addPoints);
   const rows: Row[] = [
-    { case: 'baseline: RDP accountant, same run', ms: ms(rdp.seconds), 'x RDP time': 1, epsilon: '1.0355 (RDP)' },
+    { case: 'baseline: RDP accountant, same run', ms: msOf(rdp), 'x RDP time': 1, epsilon: '1.0355 (RDP)' },
     {
       case: 'PLD compose(step, 10000) + getEpsilon',
-      ms: ms(pld.seconds),
+      ms: msOf(pld),
       'x RDP time': pld.seconds / rdp.seconds,
       epsilon: `${eps.toFixed(4)} (bar < 1 s)`,
     },
     {
       case: 'PLD 10000 x compose(step) + getEpsilon',
-      ms: ms(loop.seconds),
+      ms: msOf(loop),
       'x RDP time': loop.seconds / rdp.seconds,
       epsilon: 'ledger: same PLD work',
     },
   ];
-  for (const r of rows) printJson({ bench: 'dp', case: `pld-10k-steps/${r['case']}`, ms: r['ms'], gridPoints: points, machine: where });
+  for (const r of rows) printJson({ bench: 'dp', case: `pld-10k-steps/${r['case']}`, ...stats(r['ms'] as Summary, 'ms'), ms: (r['ms'] as Summary).median, gridPoints: points, machine: where });
   printTable(
     `PLD accountant: 10,000 steps, interval ${grid.valueDiscretizationInterval}, ${points.toLocaleString('en-US')} grid points per direction (${where})`,
     rows,
@@ -201,9 +207,9 @@ function pldVersusRdp(): void {
       'RDP eps': rdpEps.toFixed(3),
       'PLD eps': pldEps.toFixed(3),
       'RDP / PLD': rdpEps / pldEps,
-      'PLD ms': ms(t.seconds),
+      'PLD ms': msOf(t),
     });
-    printJson({ bench: 'dp', case: `pld-vs-rdp/${name}`, q, noise: z, steps, delta, rdpEpsilon: rdpEps, pldEpsilon: pldEps, ms: ms(t.seconds), machine: where });
+    printJson({ bench: 'dp', case: `pld-vs-rdp/${name}`, q, noise: z, steps, delta, rdpEpsilon: rdpEps, pldEpsilon: pldEps, ...stats(msOf(t), 'ms'), ms: ms(t.seconds), machine: where });
   }
   printTable(`Epsilon: RDP vs PLD accountant (baseline column: RDP) (${where})`, rows);
 }
@@ -219,8 +225,8 @@ function pldCalibration(): void {
       z = calibrateNoiseMultiplier({ targetEpsilon: 1, targetDelta: 1e-5, makeEvent: make, accountant });
     }, { minRuns: 1, warmup: 0, minSeconds: 0 });
     if (accountant === 'rdp') rdpTime = t.seconds;
-    rows.push({ accountant, ms: ms(t.seconds), 'x RDP time': t.seconds / rdpTime, 'noise multiplier': z.toFixed(4) });
-    printJson({ bench: 'dp', case: `pld-calibration/${accountant}`, ms: ms(t.seconds), noiseMultiplier: z, machine: where });
+    rows.push({ accountant, ms: msOf(t), 'x RDP time': t.seconds / rdpTime, 'noise multiplier': z.toFixed(4) });
+    printJson({ bench: 'dp', case: `pld-calibration/${accountant}`, ...stats(msOf(t), 'ms'), ms: ms(t.seconds), noiseMultiplier: z, machine: where });
   }
   printTable(`Calibration for (1, 1e-5), q = 0.01, 10,000 steps: PLD needs less noise (${where})`, rows);
 }
@@ -235,22 +241,23 @@ function samplerThroughput(): void {
   const count = 100_000;
   const rows: Row[] = [];
   const base = measure(() => cryptoRandomBytes(8 * count), { minSeconds: 0.5 });
-  const add = (name: string, seconds: number, n: number): void => {
-    rows.push({ case: name, 'samples/s': n / seconds, ms: ms(seconds), 'x baseline time': seconds / base.seconds });
-    printJson({ bench: 'dp', case: `sampler/${name}`, samplesPerSecond: n / seconds, ms: ms(seconds), machine: where });
+  const add = (name: string, m: Measurement, n: number): void => {
+    const seconds = m.seconds;
+    rows.push({ case: name, 'samples/s': mapSummary(m, (t) => n / t), ms: msOf(m), 'x baseline time': seconds / base.seconds });
+    printJson({ bench: 'dp', case: `sampler/${name}`, ...stats(msOf(m), 'ms'), samplesPerSecond: n / seconds, ms: ms(seconds), machine: where });
   };
-  add('baseline: 8 CSPRNG bytes per sample', base.seconds, count);
+  add('baseline: 8 CSPRNG bytes per sample', base, count);
   const out = new Int32Array(count);
   for (const sigma of [1, 100]) {
     const t = measure(() => sampleDiscreteGaussian({ variance: sigma * sigma, count, out }), { minSeconds: 1 });
-    add(`discrete Gaussian sigma ${sigma}`, t.seconds, count);
+    add(`discrete Gaussian sigma ${sigma}`, t, count);
   }
   const odd = measure(() => sampleDiscreteGaussian({ sigma: 1.3, count, out }), { minSeconds: 1 });
-  add('discrete Gaussian sigma 1.3 (BigInt path)', odd.seconds, count);
+  add('discrete Gaussian sigma 1.3 (BigInt path)', odd, count);
   for (const lambda of [0.5, 50, 5000]) {
     const n = lambda > 1000 ? count / 10 : count;
     const t = measure(() => sampleSkellam({ lambda, count: n }), { minSeconds: 1, minRuns: 3 });
-    add(`Skellam lambda ${lambda}`, t.seconds, n);
+    add(`Skellam lambda ${lambda}`, t, n);
   }
   for (const [mechanism, bits] of [['discreteGaussian', 32], ['skellam', 16]] as const) {
     const plan = planDistributedNoise({
@@ -258,9 +265,81 @@ function samplerThroughput(): void {
     });
     const x = new Float32Array(count).fill(0.001);
     const t = measure(() => encodeClientUpdate(x, plan), { minSeconds: 1, minRuns: 3 });
-    add(`encodeClientUpdate ${mechanism} ${bits} bits, d=1e5 (local variance ${plan.localVariance})`, t.seconds, count);
+    add(`encodeClientUpdate ${mechanism} ${bits} bits, d=1e5 (local variance ${plan.localVariance})`, t, count);
   }
   printTable(`Exact sampler throughput, 100,000 samples per call (${where})`, rows);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mechanisms around secure aggregation (plans, rotation): docs/dp-mechanisms.md
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * mechanisms-rotation: what the seeded randomised Hadamard rotation costs and buys, d = 100,000
+ * (D = 131,072), 100 clients, threshold 80, z = 1, discrete Gaussian.
+ * - time: the in-place rotation of D elements against a baseline pass that scales the same
+ *   Float64Array once (the cost of touching the data); encodeClientUpdate and decodeServerSum
+ *   with and without rotation (baseline: without).
+ * - modulus: the scale each plan reaches at 16 and 20 bits (integer units per unit: larger means
+ *   less rounding inflation) and the epsilon of one release at the threshold.
+ * - plain data: validateDpPlan of a JSON-parsed plan (what a worker or a restarted server pays
+ *   once per plan; plans built or validated in-process skip it).
+ */
+function mechanismsRotation(): void {
+  const d = 100_000;
+  const D = 131_072;
+  const round = new Uint8Array(32).fill(1);
+  const rows: Row[] = [];
+  const add = (name: string, seconds: number, baseline: number, note: string): void => {
+    rows.push({ case: name, ms: ms(seconds), 'x baseline time': seconds / baseline, note });
+    printJson({ bench: 'dp', case: `mechanisms/${name}`, ms: ms(seconds), machine: where });
+  };
+  const x = new Float64Array(D).map((_, i) => Math.sin(i) / 300);
+  const signs = _rotationSigns(round, D);
+  const pass = measure(() => {
+    for (let i = 0; i < D; i++) x[i] = (x[i] as number) * 1.0000001;
+  }, { minSeconds: 0.5 });
+  add('baseline: one scaling pass over D floats', pass.seconds, pass.seconds, `D = ${D}`);
+  const rot = measure(() => _rotateInPlace(x, signs), { minSeconds: 0.5 });
+  add('rotation (signs + FWHT + normalise), in place', rot.seconds, pass.seconds, '17 butterfly stages in 9 passes (radix 4)');
+  const sg = measure(() => _rotationSigns(round, D), { minSeconds: 0.5 });
+  add('rotation signs (HKDF + ChaCha20, D bits)', sg.seconds, pass.seconds, 'once per round');
+  const common = { clipNorm: 1, dimension: d, clients: 100, minClients: 80, bits: 20, noiseMultiplier: 1 } as const;
+  const flat = planDistributedNoise(common);
+  const rotated = planDistributedNoise({ ...common, rotation: 'hadamard' });
+  const update = new Float32Array(d).map((_, i) => Math.cos(i) / 400);
+  const encFlat = measure(() => encodeClientUpdate(update, flat), { minSeconds: 1, minRuns: 3 });
+  const encRot = measure(() => encodeClientUpdate(update, rotated, { round }), { minSeconds: 1, minRuns: 3 });
+  add('encodeClientUpdate, no rotation (baseline)', encFlat.seconds, encFlat.seconds, `scale ${flat.scale}`);
+  add('encodeClientUpdate, rotated', encRot.seconds, encFlat.seconds, `scale ${rotated.scale}, ${D} elements`);
+  const sumFlat = encodeClientUpdate(update, flat);
+  const sumRot = encodeClientUpdate(update, rotated, { round });
+  const decFlat = measure(() => decodeServerSum(sumFlat, flat, { count: 80 }), { minSeconds: 0.5 });
+  const decRot = measure(() => decodeServerSum(sumRot, rotated, { count: 80, round }), { minSeconds: 0.5 });
+  add('decodeServerSum, no rotation (baseline)', decFlat.seconds, decFlat.seconds, '');
+  add('decodeServerSum, rotated', decRot.seconds, decFlat.seconds, 'inverse rotation');
+  const json = JSON.stringify(rotated);
+  const val = measure(() => validateDpPlan(JSON.parse(json)), { minSeconds: 0.5 });
+  add('validateDpPlan(JSON.parse(plan))', val.seconds, decFlat.seconds, 'recomputes every derived field');
+  printTable(`DP mechanisms: rotation cost, d = ${d} (${where})`, rows);
+
+  const gains: Row[] = [];
+  for (const bits of [16, 20]) {
+    const f = planDistributedNoise({ ...common, bits });
+    const r = planDistributedNoise({ ...common, bits, rotation: 'hadamard' });
+    const eps = (p: typeof f): string => new RdpAccountant().compose(p.event).getEpsilon(1e-5).toFixed(4);
+    gains.push({
+      bits,
+      'scale, no rotation': f.scale,
+      'scale, rotated': r.scale,
+      'x scale': r.scale / f.scale,
+      'bits saved': Math.log2(r.scale / f.scale).toFixed(2),
+      'eps/round, no rotation': eps(f),
+      'eps/round, rotated': eps(r),
+    });
+    printJson({ bench: 'dp', case: `mechanisms/rotation-scale/${bits}bits`, scaleFlat: f.scale, scaleRotated: r.scale, machine: where });
+  }
+  printTable('DP mechanisms: what rotation buys at a fixed modulus (baseline: no rotation)', gains);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -303,7 +382,7 @@ function prvReferenceRuns(): void {
       'width %': (100 * width).toFixed(3),
       'PLD eps': pldEps.toFixed(4),
       inside: b.lower <= pldEps && pldEps <= b.upper ? 'yes' : 'NO',
-      'PRV ms': ms(prv.seconds),
+      'PRV ms': msOf(prv),
       'x PLD time': prv.seconds / pld.seconds,
     });
     printJson({
@@ -316,6 +395,7 @@ function prvReferenceRuns(): void {
       relativeWidth: width,
       pldEpsilon: pldEps,
       gridStep: b.gridStep,
+      ...stats(msOf(prv), 'ms'),
       ms: ms(prv.seconds),
       pldMs: ms(pld.seconds),
       machine: where,
@@ -404,12 +484,12 @@ const CASES: readonly (() => void)[] = [
   pldVersusRdp,
   pldCalibration,
   samplerThroughput,
+  mechanismsRotation,
   prvReferenceRuns,
   worCohorts,
   ledgerRounds,
 ];
 
-// `--case <part of a function name>` runs only the matching cases (e.g. `--case prv`).
-const only = process.argv.indexOf('--case');
-const filter = only >= 0 ? (process.argv[only + 1] ?? '') : '';
-for (const run of CASES) if (run.name.toLowerCase().includes(filter.toLowerCase())) run();
+// `--case=<name prefix>` runs only the matching cases (e.g. --case=mechanisms).
+const only = process.argv.find((a) => a.startsWith('--case='))?.slice('--case='.length);
+for (const run of CASES) if (only === undefined || run.name.startsWith(only)) run();

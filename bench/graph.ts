@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/graph.ts
  */
+import { benchOptions, mapSummary, stats } from './_harness.js';
 import { machine, measure, printJson, printTable, type Row } from './_harness.js';
 import { packBits, unpackBits } from '../src/protocol/bitpack.js';
 import {
@@ -15,16 +16,16 @@ import {
   ed25519Sign,
   ed25519Verify,
   generateX25519KeyPair,
-} from '../src/protocol/crypto.js';
-import { buildHararyGraph, findGraphParameters, neighboursOf } from '../src/protocol/graph.js';
+} from '../src/crypto/index.js';
+import { buildHararyGraph, findGraphParameters, neighboursOf } from '../src/graph/index.js';
 import { deterministicRandomBytes } from '../src/random.js';
 
 console.log(`# protocol building blocks: ${machine()}`);
 
 /** Fastest of `runs` calls (seconds): on a shared, loaded machine the median of a ms-scale task
  * mostly measures preemption; the minimum is the code's own cost. */
-function best(fn: () => unknown, runs = 30): number {
-  for (let i = 0; i < 3; i++) fn();
+function best(fn: () => unknown, runs = benchOptions().smoke ? 1 : 30): number {
+  for (let i = 0; i < (benchOptions().smoke ? 0 : 3); i++) fn();
   let min = Number.POSITIVE_INFINITY;
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
@@ -70,10 +71,11 @@ function best(fn: () => unknown, runs = 30): number {
     const native = measure(op.run('native'), { minSeconds: 0.5 });
     const pOps = op.per / portable.seconds;
     const nOps = op.per / native.seconds;
-    rows.push({ operation: op.name, 'portable ops/s': Math.round(pOps), 'native ops/s': Math.round(nOps), 'native / portable': nOps / pOps });
-    printJson({ bench: 'crypto', operation: op.name, portableOpsPerSecond: pOps, nativeOpsPerSecond: nOps });
+    const opsPerSecond = (m: typeof native) => mapSummary(m, (t) => Math.round(op.per / t));
+    rows.push({ operation: op.name, 'portable ops/s': opsPerSecond(portable), 'native ops/s': opsPerSecond(native), 'native / portable': nOps / pOps });
+    printJson({ bench: 'crypto', operation: op.name, ...stats(opsPerSecond(native), 'ops/s (native)'), portableOpsPerSecond: pOps, nativeOpsPerSecond: nOps, ranges: { portable: opsPerSecond(portable) } });
   }
-  printTable('crypto backends (ratio = native speed-up over portable noble)', rows);
+  printTable('crypto backends: ops/s median (min-max) over runs (ratio = native speed-up over portable noble, medians)', rows);
 }
 
 // --- graphs ------------------------------------------------------------------------------------
@@ -93,17 +95,21 @@ function best(fn: () => unknown, runs = 30): number {
     const baseline = measure(() => {
       for (let id = 1; id <= clients; id++) for (let j = 0; j < p.degree; j++) out[j] = id + j;
     }, { minSeconds: 0.3, minRuns: 3 });
+    const ms = (m: typeof all) => mapSummary(m, (t) => t * 1e3);
     rows.push({
       clients,
       'k / t (semi-malicious)': `${p.degree} / ${p.threshold}`,
-      'finder ms': finder.seconds * 1e3,
-      'build ms': build.seconds * 1e3,
-      'all neighbour lists ms': all.seconds * 1e3,
+      'finder ms': ms(finder),
+      'build ms': ms(build),
+      'all neighbour lists ms': ms(all),
       'ratio to plain fill': all.seconds / baseline.seconds,
     });
-    printJson({ bench: 'graph', clients, degree: p.degree, threshold: p.threshold, finderSeconds: finder.seconds, buildSeconds: build.seconds, allNeighboursSeconds: all.seconds });
+    printJson({
+      bench: 'graph', clients, degree: p.degree, threshold: p.threshold, ...stats(all), finderSeconds: finder.seconds, buildSeconds: build.seconds,
+      allNeighboursSeconds: all.seconds, ranges: { finder, build },
+    });
   }
-  printTable('SecAgg+ graphs (5% corrupt, 5% dropout)', rows);
+  printTable('SecAgg+ graphs (5% corrupt, 5% dropout; ms: median (min-max) over runs, ratio: medians)', rows);
 }
 
 // --- bit-packing -------------------------------------------------------------------------------
@@ -128,8 +134,8 @@ function best(fn: () => unknown, runs = 30): number {
     const unpackBest = best(() => unpackBits(packed, bits, n, back));
     rows.push({
       bits,
-      'pack ms (median)': pack.seconds * 1e3,
-      'unpack ms (median)': unpack.seconds * 1e3,
+      'pack ms': mapSummary(pack, (t) => t * 1e3),
+      'unpack ms': mapSummary(unpack, (t) => t * 1e3),
       'pack ns/elt (best)': (packBest / n) * 1e9,
       'unpack ns/elt (best)': (unpackBest / n) * 1e9,
       'pack / copy (best)': packBest / baselineBest,
@@ -139,16 +145,18 @@ function best(fn: () => unknown, runs = 30): number {
       bench: 'bitpack',
       bits,
       elements: n,
+      ...stats(pack),
       packSeconds: pack.seconds,
       unpackSeconds: unpack.seconds,
       packBestSeconds: packBest,
       unpackBestSeconds: unpackBest,
       copyLoopSeconds: baseline.seconds,
       copyLoopBestSeconds: baselineBest,
+      ranges: { unpack },
     });
   }
   printTable(
-    `bit-packing 2^20 elements (baseline: a plain Uint32Array copy loop, median ${(baseline.seconds * 1e3).toFixed(2)} ms, best ${(baselineBest * 1e3).toFixed(2)} ms)`,
+    `bit-packing 2^20 elements; ms: median (min-max) over runs (baseline: a plain Uint32Array copy loop, median ${(baseline.seconds * 1e3).toFixed(2)} ms, best ${(baselineBest * 1e3).toFixed(2)} ms)`,
     rows,
   );
 }

@@ -13,8 +13,11 @@
  * The machine is shared, so every comparison is interleaved (the cases of one table take turns,
  * order rotated every round), and ratios are medians of per-round paired ratios, in wall time
  * and in process CPU time (which leaves out the time this process waits for a core). Ratios
- * are the figures to read; absolute speeds depend on the load (printed in the header).
- * BENCH_SECONDS (default 1) sets the time per table.
+ * are the figures to read; absolute speeds depend on the load (printed in the header). Every
+ * figure is the median over the rounds with its min-max range.
+ * BENCH_SECONDS (default 1) sets the time per table. `--smoke`: 64K elements, one round (CI).
+ * `--chart`: expand-and-add throughput per backend beside the reference loop, and the paired
+ * ratios, as SVG in docs/charts/ (bench/README.md).
  */
 import { createCipheriv } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -30,7 +33,22 @@ import {
 } from '../src/masking/index.js';
 import { ensureBytes, simdKernels, type Fold } from '../src/masking/_simd.js';
 import { deterministicRandomBytes } from '../src/random.js';
-import { machine, measure, printJson, printTable, type Row } from './_harness.js';
+import {
+  bar,
+  benchOptions,
+  chartFooter,
+  interleaved,
+  machine,
+  mapSummary,
+  measure,
+  printJson,
+  printTable,
+  stats,
+  type Row,
+  type Summary,
+  type Timing,
+} from './_harness.js';
+import { barChart, writeChart, type Bar } from './_chart.js';
 
 const rng = deterministicRandomBytes(new Uint8Array(32).fill(42));
 const seed = rng(32);
@@ -38,59 +56,16 @@ const sessionId = rng(32);
 const label = 'bench';
 const key = deriveMaskKey(seed, sessionId, label);
 const CHUNK = 65_536;
-const ELEMENTS = 1 << 20; // 1M elements = 4 MiB of keystream
+const bench = benchOptions();
+const ELEMENTS = bench.smoke ? 1 << 16 : 1 << 20; // 1M elements = 4 MiB of keystream
 const BITS = 32;
 const zero = new Uint8Array(CHUNK);
 const nonce = new Uint8Array(12);
 const minSeconds = Number(process.env['BENCH_SECONDS'] ?? 1);
 
-interface Timing {
-  /** Median wall seconds per call. */
-  readonly wall: number;
-  /** Median process CPU seconds per call. */
-  readonly cpu: number;
-  /** Median over rounds of (first function's wall time / this one's) in the same round. */
-  readonly wallVsFirst: number;
-  /** The same with CPU times. */
-  readonly cpuVsFirst: number;
-  readonly runs: number;
-}
-
-/**
- * Runs the functions in turn (rotating the order every round) for at least `minSeconds` and 15
- * rounds, after 3 warm-up rounds; returns the median wall and CPU time of each.
- */
-function interleaved(fns: readonly (() => unknown)[]): Timing[] {
-  for (let i = 0; i < 3; i++) for (const f of fns) f();
-  const wall: number[][] = fns.map(() => []);
-  const cpu: number[][] = fns.map(() => []);
-  const start = performance.now();
-  for (let round = 0; round < 15 || performance.now() - start < minSeconds * 1000; round++) {
-    for (let k = 0; k < fns.length; k++) {
-      const i = (k + round) % fns.length;
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      (fns[i] as () => unknown)();
-      const t1 = performance.now();
-      const c1 = process.cpuUsage(c0);
-      (wall[i] as number[]).push((t1 - t0) / 1e3);
-      (cpu[i] as number[]).push((c1.user + c1.system) / 1e6);
-    }
-  }
-  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1] as number;
-  // Paired ratios: each round's runs are back to back, so they share that moment's load.
-  const paired = (series: number[][], i: number): number =>
-    median((series[0] as number[]).map((first, r) => first / ((series[i] as number[])[r] as number)));
-  return fns.map((_, i) => ({
-    wall: median(wall[i] as number[]),
-    cpu: median(cpu[i] as number[]),
-    wallVsFirst: paired(wall, i),
-    cpuVsFirst: paired(cpu, i),
-    runs: (wall[i] as number[]).length,
-  }));
-}
-
-const fmtRatio = (r: number): string => r.toFixed(3);
+const interleavedFor = (fns: readonly (() => unknown)[]): Timing[] => interleaved(fns, { minSeconds });
+/** Elements (or bytes) per second, in millions, from seconds per call. */
+const millionsPerSecond = (count: number, s: Summary): Summary => mapSummary(s, (t) => count / t / 1e6);
 
 console.log(`# masking on ${machine()}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
@@ -120,23 +95,23 @@ if (backends.includes('native')) {
   raw.push(['native, one 4 MiB update', () => createCipheriv('chacha20', key, new Uint8Array(16)).update(bigZero)]);
 }
 {
-  const t = interleaved(raw.map(([, f]) => f));
+  const t = interleavedFor(raw.map(([, f]) => f));
   const rows: Row[] = raw.map(([name], i) => {
     const m = t[i] as Timing;
     printJson({
-      bench: 'masking', case: `keystream ${name}`, bytes: rawBytes, seconds: m.wall, cpuSeconds: m.cpu,
-      mbPerSecond: rawBytes / m.wall / 1e6, mbPerCpuSecond: rawBytes / m.cpu / 1e6,
+      bench: 'masking', case: `keystream ${name}`, bytes: rawBytes, ...stats(m.wall), seconds: m.wall.median, cpuSeconds: m.cpu.median,
+      mbPerSecond: rawBytes / m.wall.median / 1e6, mbPerCpuSecond: rawBytes / m.cpu.median / 1e6, cpu: m.cpu,
     });
     return {
       case: name,
-      'MB/s (wall)': Math.round(rawBytes / m.wall / 1e6),
-      'MB/s (cpu)': Math.round(rawBytes / m.cpu / 1e6),
-      'vs portable (wall)': `${m.wallVsFirst.toFixed(2)}x`,
-      'vs portable (cpu)': `${m.cpuVsFirst.toFixed(2)}x`,
+      'MB/s (wall)': millionsPerSecond(rawBytes, m.wall),
+      'MB/s (cpu)': Math.round(rawBytes / m.cpu.median / 1e6),
+      'vs portable (wall)': m.wallVsFirst,
+      'vs portable (cpu)': m.cpuVsFirst.median,
       runs: m.runs,
     };
   });
-  printTable('Raw ChaCha20 keystream, 4 MiB per call', rows);
+  printTable(`Raw ChaCha20 keystream, ${rawBytes / 1024 / 1024} MiB per call; median (min-max) over rounds; vs portable: paired ratios`, rows);
 }
 
 // ------------------------------------------------------------ expand-and-add -------------
@@ -164,9 +139,13 @@ const reference: Record<MaskBackend, () => void> = {
   },
 };
 
+/** Per backend: its reference loop's timing (first pairing), and each case's timing and ratio. */
+const expandResults: { backend: MaskBackend; reference: Timing; cases: { name: string; m: Timing }[] }[] = [];
 {
   const rows: Row[] = [];
   for (const backend of backends) {
+    const result = { backend, reference: undefined as unknown as Timing, cases: [] as { name: string; m: Timing }[] };
+    expandResults.push(result);
     const cases: [string, () => void][] = [
       ['addMaskInto (seed)', () => addMaskInto(target, { seed, sessionId, label, bits: BITS, backend })],
       ['addMaskInto (key)', () => addMaskInto(target, { key, bits: BITS, backend })],
@@ -176,28 +155,30 @@ const reference: Record<MaskBackend, () => void> = {
       ['expandMask (new array)', () => expandMask({ key, bits: BITS, length: ELEMENTS, backend })],
     ];
     for (const [name, fn] of cases) {
-      const [ref, m] = interleaved([reference[backend], fn]) as [Timing, Timing];
+      const [ref, m] = interleavedFor([reference[backend], fn]) as [Timing, Timing];
+      result.reference ??= ref;
+      result.cases.push({ name, m });
       rows.push({
         backend,
         case: name,
-        'ms (wall)': m.wall * 1e3,
-        'ref ms (wall)': ref.wall * 1e3,
-        'M el/s (cpu)': Math.round(ELEMENTS / m.cpu / 1e6),
-        'ref M el/s (cpu)': Math.round(ELEMENTS / ref.cpu / 1e6),
-        'vs ref (wall)': fmtRatio(m.wallVsFirst),
-        'vs ref (cpu)': fmtRatio(m.cpuVsFirst),
+        'ms (wall)': mapSummary(m.wall, (t) => t * 1e3),
+        'ref ms (wall)': ref.wall.median * 1e3,
+        'M el/s (cpu)': Math.round(ELEMENTS / m.cpu.median / 1e6),
+        'ref M el/s (cpu)': Math.round(ELEMENTS / ref.cpu.median / 1e6),
+        'vs ref (wall)': m.wallVsFirst,
+        'vs ref (cpu)': m.cpuVsFirst.median,
         runs: m.runs,
       });
       printJson({
-        bench: 'masking', case: `expand-and-add ${backend} ${name}`, elements: ELEMENTS,
-        seconds: m.wall, cpuSeconds: m.cpu, referenceSeconds: ref.wall, referenceCpuSeconds: ref.cpu,
-        elementsPerSecond: ELEMENTS / m.wall, elementsPerCpuSecond: ELEMENTS / m.cpu,
-        vsReference: m.wallVsFirst, vsReferenceCpu: m.cpuVsFirst,
+        bench: 'masking', case: `expand-and-add ${backend} ${name}`, elements: ELEMENTS, ...stats(m.wall),
+        seconds: m.wall.median, cpuSeconds: m.cpu.median, referenceSeconds: ref.wall.median, referenceCpuSeconds: ref.cpu.median,
+        elementsPerSecond: ELEMENTS / m.wall.median, elementsPerCpuSecond: ELEMENTS / m.cpu.median,
+        vsReference: m.wallVsFirst.median, vsReferenceCpu: m.cpuVsFirst.median, ranges: { cpu: m.cpu, vsReference: m.wallVsFirst, vsReferenceCpu: m.cpuVsFirst },
       });
     }
   }
   printTable(
-    `Expand-and-add, ${ELEMENTS.toLocaleString('en-US')} elements mod 2^${BITS}, each case interleaved with its backend's reference loop (bar: vs ref >= 0.9)`,
+    `Expand-and-add, ${ELEMENTS.toLocaleString('en-US')} elements mod 2^${BITS}, each case interleaved with its backend's reference loop; median (min-max) over rounds (bar: vs ref >= 0.9)`,
     rows,
   );
 }
@@ -217,29 +198,29 @@ if (backends.includes('native')) {
   ];
   const rows: Row[] = [];
   for (const [name, portableFn, nativeFn] of pairs) {
-    const [p, n] = interleaved([portableFn, nativeFn]) as [Timing, Timing];
+    const [p, n] = interleavedFor([portableFn, nativeFn]) as [Timing, Timing];
     rows.push({
       case: name,
-      'native ms (wall)': n.wall * 1e3,
-      'portable ms (wall)': p.wall * 1e3,
-      'speedup (wall)': `${n.wallVsFirst.toFixed(2)}x`,
-      'speedup (cpu)': `${n.cpuVsFirst.toFixed(2)}x`,
+      'native ms (wall)': n.wall.median * 1e3,
+      'portable ms (wall)': p.wall.median * 1e3,
+      'speedup (wall)': n.wallVsFirst,
+      'speedup (cpu)': n.cpuVsFirst.median,
       runs: n.runs,
     });
     printJson({
-      bench: 'masking', case: `native vs portable ${name}`, nativeSeconds: n.wall, portableSeconds: p.wall,
-      speedup: n.wallVsFirst, speedupCpu: n.cpuVsFirst,
+      bench: 'masking', case: `native vs portable ${name}`, ...stats(n.wallVsFirst, 'x'), nativeSeconds: n.wall.median, portableSeconds: p.wall.median,
+      speedup: n.wallVsFirst.median, speedupCpu: n.cpuVsFirst.median, ranges: { native: n.wall, portable: p.wall, speedupCpu: n.cpuVsFirst },
     });
   }
-  printTable('Native vs portable, interleaved (issue 3 bar, >= 5x, set when portable was noble; portable now runs the SIMD ChaCha20)', rows);
+  printTable('Native vs portable, interleaved; speedup (wall): median (min-max) of paired ratios (issue 3 bar, >= 5x, set when portable was noble; portable now runs the SIMD ChaCha20)', rows);
 }
 
 // ------------------------------------------------------------- many masks, one vector ----
 // A protocol client adds one pairwise mask per neighbour; a server removes many. applyMasksInto
 // folds every term into a cached span of the target; the baseline is one addMaskInto per term.
 {
-  const terms = Array.from({ length: 64 }, (_, i) => ({ key: rng(32), sign: i % 2 === 0 ? (1 as const) : (-1 as const) }));
-  const vector = new Uint32Array(100_000);
+  const terms = Array.from({ length: bench.smoke ? 8 : 64 }, (_, i) => ({ key: rng(32), sign: i % 2 === 0 ? (1 as const) : (-1 as const) }));
+  const vector = new Uint32Array(bench.smoke ? 10_000 : 100_000);
   const rows: Row[] = [];
   for (const backend of backends) {
     for (const bits of [16, 24, 32]) {
@@ -249,24 +230,25 @@ if (backends.includes('native')) {
           else subtractMaskInto(vector, { key: t.key, bits, backend });
         }
       };
-      const [base, m] = interleaved([oneByOne, () => applyMasksInto(vector, terms, { bits, backend })]) as [Timing, Timing];
+      const [base, m] = interleavedFor([oneByOne, () => applyMasksInto(vector, terms, { bits, backend })]) as [Timing, Timing];
       const elements = terms.length * vector.length;
       rows.push({
         backend,
         bits,
-        'ns / element (wall)': (m.wall * 1e9) / elements,
-        'one call per mask, ns / element': (base.wall * 1e9) / elements,
-        'speedup (wall)': `${m.wallVsFirst.toFixed(2)}x`,
-        'speedup (cpu)': `${m.cpuVsFirst.toFixed(2)}x`,
+        'ns / element (wall)': mapSummary(m.wall, (t) => (t * 1e9) / elements),
+        'one call per mask, ns / element': (base.wall.median * 1e9) / elements,
+        'speedup (wall)': m.wallVsFirst,
+        'speedup (cpu)': m.cpuVsFirst.median,
         runs: m.runs,
       });
       printJson({
-        bench: 'masking', case: `applyMasksInto ${backend} ${bits} bits`, masks: terms.length, elements: vector.length,
-        seconds: m.wall, baselineSeconds: base.wall, speedup: m.wallVsFirst, speedupCpu: m.cpuVsFirst,
+        bench: 'masking', case: `applyMasksInto ${backend} ${bits} bits`, masks: terms.length, elements: vector.length, ...stats(m.wall),
+        seconds: m.wall.median, baselineSeconds: base.wall.median, speedup: m.wallVsFirst.median, speedupCpu: m.cpuVsFirst.median,
+        ranges: { baseline: base.wall, speedup: m.wallVsFirst, speedupCpu: m.cpuVsFirst },
       });
     }
   }
-  printTable('64 masks into one 100,000-element vector: applyMasksInto vs one addMaskInto per mask', rows);
+  printTable(`${terms.length} masks into one ${vector.length.toLocaleString('en-US')}-element vector: applyMasksInto vs one addMaskInto per mask; median (min-max) over rounds`, rows);
 }
 
 // ------------------------------------------------------------- fold kernels alone ---------
@@ -292,16 +274,20 @@ if (backends.includes('native')) {
       (k.fold.sub[width - 1] as Fold)(accAt, ksAt, n);
       k.reduce(accAt, n, 2 ** (8 * width) - 1);
     });
-    const t = interleaved([plain, ...folds]);
+    const t = interleavedFor([plain, ...folds]);
     const base = t[0] as Timing;
-    rows.push({ case: 'JS subtract loop mod 2^24', 'ns / element (wall)': (base.wall / n) * 1e9, 'speedup (wall)': '1x' });
+    const perElement = (s: Summary): Summary => mapSummary(s, (w) => (w / n) * 1e9);
+    rows.push({ case: 'JS subtract loop mod 2^24', 'ns / element (wall)': perElement(base.wall), 'speedup (wall)': 1 });
     folds.forEach((_, i) => {
       const m = t[i + 1] as Timing;
-      rows.push({ case: `SIMD fold, ${i + 1} byte(s) per element, + reduce`, 'ns / element (wall)': (m.wall / n) * 1e9, 'speedup (wall)': `${fmtRatio(m.wallVsFirst)}x` });
-      printJson({ bench: 'masking', case: `fold width ${i + 1}`, elements: n, nsPerElement: (m.wall / n) * 1e9, baselineNs: (base.wall / n) * 1e9, speedup: m.wallVsFirst });
+      rows.push({ case: `SIMD fold, ${i + 1} byte(s) per element, + reduce`, 'ns / element (wall)': perElement(m.wall), 'speedup (wall)': m.wallVsFirst });
+      printJson({
+        bench: 'masking', case: `fold width ${i + 1}`, elements: n, ...stats(perElement(m.wall), 'ns/element'),
+        nsPerElement: perElement(m.wall).median, baselineNs: perElement(base.wall).median, speedup: m.wallVsFirst.median, ranges: { speedup: m.wallVsFirst },
+      });
     });
     new Uint8Array(k.memory.buffer).fill(0, 0, accAt + 4 * n);
-    printTable('Fold kernels alone (100,000 elements, keystream already in WebAssembly memory)', rows);
+    printTable('Fold kernels alone (100,000 elements, keystream already in WebAssembly memory); median (min-max) over rounds, speedup: paired ratios', rows);
   }
 }
 
@@ -320,10 +306,34 @@ if (backends.includes('native')) {
     const batch = (): void => {
       for (let i = 0; i < 100; i++) fn();
     };
-    const m = measure(batch, { minSeconds: minSeconds / 4 });
-    const us = (m.seconds / 100) * 1e6;
+    const us = mapSummary(measure(batch, { minSeconds: minSeconds / 4 }), (t) => (t / 100) * 1e6);
     rows.push({ case: name, 'us / call (wall)': us });
-    printJson({ bench: 'masking', case: `per-call ${name}`, microseconds: us });
+    printJson({ bench: 'masking', case: `per-call ${name}`, ...stats(us, 'us'), microseconds: us.median });
   }
-  printTable('Per-call costs', rows);
+  printTable('Per-call costs (batches of 100 calls; median (min-max) over batches)', rows);
+}
+
+// ---------------------------------------------------------------------- charts (--chart) --
+if (bench.chart) {
+  const footer = chartFooter();
+  const names = ['reference loop (keystream chunk, then add)', ...(expandResults[0]?.cases.map((c) => c.name) ?? [])];
+  const perBackend = (value: (r: (typeof expandResults)[number], k: number) => Bar | null) =>
+    expandResults.map((r) => ({ name: r.backend, values: names.map((_, k) => value(r, k)) }));
+  writeChart(bench.chartDir, 'masking-throughput.svg', barChart({
+    title: 'Mask expand-and-add throughput per backend, beside the reference loop',
+    subtitle: `${ELEMENTS.toLocaleString('en-US')} elements mod 2^${BITS}, wall time; each case interleaved with its backend's reference loop (the reference bar: its first pairing); median over rounds`,
+    categories: names,
+    value: { title: 'throughput', unit: 'M elements/s' },
+    series: perBackend((r, k) => bar(millionsPerSecond(ELEMENTS, k === 0 ? r.reference.wall : (r.cases[k - 1] as { m: Timing }).m.wall))),
+    footer,
+  }));
+  writeChart(bench.chartDir, 'masking-vs-reference.svg', barChart({
+    title: 'Mask expand-and-add speed relative to the reference loop',
+    subtitle: `${ELEMENTS.toLocaleString('en-US')} elements mod 2^${BITS}; paired ratios (reference time / case time, same round, wall time), median over rounds; 1 = as fast as the reference`,
+    categories: names.slice(1),
+    value: { title: 'speed relative to the reference loop', unit: 'x' },
+    series: perBackend((r, k) => (k === 0 ? null : bar((r.cases[k - 1] as { m: Timing }).m.wallVsFirst))).map((s) => ({ ...s, values: s.values.slice(1) })),
+    rules: [{ value: 0.9, label: 'bar: >= 0.9' }],
+    footer,
+  }));
 }

@@ -14,12 +14,19 @@
  *    through the codec), with the clients on this thread and on two worker threads.
  *    `--large` adds the bar case: 10,000 clients, 10,000 elements, 5% dropout, clients on two
  *    worker threads, < 60 s and < 2 GB; the default run uses 1,000 clients.
+ *
+ * Every case runs `--runs=N` times (default 3) and prints the median with its min-max range; the
+ * ratio columns compare medians. `--smoke`: the smallest sizes, one run (CI). `--chart`: server
+ * time against dropout rate and against clients, client time against neighbours, as SVG in
+ * docs/charts/ (bench/README.md).
  */
+import { benchOptions, chartFooter, mapSummary, medians, point, repeat, repeatAsync, stats, type Summary } from './_harness.js';
+import { lineChart, writeChart, type LineSeries } from './_chart.js';
 import { machine, measure, printJson, printTable, type Row } from './_harness.js';
 import { addMaskInto } from '../src/masking/index.js';
 import { buildDirectory, directoryProof } from '../src/protocol/_directory.js';
 import { AEAD_NONCE, channelKeys, shareAad, sharePlaintext } from '../src/protocol/_kdf.js';
-import { aeadSeal, createX25519Agreement, generateX25519KeyPair, type CryptoBackend } from '../src/protocol/crypto.js';
+import { aeadSeal, createX25519Agreement, generateX25519KeyPair, type CryptoBackend } from '../src/crypto/index.js';
 import {
   clientAdvertiseKeys,
   clientMaskedInput,
@@ -30,10 +37,10 @@ import {
   createSessionConfig,
   serverCloseRound,
   serverReceive,
-  simulateSession,
   type ClientState,
   type ServerState,
 } from '../src/protocol/index.js';
+import { simulateSession } from '../src/simulate/index.js';
 import { splitSecret } from '../src/shamir/index.js';
 import { simulateSessionParallel } from '../cli/simulate-parallel.js';
 import { deterministicRandomBytes } from '../src/random.js';
@@ -42,6 +49,9 @@ const large = process.argv.includes('--large');
 // `--only=client`, `--only=server` or `--only=session` runs one section (with the baseline).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const runs = (section: string): boolean => only === undefined || only === section;
+const bench = benchOptions();
+const smoke = bench.smoke;
+const runsPerCase = bench.runs(3);
 const now = (): number => performance.now();
 
 function randomVector(length: number, bits: number, seedByte: number): Uint32Array {
@@ -123,13 +133,6 @@ function clientCost(peers: number, length: number, backend: CryptoBackend): Clie
   return { advertise, shareKeys, maskedInput, unmasking };
 }
 
-function median<T>(runs: number, fn: () => T, key: (t: T) => number): T {
-  const results: T[] = [];
-  for (let i = 0; i < runs; i++) results.push(fn());
-  results.sort((a, b) => key(a) - key(b));
-  return results[Math.floor(runs / 2)] as T;
-}
-
 const total = (t: ClientTimes): number => t.advertise + t.shareKeys + t.maskedInput + t.unmasking;
 
 console.log(`# protocol benchmarks (${machine()})`);
@@ -144,41 +147,51 @@ console.log(`# protocol benchmarks (${machine()})`);
   const add = (): void => {
     for (let i = 0; i < length; i++) a[i] = ((a[i] as number) + (b[i] as number)) & 0xffffff;
   };
-  const plain = measure(add, { minSeconds: 0.3 }).seconds;
-  const masked = measure(() => addMaskInto(a, { key, bits: 24 }), { minSeconds: 0.3 }).seconds;
-  printTable('machine baseline (100,000 elements)', [
-    { operation: 'plain Uint32 add mod 2^24', 'ns per element': (plain * 1e9) / length, ratio: 1 },
-    { operation: 'addMaskInto (native ChaCha20)', 'ns per element': (masked * 1e9) / length, ratio: masked / plain },
+  const plain = mapSummary(measure(add, { minSeconds: 0.3 }), (s) => (s * 1e9) / length);
+  const masked = mapSummary(measure(() => addMaskInto(a, { key, bits: 24 }), { minSeconds: 0.3 }), (s) => (s * 1e9) / length);
+  printTable('machine baseline (100,000 elements; median (min-max) over runs)', [
+    { operation: 'plain Uint32 add mod 2^24', 'ns per element': plain, ratio: 1 },
+    { operation: 'addMaskInto (native ChaCha20)', 'ns per element': masked, ratio: masked.median / plain.median },
   ]);
-  printJson({ bench: 'protocol.baseline', plainAddNs: (plain * 1e9) / length, maskAddNs: (masked * 1e9) / length });
+  printJson({ bench: 'protocol.baseline', case: 'plain add', elements: length, ...stats(plain, 'ns/element') });
+  printJson({ bench: 'protocol.baseline', case: 'addMaskInto', elements: length, ...stats(masked, 'ns/element'), plainAddNs: plain.median, maskAddNs: masked.median });
 }
+const clientResults: { peers: number; elements: number; backend: CryptoBackend; t: Record<keyof ClientTimes | 'total', Summary> }[] = [];
 if (runs('client')) {
   const rows: Row[] = [];
-  const cases: [number, number, CryptoBackend][] = [
-    [100, 100_000, 'native'],
-    [500, 100_000, 'native'],
-    [50, 10_000, 'native'],
-    [50, 10_000, 'portable'],
-  ];
+  const cases: [number, number, CryptoBackend][] = smoke
+    ? [[10, 1000, 'native'], [5, 1000, 'native'], [5, 1000, 'portable']]
+    : [
+        [100, 100_000, 'native'],
+        [50, 100_000, 'native'],
+        [200, 100_000, 'native'],
+        [500, 100_000, 'native'],
+        [50, 10_000, 'native'],
+        [50, 10_000, 'portable'],
+      ];
   let baseline = 0;
   for (const [peers, length, backend] of cases) {
-    const t = median(3, () => clientCost(peers, length, backend), total);
-    if (baseline === 0) baseline = total(t);
+    const t = repeat(runsPerCase, () => {
+      const c = clientCost(peers, length, backend);
+      return { ...c, total: total(c) };
+    });
+    clientResults.push({ peers, elements: length, backend, t });
+    if (baseline === 0) baseline = t.total.median;
     rows.push({
       peers,
       elements: length,
       backend,
-      'advertise s': t.advertise,
-      'shareKeys s': t.shareKeys,
-      'maskedInput s': t.maskedInput,
-      'unmasking s': t.unmasking,
-      'total s': total(t),
-      ratio: total(t) / baseline,
-      bar: peers === 500 && length === 100_000 ? (total(t) <= 0.25 ? 'ok <= 0.25 s' : 'OVER 0.25 s') : '',
+      'advertise s': t.advertise.median,
+      'shareKeys s': t.shareKeys.median,
+      'maskedInput s': t.maskedInput.median,
+      'unmasking s': t.unmasking.median,
+      'total s': t.total,
+      ratio: t.total.median / baseline,
+      bar: peers === 500 && length === 100_000 ? (t.total.median <= 0.25 ? 'ok <= 0.25 s' : 'OVER 0.25 s') : '',
     });
-    printJson({ bench: 'protocol.client', peers, elements: length, backend, ...t, total: total(t) });
+    printJson({ bench: 'protocol.client', peers, elements: length, backend, ...stats(t.total), ...medians(t), ranges: t });
   }
-  printTable('client, complete graph, cost per round (median of 3; ratio vs 100 peers native)', rows);
+  printTable(`client, complete graph, cost per round (medians of ${runsPerCase}; total: median (min-max); ratio vs the first case)`, rows);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -254,37 +267,43 @@ function serverCost(n: number, length: number, dropout: number): ServerTimes {
   return { receiveMasked, unmask, other: other / 1000 };
 }
 
+const serverResults: { clients: number; elements: number; dropout: number; t: Record<keyof ServerTimes | 'total', Summary> }[] = [];
 if (runs('server')) {
   const rows: Row[] = [];
-  const cases: [number, number, number][] = [
-    [100, 100_000, 0.3],
-    [250, 100_000, 0.3],
-    [500, 100_000, 0.3],
-    [500, 100_000, 0.1],
-    [500, 100_000, 0],
-    [500, 10_000, 0.3],
-  ];
+  const cases: [number, number, number][] = smoke
+    ? [[10, 1000, 0.3], [20, 1000, 0.3], [20, 1000, 0]]
+    : [
+        [100, 100_000, 0.3],
+        [250, 100_000, 0.3],
+        [500, 100_000, 0.3],
+        [500, 100_000, 0.2],
+        [500, 100_000, 0.1],
+        [500, 100_000, 0],
+        [500, 10_000, 0.3],
+      ];
   let baseline = 0;
   for (const [n, length, dropout] of cases) {
-    // The bar case is the median of 3 runs (the machine is noisy); the others run once.
-    const barCase = n === 500 && length === 100_000 && dropout === 0.3;
-    const t = median(barCase ? 3 : 1, () => serverCost(n, length, dropout), (x) => x.receiveMasked + x.unmask + x.other);
-    const sum = t.receiveMasked + t.unmask + t.other;
+    const t = repeat(runsPerCase, () => {
+      const x = serverCost(n, length, dropout);
+      return { ...x, total: x.receiveMasked + x.unmask + x.other };
+    });
+    serverResults.push({ clients: n, elements: length, dropout, t });
+    const sum = t.total.median;
     if (baseline === 0) baseline = sum;
     rows.push({
       clients: n,
       elements: length,
       dropout,
-      'receive masked s': t.receiveMasked,
+      'receive masked s': t.receiveMasked.median,
       'unmask s': t.unmask,
-      'other rounds s': t.other,
-      'total s': sum,
+      'other rounds s': t.other.median,
+      'total s': t.total,
       ratio: sum / baseline,
       bar: n === 500 && length === 100_000 && dropout === 0.3 ? (sum <= 10 ? 'ok <= 10 s' : 'OVER 10 s') : '',
     });
-    printJson({ bench: 'protocol.server', clients: n, elements: length, dropout, ...t, total: sum });
+    printJson({ bench: 'protocol.server', clients: n, elements: length, dropout, ...stats(t.total), ...medians(t), ranges: t });
   }
-  printTable('server, complete graph, dropouts after shareKeys (ratio vs 100 clients; bar case: median of 3)', rows);
+  printTable(`server, complete graph, dropouts after shareKeys (medians of ${runsPerCase}; unmask and total: median (min-max); ratio vs the first case)`, rows);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -294,13 +313,21 @@ if (runs('session')) {
   const rows: Row[] = [];
   // The bar case runs with the clients on two worker threads (cli/simulate-parallel.ts: the
   // server, codec and measurements stay on the main thread; same transcript and result).
-  const cases: [number, number, number][] = large ? [[1000, 10_000, 1], [1000, 10_000, 2], [10_000, 10_000, 2]] : [[1000, 10_000, 1], [1000, 10_000, 2]];
+  const cases: [number, number, number][] = smoke
+    ? [[60, 1000, 1], [60, 1000, 2]]
+    : large ? [[1000, 10_000, 1], [1000, 10_000, 2], [10_000, 10_000, 2]] : [[1000, 10_000, 1], [1000, 10_000, 2]];
   let baseline = 0;
   for (const [n, length, workers] of cases) {
     const options = { clients: n, length, bits: 16, graph: 'harary' as const, dropout: 0.05, seed: new Uint8Array(32).fill(7) };
-    const report = workers === 1 ? simulateSession(options) : await simulateSessionParallel({ ...options, workers });
+    const reports: ReturnType<typeof simulateSession>[] = [];
+    const t = await repeatAsync(runsPerCase, async () => {
+      const r = workers === 1 ? simulateSession(options) : await simulateSessionParallel({ ...options, workers });
+      reports.push(r);
+      return { seconds: r.seconds };
+    });
+    const report = reports[reports.length - 1] as ReturnType<typeof simulateSession>; // the last run's transcript figures
     const maxRssMB = process.resourceUsage().maxRSS / 1024;
-    if (baseline === 0) baseline = report.seconds;
+    if (baseline === 0) baseline = t.seconds.median;
     const g = report.config.graph;
     rows.push({
       clients: n,
@@ -308,25 +335,89 @@ if (runs('session')) {
       workers,
       graph: g.kind === 'harary' ? `harary k=${g.degree} t=${report.config.threshold}` : 'complete',
       outcome: `${report.outcome}${report.match === true ? ', sum ok' : ''}`,
-      'seconds': report.seconds,
+      'seconds': t.seconds,
       'max RSS MB': Math.round(maxRssMB),
       'wire MB': report.totalBytes / 1e6,
-      ratio: report.seconds / baseline,
-      bar: n === 10_000 ? (report.seconds < 60 && maxRssMB < 2048 ? 'ok < 60 s, < 2 GB' : 'OVER') : '',
+      ratio: t.seconds.median / baseline,
+      bar: n === 10_000 ? (t.seconds.median < 60 && maxRssMB < 2048 ? 'ok < 60 s, < 2 GB' : 'OVER') : '',
     });
     printJson({
       bench: 'protocol.session',
       clients: n,
       elements: length,
       workers,
-      seconds: report.seconds,
+      ...stats(t.seconds),
+      seconds: t.seconds.median,
       maxRssMB,
       totalBytes: report.totalBytes,
       rounds: report.rounds,
     });
   }
   printTable(
-    `whole SecAgg+ session, 5% dropout, codec on; ratio vs 1 thread; max RSS is the process's peak so far${large ? '' : ' (--large adds 10,000 clients)'}`,
+    `whole SecAgg+ session, 5% dropout, codec on; seconds: median (min-max) of ${runsPerCase}; ratio vs 1 thread; max RSS is the process's peak so far${large ? '' : ' (--large adds 10,000 clients)'}`,
     rows,
   );
+}
+
+// ------------------------------------------------------------------------------------------
+// Charts (--chart): medians with min-max bars, from the cases above.
+
+if (bench.chart) {
+  const footer = chartFooter();
+  const serverSeries = (rows: typeof serverResults, x: (r: (typeof serverResults)[number]) => number): LineSeries[] =>
+    (
+      [
+        ['total', 'total'],
+        ['unmasking round', 'unmask'],
+        ['receiving masked inputs', 'receiveMasked'],
+        ['other rounds', 'other'],
+      ] as const
+    ).map(([name, key]) => ({ name, points: rows.map((r) => point(x(r), r.t[key])) }));
+  const longest = Math.max(...serverResults.map((r) => r.elements));
+  const full = serverResults.filter((r) => r.elements === longest);
+  const most = Math.max(...full.map((r) => r.clients));
+  const byDropout = full.filter((r) => r.clients === most);
+  if (byDropout.length > 1) {
+    writeChart(bench.chartDir, 'server-vs-dropout.svg', lineChart({
+      title: 'Server time against dropout rate',
+      subtitle: `${most.toLocaleString('en-US')} clients, ${longest.toLocaleString('en-US')} x 24-bit elements, complete graph, clients drop after shareKeys; median of ${runsPerCase} run(s) per point`,
+      x: { title: 'clients dropped', unit: '%' },
+      y: { title: 'server time', unit: 's' },
+      series: serverSeries(byDropout, (r) => r.dropout * 100),
+      rules: most === 500 && longest === 100_000 ? [{ value: 10, label: 'bar: total <= 10 s at 30%, single-threaded' }] : [],
+      footer,
+    }));
+  }
+  const topDropout = Math.max(...full.map((r) => r.dropout));
+  const byClients = full.filter((r) => r.dropout === topDropout);
+  if (byClients.length > 1) {
+    writeChart(bench.chartDir, 'server-vs-clients.svg', lineChart({
+      title: 'Server time against clients',
+      subtitle: `${longest.toLocaleString('en-US')} x 24-bit elements, complete graph, ${topDropout * 100}% of clients drop after shareKeys; median of ${runsPerCase} run(s) per point`,
+      x: { title: 'clients', unit: 'count' },
+      y: { title: 'server time', unit: 's' },
+      series: serverSeries(byClients, (r) => r.clients),
+      footer,
+    }));
+  }
+  const clientLength = Math.max(0, ...clientResults.map((r) => r.elements));
+  const native = clientResults.filter((r) => r.backend === 'native' && r.elements === clientLength);
+  if (native.length > 1) {
+    const rounds = [
+      ['all rounds', 'total'],
+      ['advertiseKeys', 'advertise'],
+      ['shareKeys', 'shareKeys'],
+      ['maskedInputCollection', 'maskedInput'],
+      ['unmasking', 'unmasking'],
+    ] as const;
+    writeChart(bench.chartDir, 'client-vs-neighbours.svg', lineChart({
+      title: 'Client time per round against neighbours',
+      subtitle: `complete graph (neighbours = every other client), ${clientLength.toLocaleString('en-US')} x 24-bit elements, native crypto; median of ${runsPerCase} run(s) per point`,
+      x: { title: 'neighbours', unit: 'count' },
+      y: { title: 'client time', unit: 'ms' },
+      series: rounds.map(([name, key]) => ({ name, points: native.map((r) => point(r.peers, r.t[key], 1e3)) })),
+      rules: clientLength === 100_000 ? [{ value: 250, label: 'bar: all rounds <= 250 ms at 500 neighbours' }] : [],
+      footer,
+    }));
+  }
 }

@@ -1,6 +1,7 @@
 /**
- * Shamir sharing over GF(2^16): split, combine and batch reconstruction.
- * Run: `npx tsx bench/shamir.ts` (add `--quick` to skip n = 10,000).
+ * Shamir sharing over GF(2^16): split, combine, batch reconstruction and robust reconstruction.
+ * Run: `npx tsx bench/shamir.ts` (add `--quick` to skip n = 10,000; `--only=robust` runs only
+ * the robust section).
  *
  * Baselines, measured in the same run:
  * - split: Horner's rule per holder with log/exp tables (two dependent lookups and a zero test
@@ -9,13 +10,19 @@
  *   `createCombiner(...).combine`.
  * - batch: n calls of `combineShares` (measured on a sample of secrets and scaled to n when n is
  *   large, flagged in the table) against one combiner reused for the n secrets.
+ * - robust: `createRobustCombiner` over all N shares against today's server check, a
+ *   `createCombiner` over the first t + 1 holders (what src/protocol/server.ts `finish()` does),
+ *   for one secret (warm and cold) and for a round of 500 secrets, honest and with liars.
  */
+import { mapSummary, stats, type Measurement, type Summary } from './_harness.js';
 import { machine, measure, printJson, printTable, type Row } from './_harness.js';
-import { combineShares, createCombiner, splitSecret, type Share } from '../src/shamir/index.js';
+import { loadavg } from 'node:os';
+import { combineShares, createCombiner, createRobustCombiner, splitSecret, type Share } from '../src/shamir/index.js';
 import { deterministicRandomBytes } from '../src/random.js';
 import { EXP, LOG } from '../src/shamir/_gf.js';
 
 const quick = process.argv.includes('--quick');
+const onlyRobust = process.argv.includes('--only=robust');
 const sizes = quick ? [100, 1_000] : [100, 1_000, 10_000];
 const rng = deterministicRandomBytes(new Uint8Array(32).fill(42));
 const secret = rng(32);
@@ -48,6 +55,8 @@ function hornerSplit(secretBytes: Uint8Array, t: number, n: number, coefficients
 }
 
 const ms = (s: number): number => s * 1000;
+/** A measurement in ms: median (min-max) in a table cell, `stats` in a JSON line. */
+const msOf = (m: Measurement): Summary => mapSummary(m, ms);
 
 /**
  * Smallest CPU time (user + system) of one call over `runs` calls, in ms. Reported next to the
@@ -68,7 +77,7 @@ const splitRows: Row[] = [];
 const combineRows: Row[] = [];
 const batchRows: Row[] = [];
 
-for (const n of sizes) {
+for (const n of onlyRobust ? [] : sizes) {
   const t = Math.floor(n / 2) + 1;
   const large = n >= 10_000;
   const runs = large ? { minRuns: 2, warmup: 1, minSeconds: 0 } : { minRuns: 5, warmup: 2, minSeconds: 1 };
@@ -87,8 +96,8 @@ for (const n of sizes) {
   if (!check.every((s, i) => Buffer.from(s.y).equals(Buffer.from(baseShares[i] as Uint8Array)))) {
     throw new Error('baseline and splitSecret disagree');
   }
-  splitRows.push({ n, t, 'Horner+tables ms': ms(baseline.seconds), 'splitSecret ms': ms(ours.seconds), ratio: baseline.seconds / ours.seconds, 'splitSecret min cpu ms': oursCpu });
-  printJson({ bench: 'shamir', case: 'split', n, t, secretBytes: 32, ms: ms(ours.seconds), minCpuMs: oursCpu, baselineMs: ms(baseline.seconds), baseline: 'horner-log-exp', ratio: baseline.seconds / ours.seconds, machine: where });
+  splitRows.push({ n, t, 'Horner+tables ms': msOf(baseline), 'splitSecret ms': msOf(ours), ratio: baseline.seconds / ours.seconds, 'splitSecret min cpu ms': oursCpu });
+  printJson({ bench: 'shamir', case: 'split', n, t, secretBytes: 32, ...stats(msOf(ours), 'ms'), ms: ms(ours.seconds), minCpuMs: oursCpu, baselineMs: ms(baseline.seconds), baseline: 'horner-log-exp', ratio: baseline.seconds / ours.seconds, machine: where });
 
   // --- combine one secret from t shares, and from all n shares (consistency checks)
   const shares = check;
@@ -101,8 +110,8 @@ for (const n of sizes) {
   const allCombiner = createCombiner(shares.map((s) => s.x), { threshold: t });
   for (let i = 0; i < 20; i++) allCombiner.combine(shares);
   const checkedCached = measure(() => allCombiner.combine(shares), { ...runs, minSeconds: 0.5, minRuns: 20 });
-  combineRows.push({ n, t, 'combineShares(t) ms': ms(uncached.seconds), 'combiner.combine ms': ms(cached.seconds), ratio: uncached.seconds / cached.seconds, 'combineShares(all n, exact check) ms': ms(checked.seconds), 'combiner(all n, parity check) ms': ms(checkedCached.seconds) });
-  printJson({ bench: 'shamir', case: 'combine', n, t, secretBytes: 32, ms: ms(cached.seconds), baselineMs: ms(uncached.seconds), baseline: 'combineShares-uncached', ratio: uncached.seconds / cached.seconds, checkedAllMs: ms(checked.seconds), combinerAllParityMs: ms(checkedCached.seconds), machine: where });
+  combineRows.push({ n, t, 'combineShares(t) ms': msOf(uncached), 'combiner.combine ms': msOf(cached), ratio: uncached.seconds / cached.seconds, 'combineShares(all n, exact check) ms': msOf(checked), 'combiner(all n, parity check) ms': msOf(checkedCached) });
+  printJson({ bench: 'shamir', case: 'combine', n, t, secretBytes: 32, ...stats(msOf(cached), 'ms'), ms: ms(cached.seconds), baselineMs: ms(uncached.seconds), baseline: 'combineShares-uncached', ratio: uncached.seconds / cached.seconds, checkedAllMs: ms(checked.seconds), combinerAllParityMs: ms(checkedCached.seconds), machine: where });
 
   // --- batch: n secrets (one per client) from the same t holders. Payloads are random (cost
   // does not depend on the data; correctness is tested in test/shamir); a pool of 32 share sets
@@ -121,11 +130,112 @@ for (const n of sizes) {
     for (let i = 0; i < sample; i++) combineShares(pool[i % 32] as Share[], { threshold: t });
   }, large ? once : runs);
   const baselineBatch = (perSecret.seconds * n) / sample;
-  batchRows.push({ secrets: n, t, 'n x combineShares ms': ms(baselineBatch) , note: sample < n ? `scaled from ${sample}` : 'measured', 'createCombiner + n combines ms': ms(batch.seconds), ratio: baselineBatch / batch.seconds, 'ours min cpu ms': batchCpu });
-  printJson({ bench: 'shamir', case: 'batch', secrets: n, t, secretBytes: 32, ms: ms(batch.seconds), minCpuMs: batchCpu, baselineMs: ms(baselineBatch), baseline: sample < n ? `combineShares-per-secret-scaled-from-${sample}` : 'combineShares-per-secret', ratio: baselineBatch / batch.seconds, machine: where });
+  batchRows.push({ secrets: n, t, 'n x combineShares ms': ms(baselineBatch) , note: sample < n ? `scaled from ${sample}` : 'measured', 'createCombiner + n combines ms': msOf(batch), ratio: baselineBatch / batch.seconds, 'ours min cpu ms': batchCpu });
+  printJson({ bench: 'shamir', case: 'batch', secrets: n, t, secretBytes: 32, ...stats(msOf(batch), 'ms'), ms: ms(batch.seconds), minCpuMs: batchCpu, baselineMs: ms(baselineBatch), baseline: sample < n ? `combineShares-per-secret-scaled-from-${sample}` : 'combineShares-per-secret', ratio: baselineBatch / batch.seconds, machine: where });
 }
 
-console.log(`\n${where}`);
-printTable('split one 32-byte secret among n holders, t = n/2 + 1 (ratio = baseline / ours)', splitRows);
-printTable('combine one 32-byte secret (ratio = uncached / cached)', combineRows);
-printTable('batch: n secrets from the same t holders (ratio = baseline / ours)', batchRows);
+console.log(`\n${where}; ms columns: median (min-max) over runs`);
+if (!onlyRobust) {
+  printTable('split one 32-byte secret among n holders, t = n/2 + 1 (ratio = baseline / ours)', splitRows);
+  printTable('combine one 32-byte secret (ratio = uncached / cached)', combineRows);
+  printTable('batch: n secrets from the same t holders (ratio = baseline / ours)', batchRows);
+}
+robustSection();
+
+/**
+ * Robust reconstruction of 32-byte secrets from N shares at threshold t, against today's server
+ * (a combiner over the first t + 1 holders: detects one wrong share and aborts). Cases: t and N
+ * of the server bar (500 clients, 30% dropout: N = 350 survivors, t = ceil(2 * 500 / 3) = 334)
+ * and around it. Rows:
+ * - one secret, warm: a combiner already used 20 times on these holders (tables built);
+ * - one secret, cold: making the combiner plus its first combine (a SecAgg+ server meets each
+ *   neighbourhood once);
+ * - the call that finds L liars (warm combiner; includes Gao and the new set without them);
+ * - a round: the combiner made, then 500 secrets; the liars lie in every secret (after the
+ *   first, their shares are skipped). Today's round aborts at the first liar: no figure.
+ */
+function robustSection(): void {
+  const cases: [number, number][] = quick
+    ? [[250, 350], [334, 350]]
+    : [[250, 350], [334, 350], [250, 500], [334, 500], [400, 500], [500, 500]];
+  const secretRows: Row[] = [];
+  const roundRows: Row[] = [];
+  const loadBefore = loadavg()[0] as number;
+  for (const [t, n] of cases) {
+    const e = (n - t) >> 1;
+    const holders = Array.from({ length: n }, (_, i) => i + 1);
+    const pool: Share[][] = [];
+    for (let p = 0; p < 16; p++) pool.push(splitSecret(rng(32), { threshold: t, holders, rng }));
+    const firstT1 = holders.slice(0, Math.min(n, t + 1));
+    const poolT1 = pool.map((shares) => shares.slice(0, firstT1.length));
+    let i = 0;
+    const today = createCombiner(firstT1, { threshold: t, rng });
+    for (let w = 0; w < 20; w++) today.combine(poolT1[w % 16] as Share[]);
+    const todayWarm = measure(() => today.combine(poolT1[i++ % 16] as Share[]), { minSeconds: 0.5, minRuns: 50 });
+    const todayCpu = cpuMs(() => today.combine(poolT1[i++ % 16] as Share[]), 50);
+    const robust = createRobustCombiner({ threshold: t, secretLength: 32, rng });
+    for (let w = 0; w < 20; w++) robust.combine(pool[w % 16] as Share[]);
+    const oursWarm = measure(() => robust.combine(pool[i++ % 16] as Share[]), { minSeconds: 0.5, minRuns: 50 });
+    const oursCpu = cpuMs(() => robust.combine(pool[i++ % 16] as Share[]), 50);
+    const todayCold = measure(() => createCombiner(firstT1, { threshold: t, rng }).combine(poolT1[0] as Share[]), { minSeconds: 0.3, minRuns: 5 });
+    const oursCold = measure(() => createRobustCombiner({ threshold: t, secretLength: 32, rng }).combine(pool[0] as Share[]), { minSeconds: 0.3, minRuns: 5 });
+    const row: Row = {
+      t, N: n, e,
+      'today warm ms': ms(todayWarm.seconds), 'robust warm ms': ms(oursWarm.seconds), 'warm ratio': oursWarm.seconds / todayWarm.seconds,
+      'today min cpu ms': todayCpu, 'robust min cpu ms': oursCpu,
+      'today cold ms': ms(todayCold.seconds), 'robust cold ms': ms(oursCold.seconds), 'cold ratio': oursCold.seconds / todayCold.seconds,
+    };
+    const liarCounts = [...new Set([1, 5, e])].filter((l) => l >= 1 && l <= e);
+    for (const l of liarCounts) {
+      // Liars spread over the holders (so some fall among the first t, which define the secret).
+      const liars = Array.from({ length: l }, (_, k) => 1 + Math.floor((k * n) / l));
+      const bad = pool.map((shares) => shares.map((s) => (liars.includes(s.x) ? { x: s.x, y: rng(32) } : s)));
+      // Smallest CPU time over 7 detecting calls (after 2 unmeasured, for the JIT), each on a
+      // fresh combiner warmed on honest shares.
+      let best = Number.POSITIVE_INFINITY;
+      for (let r = 0; r < 9; r++) {
+        const c = createRobustCombiner({ threshold: t, secretLength: 32, rng });
+        for (let w = 0; w < 10; w++) c.combine(pool[w % 16] as Share[]);
+        const before = process.cpuUsage();
+        const result = c.combine(bad[r % 16] as Share[]);
+        const used = process.cpuUsage(before);
+        if (r >= 2) best = Math.min(best, (used.user + used.system) / 1000);
+        if (result.liars.length !== l) throw new Error('robust bench: liars not found');
+      }
+      row[`finding ${l === e ? 'e' : l}, cpu ms`] = best;
+    }
+    secretRows.push(row);
+    printJson({ bench: 'shamir', case: 'robust-secret', t, n, secretBytes: 32, ms: ms(oursWarm.seconds), minCpuMs: oursCpu, baselineMs: ms(todayWarm.seconds), baselineMinCpuMs: todayCpu, baseline: 'createCombiner-t+1', ratio: oursWarm.seconds / todayWarm.seconds, coldMs: ms(oursCold.seconds), baselineColdMs: ms(todayCold.seconds), load: loadavg()[0], machine: where });
+
+    // A round of 500 secrets.
+    const secrets = 500;
+    // Rounds last tens of ms, so on a shared machine their wall time counts other processes'
+    // time slices: the smallest CPU time over 5 rounds (after one unmeasured) is reported.
+    const todayRound = cpuMs(() => {
+      const c = createCombiner(firstT1, { threshold: t, rng });
+      for (let k = 0; k < secrets; k++) c.combine(poolT1[k % 16] as Share[]);
+    }, 6);
+    const roundRow: Row = { t, N: n, e, 'today (t + 1 check) cpu ms': todayRound };
+    const honestRound = cpuMs(() => {
+      const c = createRobustCombiner({ threshold: t, secretLength: 32, rng });
+      for (let k = 0; k < secrets; k++) c.combine(pool[k % 16] as Share[]);
+    }, 6);
+    roundRow['robust, honest cpu ms'] = honestRound;
+    roundRow['ratio'] = honestRound / todayRound;
+    for (const l of liarCounts) {
+      const liars = Array.from({ length: l }, (_, k) => 1 + Math.floor((k * n) / l));
+      const bad = pool.map((shares) => shares.map((s) => (liars.includes(s.x) ? { x: s.x, y: rng(32) } : s)));
+      const round = cpuMs(() => {
+        const c = createRobustCombiner({ threshold: t, secretLength: 32, rng });
+        for (let k = 0; k < secrets; k++) c.combine(bad[k % 16] as Share[]);
+      }, 6);
+      roundRow[`${l === e ? 'e' : l} liars cpu ms`] = round;
+    }
+    roundRows.push(roundRow);
+    printJson({ bench: 'shamir', case: 'robust-round', t, n, secrets, secretBytes: 32, minCpuMs: honestRound, baselineMinCpuMs: todayRound, baseline: 'createCombiner-t+1', ratio: honestRound / todayRound, liars: roundRow, load: loadavg()[0], machine: where });
+  }
+  const loadAfter = loadavg()[0] as number;
+  console.log(`\nload average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after the robust section`);
+  printTable('robust: one 32-byte secret (today = createCombiner over the first t + 1 holders; ratio = robust / today)', secretRows);
+  printTable('robust: a round of 500 secrets over the same holders, combiner made inside (ratio = robust honest / today)', roundRows);
+}

@@ -6,7 +6,7 @@
 import { loadavg } from 'node:os';
 import { cryptoRandomBytes, deterministicRandomBytes } from '../src/random.js';
 import { addInto, planQuantization, quantize, subtractInto } from '../src/vector/index.js';
-import { machine, measure, printJson, printTable, type Row } from './_harness.js';
+import { machine, mapSummary, measure, printJson, printTable, stats, type Row } from './_harness.js';
 
 const N = 1 << 20;
 console.log(
@@ -48,8 +48,8 @@ function run(cases: readonly Case[], title: string): void {
     if (c.baseline === true) base = perSecond;
     const row: Row = {
       case: c.name,
-      'ms/call': m.seconds * 1000,
-      'M elements/s': perSecond / 1e6,
+      'ms/call': mapSummary(m, (t) => t * 1000),
+      'M elements/s': mapSummary(m, (t) => N / t / 1e6),
       'x baseline': perSecond / base,
       runs: m.runs,
     };
@@ -60,14 +60,14 @@ function run(cases: readonly Case[], title: string): void {
       group: c.group,
       case: c.name,
       elements: N,
+      ...stats(m),
       secondsPerCall: m.seconds,
       elementsPerSecond: perSecond,
       ratioToBaseline: perSecond / base,
-      runs: m.runs,
       machine: machine(),
     });
   }
-  printTable(title, tableRows);
+  printTable(`${title} (median (min-max) over runs; x baseline: medians)`, tableRows);
 }
 
 // ---- vector add ----

@@ -14,7 +14,7 @@
 import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
 import { isSecAggError } from '../src/errors.js';
-import { simulateSession, type RoundReport, type SimulationOptions, type SimulationReport } from '../src/protocol/index.js';
+import { simulateSession, type RoundReport, type SimulationOptions, type SimulationReport } from '../src/simulate/index.js';
 import { simulateSessionParallel } from './simulate-parallel.js';
 
 const USAGE = `usage: secagg simulate [options]

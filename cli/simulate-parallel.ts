@@ -8,14 +8,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SecAggError } from '../src/errors.js';
-import {
-  runSimulation,
-  type ClientWork,
-  type Delivery,
-  type ClientWorkItem,
-  type SimulationOptions,
-  type SimulationReport,
-} from '../src/protocol/simulate.js';
+import type { ClientWork, ClientWorkItem, Delivery } from '../src/simulate/clients.js';
+import { runSimulation } from '../src/simulate/run.js';
+import type { SimulationOptions, SimulationReport } from '../src/simulate/types.js';
 
 /** Options of {@link simulateSessionParallel}: those of `simulateSession` plus `workers`. */
 export type ParallelSimulationOptions = SimulationOptions & {

@@ -3,7 +3,7 @@
  * them on the work it is sent (round 0 creates them).
  */
 import { parentPort } from 'node:worker_threads';
-import { SimulatedClients, type ClientWork } from '../src/protocol/simulate.js';
+import { SimulatedClients, type ClientWork } from '../src/simulate/clients.js';
 import type { WorkerReply } from './simulate-parallel.js';
 
 let clients: SimulatedClients | undefined;

@@ -54,6 +54,11 @@ export const ErrorCode = {
   MALFORMED_ENCODING: 'MALFORMED_ENCODING',
   /** An encoding carries a version this build does not understand. */
   UNSUPPORTED_VERSION: 'UNSUPPORTED_VERSION',
+  /**
+   * The robust decoder refuses: more shares are wrong than it can correct (over
+   * floor((N - t) / 2) of N usable shares), or the shares are not one sharing. Nothing is returned.
+   */
+  TOO_MANY_ERRORS: 'TOO_MANY_ERRORS',
 
   // src/protocol
   /** A protocol step was called in a round where it is not allowed. */
@@ -76,6 +81,8 @@ export const ErrorCode = {
   CALIBRATION_FAILED: 'CALIBRATION_FAILED',
   /** A numerical computation could not reach a trustworthy answer (e.g. no usable RDP order). */
   NUMERICAL_FAILURE: 'NUMERICAL_FAILURE',
+  /** A DP plan is malformed, tampered or inconsistent (e.g. a noise variance below what its noise multiplier needs), or lacks what the call needs. */
+  INVALID_PLAN: 'INVALID_PLAN',
   /** A privacy ledger refused a round that would spend past the budget set for it (nothing recorded). */
   BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
 } as const;

@@ -49,17 +49,37 @@ export { zcdpToApproxDp, zcdpDelta, approxDpToZcdp } from './zcdp.js';
 // PLD accountant (privacy loss distributions, FFT composition)
 export { PldAccountant, type PldAccountantOptions, type PldGridInfo } from './pld/index.js';
 
-// Distributed DP for secure aggregation: exact samplers, client pipeline, RDP of the summed noise
+// Distributed DP for secure aggregation: exact samplers, RDP of the summed noise
 export { sampleDiscreteGaussian } from './discrete-gaussian.js';
 export { sampleSkellam } from './skellam.js';
+export { distributedDiscreteGaussianRdp, skellamRdp } from './distributed-rdp.js';
+
+// DP mechanisms around secure aggregation: plain-data plans (distributed noise with optional
+// rotation, central Gaussian, adaptive clipping), the client encoding and server decoding, and
+// the per-round event (docs/dp-mechanisms.md)
+export {
+  DP_PLAN_VERSION,
+  type DpPlan,
+  type DpPlanKind,
+  type DpPlanCommon,
+  type DistributedNoisePlan,
+  type CentralGaussianPlan,
+  type AdaptiveClippingPlan,
+  type DistributedMechanism,
+  type DpRotation,
+} from './dp-plan.js';
+export { validateDpPlan, dpEventForRound } from './plan-validate.js';
+export type { DpPlanOptionsCommon, DpPlanTarget, AdaptiveClippingOptions } from './_planner.js';
 export {
   planDistributedNoise,
   encodeClientUpdate,
   decodeServerSum,
-  type DistributedNoisePlan,
-  type DistributedMechanism,
+  type DistributedNoiseOptions,
+  type EncodeClientUpdateOptions,
+  type DecodeServerSumOptions,
 } from './distributed-pipeline.js';
-export { distributedDiscreteGaussianRdp, skellamRdp } from './distributed-rdp.js';
+export { planCentralGaussian, type CentralGaussianOptions } from './central-gaussian.js';
+export { decodeUnclippedFraction, adaptClipNorm } from './adaptive-clipping.js';
 
 // Accounting for federated training (issue 17): fixed-size cohorts (sampling without
 // replacement, substitution), the PRV accountant, and the privacy ledger of a training run

@@ -2,7 +2,9 @@
  * The secagg/v1 mask PRG, byte-level constants and key derivation (docs/masking.md is the
  * normative text). Internal: the public surface is ./index.ts.
  */
-import { hkdfSha256Fast } from '../_hkdf.js';
+// The file, not src/crypto/index.ts: tsup (esbuild) splits chunks by file, and the folder's
+// face would bring X25519, Ed25519 and @noble/curves into secagg/masking's chunk.
+import { hkdfSha256Fast } from '../crypto/_hkdf.js';
 import { assertBytes } from '../_assert.js';
 import { SecAggError } from '../errors.js';
 

@@ -3,7 +3,7 @@ import { assertOptions, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
 import { cryptoRandomBytes, type RandomBytes } from '../random.js';
 import { createSessionConfig } from './config.js';
-import type { CryptoBackend } from './crypto.js';
+import type { CryptoBackend } from '../crypto/index.js';
 import type { Round, SessionConfig } from './types.js';
 
 /** Options every step accepts. */

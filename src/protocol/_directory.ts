@@ -10,8 +10,8 @@
  * Inner node: SHA-256(0x01 || left || right). The tree has 2^height leaves, height =
  * ceil(log2 clients).
  */
-import { sha256Fast as sha256 } from '../_hkdf.js';
-import { concatBytes } from './_bytes.js';
+import { sha256Fast as sha256 } from '../crypto/index.js';
+import { concatBytes } from '../_bytes.js';
 
 // One message scratch (JS is single-threaded and nothing here yields): leaf and node preimages
 // are at most 69 bytes, and hashing them without concatenating saves a third of a node (measured).

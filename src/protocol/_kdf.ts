@@ -3,9 +3,9 @@
  * pairwise mask seeds, per-direction AEAD keys, associated data, share plaintexts and the
  * messages that are signed. Internal.
  */
-import { ByteWriter, ascii, concatBytes, u32be } from './_bytes.js';
+import { ByteWriter, ascii, concatBytes, u32be } from '../_bytes.js';
 import { encodeConfig } from './config.js';
-import { hkdfSha256, sha256, type CryptoBackend } from './crypto.js';
+import { AEAD_TAG_BYTES, hkdfSha256, sha256, type CryptoBackend } from '../crypto/index.js';
 import type { SessionConfig } from './types.js';
 
 const SESSION_LABEL = ascii('secagg/v1/session');
@@ -23,6 +23,8 @@ export const AEAD_NONCE: Uint8Array = new Uint8Array(12);
 export const SHARE_BYTES = 32;
 /** Share plaintext: u32 sender | u32 recipient | b share (32) | s-key share (32). */
 export const SHARE_PLAINTEXT_BYTES: number = 8 + 2 * SHARE_BYTES;
+/** Ciphertext bytes of one share message. */
+export const SHARE_CIPHERTEXT_BYTES: number = SHARE_PLAINTEXT_BYTES + AEAD_TAG_BYTES;
 
 function lp(bytes: Uint8Array): Uint8Array {
   return concatBytes(u32be(bytes.length), bytes);

@@ -13,7 +13,7 @@
  */
 import { describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
-import { ByteReader, ByteWriter } from './_bytes.js';
+import { ByteReader, ByteWriter } from '../_bytes.js';
 import { isBytes, isObject } from './_validate.js';
 import { packBits, unpackBits } from './bitpack.js';
 import { AbortCode, abortCodeFromNumber } from './codes.js';

@@ -4,9 +4,9 @@
  */
 import { assertBytes, assertInteger, assertOptions, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
-import { findGraphParameters } from './graph.js';
+import { findGraphParameters } from '../graph/index.js';
 import type { GraphSpec, SessionConfig, VectorSpec } from './types.js';
-import { ByteWriter } from './_bytes.js';
+import { ByteWriter } from '../_bytes.js';
 
 /** Largest number of clients (Shamir x-coordinates are 1..65535). */
 export const MAX_CLIENTS = 65_535;

@@ -10,7 +10,7 @@
  *   {@link serverCloseRound} when the framework decides a round is over, {@link serverDropClient},
  *   {@link serverAbort}. Server steps consume the state they are given (see server docs).
  * - Wire: {@link encodeMessage} / {@link decodeMessage}.
- * - Whole sessions in memory: {@link simulateSession}.
+ * - Whole sessions in memory: `secagg/simulate` (not re-exported here: it is built on this).
  *
  * States are plain structured-clone-able data; steps do no I/O and read no clock; randomness
  * comes from `options.rng`. See docs/protocol.md for the byte-level specification.
@@ -25,12 +25,12 @@ export {
   clientShareKeys,
   clientUnmask,
   createClient,
-  SHARE_CIPHERTEXT_BYTES,
   type ClientInput,
   type ClientReceiveOptions,
   type CreateClientOptions,
-} from './client.js';
+} from './client/index.js';
 export type { StepOptions } from './_common.js';
+export { SHARE_CIPHERTEXT_BYTES } from './_kdf.js';
 export { AbortCode, DropReason } from './codes.js';
 export { decodeMessage, encodeMessage, MessageType, WIRE_MAGIC, WIRE_VERSION } from './codec.js';
 export {
@@ -40,20 +40,12 @@ export {
   MAX_VECTORS,
   type SessionConfigInput,
 } from './config.js';
-export type { CryptoBackend } from './crypto.js';
+export type { CryptoBackend } from '../crypto/index.js';
 export {
   findGraphParameters,
   type AdversaryClass,
   type GraphParameterOptions,
   type GraphParameters,
-} from './graph.js';
-export { createServer, serverAbort, serverCloseRound, serverDropClient, serverReceive } from './server.js';
-export {
-  simulateSession,
-  simulatedInput,
-  type DropoutRound,
-  type RoundReport,
-  type SimulationOptions,
-  type SimulationReport,
-} from './simulate.js';
+} from '../graph/index.js';
+export { createServer, serverAbort, serverCloseRound, serverDropClient, serverReceive } from './server/index.js';
 export type * from './types.js';

@@ -60,3 +60,25 @@ export function addLog(a: number, b: number): number {
   const s = a + b;
   return s >= GROUP_ORDER ? s - GROUP_ORDER : s;
 }
+
+/**
+ * Multiplication tables for a list of weights (logs, LOG_ZERO for a zero weight): 512 entries
+ * per weight w, [b * w for b < 256] then [(b << 8) * w for b < 256], so that for a 16-bit
+ * element y, y * w = table[256 + (y >> 8)] ^ table[y & 255]: two lookups in 1 KiB instead of
+ * a log and an exp lookup in 640 KiB of tables. Worth building once a weight serves many calls.
+ */
+export function mulTables(logWeights: Int32Array): Uint16Array {
+  const log = LOG;
+  const exp = EXP;
+  const tables = new Uint16Array(logWeights.length * 512);
+  for (let i = 0; i < logWeights.length; i++) {
+    const l = logWeights[i] as number;
+    if (l === LOG_ZERO) continue; // zero weight: zero table
+    const offset = i * 512;
+    for (let b = 1; b < 256; b++) {
+      tables[offset + b] = exp[(log[b] as number) + l] as number;
+      tables[offset + 256 + b] = exp[(log[b << 8] as number) + l] as number;
+    }
+  }
+  return tables;
+}

@@ -6,7 +6,8 @@ import { assertBytes, assertOptions, describeType } from '../_assert.js';
 import { cryptoRandomBytes, type RandomBytes } from '../random.js';
 import { SecAggError } from '../errors.js';
 import { checkArray, checkDistinct, checkThreshold, checkX, readShare, readXs } from './_check.js';
-import { EXP, GROUP_ORDER, LOG, LOG_ZERO } from './_gf.js';
+import { drawDualChecks, logDualScales, modOrder } from './_dual.js';
+import { EXP, LOG, LOG_ZERO, mulTables } from './_gf.js';
 import { MAX_X, checkPayload } from './_layout.js';
 import type { Share } from './split.js';
 
@@ -52,12 +53,6 @@ const COMBINE_OPTIONS = ['threshold'] as const;
 const COMBINER_OPTIONS = ['threshold', 'rng'] as const;
 /** Combines done by the log/exp kernel before a Combiner builds its per-share tables. */
 const TABLES_AFTER = 8;
-
-/** (v mod 65535) in [0, 65534] for any safe integer v. */
-function modOrder(v: number): number {
-  const r = v % GROUP_ORDER;
-  return r < 0 ? r + GROUP_ORDER : r;
-}
 
 class LagrangeCombiner implements Combiner {
   readonly threshold: number;
@@ -160,7 +155,7 @@ class LagrangeCombiner implements Combiner {
     const secretLength = odd ? yLength - 2 : yLength;
     const m = yLength >>> 1;
     if (this.lambdaTables === undefined && this.calls > TABLES_AFTER) {
-      this.lambdaTables = buildLambdaTables(this.logLambda);
+      this.lambdaTables = mulTables(this.logLambda);
     }
     const tables = this.lambdaTables;
     const logLambda = this.logLambda;
@@ -299,76 +294,32 @@ function accumulate(acc: Int32Array, y: Uint8Array, m: number, logLambda: number
   }
 }
 
-/** The 512-entry multiplication tables of each lambda_i (see LagrangeCombiner). */
-function buildLambdaTables(logLambda: Int32Array): Uint16Array {
-  const log = LOG;
-  const exp = EXP;
-  const tables = new Uint16Array(logLambda.length * 512);
-  for (let i = 0; i < logLambda.length; i++) {
-    const l = logLambda[i] as number;
-    const offset = i * 512;
-    for (let b = 0; b < 256; b++) {
-      tables[offset + b] = exp[(log[b] as number) + l] as number;
-      tables[offset + 256 + b] = exp[(log[b << 8] as number) + l] as number;
-    }
-  }
-  return tables;
-}
-
 /**
- * Weights of two random dual codewords (see LagrangeCombiner.parity). Cost O(k^2) once:
- * log v_j = -sum_{l != j} log(x_j + x_l), and g(x_j) for g of degree < k - t.
+ * Weights of two random dual codewords (see LagrangeCombiner.parity and _dual.ts), keeping only
+ * the positions where one of them is non-zero. Cost O(k^2) once.
  */
 function parityWeights(
   xs: readonly number[],
   t: number,
   rng: RandomBytes,
 ): { positions: Int32Array; logWeightA: Int32Array; logWeightB: Int32Array } {
-  const log = LOG;
-  const exp = EXP;
   const k = xs.length;
-  const sums = new Float64Array(k);
-  for (let i = 0; i < k; i++) {
-    const xi = xs[i] as number;
-    let si = sums[i] as number;
-    for (let j = i + 1; j < k; j++) {
-      const l = log[xi ^ (xs[j] as number)] as number;
-      si += l;
-      sums[j] = (sums[j] as number) + l;
-    }
-    sums[i] = si;
-  }
-  const r = k - t; // dual dimension: g has r coefficients
-  const drawLength = 4 * r;
-  const draw = assertBytes(rng(drawLength), 'rng output', drawLength);
-  const logG = new Int32Array(2 * r); // [g_A coefficients, g_B coefficients]
-  for (let c = 0; c < 2 * r; c++) {
-    logG[c] = log[((draw[2 * c] as number) << 8) | (draw[2 * c + 1] as number)] as number;
-  }
-  draw.fill(0);
+  const dense = drawDualChecks(xs, k, t, logDualScales(xs, k), rng);
   const positions: number[] = [];
   const weightsA: number[] = [];
   const weightsB: number[] = [];
   for (let j = 0; j < k; j++) {
-    const logX = log[xs[j] as number] as number;
-    let lp = 0;
-    let gA = 0;
-    let gB = 0;
-    for (let c = 0; c < r; c++) {
-      gA ^= exp[(logG[c] as number) + lp] as number;
-      gB ^= exp[(logG[r + c] as number) + lp] as number;
-      lp += logX;
-      if (lp >= GROUP_ORDER) lp -= GROUP_ORDER;
-    }
-    if (gA === 0 && gB === 0) continue; // weight zero in both checks: share j does not enter
-    const logV = modOrder(-(sums[j] as number));
-    positions.push(j);
-    // A zero g value gets LOG_ZERO, whose EXP entries (LOG_ZERO + log y, log y < LOG_ZERO) are
+    const wA = dense.logWeightA[j] as number;
+    const wB = dense.logWeightB[j] as number;
+    if (wA === LOG_ZERO && wB === LOG_ZERO) continue; // weight zero in both checks: share j does not enter
+    // A zero weight keeps LOG_ZERO, whose EXP entries (LOG_ZERO + log y, log y < LOG_ZERO) are
     // 0 -- but log y may itself be LOG_ZERO, so the check skips zero weights explicitly.
-    weightsA.push(gA === 0 ? LOG_ZERO : modOrder((log[gA] as number) + logV));
-    weightsB.push(gB === 0 ? LOG_ZERO : modOrder((log[gB] as number) + logV));
+    positions.push(j);
+    weightsA.push(wA);
+    weightsB.push(wB);
   }
-  logG.fill(0);
+  dense.logWeightA.fill(0);
+  dense.logWeightB.fill(0);
   return {
     positions: Int32Array.from(positions),
     logWeightA: Int32Array.from(weightsA),

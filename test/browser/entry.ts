@@ -3,7 +3,7 @@
  * Shamir, masks and the DP accountants, with whatever backends the page has (portable: no
  * node:crypto there). Reports on the page for the runner to read.
  */
-import { simulateSession } from '../../src/protocol/index.js';
+import { simulateSession } from '../../src/simulate/index.js';
 import { applyMasksInto, availableMaskBackends, expandMask } from '../../src/masking/index.js';
 import { _setSimdKernelsForTests, simdKernels } from '../../src/masking/_simd.js';
 import golden from '../vectors/protocol-session-golden.json' with { type: 'json' };
@@ -21,6 +21,7 @@ function check(name: string, pass: boolean, detail = ''): void {
 try {
   check('portable backend only', availableMaskBackends().join(',') === 'portable', availableMaskBackends().join(','));
   check('WebAssembly SIMD mask kernels load', simdKernels() !== null);
+  check('WebAssembly SIMD ChaCha20 loads (no silent fallback to noble)', (simdKernels()?.chacha20 ?? null) !== null);
   const zeros = new Uint8Array(32);
   const first = expandMask({ seed: zeros, sessionId: zeros, label: 'x', bits: 32, length: 4 });
   check('mask known answer (README example)', first.join(',') === '3535174219,3089074084,4199425599,3574129225', first.join(','));

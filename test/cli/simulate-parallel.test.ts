@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { simulateSessionParallel } from '../../cli/simulate-parallel.js';
 import { SecAggError } from '../../src/errors.js';
-import { simulateSession, type SimulationOptions } from '../../src/protocol/index.js';
+import { simulateSession, type SimulationOptions } from '../../src/simulate/index.js';
 
 const hex = (b: Uint8Array | null): string | null => (b === null ? null : Buffer.from(b).toString('hex'));
 

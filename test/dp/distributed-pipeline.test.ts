@@ -199,7 +199,9 @@ describe('encodeClientUpdate / decodeServerSum end to end', () => {
   it('hostile inputs', () => {
     const plan = planDistributedNoise(base);
     const x = new Float64Array(1000);
-    expectSecAggError(() => encodeClientUpdate(x, { ...plan }), 'INVALID_TYPE'); // not a plan from the planner
+    // A plain copy is plain data: validated and accepted (it used to be refused), same encoding.
+    expect(encodeClientUpdate(x, { ...plan }, { rng: seed(9) })).toEqual(encodeClientUpdate(x, plan, { rng: seed(9) }));
+    expectSecAggError(() => encodeClientUpdate(x, { ...plan, localVariance: plan.localVariance / 2 }), 'INVALID_PLAN');
     expectSecAggError(() => encodeClientUpdate(x, null as never), 'INVALID_TYPE');
     expectSecAggError(() => encodeClientUpdate(new Float64Array(999), plan), 'LENGTH_MISMATCH');
     expectSecAggError(() => encodeClientUpdate(new Int32Array(1000) as never, plan), 'INVALID_TYPE');

@@ -4,7 +4,7 @@
  * message.
  */
 import { buildDirectory, directoryProof } from '../../src/protocol/_directory.js';
-import { ed25519PublicKey } from '../../src/protocol/crypto.js';
+import { ed25519PublicKey } from '../../src/crypto/index.js';
 import {
   clientAdvertiseKeys,
   clientReceive,
@@ -13,7 +13,6 @@ import {
   createSessionConfig,
   serverCloseRound,
   serverReceive,
-  simulatedInput,
   type AdvertisedKey,
   type AdvertisedKeysMessage,
   type ClientInput,
@@ -25,6 +24,7 @@ import {
   type SessionConfigInput,
 } from '../../src/protocol/index.js';
 import { deterministicRandomBytes, type RandomBytes } from '../../src/random.js';
+import { simulatedInput } from '../../src/simulate/index.js';
 
 export interface Trace {
   readonly config: SessionConfig;

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AEAD_NONCE, channelKeys, consistencySignedBytes, shareAad, sharePlaintext } from '../../src/protocol/_kdf.js';
-import { aeadSeal, ed25519Sign, x25519SharedSecret } from '../../src/protocol/crypto.js';
+import { aeadSeal, ed25519Sign, x25519SharedSecret } from '../../src/crypto/index.js';
 import {
   clientAbort,
   clientAdvertiseKeys,

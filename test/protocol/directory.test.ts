@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { absentLeaf, buildDirectory, directoryHeight, directoryProof, keyLeaf, rootFromProof } from '../../src/protocol/_directory.js';
-import { neighbourIds } from '../../src/protocol/_topology.js';
+import { neighbourIds } from '../../src/graph/index.js';
 import type { AdvertisedKeysMessage } from '../../src/protocol/index.js';
 import { honestTrace, seed } from './_driver.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { simulateSession, type SimulationOptions } from '../../src/protocol/index.js';
+import { simulateSession, type SimulationOptions } from '../../src/simulate/index.js';
 
 interface GoldenCase {
   name: string;

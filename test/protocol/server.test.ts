@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ed25519PublicKey } from '../../src/protocol/crypto.js';
+import { ed25519PublicKey } from '../../src/crypto/index.js';
 import {
   clientAdvertiseKeys,
   clientReceive,

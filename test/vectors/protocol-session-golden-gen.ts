@@ -7,7 +7,7 @@
  * move too, and is printed.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { simulateSession } from '../../src/protocol/index.js';
+import { simulateSession } from '../../src/simulate/index.js';
 
 const file = new URL('./protocol-session-golden.json', import.meta.url);
 const golden = JSON.parse(readFileSync(file, 'utf8')) as {

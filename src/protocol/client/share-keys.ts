@@ -1,0 +1,248 @@
+/**
+ * Round 1 of the client: checking the server's key message, computing the session id, and
+ * sharing the self-mask seed and the masking key with the neighbours.
+ */
+import { assertBytes } from '../../_assert.js';
+import { equalBytes } from '../../_bytes.js';
+import { aeadSeal, createX25519Agreement, ed25519Verify, isValidX25519PublicKey } from '../../crypto/index.js';
+import { SecAggError } from '../../errors.js';
+import { indexOf, withSelf } from '../../graph/index.js';
+import { splitSecret } from '../../shamir/index.js';
+import { readStepOptions, wrongRound, type ResolvedOptions, type StepOptions } from '../_common.js';
+import { absentLeaf, directoryHeight, keyLeaf, rootFromProof } from '../_directory.js';
+import {
+  AEAD_NONCE,
+  SHARE_BYTES,
+  advertiseSignedBytes,
+  channelKeys,
+  computeSessionId,
+  configDigest,
+  shareAad,
+  sharePlaintext,
+} from '../_kdf.js';
+import { isBytes, isObject, readIdList, typeLabel } from '../_validate.js';
+import type {
+  AdvertisedKey,
+  ClientMaskedInputState,
+  ClientShareKeysState,
+  ClientState,
+  ClientStep,
+  ServerMessage,
+  SessionConfig,
+} from '../types.js';
+import { aborted, common, isProblem, type Problem } from './_state.js';
+
+interface ScannedKeys {
+  readonly sessionId: Uint8Array;
+  /** This client's entry, if present. */
+  readonly own: AdvertisedKey | null;
+  /** The neighbours' entries, increasing ids. */
+  readonly neighbours: AdvertisedKey[];
+}
+
+/**
+ * Checks the message's shape, picks this client's and its neighbours' entries (views into
+ * copies of the blocks: what is checked is what is kept, and the state shares no memory with
+ * a message a framework may reuse or hand to other clients) and computes the session id from
+ * their key directory leaves and the proof. Null when malformed: a listed id outside the
+ * neighbourhood, or a proof that does not fit.
+ */
+function scanKeys(msg: Record<string, unknown>, config: SessionConfig, id: number, neighbours: Uint32Array): ScannedKeys | null {
+  const ids = readIdList(msg['ids'], config.clients);
+  if (ids === null) return null;
+  const n = ids.length;
+  const channelBlock: unknown = msg['channelPublicKeys'];
+  const maskingBlock: unknown = msg['maskingPublicKeys'];
+  const sigBlock: unknown = msg['signatures'];
+  const proofBytes: unknown = msg['proof'];
+  if (!isBytes(channelBlock, 32 * n) || !isBytes(maskingBlock, 32 * n) || !isBytes(proofBytes)) return null;
+  if (config.active ? !isBytes(sigBlock, 64 * n) : sigBlock !== null) return null;
+  const c = channelBlock.slice();
+  const m = maskingBlock.slice();
+  const sig = sigBlock === null ? null : (sigBlock as Uint8Array).slice();
+  const proof = proofBytes.slice();
+  const entry = (i: number): AdvertisedKey => ({
+    id: ids[i] as number,
+    channelPublicKey: c.subarray(32 * i, 32 * i + 32),
+    maskingPublicKey: m.subarray(32 * i, 32 * i + 32),
+    signature: sig === null ? null : (sig as Uint8Array).subarray(64 * i, 64 * i + 64),
+  });
+  // The neighbourhood (this client and its neighbours, increasing) and the leaf of each: its
+  // keys if listed, else "did not advertise".
+  const known = withSelf(neighbours, id);
+  const leaves: [number, Uint8Array][] = [];
+  const found: AdvertisedKey[] = [];
+  let own: AdvertisedKey | null = null;
+  let listed = 0;
+  for (const v of known) {
+    const at = indexOf(ids, v);
+    if (at < 0) {
+      leaves.push([v, absentLeaf(v)]);
+      continue;
+    }
+    listed++;
+    const k = entry(at);
+    leaves.push([v, keyLeaf(v, k.channelPublicKey, k.maskingPublicKey)]);
+    if (v === id) own = k;
+    else found.push(k);
+  }
+  if (listed !== n) return null; // an id outside the neighbourhood
+  const root = rootFromProof(directoryHeight(config.clients), leaves, proof);
+  if (root === null) return null;
+  return { sessionId: computeSessionId(config, root), own, neighbours: found };
+}
+
+function latin1(b: Uint8Array): string {
+  return String.fromCharCode.apply(null, b as unknown as number[]);
+}
+
+/**
+ * Round 1: checks the server's key message (its neighbourhood's advertised keys and their key
+ * directory proof), computes the session id from them, draws the self-mask seed b_u,
+ * Shamir-shares b_u and the masking private key among the neighbours that advertised
+ * (threshold t) and encrypts each neighbour's pair of shares. Outbox: one
+ * {@link ShareKeysMessage}. Aborts (`aborted` state) with MALFORMED_MESSAGE,
+ * UNEXPECTED_MESSAGE, OWN_KEYS_ALTERED, DUPLICATE_PUBLIC_KEY, INVALID_PUBLIC_KEY,
+ * INVALID_SIGNATURE or TOO_FEW_PEERS.
+ *
+ * @throws {SecAggError} `WRONG_ROUND` unless the state is in `shareKeys`; option errors.
+ * @example
+ * ```ts
+ * ({ state, outbox } = clientShareKeys(state, advertisedKeysMessage, { rng }));
+ * ```
+ */
+export function clientShareKeys(state: ClientState, message: ServerMessage, options?: StepOptions): ClientStep {
+  const o = readStepOptions(options);
+  if (state?.round !== 'shareKeys') throw wrongRound('clientShareKeys', state?.round, 'shareKeys');
+  const s = state;
+  const { config, id } = s;
+  let scanned: ScannedKeys | null;
+  try {
+    if (!isObject(message)) return aborted(s, 'MALFORMED_MESSAGE', 'the message is not an object');
+    if (message['type'] === 'abort') return aborted(s, 'SERVER_ABORTED', 'the server aborted');
+    if (message['type'] !== 'advertisedKeys') {
+      return aborted(s, 'UNEXPECTED_MESSAGE', `expected advertisedKeys in round shareKeys, got ${typeLabel(message['type'])}`);
+    }
+    scanned = scanKeys(message, config, id, s.neighbours);
+  } catch {
+    scanned = null;
+  }
+  if (scanned === null) return aborted(s, 'MALFORMED_MESSAGE', 'advertisedKeys is malformed');
+  const peers = checkPeers(s, scanned, o.backend);
+  if (isProblem(peers)) return aborted(s, ...peers);
+  const sessionId = scanned.sessionId;
+  const { selfMaskSeed, ownShares, ciphertexts, channelKeysFrom } = shareSecrets(s, sessionId, peers, o);
+  const next: ClientMaskedInputState = {
+    ...common(s),
+    round: 'maskedInputCollection',
+    keys: s.keys,
+    sessionId,
+    peers: peers.ids,
+    channelKeysFrom,
+    peerMaskingKeys: peers.maskingKeys,
+    selfMaskSeed,
+    ownShares,
+  };
+  return { state: next, outbox: [{ type: 'shareKeys', sender: id, sessionId: sessionId.slice(), ciphertexts }] };
+}
+
+/** The neighbours that advertised valid keys, increasing ids, with their keys. */
+interface Peers {
+  readonly ids: number[];
+  readonly channelKeys: Uint8Array[];
+  readonly maskingKeys: Uint8Array[];
+}
+
+/**
+ * Checks the advertised keys: this client's own relayed unchanged, every key valid and
+ * distinct, each neighbour's signature (active variant), and at least t - 1 neighbours.
+ */
+function checkPeers(s: ClientShareKeysState, scanned: ScannedKeys, backend: ResolvedOptions['backend']): Peers | Problem {
+  const { config, id } = s;
+  // Own keys must be relayed unchanged.
+  const own = scanned.own;
+  if (
+    own === null ||
+    !equalBytes(own.channelPublicKey, s.keys.channelPublicKey) ||
+    !equalBytes(own.maskingPublicKey, s.keys.maskingPublicKey)
+  ) {
+    return ['OWN_KEYS_ALTERED', 'the key message omits or alters this client\'s keys'];
+  }
+  // Neighbours that advertised. Their keys (and this client's) must be valid and distinct; no
+  // other client's keys are sent (the directory proof stands for them).
+  const peers: number[] = [];
+  const peerChannelKeys: Uint8Array[] = [];
+  const peerMaskingKeys: Uint8Array[] = [];
+  const seen = new Set<string>();
+  const digest = config.active ? configDigest(config) : null;
+  for (const k of [own, ...scanned.neighbours]) {
+    for (const pk of [k.channelPublicKey, k.maskingPublicKey]) {
+      const key = latin1(pk);
+      if (seen.has(key)) return ['DUPLICATE_PUBLIC_KEY', `client ${k.id} advertised a key already seen`];
+      seen.add(key);
+      if (!isValidX25519PublicKey(pk)) {
+        return ['INVALID_PUBLIC_KEY', `client ${k.id} advertised an invalid or small-order key`];
+      }
+    }
+    if (k.id === id) continue;
+    if (digest !== null) {
+      const vk = config.verificationKeys?.[k.id - 1] as Uint8Array;
+      const msg = advertiseSignedBytes(digest, k.id, k.channelPublicKey, k.maskingPublicKey);
+      if (!ed25519Verify(k.signature as Uint8Array, msg, vk, backend)) {
+        return ['INVALID_SIGNATURE', `client ${k.id}'s key signature does not verify`];
+      }
+    }
+    peers.push(k.id);
+    peerChannelKeys.push(k.channelPublicKey);
+    peerMaskingKeys.push(k.maskingPublicKey);
+  }
+  if (peers.length + 1 < config.threshold) {
+    return ['TOO_FEW_PEERS', `${peers.length} neighbours advertised keys, threshold is ${config.threshold}`];
+  }
+  return { ids: peers, channelKeys: peerChannelKeys, maskingKeys: peerMaskingKeys };
+}
+
+/** What {@link shareSecrets} made: the seed, this client's own shares, the sealed shares. */
+interface SharedSecrets {
+  readonly selfMaskSeed: Uint8Array;
+  readonly ownShares: [Uint8Array, Uint8Array];
+  /** The sealed pair of shares for each peer, in peer order. */
+  readonly ciphertexts: Uint8Array[];
+  /** The key of the channel from each peer, in peer order. */
+  readonly channelKeysFrom: Uint8Array[];
+}
+
+/**
+ * Draws the self-mask seed b_u, Shamir-shares it and the masking private key among the peers
+ * and this client (threshold t), and seals each peer's pair of shares under the channel key.
+ */
+function shareSecrets(s: ClientShareKeysState, sessionId: Uint8Array, peers: Peers, o: ResolvedOptions): SharedSecrets {
+  const { config, id } = s;
+  // Shares go to the neighbours that advertised and to this client itself.
+  const holders = withSelf(peers.ids, id);
+  const selfMaskSeed = Uint8Array.from(assertBytes(o.rng(32), 'rng output', 32));
+  const bShares = splitSecret(selfMaskSeed, { threshold: config.threshold, holders, rng: o.rng });
+  const sShares = splitSecret(s.keys.maskingPrivateKey, { threshold: config.threshold, holders, rng: o.rng });
+  const agreement = createX25519Agreement(s.keys.channelPrivateKey, o.backend);
+  const ciphertexts: Uint8Array[] = new Array(peers.ids.length);
+  const channelKeysFrom: Uint8Array[] = new Array(peers.ids.length);
+  let ownShares: [Uint8Array, Uint8Array] | null = null;
+  for (let h = 0, i = 0; h < holders.length; h++) {
+    const v = holders[h] as number;
+    const b = (bShares[h] as { y: Uint8Array }).y;
+    const sk = (sShares[h] as { y: Uint8Array }).y;
+    if (b.length !== SHARE_BYTES || sk.length !== SHARE_BYTES) {
+      throw new SecAggError('INVALID_LENGTH', 'unexpected Shamir share length');
+    }
+    if (v === id) {
+      ownShares = [b, sk];
+      continue;
+    }
+    const shared = agreement.sharedSecret(peers.channelKeys[i] as Uint8Array);
+    const [key, from] = channelKeys(shared, sessionId, id, v, o.backend);
+    channelKeysFrom[i] = from;
+    ciphertexts[i] = aeadSeal(key, AEAD_NONCE, sharePlaintext(id, v, b, sk), shareAad(sessionId, id, v), o.backend);
+    i++;
+  }
+  return { selfMaskSeed, ownShares: ownShares as [Uint8Array, Uint8Array], ciphertexts, channelKeysFrom };
+}

@@ -1,0 +1,93 @@
+/**
+ * The server's live state as its steps hold it (internal): taking ownership of a state, dropping
+ * clients, aborting, and the per-round bookkeeping shared by the steps.
+ */
+import { SecAggError } from '../../errors.js';
+import { indexOf } from '../../graph/index.js';
+import type { AbortCode, DropReason } from '../codes.js';
+import type { AdvertisedKey, DropRecord, Round, ServerLiveState, ServerState, ServerStep } from '../types.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** A live server state as a step holds it: its own copy (see {@link take}), written in place. */
+export interface Live extends Mutable<ServerLiveState> {
+  keys: (AdvertisedKey | null)[];
+  received: boolean[];
+  ciphertexts: (Uint8Array[] | null)[];
+  accumulators: Uint32Array[];
+  signatures: (Uint8Array | null)[];
+  revealed: (Uint8Array[] | null)[];
+  drops: DropRecord[];
+  members: number[];
+}
+
+/** States an earlier step consumed (see the ownership rule in ./index.ts). */
+export const consumed: WeakSet<object> = new WeakSet<object>();
+
+/** The rounds in which the server steps run. */
+export const LIVE_ROUNDS: readonly Round[] = ['advertiseKeys', 'shareKeys', 'maskedInputCollection', 'consistencyCheck', 'unmasking'];
+
+/** Takes ownership of a live state (throws for consumed or terminal states). */
+export function take(state: ServerState, step: string): Live {
+  if (state === null || typeof state !== 'object') {
+    throw new SecAggError('INVALID_TYPE', `${step} needs a server state`);
+  }
+  if (consumed.has(state)) {
+    throw new SecAggError(
+      'STATE_CONSUMED',
+      `${step} was given a server state that an earlier step consumed; structuredClone a state to keep it`,
+    );
+  }
+  if (!LIVE_ROUNDS.includes(state.round)) {
+    throw new SecAggError('WRONG_ROUND', `${step} cannot run in round "${String(state.round)}"`);
+  }
+  consumed.add(state);
+  return { ...(state as ServerLiveState) } as Live;
+}
+
+function removeMember(s: Live, id: number): void {
+  const at = indexOf(s.members, id);
+  if (at >= 0) s.members.splice(at, 1);
+}
+
+/** Drops a member (once) and records why; before U2 is fixed its contribution goes too. */
+export function drop(s: Live, id: number, reason: DropReason): void {
+  if (indexOf(s.members, id) < 0) return;
+  removeMember(s, id);
+  s.drops.push({ id, reason, round: s.round });
+  // Before U2 is fixed, a dropped client's contribution is withdrawn; later, accepted messages
+  // (a masked input already in the sums, revealed shares) stay valid.
+  if (s.round === 'advertiseKeys') {
+    s.received[id] = false;
+    s.keys[id] = null;
+  } else if (s.round === 'shareKeys') {
+    s.received[id] = false;
+    s.ciphertexts[id] = null;
+  }
+}
+
+/**
+ * The session id for an outbox: a copy, so that no message shares memory with the state (a
+ * transport may transfer or reuse a message's buffers). Messages of one outbox share it.
+ */
+export function outgoingId(s: Live): Uint8Array {
+  return Uint8Array.from(s.sessionId as Uint8Array);
+}
+
+/** The step that aborts the session with `code`, telling the remaining members. */
+export function abortServer(s: Live, code: AbortCode, reason: string): ServerStep {
+  const to = s.members.slice();
+  return {
+    state: { round: 'aborted', code, reason, atRound: s.round, drops: s.drops },
+    outbox: to.length === 0 ? [] : [{ to, message: { type: 'abort', code } }],
+  };
+}
+
+/** Drops every member that sent nothing this round (NO_MESSAGE). */
+export function dropSilent(s: Live): void {
+  for (const id of s.members.slice()) if (s.received[id] !== true) drop(s, id, 'NO_MESSAGE');
+}
+
+/** Forgets who sent in the round that closed: the next round starts with nobody. */
+export function resetReceived(s: Live): void {
+  s.received = new Array<boolean>(s.config.clients + 1).fill(false);
+}

@@ -1,0 +1,194 @@
+/**
+ * The server's round closes: the framework decides that a round is over, the server drops the
+ * clients that sent nothing, checks that the session can still succeed, and produces the next
+ * round's messages (closing `unmasking` is ./finish.ts).
+ */
+import { SecAggError } from '../../errors.js';
+import { indexOf, withSelf, type Topology } from '../../graph/index.js';
+import { readStepOptions, type StepOptions } from '../_common.js';
+import { buildDirectory, directoryProof } from '../_directory.js';
+import { computeSessionId } from '../_kdf.js';
+import type { AdvertisedKey, AdvertisedKeysMessage, Outgoing, ServerState, ServerStep } from '../types.js';
+import { abortServer, drop, dropSilent, outgoingId, resetReceived, take, type Live } from './_live.js';
+import { bitmapOf, pruneIsolated, topologyOf, unmaskable, within } from './_sets.js';
+import { finish } from './finish.js';
+
+/**
+ * Ends the current round: clients that sent nothing are dropped (NO_MESSAGE), then the round's
+ * threshold checks run (aborting with TOO_FEW_CLIENTS when the session can no longer succeed)
+ * and the next round's messages are produced. Closing `unmasking` rebuilds the survivors'
+ * self-mask seeds and the dropped clients' masking keys, removes their masks and completes
+ * with the sums of the survivors' inputs. Consumes `state`.
+ *
+ * @throws {SecAggError} `WRONG_ROUND` when the server completed or aborted, `STATE_CONSUMED`.
+ * @example
+ * ```ts
+ * const { state, outbox } = serverCloseRound(server); // outbox: messages for the clients
+ * ```
+ */
+export function serverCloseRound(state: ServerState, options?: StepOptions): ServerStep {
+  const o = readStepOptions(options);
+  const s = take(state, 'serverCloseRound');
+  const topo = topologyOf(s);
+  switch (s.round) {
+    case 'advertiseKeys':
+      return closeAdvertiseKeys(s, topo);
+    case 'shareKeys':
+      return closeShareKeys(s, topo);
+    case 'maskedInputCollection':
+      return closeMaskedInput(s, topo);
+    case 'consistencyCheck':
+      return closeConsistencyCheck(s, topo);
+    case 'unmasking':
+      return finish(s, topo, o);
+    default:
+      throw new SecAggError('WRONG_ROUND', `serverCloseRound cannot run in round "${s.round}"`);
+  }
+}
+
+/**
+ * Round 0 closes: clients with clashing keys are dropped, U1 is fixed, the session id is
+ * computed over the key directory, and each client gets its neighbourhood's keys with the proof.
+ */
+function closeAdvertiseKeys(s: Live, topo: Topology): ServerStep {
+  const { config } = s;
+  const t = config.threshold;
+  dropSilent(s);
+  // Equal keys across clients: drop every client involved.
+  const owner = new Map<string, number>();
+  const clash = new Set<number>();
+  for (const id of s.members) {
+    const k = s.keys[id] as AdvertisedKey;
+    for (const pk of [k.channelPublicKey, k.maskingPublicKey]) {
+      const key = String.fromCharCode.apply(null, pk as unknown as number[]);
+      const other = owner.get(key);
+      if (other !== undefined && other !== id) {
+        clash.add(other);
+        clash.add(id);
+      } else owner.set(key, id);
+    }
+  }
+  for (const id of clash) drop(s, id, 'DUPLICATE_PUBLIC_KEY');
+  const advertised = s.members.length;
+  pruneIsolated(s, topo);
+  if (s.members.length < t) {
+    return abortServer(s, 'TOO_FEW_CLIENTS', `${advertised} clients advertised valid keys, ${s.members.length} with enough neighbours; threshold is ${t}`);
+  }
+  const u1 = s.members.slice();
+  const inU1 = bitmapOf(u1, config.clients);
+  const directory = buildDirectory(config.clients, (id) => (inU1[id] === 1 ? (s.keys[id] as AdvertisedKey) : null));
+  s.sessionId = computeSessionId(config, directory.root);
+  s.rounds = { ...s.rounds, u1 };
+  s.round = 'shareKeys';
+  resetReceived(s);
+  s.ciphertexts = new Array<Uint8Array[] | null>(config.clients + 1).fill(null);
+  // Each client gets its neighbourhood's keys (in the complete graph the same message for
+  // everyone) and the proof linking them to the root.
+  const keysFor = (known: number[]): AdvertisedKeysMessage => {
+    const ids = known.filter((id) => inU1[id] === 1);
+    const channelPublicKeys = new Uint8Array(32 * ids.length);
+    const maskingPublicKeys = new Uint8Array(32 * ids.length);
+    const signatures = config.active ? new Uint8Array(64 * ids.length) : null;
+    ids.forEach((id, i) => {
+      const k = s.keys[id] as AdvertisedKey;
+      channelPublicKeys.set(k.channelPublicKey, 32 * i);
+      maskingPublicKeys.set(k.maskingPublicKey, 32 * i);
+      if (signatures !== null) signatures.set(k.signature as Uint8Array, 64 * i);
+    });
+    return { type: 'advertisedKeys', ids, channelPublicKeys, maskingPublicKeys, signatures, proof: directoryProof(directory, known) };
+  };
+  const outbox: Outgoing[] =
+    config.graph.kind === 'complete'
+      ? [{ to: u1.slice(), message: keysFor(withSelf(topo.of(1), 1)) }]
+      : u1.map((u) => ({ to: [u], message: keysFor(withSelf(topo.of(u), u)) }));
+  return { state: s, outbox };
+}
+
+/** Round 1 closes: U2 is fixed and each client gets the shares its neighbours sealed for it. */
+function closeShareKeys(s: Live, topo: Topology): ServerStep {
+  const { config } = s;
+  const t = config.threshold;
+  dropSilent(s);
+  const shared = s.members.length;
+  pruneIsolated(s, topo);
+  if (s.members.length < t) {
+    return abortServer(s, 'TOO_FEW_CLIENTS', `${shared} clients shared keys, ${s.members.length} with enough neighbours; threshold is ${t}`);
+  }
+  const u2 = s.members.slice();
+  const sessionId = outgoingId(s);
+  const outbox: Outgoing[] = [];
+  // recipients of sender w: its neighbours in U1, increasing (the order of its ciphertexts)
+  const recipients = new Map<number, number[]>();
+  for (const v of u2) {
+    const senders = within(topo.of(v), u2, config.clients);
+    const ciphertexts = senders.map((w) => {
+      let r = recipients.get(w);
+      if (r === undefined) {
+        r = within(topo.of(w), s.rounds.u1, config.clients);
+        recipients.set(w, r);
+      }
+      return (s.ciphertexts[w] as Uint8Array[])[indexOf(r, v)] as Uint8Array;
+    });
+    outbox.push({ to: [v], message: { type: 'encryptedShares', recipient: v, sessionId, senders, ciphertexts } });
+  }
+  s.rounds = { ...s.rounds, u2 };
+  s.ciphertexts = [];
+  s.accumulators = config.vectors.map((v) => new Uint32Array(v.length));
+  s.round = 'maskedInputCollection';
+  resetReceived(s);
+  return { state: s, outbox };
+}
+
+/**
+ * Round 2 closes: U3 (who sent a masked input) is fixed; the active variant asks the members to
+ * sign it, the passive one asks for the shares at once.
+ */
+function closeMaskedInput(s: Live, topo: Topology): ServerStep {
+  const { config } = s;
+  const u3: number[] = [];
+  for (const id of s.rounds.u2) if (s.received[id] === true) u3.push(id);
+  dropSilent(s);
+  const problem = unmaskable(s, topo, u3, s.members);
+  if (problem !== null) return abortServer(s, 'TOO_FEW_CLIENTS', problem);
+  s.rounds = { ...s.rounds, u3 };
+  const sessionId = outgoingId(s);
+  resetReceived(s);
+  const to = s.members.slice();
+  if (config.active) {
+    s.round = 'consistencyCheck';
+    s.signatures = new Array<Uint8Array | null>(config.clients + 1).fill(null);
+    return { state: s, outbox: [{ to, message: { type: 'consistencyRequest', sessionId, survivors: u3.slice() } }] };
+  }
+  s.round = 'unmasking';
+  s.revealed = new Array<Uint8Array[] | null>(config.clients + 1).fill(null);
+  const dropped = s.rounds.u2.filter((id) => indexOf(u3, id) < 0);
+  return {
+    state: s,
+    outbox: [
+      { to, message: { type: 'unmaskingRequest', sessionId, survivors: u3.slice(), dropped, signers: [], signatures: [] } },
+    ],
+  };
+}
+
+/** Round 3 closes (active variant): U4 is fixed; each member gets its neighbours' signatures. */
+function closeConsistencyCheck(s: Live, topo: Topology): ServerStep {
+  const { config } = s;
+  dropSilent(s);
+  const u4 = s.members.slice();
+  const problem = unmaskable(s, topo, s.rounds.u3, u4);
+  if (problem !== null) return abortServer(s, 'TOO_FEW_CLIENTS', problem);
+  s.rounds = { ...s.rounds, u4 };
+  const sessionId = outgoingId(s);
+  const survivors = s.rounds.u3.slice();
+  const dropped = s.rounds.u2.filter((id) => indexOf(survivors, id) < 0);
+  const outbox: Outgoing[] = u4.map((u) => {
+    const signers = within(topo.of(u), u4, config.clients);
+    const signatures = signers.map((v) => s.signatures[v] as Uint8Array);
+    return { to: [u], message: { type: 'unmaskingRequest', sessionId, survivors, dropped, signers, signatures } };
+  });
+  s.round = 'unmasking';
+  s.signatures = [];
+  s.revealed = new Array<Uint8Array[] | null>(config.clients + 1).fill(null);
+  resetReceived(s);
+  return { state: s, outbox };
+}

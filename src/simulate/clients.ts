@@ -1,0 +1,145 @@
+/**
+ * Simulated clients: their inputs, their random streams, and the host that steps them on work
+ * handed out by the session (./run.ts). One host runs all clients in `simulateSession`;
+ * cli/simulate-parallel.ts gives each worker thread a host for its share of them.
+ */
+import { ascii, concatBytes, u32be } from '../_bytes.js';
+import { sha256, type CryptoBackend } from '../crypto/index.js';
+import {
+  clientAdvertiseKeys,
+  clientReceive,
+  createClient,
+  type AbortCode,
+  type ClientMessage,
+  type ClientState,
+  type Round,
+  type ServerMessage,
+  type SessionConfig,
+  type VectorSpec,
+} from '../protocol/index.js';
+import { deterministicRandomBytes, type RandomBytes } from '../random.js';
+
+/** SHA-256 of `label || seed || u32(id)`: every simulated random choice starts here. */
+export function derive(seed: Uint8Array, label: string, id: number): Uint8Array {
+  return sha256(concatBytes(ascii(label), seed, u32be(id)));
+}
+
+/**
+ * Deterministic test input of client `id` (xorshift32 stream seeded from SHA-256 of the seed,
+ * name and id), elements below 2^bits. Used by `simulateSession`; not random enough for
+ * anything but tests.
+ *
+ * @example
+ * ```ts
+ * const x = simulatedInput(new Uint8Array(32), 3, { name: 'x', length: 10, bits: 16 });
+ * ```
+ */
+export function simulatedInput(seed: Uint8Array, id: number, spec: VectorSpec): Uint32Array {
+  const h = derive(seed, `secagg/sim/input/${spec.name}`, id);
+  let x = (((h[0] as number) << 24) | ((h[1] as number) << 16) | ((h[2] as number) << 8) | (h[3] as number)) >>> 0;
+  if (x === 0) x = 1;
+  const out = new Uint32Array(spec.length);
+  const mask = spec.bits === 32 ? 0xffffffff : 2 ** spec.bits - 1;
+  for (let i = 0; i < out.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = (x & mask) >>> 0;
+  }
+  return out;
+}
+
+/**
+ * Everything a simulated client needs, as plain data: what a worker thread receives to host
+ * some of the clients (see cli/simulate-parallel.ts).
+ */
+export interface SimulationContext {
+  readonly config: SessionConfig;
+  readonly seed: Uint8Array;
+  readonly vectors: readonly VectorSpec[];
+  readonly signingKeys: readonly Uint8Array[] | null;
+  readonly backend: CryptoBackend | undefined;
+}
+
+/**
+ * Work for the clients, yielded by `runSimulation` (./run.ts): round 0 (make clients, advertise
+ * keys) or the delivery of server messages. Results come back in the same order.
+ */
+export type ClientWork =
+  | { readonly kind: 'advertise'; readonly context: SimulationContext; readonly ids: readonly number[] }
+  | {
+      readonly kind: 'deliver';
+      readonly deliveries: readonly Delivery[];
+      /**
+       * The batch the next `deliver` will carry (the very same array), or null. Its clients do
+       * not depend on this batch's answers, so a runner may start them early.
+       */
+      readonly upcoming: readonly Delivery[] | null;
+    };
+
+/** A server message for one client. */
+export interface Delivery {
+  readonly to: number;
+  readonly message: ServerMessage;
+}
+
+/** One client's answer to one work item: its outbox, its step time and its abort, if any. */
+export interface ClientWorkItem {
+  readonly outbox: readonly ClientMessage[];
+  readonly seconds: number;
+  readonly abort: { readonly code: AbortCode; readonly round: Round } | null;
+}
+
+/**
+ * Simulated clients: their states and random streams, stepped on {@link ClientWork}. One host
+ * runs all clients in `simulateSession`; cli/simulate-parallel.ts gives each worker thread
+ * a host for its share of them.
+ */
+export class SimulatedClients {
+  private readonly context: SimulationContext;
+  private readonly states = new Map<number, ClientState>();
+  private readonly rngs = new Map<number, RandomBytes>();
+
+  constructor(context: SimulationContext) {
+    this.context = context;
+  }
+
+  /** Steps the clients named by `work`, in order. */
+  run(work: ClientWork): ClientWorkItem[] {
+    return work.kind === 'advertise'
+      ? work.ids.map((id) => this.advertise(id))
+      : work.deliveries.map(({ to, message }) => this.deliver(to, message));
+  }
+
+  private advertise(id: number): ClientWorkItem {
+    const { config, seed, signingKeys, backend } = this.context;
+    const rng = deterministicRandomBytes(derive(seed, 'secagg/sim/client', id));
+    this.rngs.set(id, rng);
+    const t0 = performance.now();
+    const signing = signingKeys === null ? {} : { signingKey: signingKeys[id - 1] as Uint8Array };
+    const step = clientAdvertiseKeys(createClient(config, { id, ...signing }), { rng, ...(backend === undefined ? {} : { backend }) });
+    const seconds = (performance.now() - t0) / 1000;
+    this.states.set(id, step.state);
+    return { outbox: step.outbox, seconds, abort: null };
+  }
+
+  private deliver(to: number, message: ServerMessage): ClientWorkItem {
+    const { seed, vectors, backend } = this.context;
+    const state = this.states.get(to) as ClientState;
+    const input =
+      message.type === 'encryptedShares'
+        ? Object.fromEntries(vectors.map((v) => [v.name, simulatedInput(seed, to, v)]))
+        : undefined;
+    const t0 = performance.now();
+    const step = clientReceive(state, message, {
+      rng: this.rngs.get(to) as RandomBytes,
+      ...(backend === undefined ? {} : { backend }),
+      ...(input === undefined ? {} : { input }),
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    this.states.set(to, step.state);
+    const abort = step.state.round === 'aborted' ? { code: step.state.code, round: step.state.atRound } : null;
+    return { outbox: step.outbox, seconds, abort };
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * A whole session in memory: one server and n clients driven round by round, dropouts injected
+ * on a schedule, every message optionally passed through the wire codec (to count bytes), the
+ * result checked against the plain sum. No I/O; used by the CLI, tests and benchmarks.
+ */
+import { readSetup } from './_setup.js';
+import { SessionRun } from './_session.js';
+import { SimulatedClients, type ClientWork, type ClientWorkItem, type Delivery } from './clients.js';
+import type { SimulationOptions, SimulationReport } from './types.js';
+
+/** Deliveries per {@link ClientWork} batch. */
+const WORK_BATCH = 1024;
+
+/**
+ * Runs a whole session in memory and checks the result.
+ *
+ * @throws {SecAggError} option errors (`INVALID_TYPE`, `UNKNOWN_OPTION`, `OUT_OF_RANGE`,
+ *   `INVALID_CONFIG`, `NO_FEASIBLE_GRAPH`).
+ * @example
+ * ```ts
+ * const report = simulateSession({ clients: 20, length: 1000, bits: 16, dropout: 0.1 });
+ * report.match; // true
+ * ```
+ */
+export function simulateSession(options: SimulationOptions): SimulationReport {
+  const driver = runSimulation(options);
+  let clients: SimulatedClients | undefined;
+  let next = driver.next();
+  while (next.done !== true) {
+    const work = next.value;
+    if (work.kind === 'advertise') clients = new SimulatedClients(work.context);
+    next = driver.next((clients as SimulatedClients).run(work));
+  }
+  return next.value;
+}
+
+/**
+ * The session, with the clients' work handed out: yields each batch of {@link ClientWork}, to
+ * be answered with one {@link ClientWorkItem} per client in the same order, and returns the
+ * report. The server, the dropout schedule, the wire codec and every measurement stay here, so
+ * a run gives the same transcript whoever steps the clients. Used by {@link simulateSession}
+ * and by the CLI's worker-thread runner.
+ *
+ * @throws {SecAggError} as {@link simulateSession}.
+ */
+export function* runSimulation(options: SimulationOptions): Generator<ClientWork, SimulationReport, ClientWorkItem[]> {
+  const setup = readSetup(options);
+  const run = new SessionRun(setup);
+  const all = Array.from({ length: setup.clients }, (_, i) => i + 1);
+  // Round 0: clients advertise (those scheduled to drop here make keys but send nothing).
+  run.collect(all, yield { kind: 'advertise', context: setup.context, ids: all }, (id) => setup.stopAt.get(id) !== 'advertiseKeys');
+  for (;;) {
+    const due = run.closeRound();
+    if (due === null) break;
+    // In batches, so that a runner holds few answers (masked vectors) at once; each batch names
+    // the next, which a parallel runner may start while this one's answers reach the server.
+    const batches: (Delivery[] | null)[] = [];
+    for (let from = 0; from < due.length; from += WORK_BATCH) batches.push(due.slice(from, from + WORK_BATCH));
+    due.length = 0;
+    for (let b = 0; b < batches.length; b++) {
+      const batch = batches[b] as Delivery[];
+      const items = yield { kind: 'deliver', deliveries: batch, upcoming: batches[b + 1] ?? null };
+      batches[b] = null;
+      run.collect(batch.map((d) => d.to), items, () => true);
+    }
+  }
+  return run.report();
+}
