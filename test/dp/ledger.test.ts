@@ -15,6 +15,9 @@ import {
   skellamEvent,
 } from '../../src/dp/events.js';
 import { RdpAccountant } from '../../src/dp/rdp.js';
+import { planDistributedNoise } from '../../src/dp/distributed-pipeline.js';
+import { planCentralGaussian } from '../../src/dp/central-gaussian.js';
+import { dpEventForRound } from '../../src/dp/plan-validate.js';
 import { PldAccountant } from '../../src/dp/pld/index.js';
 import { expectSecAggError, notNumbers } from '../_hostile.js';
 
@@ -63,6 +66,26 @@ describe('PrivacyLedger: two epsilons', () => {
     ledger.recordRound({ event: composedEvent([plan, bit]), cohortSize: 100, survivors: 90 });
     const direct = new RdpAccountant(opts).compose(composedEvent([{ ...plan, clients: 90 } as typeof plan, { ...bit, clients: 90 } as typeof bit]));
     expect(ledger.epsilon().server).toBe(direct.getEpsilon(1e-6));
+  });
+
+  it("records the mechanisms' plans: dpEventForRound(plan, { survivors }) per round (distributed, central, adaptive clipping)", () => {
+    const distributed = planDistributedNoise({ clipNorm: 1, dimension: 1000, clients: 100, minClients: 80, bits: 24, noiseMultiplier: 1 });
+    const central = planCentralGaussian({
+      clipNorm: 1, dimension: 1000, clients: 100, bits: 32, noiseMultiplier: 1, adaptiveClipping: { targetQuantile: 0.5 },
+    });
+    for (const plan of [distributed, central]) {
+      const ledger = new PrivacyLedger({ sampling: { kind: 'fixedSize', populationSize: 10_000 }, delta: 1e-6 });
+      const direct = new RdpAccountant({ neighboringRelation: 'replaceOne' });
+      for (const survivors of [100, 93, 85]) {
+        const event = dpEventForRound(plan, { survivors });
+        ledger.recordRound({ event, cohortSize: 100, survivors });
+        direct.compose(event);
+      }
+      const eps = ledger.epsilon();
+      expect(eps.server).toBe(direct.getEpsilon(1e-6));
+      expect(eps.release).toBeLessThan(eps.server);
+      expect(PrivacyLedger.fromJSON(JSON.stringify(ledger)).epsilon()).toEqual(eps);
+    }
   });
 
   it('a PRV ledger reports the bounds behind both epsilons', () => {
