@@ -122,8 +122,8 @@ export function countAtFraction(fraction: number, total: number): number {
  * count, and small cohorts get the complete graph: docs/protocol-graph.md, "Rules".
  *
  * Examples at 5% corrupt, 5% dropout: 1,000 clients, k = 30, t = 17 (semi-honest), k = 52,
- * t = 38 (semi-malicious); 10,000 clients: 34 / 20 and 62 / 45; 12 clients: the complete graph,
- * t = 11.
+ * t = 37 (semi-malicious); 10,000 clients: 34 / 20 and 62 / 44; 12 clients: k = 4, t = 2
+ * (semi-honest; one corrupt client) and the complete graph with t = 11 (semi-malicious).
  *
  * @throws {SecAggError} `UNKNOWN_OPTION`, `INVALID_TYPE`, `OUT_OF_RANGE` for bad options,
  *   `INVALID_CONFIG` for an unknown adversary class, `NO_FEASIBLE_GRAPH` when neither a Harary
@@ -154,7 +154,7 @@ export function findGraphParameters(options: GraphParameterOptions): GraphParame
 
 /**
  * The graph and threshold of a session, as both the server and every client derive them from
- * the trusted policy and the cohort size (TRUST.md A/B, docs/protocol-graph.md "Rules").
+ * the trusted policy and the cohort size (docs/protocol-graph.md, "Rules").
  * With d = countAtFraction(dropoutFraction, n) and c = `corruptClients`:
  *
  * - complete graph: t = n - d, which must be >= 2 and meet t > c (semi-honest) or 2t > n + c
@@ -173,7 +173,7 @@ export function findGraphParameters(options: GraphParameterOptions): GraphParame
  * @example
  * ```ts
  * deriveGraph({ clients: 1000, corruptClients: 55, dropoutFraction: 0.05, adversary: 'semiMalicious', policy: 'secaggplus' });
- * // { kind: 'harary', degree: 56, threshold: 41 } (55 = 5% of a registry of 1,100)
+ * // { kind: 'harary', degree: 54, threshold: 39 } (55 = 5% of a registry of 1,100)
  * ```
  */
 export function deriveGraph(options: DeriveGraphOptions): GraphParameters {
@@ -212,7 +212,7 @@ export function deriveGraph(options: DeriveGraphOptions): GraphParameters {
  * @example
  * ```ts
  * minimumThreshold({ kind: 'complete', clients: 7, corruptClients: 0, adversary: 'semiMalicious' }); // 4
- * minimumThreshold({ kind: 'harary', clients: 1000, degree: 52, corruptClients: 50, adversary: 'semiMalicious' }); // 38
+ * minimumThreshold({ kind: 'harary', clients: 1000, degree: 52, corruptClients: 50, adversary: 'semiMalicious' }); // 37
  * ```
  */
 export function minimumThreshold(options: MinimumThresholdOptions): number {
@@ -275,7 +275,7 @@ function chooseGraph(p: {
   if (harary !== null && 2 * (harary.degree + 1) <= n) return { kind: 'harary', ...harary };
   const t = n - d;
   const needed = completeMinimum(n, c, semiMalicious);
-  if (t >= needed && n >= 2) return { kind: 'complete', degree: n - 1, threshold: t };
+  if (t >= needed) return { kind: 'complete', degree: n - 1, threshold: t };
   if (harary !== null) return { kind: 'harary', ...harary };
   const rule = semiMalicious ? `2t > n + c = ${n + c}` : `t > c = ${c}`;
   throw new SecAggError(
