@@ -25,7 +25,8 @@ export type { LedgerJson } from './_ledger-codec.js';
  * How the cohort of each round is drawn from the population:
  * - `fixedSize`: exactly `cohortSize` of `populationSize` clients, without replacement (Flower,
  *   TFF, production FL); accounted under substitution (`'replaceOne'`);
- * - `poisson`: each client independently with probability `samplingRate`; under add/remove;
+ * - `poisson`: each client independently with probability `samplingRate` in (0, 1]; under
+ *   add/remove;
  * - `none`: no sampling the adversary does not know (every client, or a cohort made public).
  */
 export type LedgerSampling =
@@ -141,6 +142,10 @@ export class PrivacyLedger {
     this.budget = checkBudget(o['budget']);
     this.#server = createView(acc, this.neighboringRelation);
     this.#release = createView(acc, this.neighboringRelation);
+    // The settings are read at every check and written by toJSON with a fresh digest: frozen, so
+    // an assignment (TypeScript's readonly does not exist at run time) cannot change what a
+    // ledger accounts or launder an edit into its JSON. The rounds live in private fields.
+    Object.freeze(this);
   }
 
   /** Rounds recorded so far. */
@@ -336,7 +341,9 @@ function checkSampling(value: unknown): LedgerSampling {
   }
   if (kind === 'poisson') {
     only(['samplingRate']);
-    const samplingRate = assertNumber(o['samplingRate'], 'options.sampling.samplingRate', 0, 1);
+    // q = 0 would sample nobody, so no round could be released: refused rather than accounted
+    // as free (every recorded round would then cost release epsilon 0).
+    const samplingRate = assertNumber(o['samplingRate'], 'options.sampling.samplingRate', 0, 1, { min: true });
     return Object.freeze({ kind, samplingRate });
   }
   if (kind === 'none') {

@@ -181,6 +181,49 @@ describe('PrivacyLedger: options and rounds are validated', () => {
     for (const r of bad) expectSecAggError(() => ledger.recordRound(r as LedgerRound));
     expect(ledger.rounds).toBe(0);
   });
+
+  it('a Poisson sampling rate of 0 is refused: rounds with survivors would count as releasing nothing', () => {
+    // Review finding: samplingRate 0 was accepted, and every round then cost release epsilon 0.
+    expectSecAggError(() => new PrivacyLedger({ sampling: { kind: 'poisson', samplingRate: 0 }, delta: 1e-6 }), 'OUT_OF_RANGE');
+    const tiny = new PrivacyLedger({ sampling: { kind: 'poisson', samplingRate: Number.MIN_VALUE }, delta: 1e-6 });
+    expect(tiny.sampling).toEqual({ kind: 'poisson', samplingRate: Number.MIN_VALUE });
+  });
+
+  it('its settings cannot be edited after construction, so toJSON cannot launder an edit past the digest', () => {
+    // Review finding: sampling, delta, neighboringRelation and budget were plain writable fields
+    // (TypeScript's readonly only); an assignment changed the budget check at once and toJSON
+    // then wrote the edited settings with a fresh, valid digest.
+    const options: PrivacyLedgerOptions = {
+      sampling: { kind: 'none' },
+      delta: 1e-6,
+      neighboringRelation: 'replaceOne',
+      budget: { server: 5 },
+    };
+    const ledger = new PrivacyLedger(options);
+    const round: LedgerRound = { event: gaussianEvent(8), cohortSize: 10, survivors: 10 };
+    for (let i = 0; i < 3; i++) ledger.recordRound(round);
+    const before = ledger.epsilon();
+    const edits: [string, unknown][] = [
+      ['neighboringRelation', 'addOrRemoveOne'],
+      ['delta', 0.5],
+      ['budget', undefined],
+      ['sampling', { kind: 'poisson', samplingRate: 1e-9 }],
+      ['accountant', 'pld'],
+    ];
+    for (const [key, value] of edits) {
+      expect(() => {
+        (ledger as unknown as Record<string, unknown>)[key] = value;
+      }).toThrow(TypeError);
+    }
+    expect(ledger.epsilon()).toEqual(before);
+    expectSecAggError(() => {
+      for (let i = 0; i < 100; i++) ledger.recordRound(round);
+    }, 'BUDGET_EXCEEDED');
+    const restored = PrivacyLedger.fromJSON(JSON.stringify(ledger));
+    expect(restored.neighboringRelation).toBe('replaceOne');
+    expect(restored.budget).toEqual({ server: 5 });
+    expect(restored.epsilon().server).toBe(ledger.epsilon().server);
+  });
 });
 
 describe('PrivacyLedger: JSON', () => {
