@@ -15,8 +15,10 @@ import {
   DEFAULT_BETA,
   DEFAULT_WRAP_PROBABILITY,
   MAX_CLIENTS,
+  MAX_COUNT_SCALE,
   MAX_DIMENSION,
   chooseCountScale,
+  deriveCount,
   deriveValue,
   searchScale,
   varianceRange,
@@ -177,6 +179,13 @@ export function _planFromShape(shape: PlanShape, givenScale: number | undefined)
   const bitsText = `${shape.bits} bits`;
   const count = shape.adaptive === null ? null : chooseCountScale(shape);
   if (count === undefined) {
+    const largest = deriveCount(shape, shape.noise === 'central' ? 1 : MAX_COUNT_SCALE);
+    if (largest.variance < varianceRange(shape).min) {
+      throw new SecAggError(
+        'MODULUS_TOO_SMALL',
+        `adaptiveClipping.countStddev ${(shape.adaptive as AdaptiveShape).countStddev} puts the count's noise below its sampler's range at ${bitsText}; raise countStddev or add bits`,
+      );
+    }
     throw new SecAggError('MODULUS_TOO_SMALL', `the adaptive-clipping count element of ${n} noisy clients does not fit ${bitsText}; add bits`);
   }
   const range = varianceRange(shape);

@@ -10,6 +10,7 @@ import {
   encodeClientUpdate,
   planCentralGaussian,
   planDistributedNoise,
+  validateDpPlan,
   type DpPlan,
 } from '../../src/dp/index.js';
 import { _runEvent } from '../../src/dp/_planner.js';
@@ -232,6 +233,42 @@ describe('adaptive clipping (Andrew et al. 2021, geometric update)', () => {
     expectSecAggError(() => decodeUnclippedFraction(new Uint32Array(4), a, { count: 5 }), 'LENGTH_MISMATCH');
     expectSecAggError(() => decodeUnclippedFraction(new Uint32Array(5), a, { count: 4 }), 'OUT_OF_RANGE');
     expectSecAggError(() => planDistributedNoise({ clipNorm: 1, dimension: 4, clients: 500, minClients: 500, bits: 8, noiseMultiplier: 1, adaptiveClipping: {} }), 'MODULUS_TOO_SMALL');
+  });
+
+  it('every plan the planners return survives JSON: a count noise below its sampler is refused, not planned', () => {
+    // Review finding: the count scale was chosen on the wrap bound alone, so a small countStddev
+    // gave a count variance below the sampler's range (distributed discrete Gaussian: below
+    // sigma 1/2, outside KLS 2021; central: below 2^-20). The planner returned that plan (its event
+    // infinite), and validateDpPlan refused its own JSON copy with INVALID_PLAN.
+    const common = { clipNorm: 1, dimension: 10, clients: 10, bits: 24, noiseMultiplier: 1 } as const;
+    const cases: [() => DpPlan, number][] = [];
+    for (const countStddev of [1e-9, 1e-6, 1e-3, 0.05]) {
+      for (const bits of [12, 16, 24]) {
+        cases.push([() => planDistributedNoise({ ...common, bits, minClients: 5, adaptiveClipping: { countStddev } }), countStddev]);
+        cases.push([() => planDistributedNoise({ ...common, bits, minClients: 5, mechanism: 'skellam', adaptiveClipping: { countStddev } }), countStddev]);
+        cases.push([() => planCentralGaussian({ ...common, bits, adaptiveClipping: { countStddev } }), countStddev]);
+      }
+    }
+    let planned = 0;
+    for (const [make] of cases) {
+      let plan: DpPlan;
+      try {
+        plan = make();
+      } catch (error) {
+        expectSecAggError(() => {
+          throw error;
+        }, 'MODULUS_TOO_SMALL');
+        continue;
+      }
+      planned++;
+      expect(validateDpPlan(JSON.parse(JSON.stringify(plan)))).toEqual(plan);
+    }
+    expect(planned).toBeGreaterThan(cases.length / 3);
+    const e = expectSecAggError(
+      () => planDistributedNoise({ ...common, minClients: 5, adaptiveClipping: { countStddev: 1e-9 } }),
+      'MODULUS_TOO_SMALL',
+    );
+    expect(e.message).toContain('countStddev');
   });
 });
 
