@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   PldAccountant,
+  PrivacyLedger,
   RdpAccountant,
   adaptClipNorm,
   decodeServerSum,
@@ -317,6 +318,39 @@ describe('planning from a privacy target (as TFF DistributedDpSumFactory: scale 
     const eps = new RdpAccountant().compose(_runEvent(plan, { ...target, samplingRate: 1 })).getEpsilon(1e-6);
     expect(eps).toBeLessThanOrEqual(2);
     expect(eps).toBeGreaterThan(1.98);
+  });
+
+  it('fixed-size cohorts (target.populationSize): the plan stays within what a fixedSize ledger reports', () => {
+    // Review finding: targets were calibrated only under add/remove (Poisson or unsampled), while
+    // FL samples fixed-size cohorts, which the ledger accounts under substitution (sensitivities
+    // doubled). A plan for (3, 1e-5) over 200 rounds with samplingRate = cohort / population =
+    // 0.1 reached release epsilon 4.09 in a fixedSize ledger (server 14.98), and one planned
+    // without sampling reached server epsilon 6.64: the ledger's budget refused rounds the plan
+    // had promised.
+    const o = { clipNorm: 1, dimension: 1000, clients: 100, minClients: 80, bits: 24 } as const;
+    const target = { epsilon: 3, delta: 1e-5, rounds: 200 };
+    const run = (plan: DpPlan, populationSize: number, budget: { release?: number; server?: number }): PrivacyLedger => {
+      const ledger = new PrivacyLedger({ sampling: { kind: 'fixedSize', populationSize }, delta: 1e-5, budget });
+      const event = dpEventForRound(plan, { survivors: 80 });
+      for (let i = 0; i < target.rounds; i++) ledger.recordRound({ event, cohortSize: 100, survivors: 80 });
+      return ledger;
+    };
+    const release = planDistributedNoise({ ...o, target: { ...target, populationSize: 1000 } });
+    expect(run(release, 1000, { release: 3 }).epsilon().release).toBeGreaterThan(2.97);
+    const server = planDistributedNoise({ ...o, target: { ...target, populationSize: 100 } });
+    expect(run(server, 1000, { server: 3 }).epsilon().server).toBeGreaterThan(2.97);
+    // The Poisson-calibrated plan with the same fraction does not fit that ledger's budget.
+    const poisson = planDistributedNoise({ ...o, target: { ...target, samplingRate: 0.1 } });
+    expectSecAggError(() => run(poisson, 1000, { release: 3 }), 'BUDGET_EXCEEDED');
+    // Adaptive clipping: the count's own cost is checked under the same relation.
+    const central = { clipNorm: 1, dimension: 100, clients: 100, bits: 32 } as const;
+    const e = expectSecAggError(
+      () => planCentralGaussian({ ...central, adaptiveClipping: { countStddev: 2 }, target: { ...target, populationSize: 100 } }),
+      'CALIBRATION_FAILED',
+    );
+    expect(e.message).toContain('countStddev');
+    expectSecAggError(() => planDistributedNoise({ ...o, target: { ...target, populationSize: 99 } }), 'OUT_OF_RANGE');
+    expectSecAggError(() => planDistributedNoise({ ...o, target: { ...target, populationSize: 1000, samplingRate: 0.1 } }), 'INVALID_TYPE');
   });
 
   it('refuses a target and a noise multiplier together, bad targets, unreachable ones', () => {
