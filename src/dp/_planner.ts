@@ -186,6 +186,14 @@ export function _parsePlannerOptions(
   const noiseMultiplier =
     o['noiseMultiplier'] === undefined ? undefined : assertNumber(o['noiseMultiplier'], 'options.noiseMultiplier', 0, Z_MAX, { min: true });
   const target = o['target'] === undefined ? undefined : parseTarget(o['target'], clients);
+  if (noise === 'distributed' && target !== undefined && o['target'] !== null && (o['target'] as Record<string, unknown>)['samplingRate'] !== undefined) {
+    throw new SecAggError(
+      'INVALID_EVENT',
+      'options.target.samplingRate (Poisson sampling) cannot plan distributed noise: its bound holds when both neighbouring ' +
+        'sums carry the same clients\' noise, and under Poisson sampling an absent client takes its noise with it; ' +
+        'plan fixed-size cohorts with target.populationSize, or leave sampling out',
+    );
+  }
   const beta = o['beta'] === undefined ? DEFAULT_BETA : assertNumber(o['beta'], 'options.beta', 0, 1, { min: true, max: true });
   const scale = o['scale'] === undefined ? undefined : assertNumber(o['scale'], 'options.scale', 0, 1e300, { min: true });
   const wrapProbability =

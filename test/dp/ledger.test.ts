@@ -49,6 +49,13 @@ describe('PrivacyLedger: two epsilons', () => {
     expect(none.epsilon().release).toBe(none.epsilon().server);
   });
 
+  it('a Poisson ledger refuses distributed noise (INVALID_EVENT) and records nothing: its bound does not cover add/remove', () => {
+    const poisson = new PrivacyLedger({ sampling: { kind: 'poisson', samplingRate: 0.05 }, delta: 1e-5 });
+    expectSecAggError(() => poisson.recordRound({ event: plan, cohortSize: 100, survivors: 80 }), 'INVALID_EVENT');
+    expectSecAggError(() => poisson.previewRound({ event: composedEvent([gaussianEvent(1), plan]), cohortSize: 100, survivors: 80 }), 'INVALID_EVENT');
+    expect(poisson.rounds).toBe(0);
+  });
+
   it('distributed noise is accounted for the survivors actually summed (fewer survivors, more epsilon)', () => {
     const run = (survivors: number): number => {
       const ledger = new PrivacyLedger(fixed);
