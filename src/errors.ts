@@ -83,6 +83,8 @@ export const ErrorCode = {
   NUMERICAL_FAILURE: 'NUMERICAL_FAILURE',
   /** A DP plan is malformed, tampered or inconsistent (e.g. a noise variance below what its noise multiplier needs), or lacks what the call needs. */
   INVALID_PLAN: 'INVALID_PLAN',
+  /** A privacy ledger refused a round that would spend past the budget set for it (nothing recorded). */
+  BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
 } as const;
 
 /** One of the stable error codes in {@link ErrorCode}. */
