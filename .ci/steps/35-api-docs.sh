@@ -24,7 +24,8 @@ else
   sed 's/^/       /' "$log" | tail -n 60
 fi
 
-while read -r name; do
+# One page per subpath (when TypeDoc wrote any: on a failure above it writes nothing).
+[ "$status" -eq 0 ] && while read -r name; do
   page="api/modules/${name//\//_}.html"
   if [ -s "$page" ]; then pass "API reference page for ${name}"; else fail "no API reference page for ${name} (${page})"; fi
 done < <(node -e '

@@ -42,11 +42,15 @@ export {
 } from './config.js';
 export type { CryptoBackend } from '../crypto/index.js';
 export {
+  countAtFraction,
+  deriveGraph,
   findGraphParameters,
   type AdversaryClass,
+  type DeriveGraphOptions,
   type GraphKind,
   type GraphParameterOptions,
   type GraphParameters,
+  type GraphPolicy,
 } from '../graph/index.js';
 export { createServer, serverAbort, serverCloseRound, serverDropClient, serverReceive } from './server/index.js';
 export type * from './types.js';
