@@ -70,6 +70,10 @@ export interface RoundTimes {
   readonly total: number;
   /** Evaluating the model on the test set (not part of a round). */
   readonly evaluate: number;
+  /** Process CPU time of the round (user + system), less sensitive than wall time to other load. */
+  readonly totalCpu: number;
+  /** Process CPU time of the secure-aggregation session. */
+  readonly secaggCpu: number;
 }
 
 export interface RoundResult {
@@ -125,6 +129,7 @@ export function runArm(f: Federation, arm: Arm, onRound: (r: RoundResult) => voi
   const updateNorms: number[] = [];
   let epsilon: { server: number; release: number } | null = ledger === null ? null : { server: 0, release: 0 };
   for (const r of f.schedule) {
+    const c0 = cpuSeconds();
     const t0 = performance.now();
     // Clients that drop before sending their masked input never contribute: only the others train.
     const updates = new Map<number, Float64Array>();
@@ -150,6 +155,7 @@ export function runArm(f: Federation, arm: Arm, onRound: (r: RoundResult) => voi
       epsilon = { server: eps.server, release: eps.release };
     }
     const t4 = performance.now();
+    const c4 = cpuSeconds();
     const { accuracy, loss } = evaluate(params, f.test);
     const t5 = performance.now();
     const result: RoundResult = {
@@ -167,6 +173,8 @@ export function runArm(f: Federation, arm: Arm, onRound: (r: RoundResult) => voi
         ledger: (t4 - t3) / 1000,
         total: (t4 - t0) / 1000,
         evaluate: (t5 - t4) / 1000,
+        totalCpu: c4 - c0,
+        secaggCpu: step.secaggCpu,
       },
       bytes: step.bytes,
       sumMatches: step.sumMatches,
@@ -184,6 +192,7 @@ interface AggregateStep {
   readonly survivors: number;
   readonly encodeSeconds: number;
   readonly secaggSeconds: number;
+  readonly secaggCpu: number;
   readonly bytes: number;
   readonly sumMatches: boolean | null;
   readonly scheduleMatches: boolean;
@@ -191,7 +200,7 @@ interface AggregateStep {
 
 /** The plain float mean of the surviving clients' updates. */
 function plainStep(r: RoundPlan, updates: ReadonlyMap<number, Float64Array>, norms: number[]): AggregateStep {
-  const none = { encodeSeconds: 0, secaggSeconds: 0, bytes: 0, sumMatches: null, scheduleMatches: true };
+  const none = { encodeSeconds: 0, secaggSeconds: 0, secaggCpu: 0, bytes: 0, sumMatches: null, scheduleMatches: true };
   if (!r.completes) return { mean: null, survivors: 0, ...none };
   const mean = new Float64Array(DIMENSION);
   for (const u of updates.values()) {
@@ -222,6 +231,7 @@ function secureStep(
   const encoded = new Map<number, Uint32Array>();
   for (const [id, u] of updates) encoded.set(id, encodeClientUpdate(u, plan, { round: r.roundValue }));
   const t1 = performance.now();
+  const c1 = cpuSeconds();
   // A client that drops before sending its masked input never uses one: it gets zeros.
   const unused = new Uint32Array(plan.vectorLength);
   const report = simulateSession({
@@ -233,7 +243,7 @@ function secureStep(
     inputs: (id) => ({ update: encoded.get(id) ?? unused }),
   });
   const t2 = performance.now();
-  const base = { encodeSeconds: (t1 - t0) / 1000, secaggSeconds: (t2 - t1) / 1000, bytes: report.totalBytes };
+  const base = { encodeSeconds: (t1 - t0) / 1000, secaggSeconds: (t2 - t1) / 1000, secaggCpu: cpuSeconds() - c1, bytes: report.totalBytes };
   if (report.outcome !== 'completed' || report.sums === null) {
     return { mean: null, survivors: 0, ...base, sumMatches: null, scheduleMatches: !r.completes };
   }
@@ -244,6 +254,12 @@ function secureStep(
   const total = decodeServerSum(sum, plan, { count: included.length, round: r.roundValue });
   for (let i = 0; i < total.length; i++) total[i] = (total[i] as number) / included.length;
   return { mean: total, survivors: included.length, ...base, sumMatches, scheduleMatches };
+}
+
+/** This process's CPU time so far (user + system), seconds. */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
 /** The sum mod 2^bits of the encoded vectors, computed here, equals the session's. */

@@ -141,6 +141,9 @@ export interface ArmSummary {
   readonly epsilonIncreasing: boolean;
   readonly secondsPerRound: number;
   readonly secaggSecondsPerRound: number;
+  /** Process CPU seconds per round, and the session's share of them. */
+  readonly cpuSecondsPerRound: number;
+  readonly secaggCpuShare: number;
   readonly encodeSecondsPerRound: number;
   readonly trainSecondsPerRound: number;
   readonly bytesPerRound: number;
@@ -173,6 +176,8 @@ function summarise(results: readonly ArmResult[]): ArmSummary[] {
       epsilonIncreasing: increasing,
       secondsPerRound: mean((r) => r.seconds.total),
       secaggSecondsPerRound: mean((r) => r.seconds.secagg),
+      cpuSecondsPerRound: mean((r) => r.seconds.totalCpu),
+      secaggCpuShare: mean((r) => r.seconds.secaggCpu) / mean((r) => r.seconds.totalCpu),
       encodeSecondsPerRound: mean((r) => r.seconds.encode),
       trainSecondsPerRound: mean((r) => r.seconds.train),
       bytesPerRound: mean((r) => r.bytes),
@@ -184,7 +189,7 @@ function summarise(results: readonly ArmResult[]): ArmSummary[] {
 function printSummary(rows: readonly ArmSummary[], o: ExampleOptions): void {
   const plain = rows.find((r) => r.noiseMultiplier === null);
   console.log(`\n## Summary after ${o.rounds} rounds (epsilon at delta ${o.delta}; times are all parties in one thread)`);
-  const header = ['arm', 'accuracy', 'last 5', 'vs plain', 'eps vs server', 'eps vs release', 's/round', 'secagg', 'DP encode', 'KiB/round'];
+  const header = ['arm', 'accuracy', 'last 5', 'vs plain', 'eps vs server', 'eps vs release', 's/round', 'secagg', 'DP encode', 'CPU s/round', 'secagg CPU', 'KiB/round'];
   const table = rows.map((r) => [
     r.name,
     r.finalAccuracy.toFixed(3),
@@ -195,6 +200,8 @@ function printSummary(rows: readonly ArmSummary[], o: ExampleOptions): void {
     r.secondsPerRound.toFixed(3),
     r.secaggSecondsPerRound === 0 ? '-' : `${((100 * r.secaggSecondsPerRound) / r.secondsPerRound).toFixed(0)}%`,
     r.encodeSecondsPerRound === 0 ? '-' : `${((100 * r.encodeSecondsPerRound) / r.secondsPerRound).toFixed(0)}%`,
+    r.cpuSecondsPerRound.toFixed(3),
+    r.secaggCpuShare === 0 ? '-' : `${(100 * r.secaggCpuShare).toFixed(0)}%`,
     r.bytesPerRound === 0 ? '-' : (r.bytesPerRound / 1024).toFixed(0),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => (t[i] as string).length)));
