@@ -15,7 +15,7 @@ export interface ConnectionMedium {
    * Hands one frame to the medium. Called only while the connection is open, with an array the
    * medium may keep or transfer (a fresh copy, exactly sized: `frame.buffer` is its own).
    */
-  write(frame: Uint8Array): void;
+  write(frame: Uint8Array<ArrayBuffer>): void;
   /**
    * Closes the medium, telling the peer `code` and `reason` where it can. Called at most once,
    * after which nothing else is called. `code` is 1000..4999 (a {@link CloseCode}, or one the

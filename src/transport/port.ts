@@ -142,7 +142,7 @@ function portMedium(endpoint: PortEndpoint): { medium: ConnectionMedium; listen(
   const medium: ConnectionMedium = {
     write(frame) {
       unread += frame.length;
-      const buffer = frame.buffer as ArrayBuffer; // exactly sized and ours: transferred, not copied
+      const buffer = frame.buffer; // exactly sized and ours: transferred, not copied
       post(buffer, [buffer]);
     },
     close(code, reason) {
