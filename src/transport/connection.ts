@@ -124,9 +124,10 @@ export function openConnection(identity: string, medium: ConnectionMedium, limit
 }
 
 /**
- * Creates a connection over an adapter's medium: the adapter calls `medium`'s methods' other
- * side through the returned controller (`receive` for each message, `closed` when the medium
- * closes) and hands `controller.connection` to the session.
+ * Creates a connection over an adapter's medium. The connection calls `medium` to send and to
+ * close; the adapter reports what the medium does through the returned controller (`receive`
+ * for each message, `closed` when the medium closes) and hands `controller.connection` to the
+ * session.
  *
  * @param identity Who the adapter authenticated the peer as: a non-empty string of at most 1024
  *   characters.
@@ -138,14 +139,14 @@ export function openConnection(identity: string, medium: ConnectionMedium, limit
  *
  * @example
  * ```ts
- * // An adapter over any duplex message channel `channel`:
+ * // An adapter over a BroadcastChannel (any duplex message channel works the same way):
+ * const channel = new BroadcastChannel('secagg-alice');
  * const controller = createConnection('alice', {
- *   write: (frame) => channel.post(frame),
- *   close: (code, reason) => channel.end(code, reason),
+ *   write: (frame) => channel.postMessage(frame),
+ *   close: () => channel.close(),
  * }, { maxFrameBytes: 1 << 20 });
- * channel.onmessage = (data) => controller.receive(data);
- * channel.onend = (code, reason) => controller.closed(code, reason);
- * session.add(controller.connection);
+ * channel.onmessage = (event) => controller.receive(event.data); // refuses oversized and non-binary
+ * controller.connection.onFrame = (frame) => console.log('from alice', frame.length);
  * ```
  */
 export function createConnection(identity: string, medium: ConnectionMedium, options?: ConnectionLimits): ConnectionController {

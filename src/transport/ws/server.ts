@@ -12,7 +12,7 @@ import { SecAggError } from '../../errors.js';
 import { ConnectionHub, DEFAULT_MAX_PENDING_CONNECTIONS } from '../_hub.js';
 import { abortedError, checkSignal } from '../_signal.js';
 import { readLimits, type ConnectionController, type ConnectionLimits } from '../connection.js';
-import { CloseCode, type ServerStats, type ServerTransport } from '../types.js';
+import { CloseCode, type Connection, type ServerStats, type ServerTransport } from '../types.js';
 import { socketMedium, type WebSocketLike } from './_socket.js';
 import { DEFAULT_CLOSE_TIMEOUT_MS } from './client.js';
 import { ws } from './_ws.js';
@@ -92,6 +92,212 @@ function checkServer(value: unknown): HttpServer | HttpsServer | undefined {
   return s;
 }
 
+interface Settings {
+  readonly authenticate: WebSocketServerOptions['authenticate'];
+  readonly path: string | undefined;
+  readonly maxPendingConnections: number;
+  readonly authenticateTimeoutMs: number;
+  readonly heartbeatMs: number;
+  readonly closeTimeoutMs: number;
+  readonly limits: { maxFrameBytes: number; maxBufferedBytes: number };
+}
+
+/** The options, copied and validated once. */
+function readOptions(options: unknown): Settings & { attached: HttpServer | HttpsServer | undefined; port: number | undefined; host: string | undefined; signal: AbortSignal | undefined } {
+  if (options === undefined) throw new SecAggError('INVALID_TYPE', 'options must be an object with authenticate and server or port');
+  const o = assertOptions<WebSocketServerOptions>(options, 'options', OPTIONS);
+  const {
+    authenticate, server, port, host, path, maxPendingConnections = DEFAULT_MAX_PENDING_CONNECTIONS, authenticateTimeoutMs = 10_000,
+    heartbeatMs = 30_000, closeTimeoutMs = DEFAULT_CLOSE_TIMEOUT_MS, signal, maxFrameBytes, maxBufferedBytes,
+  } = o;
+  if (typeof authenticate !== 'function') throw new SecAggError('INVALID_TYPE', `authenticate must be a function, got ${describeType(authenticate)}`);
+  const attached = checkServer(server);
+  if ((attached === undefined) === (port === undefined)) {
+    throw new SecAggError('INVALID_TYPE', 'options must name either server (to attach to) or port (to listen on), not both');
+  }
+  if (port !== undefined) assertInteger(port, 'port', 0, 65_535);
+  if (host !== undefined && (typeof host !== 'string' || attached !== undefined)) throw new SecAggError('INVALID_TYPE', 'host must be a string, given with port');
+  if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) throw new SecAggError('INVALID_TYPE', "path must be a string starting with '/'");
+  return {
+    authenticate,
+    attached,
+    port,
+    host,
+    path,
+    maxPendingConnections: assertInteger(maxPendingConnections, 'maxPendingConnections', 0, MAX_MS),
+    authenticateTimeoutMs: assertInteger(authenticateTimeoutMs, 'authenticateTimeoutMs', 1, MAX_MS),
+    heartbeatMs: assertInteger(heartbeatMs, 'heartbeatMs', 0, MAX_MS),
+    closeTimeoutMs: assertInteger(closeTimeoutMs, 'closeTimeoutMs', 0, MAX_MS),
+    signal: checkSignal(signal),
+    limits: readLimits(maxFrameBytes, maxBufferedBytes),
+  };
+}
+
+type RawSocket = InstanceType<typeof ws.WebSocket>;
+
+/** One server: takes upgrades from `http`, authenticates them, and runs the connections. */
+class WebSocketServerAdapter implements WebSocketServerTransport {
+  readonly #settings: Settings;
+  readonly #http: HttpServer | HttpsServer;
+  readonly #own: boolean;
+  readonly #wss: InstanceType<typeof ws.WebSocketServer>;
+  readonly #hub: ConnectionHub;
+  readonly #handshakes = new Set<AbortController>();
+  readonly #live = new Map<ConnectionController, { socket: RawSocket; alive: boolean; closed: Promise<void> }>();
+  readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => void this.#upgrade(request, socket, head);
+  readonly #heartbeat: ReturnType<typeof setInterval> | null;
+  #closing: Promise<void> | null = null;
+
+  constructor(settings: Settings, http: HttpServer | HttpsServer, own: boolean) {
+    this.#settings = settings;
+    this.#http = http;
+    this.#own = own;
+    this.#hub = new ConnectionHub(settings.limits, settings.maxPendingConnections);
+    const wsOptions = { noServer: true, maxPayload: settings.limits.maxFrameBytes, perMessageDeflate: false, clientTracking: false, closeTimeout: settings.closeTimeoutMs };
+    this.#wss = new ws.WebSocketServer(wsOptions as ConstructorParameters<typeof ws.WebSocketServer>[0]);
+    http.on('upgrade', this.#onUpgrade);
+    this.#heartbeat = settings.heartbeatMs === 0 ? null : setInterval(() => this.#beat(), settings.heartbeatMs);
+    this.#heartbeat?.unref();
+  }
+
+  get onConnection(): ((connection: Connection) => void) | null {
+    return this.#hub.onConnection;
+  }
+
+  set onConnection(handler: ((connection: Connection) => void) | null) {
+    this.#hub.onConnection = handler;
+  }
+
+  get stats(): ServerStats {
+    return this.#hub.stats;
+  }
+
+  get port(): number | null {
+    const address = this.#http.address();
+    return address !== null && typeof address === 'object' ? address.port : null;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const http = this.#http;
+    http.off('upgrade', this.#onUpgrade);
+    if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
+    for (const abort of this.#handshakes) abort.abort();
+    const stopped = this.#own ? new Promise<void>((resolve) => http.close(() => resolve())) : Promise.resolve();
+    if (this.#own) (http as HttpServer).closeIdleConnections();
+    this.#hub.closeAll(); // GOING_AWAY to each; each socket is torn down after closeTimeoutMs at most
+    await Promise.all([...this.#live.values()].map((entry) => entry.closed));
+    if (this.#own) (http as HttpServer).closeAllConnections();
+    await stopped;
+    this.#wss.close();
+  }
+
+  /** Pings every connection; one that did not answer the previous ping is gone. */
+  #beat(): void {
+    for (const [controller, entry] of this.#live) {
+      if (!entry.alive) {
+        controller.end(CloseCode.ABNORMAL, 'no answer to ping');
+        continue;
+      }
+      entry.alive = false;
+      try {
+        entry.socket.ping();
+      } catch {
+        // closing already
+      }
+    }
+  }
+
+  async #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const ignore = (): void => {}; // a reset socket must not become an uncaught 'error'
+    socket.on('error', ignore);
+    const { path, maxPendingConnections } = this.#settings;
+    const hub = this.#hub;
+    if (path !== undefined && pathOf(request.url) !== path) {
+      // Attached, another listener may take this path; alone, nobody will.
+      if (this.#own || this.#http.listenerCount('upgrade') <= 1) refuse(socket, 404);
+      return;
+    }
+    if (hub.closing || this.#handshakes.size + hub.pendingCount >= maxPendingConnections) {
+      hub.refused++;
+      return refuse(socket, 503);
+    }
+    const { identity, failed, aborted, early } = await this.#authenticate(request, socket);
+    const valid = typeof identity === 'string' && identity.length > 0 && identity.length <= 1024;
+    if (aborted || hub.closing) {
+      hub.refused++;
+      return refuse(socket, 503);
+    }
+    if (failed || (!valid && identity !== null && identity !== undefined)) {
+      hub.refused++;
+      hub.authenticationErrors++;
+      return refuse(socket, 500);
+    }
+    if (!valid) {
+      hub.refused++;
+      return refuse(socket, 401);
+    }
+    socket.off('error', ignore);
+    const received = early.length === 0 ? head : Buffer.concat([head, ...early]);
+    this.#wss.handleUpgrade(request, socket, received, (upgraded) => this.#accept(upgraded, identity));
+  }
+
+  /** Runs the hook, bounded by its timeout, the socket's life and the server's. */
+  async #authenticate(request: IncomingMessage, socket: Duplex): Promise<{ identity: unknown; failed: boolean; aborted: boolean; early: Buffer[] }> {
+    const abort = new AbortController();
+    this.#handshakes.add(abort);
+    const gone = (): void => abort.abort();
+    // Read while the hook thinks, so that a client that leaves is noticed (a paused socket never
+    // reports its end). A client sends nothing before the 101; what it does send is kept, bounded.
+    const early: Buffer[] = [];
+    let earlyBytes = 0;
+    const collect = (chunk: Buffer): void => {
+      earlyBytes += chunk.length;
+      if (earlyBytes > MAX_EARLY_BYTES) gone();
+      else early.push(chunk);
+    };
+    socket.on('data', collect);
+    socket.once('end', gone);
+    socket.once('close', gone);
+    socket.resume();
+    const timer = setTimeout(gone, this.#settings.authenticateTimeoutMs);
+    // A hook that ignores its signal is not waited for: the answer is given when the signal fires.
+    const aborted = new Promise<null>((resolve) => abort.signal.addEventListener('abort', () => resolve(null), { once: true }));
+    let identity: unknown;
+    let failed = false;
+    try {
+      identity = await Promise.race([Promise.resolve().then(() => this.#settings.authenticate(request, { signal: abort.signal })), aborted]);
+    } catch {
+      failed = true;
+    } finally {
+      clearTimeout(timer);
+      this.#handshakes.delete(abort);
+      // Left flowing: `ws` adds its own 'data' listener in this same tick (handleUpgrade is
+      // synchronous here), so nothing is emitted in between; a refused socket is ended anyway.
+      socket.off('data', collect);
+      socket.off('end', gone);
+      socket.off('close', gone);
+    }
+    return { identity, failed, aborted: abort.signal.aborted, early };
+  }
+
+  #accept(socket: RawSocket, identity: string): void {
+    const wiring = socketMedium(socket as unknown as WebSocketLike, this.#settings.closeTimeoutMs, false);
+    const controller = this.#hub.open(identity, wiring.medium);
+    wiring.listen(controller);
+    const entry = { socket, alive: true, closed: wiring.closed };
+    this.#live.set(controller, entry);
+    socket.on('pong', () => {
+      entry.alive = true;
+    });
+    void wiring.closed.then(() => this.#live.delete(controller));
+  }
+}
+
 /**
  * A WebSocket server transport (Node): on a port of its own, or attached to your http(s) server.
  * Every connection is authenticated by your `authenticate` hook before it exists; frames are
@@ -113,7 +319,8 @@ function checkServer(value: unknown): HttpServer | HttpsServer | undefined {
  *   port: 8080,
  *   path: '/secagg',
  *   maxFrameBytes: 1 << 20,
- *   authenticate: (request) => tokens.get(request.headers.authorization ?? '') ?? null,
+ *   // Who is it? Here a fixed token; in practice a verified JWT's subject, or an mTLS certificate's.
+ *   authenticate: (request) => (request.headers.authorization === 'Bearer s3cret' ? 'alice' : null),
  * });
  * transport.onConnection = (connection) => {
  *   connection.onFrame = (frame) => console.log(connection.identity, frame.length);
@@ -123,171 +330,15 @@ function checkServer(value: unknown): HttpServer | HttpsServer | undefined {
  * ```
  */
 export async function listenWebSocket(options: WebSocketServerOptions): Promise<WebSocketServerTransport> {
-  if (options === undefined) throw new SecAggError('INVALID_TYPE', 'options must be an object with authenticate and server or port');
-  const o = assertOptions<WebSocketServerOptions>(options, 'options', OPTIONS);
-  const {
-    authenticate, server: rawServer, port, host, path, maxPendingConnections = DEFAULT_MAX_PENDING_CONNECTIONS,
-    authenticateTimeoutMs = 10_000, heartbeatMs = 30_000, closeTimeoutMs = DEFAULT_CLOSE_TIMEOUT_MS, signal: rawSignal,
-    maxFrameBytes, maxBufferedBytes,
-  } = o;
-  if (typeof authenticate !== 'function') throw new SecAggError('INVALID_TYPE', `authenticate must be a function, got ${describeType(authenticate)}`);
-  const attached = checkServer(rawServer);
-  if ((attached === undefined) === (port === undefined)) {
-    throw new SecAggError('INVALID_TYPE', 'options must name either server (to attach to) or port (to listen on), not both');
-  }
-  if (port !== undefined) assertInteger(port, 'port', 0, 65_535);
-  if (host !== undefined && (typeof host !== 'string' || attached !== undefined)) throw new SecAggError('INVALID_TYPE', 'host must be a string, given with port');
-  if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) throw new SecAggError('INVALID_TYPE', "path must be a string starting with '/'");
-  assertInteger(maxPendingConnections, 'maxPendingConnections', 0, MAX_MS);
-  assertInteger(authenticateTimeoutMs, 'authenticateTimeoutMs', 1, MAX_MS);
-  assertInteger(heartbeatMs, 'heartbeatMs', 0, MAX_MS);
-  assertInteger(closeTimeoutMs, 'closeTimeoutMs', 0, MAX_MS);
-  const signal = checkSignal(rawSignal);
-  const limits = readLimits(maxFrameBytes, maxBufferedBytes);
+  const settings = readOptions(options);
+  const { attached, port, host, signal } = settings;
   if (signal?.aborted === true) throw abortedError(signal, 'listening');
-
-  const own = attached === undefined;
-  const http: HttpServer | HttpsServer =
-    attached ??
-    createServer((_request, response) => {
-      response.writeHead(426, { connection: 'close', 'content-length': '0' }).end();
-    });
-  const wss = new ws.WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: false, closeTimeout: closeTimeoutMs } as ConstructorParameters<typeof ws.WebSocketServer>[0]);
-  const hub = new ConnectionHub(limits, maxPendingConnections);
-  const handshakes = new Set<AbortController>();
-  const live = new Map<ConnectionController, { socket: InstanceType<typeof ws.WebSocket>; alive: boolean; closed: Promise<void> }>();
-
-  const accept = (socket: InstanceType<typeof ws.WebSocket>, identity: string): void => {
-    const wiring = socketMedium(socket as unknown as WebSocketLike, closeTimeoutMs, false);
-    const controller = hub.open(identity, wiring.medium);
-    wiring.listen(controller);
-    const entry = { socket, alive: true, closed: wiring.closed };
-    live.set(controller, entry);
-    socket.on('pong', () => {
-      entry.alive = true;
-    });
-    void wiring.closed.then(() => live.delete(controller));
-  };
-
-  const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
-    const ignore = (): void => {}; // a reset socket must not become an uncaught 'error'
-    socket.on('error', ignore);
-    if (path !== undefined && pathOf(request.url) !== path) {
-      // Attached, another listener may take this path; alone, nobody will.
-      if (own || http.listenerCount('upgrade') <= 1) refuse(socket, 404);
-      return;
-    }
-    if (hub.closing || handshakes.size + hub.pendingCount >= maxPendingConnections) {
-      hub.refused++;
-      return refuse(socket, 503);
-    }
-    const abort = new AbortController();
-    handshakes.add(abort);
-    const gone = (): void => abort.abort();
-    // Read while the hook thinks, so that a client that leaves is noticed (a paused socket never
-    // reports its end). A client sends nothing before the 101; what it does send is kept, bounded.
-    const early: Buffer[] = [];
-    let earlyBytes = 0;
-    const collect = (chunk: Buffer): void => {
-      earlyBytes += chunk.length;
-      if (earlyBytes > MAX_EARLY_BYTES) gone();
-      else early.push(chunk);
-    };
-    socket.on('data', collect);
-    socket.once('end', gone);
-    socket.once('close', gone);
-    socket.resume();
-    const timer = setTimeout(gone, authenticateTimeoutMs);
-    let identity: unknown;
-    let failed = false;
-    // A hook that ignores its signal is not waited for: the answer is given when the signal fires.
-    const aborted = new Promise<null>((resolve) => abort.signal.addEventListener('abort', () => resolve(null), { once: true }));
-    try {
-      identity = await Promise.race([Promise.resolve().then(() => authenticate(request, { signal: abort.signal })), aborted]);
-    } catch {
-      failed = true;
-    } finally {
-      clearTimeout(timer);
-      handshakes.delete(abort);
-      // Left flowing: `ws` adds its own 'data' listener in this same tick (handleUpgrade is
-      // synchronous here), so nothing is emitted in between; a refused socket is ended anyway.
-      socket.off('data', collect);
-      socket.off('end', gone);
-      socket.off('close', gone);
-    }
-    const valid = typeof identity === 'string' && identity.length > 0 && identity.length <= 1024;
-    if (abort.signal.aborted || hub.closing) {
-      hub.refused++;
-      return refuse(socket, 503);
-    }
-    if (failed || (!valid && identity !== null && identity !== undefined)) {
-      hub.refused++;
-      hub.authenticationErrors++;
-      return refuse(socket, 500);
-    }
-    if (!valid) {
-      hub.refused++;
-      return refuse(socket, 401);
-    }
-    socket.off('error', ignore);
-    const received = early.length === 0 ? head : Buffer.concat([head, ...early]);
-    wss.handleUpgrade(request, socket, received, (upgraded) => accept(upgraded, identity as string));
-  };
-  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => void upgrade(request, socket, head);
-
-  if (own) await listen(http, port as number, host, signal);
-  http.on('upgrade', onUpgrade);
-
-  const heartbeat =
-    heartbeatMs === 0
-      ? null
-      : setInterval(() => {
-          for (const [controller, entry] of live) {
-            if (!entry.alive) controller.end(CloseCode.ABNORMAL, 'no answer to ping');
-            else {
-              entry.alive = false;
-              try {
-                entry.socket.ping();
-              } catch {
-                // closing already
-              }
-            }
-          }
-        }, heartbeatMs);
-  heartbeat?.unref();
-
-  let closing: Promise<void> | null = null;
-  const close = async (): Promise<void> => {
-    http.off('upgrade', onUpgrade);
-    if (heartbeat !== null) clearInterval(heartbeat);
-    for (const abort of handshakes) abort.abort();
-    const stopped = own ? new Promise<void>((resolve) => http.close(() => resolve())) : Promise.resolve();
-    if (own) http.closeIdleConnections();
-    hub.closeAll(); // GOING_AWAY to each; each socket is torn down after closeTimeoutMs at most
-    await Promise.all([...live.values()].map((entry) => entry.closed));
-    if (own) http.closeAllConnections();
-    await stopped;
-    wss.close();
-  };
-  return {
-    get onConnection() {
-      return hub.onConnection;
-    },
-    set onConnection(handler) {
-      hub.onConnection = handler;
-    },
-    get stats() {
-      return hub.stats;
-    },
-    get port() {
-      const address = http.address();
-      return address !== null && typeof address === 'object' ? address.port : null;
-    },
-    close(): Promise<void> {
-      closing ??= close();
-      return closing;
-    },
-  };
+  if (attached !== undefined) return new WebSocketServerAdapter(settings, attached, false);
+  const http = createServer((_request, response) => {
+    response.writeHead(426, { connection: 'close', 'content-length': '0' }).end();
+  });
+  await listen(http, port as number, host, signal);
+  return new WebSocketServerAdapter(settings, http, true);
 }
 
 function listen(http: HttpServer | HttpsServer, port: number, host: string | undefined, signal: AbortSignal | undefined): Promise<void> {
