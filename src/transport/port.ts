@@ -228,12 +228,13 @@ export function openPort(endpoint: PortEndpoint, options: PortOptions): Transpor
  *
  * @example
  * ```ts
+ * import { MessageChannel, Worker } from 'node:worker_threads';
  * const server = createPortServer({ maxFrameBytes: 1 << 20 });
  * server.onConnection = (connection) => { connection.onFrame = (f) => connection.send(f); };
- * for (const [i, worker] of workers.entries()) {
+ * for (let i = 0; i < 4; i++) {
  *   const { port1, port2 } = new MessageChannel();
- *   worker.postMessage({ port: port2 }, [port2]);
- *   server.accept(port1, `worker-${i}`);
+ *   new Worker('./client.js', { workerData: { port: port2 }, transferList: [port2] });
+ *   server.accept(port1, `worker-${i}`); // client.js: openPort(workerData.port, { identity: 'server' })
  * }
  * // ... later
  * await server.close();

@@ -173,7 +173,10 @@ export interface ServerStats extends ConnectionStats {
   readonly connectionsAccepted: number;
   /** Connections accepted and not closed yet. */
   readonly connectionsOpen: number;
-  /** Connection attempts the `authenticate` hook refused (or that failed before it answered). */
+  /**
+   * Connection attempts turned away before a connection existed: refused by the `authenticate`
+   * hook, or answered 503 (the hook too slow, the client gone, the server busy or closing).
+   */
   readonly connectionsRefused: number;
   /** Of those, the attempts where the hook threw or returned something that is not an identity. */
   readonly authenticationErrors: number;

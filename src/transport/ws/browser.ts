@@ -27,7 +27,9 @@ function nativeSocket(request: SocketRequest): WebSocketLike {
  *   without a global WebSocket.
  * @example
  * ```ts
- * const connection = await connectWebSocket('wss://aggregator.example/secagg', { protocols: ['secagg', token] });
+ * // The server's authenticate hook reads the token from the Sec-WebSocket-Protocol header.
+ * const connection = await connectWebSocket('wss://aggregator.example/secagg', { protocols: ['secagg', 's3cret'] });
+ * connection.onFrame = (frame) => console.log('from the server', frame.length);
  * ```
  */
 export function connectWebSocket(url: string | URL, options?: WebSocketClientOptions): Promise<TransportConnection> {

@@ -47,7 +47,7 @@ function nodeSocket(request: SocketRequest): WebSocketLike {
  * ```ts
  * import { connectWebSocket } from 'secagg/transport/ws';
  * const connection = await connectWebSocket('wss://aggregator.example/secagg', {
- *   headers: { authorization: `Bearer ${token}` },
+ *   headers: { authorization: 'Bearer s3cret' },
  *   signal: AbortSignal.timeout(10_000),
  * });
  * connection.onFrame = (frame) => console.log('from the server', frame.length);
