@@ -4,7 +4,13 @@
  * the browser entry over Node's own WHATWG WebSocket in a child process, and the missing-`ws`
  * import in a child process.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket as RawWebSocket, WebSocketServer as RawServer } from 'ws';
@@ -289,6 +295,55 @@ describe('listenWebSocket + connectWebSocket (Node, ws)', () => {
   });
 });
 
+/** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate (CN=alice), by openssl. */
+function certificates(): Record<'ca' | 'serverKey' | 'serverCert' | 'clientKey' | 'clientCert', string> {
+  const dir = mkdtempSync(join(tmpdir(), 'secagg-tls-'));
+  const run = (...args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  try {
+    run('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=secagg test CA');
+    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    for (const [name, cn, ext] of [['server', 'localhost', ['-extfile', 'san.ext']], ['client', 'alice', []]] as const) {
+      run('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+      run('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', ...ext);
+    }
+    const read = (f: string): string => readFileSync(join(dir, f), 'utf8');
+    return { ca: read('ca.crt'), serverKey: read('server.key'), serverCert: read('server.crt'), clientKey: read('client.key'), clientCert: read('client.crt') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('wss with mutual TLS (an https server of the caller, openssl certificates)', () => {
+  it('authenticates the client by its certificate; an unknown CA or a missing client certificate fails', async () => {
+    const pem = certificates();
+    const https = createHttpsServer({ key: pem.serverKey, cert: pem.serverCert, ca: pem.ca, requestCert: true, rejectUnauthorized: true });
+    await new Promise<void>((r) => https.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => (https.closeAllConnections(), https.close(r))));
+    const transport = await listenWebSocket({
+      server: https,
+      heartbeatMs: 0,
+      authenticate: (request) => {
+        const socket = request.socket as TLSSocket;
+        return socket.authorized ? (socket.getPeerCertificate().subject?.CN ?? null) : null;
+      },
+    });
+    cleanups.push(() => transport.close());
+    const url = `wss://127.0.0.1:${(https.address() as { port: number }).port}/`;
+    const accepted = nextConnection(transport);
+    const connection = await connectWebSocket(url, { tls: { ca: pem.ca, cert: pem.clientCert, key: new TextEncoder().encode(pem.clientKey) } });
+    cleanups.push(() => connection.close());
+    const peer = await accepted;
+    expect(peer.identity).toBe('alice');
+    connection.send(bytes(1, 2, 3));
+    expect(await within(record(peer).next(1), 5000, 'frame over TLS')).toEqual([bytes(1, 2, 3)]);
+    await expect(connectWebSocket(url, { tls: { cert: pem.clientCert, key: pem.clientKey } })).rejects.toMatchObject({ code: 'TRANSPORT_FAILED' });
+    await expect(connectWebSocket(url, { tls: { ca: pem.ca } })).rejects.toMatchObject({ code: 'TRANSPORT_FAILED' });
+    await expect(connectWebSocket(url, { tls: { rejectUnauthorized: false } as never })).rejects.toMatchObject({ code: 'UNKNOWN_OPTION' });
+    await expect(connectWebSocket(url, { tls: { ca: 5 } as never })).rejects.toMatchObject({ code: 'INVALID_TYPE' });
+  });
+});
+
 describe('loading ws', () => {
   it('without ws, importing secagg/transport/ws throws UNSUPPORTED_ENVIRONMENT naming `npm install ws` (child process)', async () => {
     const out = await runChild(fixture('no-ws.ts'), { timeoutMs: 20_000 });
@@ -306,7 +361,7 @@ describe('loading ws', () => {
 });
 
 describe('the browser entry over a WHATWG WebSocket (Node 20 --experimental-websocket, child process)', () => {
-  it('connects with a subprotocol token, round-trips frames byte-exact, refuses headers, closes', async () => {
+  it('connects with a subprotocol token, round-trips frames byte-exact, refuses headers and tls, closes', async () => {
     const transport = await server({
       maxFrameBytes: 1 << 20,
       authenticate: (request) => {
@@ -322,6 +377,7 @@ describe('the browser entry over a WHATWG WebSocket (Node 20 --experimental-webs
     expect(JSON.parse(out.stdout)).toEqual({
       native: true,
       headers: 'UNSUPPORTED_ENVIRONMENT',
+      tls: 'UNSUPPORTED_ENVIRONMENT',
       identity: transport.url,
       exact: true,
       close: { code: 4000, reason: 'native done', local: true },

@@ -9,7 +9,7 @@ import { connectWith, type SocketRequest, type WebSocketClientOptions } from './
 import type { WebSocketLike } from './_socket.js';
 import type { WebSocketServerOptions, WebSocketServerTransport } from './server.js';
 
-export type { WebSocketClientOptions } from './client.js';
+export type { WebSocketClientOptions, WebSocketTlsOptions } from './client.js';
 export type { WebSocketServerOptions, WebSocketServerTransport } from './server.js';
 
 function nativeSocket(request: SocketRequest): WebSocketLike {
@@ -20,11 +20,11 @@ function nativeSocket(request: SocketRequest): WebSocketLike {
 
 /**
  * Connects to a WebSocket server with the native WebSocket. See the Node entry's
- * `connectWebSocket`; here `headers` is refused (browsers cannot send them) and a frame over
- * `maxFrameBytes` is refused once received.
+ * `connectWebSocket`; here `headers` and `tls` are refused (browsers cannot send headers and
+ * use their own certificate store) and a frame over `maxFrameBytes` is refused once received.
  *
- * @throws {SecAggError} (rejects) as in Node, and `UNSUPPORTED_ENVIRONMENT` for `headers` or
- *   without a global WebSocket.
+ * @throws {SecAggError} (rejects) as in Node, and `UNSUPPORTED_ENVIRONMENT` for `headers`,
+ *   `tls`, or without a global WebSocket.
  * @example
  * ```ts
  * // The server's authenticate hook reads the token from the Sec-WebSocket-Protocol header.

@@ -9,6 +9,20 @@ import { openConnection, readLimits, type ConnectionLimits, type TransportConnec
 import { CloseCode } from '../types.js';
 import { socketMedium, type WebSocketLike } from './_socket.js';
 
+/** TLS settings of a `wss:` connection in Node. There is no way to turn verification off: give the CA. */
+export interface WebSocketTlsOptions {
+  /** Certificate authorities to trust instead of Node's bundled ones (PEM), e.g. a private CA. */
+  readonly ca?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** The client's certificate chain (PEM), for servers that authenticate clients by mTLS. */
+  readonly cert?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** The client's private key (PEM). */
+  readonly key?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** The key's passphrase. */
+  readonly passphrase?: string;
+  /** The name to verify the server's certificate against (default: the URL's host). */
+  readonly servername?: string;
+}
+
 /** Options of `connectWebSocket`. */
 export interface WebSocketClientOptions extends ConnectionLimits {
   /** Abandons the attempt: the promise rejects with `ABORTED` and the socket is closed. */
@@ -20,6 +34,8 @@ export interface WebSocketClientOptions extends ConnectionLimits {
    * browser's WebSocket cannot send headers, and refuses this option.
    */
   readonly headers?: Readonly<Record<string, string>>;
+  /** TLS settings for `wss:` (Node only; a browser uses its own certificate store and refuses this option). */
+  readonly tls?: WebSocketTlsOptions;
   /**
    * After `close()`, how long the server has to answer the close handshake before the socket is
    * torn down, 0..2^31 - 1 ms (default 2000). Node only (a browser keeps its own).
@@ -32,11 +48,13 @@ export interface SocketRequest {
   readonly url: string;
   readonly protocols: string[];
   readonly headers: Record<string, string> | undefined;
+  readonly tls: Record<string, unknown> | undefined;
   readonly maxFrameBytes: number;
   readonly closeTimeoutMs: number;
 }
 
-const OPTIONS = ['signal', 'protocols', 'headers', 'closeTimeoutMs', 'maxFrameBytes', 'maxBufferedBytes'] as const;
+const OPTIONS = ['signal', 'protocols', 'headers', 'tls', 'closeTimeoutMs', 'maxFrameBytes', 'maxBufferedBytes'] as const;
+const TLS_OPTIONS = ['ca', 'cert', 'key', 'passphrase', 'servername'] as const;
 export const DEFAULT_CLOSE_TIMEOUT_MS = 2000;
 
 /** The server a client reached, as its identity: scheme, host and path (never a query or credentials). */
@@ -80,6 +98,28 @@ function readHeaders(value: unknown): Record<string, string> | undefined {
   return out;
 }
 
+function isPem(value: unknown): boolean {
+  return typeof value === 'string' || (value instanceof Uint8Array && ArrayBuffer.isView(value));
+}
+
+/** The TLS settings, copied (arrays and byte strings too) and checked. */
+function readTls(value: unknown): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  const o = assertOptions<Record<string, unknown>>(value, 'tls', TLS_OPTIONS);
+  const out: Record<string, unknown> = {};
+  for (const name of TLS_OPTIONS) {
+    const v = o[name];
+    if (v === undefined) continue;
+    if (name === 'passphrase' || name === 'servername') {
+      if (typeof v !== 'string') throw new SecAggError('INVALID_TYPE', `tls.${name} must be a string, got ${describeType(v)}`);
+      out[name] = v;
+    } else if (isPem(v)) out[name] = typeof v === 'string' ? v : new Uint8Array(v as Uint8Array);
+    else if (Array.isArray(v) && v.every(isPem)) out[name] = v.map((x: string | Uint8Array) => (typeof x === 'string' ? x : new Uint8Array(x)));
+    else throw new SecAggError('INVALID_TYPE', `tls.${name} must be PEM text or bytes, or an array of them, got ${describeType(v)}`);
+  }
+  return out;
+}
+
 /** The message of a connection failure: the medium's own words, short (never the URL's query). */
 function failureText(failure: unknown): string {
   const message = (failure as { message?: unknown } | null)?.message;
@@ -89,16 +129,16 @@ function failureText(failure: unknown): string {
 /**
  * Connects with `factory` and resolves when the socket is open.
  *
- * @param headersSupported False in browsers: `headers` is refused with `UNSUPPORTED_ENVIRONMENT`.
+ * @param nodeOnly False in browsers: `headers` and `tls` are refused with `UNSUPPORTED_ENVIRONMENT`.
  */
 export async function connectWith(
   factory: (request: SocketRequest) => WebSocketLike,
   url: string | URL,
   options: WebSocketClientOptions | undefined,
-  headersSupported: boolean,
+  nodeOnly: boolean,
 ): Promise<TransportConnection> {
   const o = assertOptions<WebSocketClientOptions>(options, 'options', OPTIONS);
-  const { signal: rawSignal, protocols, headers, closeTimeoutMs = DEFAULT_CLOSE_TIMEOUT_MS, maxFrameBytes, maxBufferedBytes } = o;
+  const { signal: rawSignal, protocols, headers, tls, closeTimeoutMs = DEFAULT_CLOSE_TIMEOUT_MS, maxFrameBytes, maxBufferedBytes } = o;
   const target = parseUrl(url);
   const signal = checkSignal(rawSignal);
   const limits = readLimits(maxFrameBytes, maxBufferedBytes);
@@ -106,11 +146,15 @@ export async function connectWith(
     url: target.href,
     protocols: readProtocols(protocols),
     headers: readHeaders(headers),
+    tls: readTls(tls),
     maxFrameBytes: limits.maxFrameBytes,
     closeTimeoutMs: assertInteger(closeTimeoutMs, 'closeTimeoutMs', 0, 2_147_483_647),
   };
-  if (request.headers !== undefined && !headersSupported) {
+  if (request.headers !== undefined && !nodeOnly) {
     throw new SecAggError('UNSUPPORTED_ENVIRONMENT', "a browser's WebSocket cannot send headers: pass a token in `protocols` (or the URL) instead");
+  }
+  if (request.tls !== undefined && !nodeOnly) {
+    throw new SecAggError('UNSUPPORTED_ENVIRONMENT', "a browser's WebSocket takes no TLS settings: it uses the browser's certificate store");
   }
   const identity = identityOf(target);
   if (signal?.aborted === true) throw abortedError(signal, `connecting to ${identity}`);
@@ -121,7 +165,7 @@ export async function connectWith(
   } catch (error) {
     throw new SecAggError('TRANSPORT_FAILED', `could not connect to ${identity}${failureText(error)}`, { cause: error });
   }
-  const wiring = socketMedium(socket, request.closeTimeoutMs, !headersSupported);
+  const wiring = socketMedium(socket, request.closeTimeoutMs, !nodeOnly);
   const controller = openConnection(identity, wiring.medium, limits);
   wiring.listen(controller);
 

@@ -13,7 +13,7 @@ import { ws } from './_ws.js';
 import { connectWith, type SocketRequest, type WebSocketClientOptions } from './client.js';
 import type { WebSocketLike } from './_socket.js';
 
-export type { WebSocketClientOptions } from './client.js';
+export type { WebSocketClientOptions, WebSocketTlsOptions } from './client.js';
 export { listenWebSocket, type WebSocketServerOptions, type WebSocketServerTransport } from './server.js';
 
 function nodeSocket(request: SocketRequest): WebSocketLike {
@@ -23,6 +23,7 @@ function nodeSocket(request: SocketRequest): WebSocketLike {
     followRedirects: false,
     closeTimeout: request.closeTimeoutMs,
     ...(request.headers === undefined ? {} : { headers: request.headers }),
+    ...request.tls, // ca, cert, key, passphrase, servername: verification stays on
   };
   return new ws.WebSocket(request.url, request.protocols, options) as unknown as WebSocketLike;
 }
@@ -37,11 +38,11 @@ function nodeSocket(request: SocketRequest): WebSocketLike {
  * connection with `POLICY_VIOLATION`.
  *
  * @param url A `ws:` or `wss:` URL.
- * @param options {@link WebSocketClientOptions}: signal, subprotocols, headers (Node), limits.
+ * @param options {@link WebSocketClientOptions}: signal, subprotocols, headers and TLS (Node), limits.
  * @throws {SecAggError} (rejects) `INVALID_TYPE`, `UNKNOWN_OPTION`, `OUT_OF_RANGE` for bad
  *   arguments; `TRANSPORT_FAILED` when the server is unreachable or refuses (e.g. its
- *   authentication answered 401); `ABORTED` when `signal` fires first;
- *   `UNSUPPORTED_ENVIRONMENT` for `headers` in a browser.
+ *   authentication answered 401, or TLS verification failed); `ABORTED` when `signal` fires
+ *   first; `UNSUPPORTED_ENVIRONMENT` for `headers` or `tls` in a browser.
  *
  * @example
  * ```ts
