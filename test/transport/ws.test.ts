@@ -325,7 +325,8 @@ describe('wss with mutual TLS (an https server of the caller, openssl certificat
       heartbeatMs: 0,
       authenticate: (request) => {
         const socket = request.socket as TLSSocket;
-        return socket.authorized ? (socket.getPeerCertificate().subject?.CN ?? null) : null;
+        const subject = socket.authorized ? socket.getPeerCertificate().subject?.CN : undefined;
+        return typeof subject === 'string' ? subject : null;
       },
     });
     cleanups.push(() => transport.close());
