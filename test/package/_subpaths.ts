@@ -55,8 +55,17 @@ export function packageSubpaths(): Subpath[] {
   const out: Subpath[] = [];
   for (const [key, target] of Object.entries(pkg.exports)) {
     if (key === './package.json') continue;
-    if (typeof target !== 'object' || typeof target['types'] !== 'string' || typeof target['default'] !== 'string') {
-      throw new Error(`exports["${key}"] must be { types, default } (ESM-only; default serves import and require)`);
+    const keys = typeof target === 'object' ? Object.keys(target) : [];
+    const shape = keys.join(',');
+    if (
+      typeof target !== 'object' ||
+      typeof target['types'] !== 'string' ||
+      typeof target['default'] !== 'string' ||
+      (shape !== 'types,default' && !(shape === 'types,browser,default' && typeof target['browser'] === 'string'))
+    ) {
+      throw new Error(
+        `exports["${key}"] must be { types, default } or { types, browser, default } (ESM-only; default serves import and require, browser is a bundlers' build without Node built-ins)`,
+      );
     }
     out.push({
       key,
