@@ -44,8 +44,8 @@ checks.check('the tarball holds package.json, README.md, LICENSE, CHANGELOG.md a
 const license = files.has('LICENSE') ? run('tar', ['-xzOf', tarball, 'package/LICENSE'], scratch).stdout : '';
 checks.check('LICENSE is the MIT licence that package.json names', pkg.license === 'MIT' && license.startsWith('MIT License'), `license ${pkg.license}: ${license.slice(0, 80)}`);
 const topLevel = new Set(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']);
-const stray = [...files].filter((f) => !topLevel.has(f) && !/^(dist|src|docs)\//.test(f));
-checks.check('nothing else ships (no tests, benches or scripts)', stray.length === 0, `unexpected: ${stray.slice(0, 20).join(', ')}`);
+const stray = [...files].filter((f) => !topLevel.has(f) && !/^(dist|src|docs|examples)\//.test(f));
+checks.check('nothing else ships (no tests, benches or scripts; examples are documentation)', stray.length === 0, `unexpected: ${stray.slice(0, 20).join(', ')}`);
 
 // 3. Links and source maps resolve inside the package.
 const unpacked = join(scratch, 'unpacked');
@@ -53,7 +53,7 @@ run('mkdir', ['-p', unpacked], scratch);
 const extracted = run('tar', ['-xzf', tarball, '-C', unpacked, '--strip-components=1'], scratch);
 if (extracted.status !== 0) checks.check('tar -xzf', false, extracted.output);
 const broken: string[] = [];
-for (const doc of [...files].filter((f) => f === 'README.md' || /^docs\/.*\.md$/.test(f))) {
+for (const doc of [...files].filter((f) => f === 'README.md' || /^(docs|examples)\/.*\.md$/.test(f))) {
   const text = readFileSync(join(unpacked, doc), 'utf8');
   for (const [, target] of text.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
     if (target === undefined || /^(https?:|mailto:|#)/.test(target)) continue;
