@@ -26,12 +26,19 @@ import { CloseCode, type ServerStats, type ServerTransport } from './types.js';
 export interface PortEndpoint {
   // Structural on purpose, so that Node's and the DOM's MessagePort and Worker types both fit
   // (`any` in the listeners: the DOM's and Node's overloads accept no narrower common type).
+  /** Posts a message, transferring the listed buffers (both Node's and the DOM's ports have it). */
   postMessage(message: unknown, transfer: ArrayBuffer[]): void;
+  /** DOM ports and Workers (and Node's ports, which are EventTargets): listens for `message`, `close`. */
   addEventListener?(type: string, listener: (event: any) => void): void;
+  /** Removes a listener added with `addEventListener`. */
   removeEventListener?(type: string, listener: (event: any) => void): void;
+  /** Node's ports and `worker_threads` Workers (EventEmitters): listens for `message`, `close`, `exit`. */
   on?(event: string, listener: (...args: any[]) => void): unknown;
+  /** Removes a listener added with `on`. */
   off?(event: string, listener: (...args: any[]) => void): unknown;
+  /** DOM MessagePorts deliver nothing until started (Node's start on their first listener). */
   start?(): void;
+  /** Closes the port (a Worker has `terminate` instead: close it yourself). */
   close?(): void;
 }
 
