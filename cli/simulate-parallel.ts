@@ -13,7 +13,7 @@ import type { UnmaskingResult } from '../src/protocol/index.js';
 import type { ClientWork, ClientWorkItem, Delivery } from '../src/simulate/clients.js';
 import { runSimulation, type ServerWork } from '../src/simulate/run.js';
 import type { SimulationOptions, SimulationReport } from '../src/simulate/types.js';
-import { createWorkerPool } from '../src/workers/index.js';
+import { createWorkerPool, type WorkerPool } from '../src/workers/index.js';
 
 /** Options of {@link simulateSessionParallel}: those of `simulateSession` plus `workers`. */
 export type ParallelSimulationOptions = SimulationOptions & {
@@ -60,11 +60,12 @@ export async function simulateSessionParallel(options: ParallelSimulationOptions
 }
 
 /** A stage of the server's unmasking on the job pool; a job that failed fails the simulation. */
-function runJobs(jobs: ReturnType<typeof createWorkerPool>, work: ServerWork): Promise<UnmaskingResult[]> {
+export function runJobs(jobs: WorkerPool, work: ServerWork): Promise<UnmaskingResult[]> {
   return Promise.all(work.jobs.map((job) => jobs.run(job)));
 }
 
-interface Pool {
+/** Clients hosted on worker threads: steps them on work, and ends the threads. */
+export interface Pool {
   run(work: ClientWork): Promise<ClientWorkItem[]>;
   close(): Promise<void>;
 }
@@ -75,7 +76,8 @@ interface Hosted {
   readonly waiting: { resolve: (items: ClientWorkItem[]) => void; reject: (error: Error) => void }[];
 }
 
-function startWorkers(count: number): Pool {
+/** Worker threads hosting the clients, each those whose id is its index modulo `count`. */
+export function startWorkers(count: number): Pool {
   // From dist/ the worker is plain JS; from the TypeScript sources (tsx, vitest) a bootstrap
   // registers tsx's loader in the worker first (a dev dependency, present wherever .ts runs).
   const typescript = import.meta.url.endsWith('.ts');

@@ -31,9 +31,10 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   graph: [ROOT],
   protocol: [ROOT, 'vector', 'crypto', 'masking', 'shamir', 'graph'],
   dp: [ROOT, 'vector', 'crypto'],
-  // The edge: the core, and the edge folders before it in this list.
-  session: [ROOT, ...CORE],
-  transport: [ROOT, ...CORE, 'session'],
+  // The edge: the core, and the edge folders before it in this list. Transports are byte pipes
+  // below the session: the session drives rounds over the Connection interface they define.
+  transport: [ROOT, ...CORE],
+  session: [ROOT, ...CORE, 'transport'],
   workers: [ROOT, ...CORE, 'session', 'transport'],
   simulate: [ROOT, ...CORE, 'session', 'transport', 'workers'],
   testing: [ROOT, ...CORE],

@@ -48,10 +48,15 @@ export {
 } from './config.js';
 export type { CryptoBackend } from '../crypto/index.js';
 export {
+  countAtFraction,
+  deriveGraph,
   findGraphParameters,
   type AdversaryClass,
+  type DeriveGraphOptions,
+  type GraphKind,
   type GraphParameterOptions,
   type GraphParameters,
+  type GraphPolicy,
 } from '../graph/index.js';
 export {
   applyUnmaskingResults,

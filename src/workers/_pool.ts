@@ -70,9 +70,9 @@ export interface WorkerScript {
 }
 
 /**
- * The worker entry next to this module: ./worker.ts under tsx or vitest; from dist/, the built
- * dist/workers/worker.js, found from this module whether it is dist/workers/index.js or a chunk
- * the bundler shared at dist/.
+ * The worker entry next to this module: ./worker.ts under tsx or vitest; from dist/ (a mirror of
+ * src/), dist/workers/worker.js. (A bundle that moved this module to dist/'s root would still
+ * find dist/workers/worker.js.)
  */
 export function defaultScript(): WorkerScript {
   const here = import.meta.url;

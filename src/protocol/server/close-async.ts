@@ -27,6 +27,7 @@ export interface JobRunOptions {
  * promise settles (to retry it) and must not change it; the caller wipes it afterwards.
  */
 export interface JobRunner {
+  /** Runs one job; resolves with its result (what `runUnmaskingJob` gives), rejects with a SecAggError. */
   run(job: UnmaskingJob, options?: JobRunOptions): Promise<UnmaskingResult>;
   /** How many jobs it runs at once, 1..1024 (default 1): plans cut the work into that many pieces or more. */
   readonly concurrency?: number;
