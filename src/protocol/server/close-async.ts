@@ -116,7 +116,7 @@ export async function serverCloseRoundAsync(state: ServerState, options?: CloseR
   );
   let plan: UnmaskingPlan = builder.plan;
   // The keys jobs go to the runner as they are built (the first ones run while the next are
-  // made); the masks jobs are built at once from the keys (a copy per slice, milliseconds).
+  // made); the masks jobs are built at once from the keys (milliseconds).
   let more = (): UnmaskingJob | null => (builder.next() ? ((plan.jobs as UnmaskingJob[]).at(-1) as UnmaskingJob) : null);
   while (plan.stage !== 'done') {
     const current: UnmaskingStage = plan;
