@@ -61,7 +61,7 @@ import {
 } from '../src/protocol/index.js';
 import { simulateSession } from '../src/simulate/index.js';
 import { createWorkerPool } from '../src/workers/index.js';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { simulateSessionParallel } from '../cli/simulate-parallel.js';
 import { deterministicRandomBytes } from '../src/random.js';
 import { randomVector, serverAtMaskedInput, serverAtUnmasking } from './_server.js';
@@ -406,7 +406,7 @@ if (runs('parallel')) {
   const rows: Row[] = [];
   for (const [n, length, dropout] of cases) {
     const { server } = serverAtUnmasking(n, length, dropout);
-    const samples = { single: [] as number[], workers1: [] as number[], workers2: [] as number[], speedup: [] as number[], keys1: [] as number[], masks1: [] as number[] };
+    const samples = { single: [] as number[], workers1: [] as number[], workers2: [] as number[], speedup: [] as number[], keys1: [] as number[], masks1: [] as number[], mainBusy: [] as number[] };
     let maxDelayMs = 0;
     let want: Uint32Array | undefined;
     const same = (step: ServerStep): void => {
@@ -429,9 +429,11 @@ if (runs('parallel')) {
         } else if (which === 'workers2') {
           const delay = monitorEventLoopDelay({ resolution: 10 });
           delay.enable();
+          const elu = performance.eventLoopUtilization();
           const t1 = now();
           same(await serverCloseRoundAsync(copy, { runner: pool2 }));
           parallel = (now() - t1) / 1000;
+          samples.mainBusy.push(performance.eventLoopUtilization(elu).active / 1000);
           delay.disable();
           maxDelayMs = Math.max(maxDelayMs, delay.max / 1e6);
           samples.workers2.push(parallel);
@@ -451,6 +453,7 @@ if (runs('parallel')) {
       workers2: summarize(samples.workers2),
       keys1: summarize(samples.keys1),
       masks1: summarize(samples.masks1),
+      mainBusy: summarize(samples.mainBusy),
     };
     const speedup = summarize(samples.speedup);
     parallelResults.push({ clients: n, elements: length, dropout, t, maxDelayMs, speedup });
@@ -468,17 +471,18 @@ if (runs('parallel')) {
       '2 workers s': t.workers2,
       'paired speed-up (2 workers)': speedup,
       'event loop max ms': Math.round(maxDelayMs * 10) / 10,
+      'main thread busy ms': mapSummary(t.mainBusy, (v) => v * 1000),
       bar: bars.join('; '),
     });
     printJson({
       bench: 'protocol.parallel', clients: n, elements: length, dropout, ...stats(t.workers2),
-      singleSeconds: t.single.median, workers1Seconds: t.workers1.median, speedup: speedup.median, maxEventLoopDelayMs: maxDelayMs,
+      singleSeconds: t.single.median, workers1Seconds: t.workers1.median, speedup: speedup.median, maxEventLoopDelayMs: maxDelayMs, mainBusySeconds: t.mainBusy.median,
       ranges: { ...t, speedup },
     });
     if (isBar) barStages.set(length, { work: closeWork(server), keys1: t.keys1.median, masks1: t.masks1.median, workers1: t.workers1.median, workers2: t.workers2.median });
 
   }
-  printTable(`the unmasking round's close, complete graph, 24-bit elements, clients drop after shareKeys (median (min-max) of ${runsPerCase}; pools started beforehand)`, rows);
+  printTable(`the unmasking round's close, complete graph, 24-bit elements, clients drop after shareKeys (median (min-max) of ${runsPerCase}; pools started beforehand; event loop: the largest delay monitorEventLoopDelay saw during the 2-worker closes, main thread busy: its event-loop active time in one close, GC included)`, rows);
   await Promise.all([pool1.close(), pool2.close()]);
   const big = barStages.get(100_000);
   const small = barStages.get(10_000);
