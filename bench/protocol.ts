@@ -382,7 +382,7 @@ interface Rates {
   readonly elementTermSeconds: number;
   /** T_1 / (2 T_2) on the 100,000-element bar case. */
   readonly efficiency2: number;
-  /** The main thread's own time in the 1-worker close (planning, applying). */
+  /** The main thread's own time in a 2-worker close (event-loop active: planning, applying, GC). */
   readonly mainSeconds: number;
   /** Structured-clone bandwidth of a key block (what a masks job's keys cost to send). */
   readonly cloneBytesPerSecond: number;
@@ -390,7 +390,7 @@ interface Rates {
   readonly addSecondsPerElement: number;
 }
 let perCore: Rates | null = null;
-const barStages = new Map<number, { work: { terms: number; agreements: number }; keys1: number; masks1: number; workers1: number; workers2: number }>();
+const barStages = new Map<number, { work: { terms: number; agreements: number }; keys1: number; masks1: number; workers1: number; workers2: number; mainBusy: number }>();
 if (runs('parallel')) {
   const cases: [number, number, number][] = smoke ? [[20, 1000, 0.3]] : [[500, 100_000, 0.3], [500, 10_000, 0.3]];
   let t0 = now();
@@ -479,7 +479,7 @@ if (runs('parallel')) {
       singleSeconds: t.single.median, workers1Seconds: t.workers1.median, speedup: speedup.median, maxEventLoopDelayMs: maxDelayMs, mainBusySeconds: t.mainBusy.median,
       ranges: { ...t, speedup },
     });
-    if (isBar) barStages.set(length, { work: closeWork(server), keys1: t.keys1.median, masks1: t.masks1.median, workers1: t.workers1.median, workers2: t.workers2.median });
+    if (isBar) barStages.set(length, { work: closeWork(server), keys1: t.keys1.median, masks1: t.masks1.median, workers1: t.workers1.median, workers2: t.workers2.median, mainBusy: t.mainBusy.median });
 
   }
   printTable(`the unmasking round's close, complete graph, 24-bit elements, clients drop after shareKeys (median (min-max) of ${runsPerCase}; pools started beforehand; event loop: the largest delay monitorEventLoopDelay saw during the 2-worker closes, main thread busy: its event-loop active time in one close, GC included)`, rows);
@@ -503,7 +503,7 @@ if (runs('parallel')) {
       termOpenSeconds: o,
       elementTermSeconds: m,
       efficiency2: big.workers1 / big.workers2 / 2,
-      mainSeconds: Math.max(0, big.workers1 - big.keys1 - big.masks1),
+      mainSeconds: big.mainBusy,
       cloneBytesPerSecond: keys.length / clone.median,
       addSecondsPerElement: add.median / 1_000_000,
     };
@@ -618,7 +618,7 @@ if (bench.chart) {
     writeChart(bench.chartDir, 'parallel-scaling.svg', lineChart({
       title: 'Server unmasking time against workers',
       subtitle: `complete graph, 24-bit elements, ${bar.dropout * 100}% of clients drop after shareKeys; projected: SecAgg+ 100,000 clients x 1,000,000 parameters, 5% dropout (docs/parallel.md)`,
-      x: { title: 'workers', unit: 'threads', scale: 'log', ticks: [1, 2, 16, 100] },
+      x: { title: 'workers (cores, for the projection)', unit: 'threads', scale: 'log', ticks: [1, 2, 16, 100] },
       y: { title: 'unmasking time', unit: 's', scale: 'log' },
       series: [measured, single, ...(projection.length === 0 ? [] : [{ name: '100,000 x 1,000,000, projected from the per-core rates', dashed: true, points: projection.map((p) => ({ x: p.cores, y: p.seconds })) }])],
       rules: bar.clients === 500 && bar.elements === 100_000 ? [{ value: 3.6, label: 'bar: <= 3.6 s on 2 workers' }] : [],
