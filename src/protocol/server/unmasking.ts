@@ -8,7 +8,7 @@
  */
 import { assertInteger, assertOptions, describeType } from '../../_assert.js';
 import { SecAggError } from '../../errors.js';
-import { indexOf, withSelf, type Topology } from '../../graph/index.js';
+import { indexOf, type Topology } from '../../graph/index.js';
 import type { CryptoBackend } from '../../crypto/index.js';
 import { MAX_VECTOR_LENGTH } from '../config.js';
 import type { AdvertisedKey, ServerLiveState, ServerState, ServerStep } from '../types.js';
@@ -165,27 +165,40 @@ export function keysBuilder(s: Live, topo: Topology, o: PlanOptions): KeysBuilde
   if (problem !== null) return { plan: done(abortServer(s, 'TOO_FEW_CLIENTS', problem)), next: () => false };
   const t = config.threshold;
   const n = config.clients;
-  const held: (HeldShares | undefined)[] = [];
+  const held = new Array<HeldShares | undefined>(n + 1).fill(undefined); // packed, not a sparse (dictionary) array
   // One share beyond the threshold, when there is one, checks the others: a client that
   // revealed a wrong share makes the round abort (RECONSTRUCTION_FAILED) instead of silently
-  // corrupting the sum. With exactly t shares nothing can be checked.
-  const shareSet = (owner: number, holders: number[]): UnmaskingShareSet => {
-    const xs = holders.slice(0, t + 1);
-    const shares = new Uint8Array(32 * xs.length);
-    const words = new Uint32Array(shares.buffer);
+  // corrupting the sum. With exactly t shares nothing can be checked. The shares of a job's
+  // owners go into one block (one allocation, and a worker gets it in one piece).
+  const holdersOf = (owner: number, withOwner: boolean): number[] => {
+    const xs: number[] = [];
+    const list = within(topo.of(owner), u5, n);
+    for (let i = 0; i < list.length && xs.length <= t; i++) {
+      const x = list[i] as number;
+      if (withOwner && x > owner) {
+        xs.push(owner);
+        withOwner = false;
+        if (xs.length > t) break;
+      }
+      xs.push(x);
+    }
+    if (withOwner && xs.length <= t) xs.push(owner);
+    return xs;
+  };
+  const fillShares = (owner: number, xs: readonly number[], block: Uint8Array, words: Uint32Array, at: number): void => {
     for (let i = 0; i < xs.length; i++) {
       const x = xs[i] as number;
       const h = (held[x] ??= heldShares(ownersOf(s, topo, x), s.revealed[x] as Uint8Array[]));
-      const share = h.views[indexOf(h.owners, owner)] as Uint8Array;
-      if (h.words === null) shares.set(share, 32 * i);
+      const k = indexOf(h.owners, owner);
+      if (h.words === null) block.set(h.views[k] as Uint8Array, at + 32 * i);
       else {
-        // 8 words at a time: a call of TypedArray.set costs more, ~170,000 times at 500 clients
-        const from = share.byteOffset >>> 2;
-        const to = 8 * i;
-        for (let k = 0; k < 8; k++) words[to + k] = h.words[from + k] as number;
+        // 8 words at a time from the holder's block: a call of TypedArray.set costs more, and a
+        // close copies ~170,000 shares at 500 clients
+        const from = h.base + 8 * k;
+        const to = (at >>> 2) + 8 * i;
+        for (let w = 0; w < 8; w++) words[to + w] = h.words[from + w] as number;
       }
     }
-    return { owner, holders: xs, shares };
   };
   const key = (id: number): Uint8Array => (s.keys[id] as AdvertisedKey).maskingPublicKey;
   // Owners in a fixed order (survivors, then dropped clients, increasing), with a cost estimate
@@ -210,22 +223,32 @@ export function keysBuilder(s: Live, topo: Topology, o: PlanOptions): KeysBuilde
     plan,
     next(): boolean {
       if (next >= owners.length) return false;
+      // Whole owners until this job reached its share of the total cost (the last takes the rest).
+      const picked: { readonly w: (typeof owners)[number]; readonly xs: number[] }[] = [];
+      let bytes = 0;
+      while (next < owners.length && (cost < ((jobs.length + 1) * total) / pieces || picked.length === 0)) {
+        const w = owners[next++] as (typeof owners)[number];
+        const xs = holdersOf(w.id, w.dropped === null && indexOf(u5, w.id) >= 0);
+        picked.push({ w, xs });
+        bytes += 32 * xs.length;
+        cost += w.cost;
+      }
+      const block = new Uint8Array(bytes);
+      const words = new Uint32Array(block.buffer);
       const survivors: UnmaskingShareSet[] = [];
       const dropped: UnmaskingDroppedClient[] = [];
-      // Whole owners until this job reached its share of the total cost (the last takes the rest).
-      while (next < owners.length && (cost < ((jobs.length + 1) * total) / pieces || survivors.length + dropped.length === 0)) {
-        const w = owners[next++] as (typeof owners)[number];
-        if (w.dropped === null) {
-          const neighbours = within(topo.of(w.id), u5, n);
-          survivors.push(shareSet(w.id, indexOf(u5, w.id) >= 0 ? withSelf(neighbours, w.id) : neighbours));
-        } else {
+      let at = 0;
+      for (const { w, xs } of picked) {
+        fillShares(w.id, xs, block, words, at);
+        const set = { owner: w.id, holders: xs, shares: block.subarray(at, at + 32 * xs.length) };
+        at += 32 * xs.length;
+        if (w.dropped === null) survivors.push(set);
+        else {
           const peers = w.dropped;
           const peerKeys = new Uint8Array(32 * peers.length);
           peers.forEach((u, k) => peerKeys.set(key(u), 32 * k));
-          const set = shareSet(w.id, within(topo.of(w.id), u5, n));
           dropped.push({ ...set, publicKey: Uint8Array.from(key(w.id)), peers: peers.slice(), peerKeys });
         }
-        cost += w.cost;
       }
       jobs.push({ kind: 'keys', threshold: t, sessionId, vectors, survivors, dropped, ...(o.backend === null ? {} : { backend: o.backend }) });
       return true;
@@ -233,18 +256,29 @@ export function keysBuilder(s: Live, topo: Topology, o: PlanOptions): KeysBuilde
   };
 }
 
-/** The shares one holder revealed: whose they are (increasing), and a 32-bit view of their block. */
+/** The shares one holder revealed: whose they are (increasing), and where they lie. */
 interface HeldShares {
   readonly owners: readonly number[];
   readonly views: readonly Uint8Array[];
-  /** The 32-bit words of the buffer every view lies in (4-byte aligned), or null. */
+  /**
+   * When the views are 32-byte shares one after the other in one buffer (as the receive step
+   * stores them), that buffer's 32-bit words and the first share's word index; else null.
+   */
   readonly words: Uint32Array | null;
+  readonly base: number;
 }
 
 function heldShares(owners: readonly number[], views: readonly Uint8Array[]): HeldShares {
-  const buffer = views[0]?.buffer;
-  const aligned = buffer !== undefined && views.every((v) => v.buffer === buffer && v.length === 32 && v.byteOffset % 4 === 0);
-  return { owners, views, words: aligned ? new Uint32Array(buffer, 0, buffer.byteLength >>> 2) : null };
+  const first = views[0];
+  const buffer = first?.buffer;
+  let contiguous = first !== undefined && first.byteOffset % 4 === 0;
+  for (let i = 0; contiguous && i < views.length; i++) {
+    const v = views[i] as Uint8Array;
+    contiguous = v.buffer === buffer && v.length === 32 && v.byteOffset === (first as Uint8Array).byteOffset + 32 * i;
+  }
+  return contiguous
+    ? { owners, views, words: new Uint32Array(buffer as ArrayBufferLike, 0, (buffer as ArrayBufferLike).byteLength >>> 2), base: (first as Uint8Array).byteOffset >>> 2 }
+    : { owners, views, words: null, base: 0 };
 }
 
 /**
