@@ -9,6 +9,7 @@ export default defineConfig({
     'protocol/index': 'src/protocol/index.ts',
     'dp/index': 'src/dp/index.ts',
     'simulate/index': 'src/simulate/index.ts',
+    'testing/index': 'src/testing/index.ts',
     'cli/secagg': 'cli/secagg.ts',
     'cli/simulate-worker': 'cli/simulate-worker.ts',
   },

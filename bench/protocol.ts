@@ -43,7 +43,7 @@ import {
 import { simulateSession } from '../src/simulate/index.js';
 import { splitSecret } from '../src/shamir/index.js';
 import { simulateSessionParallel } from '../cli/simulate-parallel.js';
-import { deterministicRandomBytes } from '../src/random.js';
+import { deterministicRandomBytes } from '../src/testing/index.js';
 
 const large = process.argv.includes('--large');
 // `--only=client`, `--only=server` or `--only=session` runs one section (with the baseline).

@@ -6,7 +6,7 @@ import { assertBytes, assertInteger, assertNumber, assertOptions, describeType }
 import { ed25519PublicKey, type CryptoBackend } from '../crypto/index.js';
 import { SecAggError } from '../errors.js';
 import { createSessionConfig, type SessionConfig, type VectorSpec } from '../protocol/index.js';
-import { deterministicRandomBytes } from '../random.js';
+import { deterministicRandomBytes } from '../testing/index.js';
 import { derive, type SimulationContext } from './clients.js';
 import type { DropoutRound, RoundReport, SimulationOptions } from './types.js';
 

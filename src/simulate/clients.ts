@@ -17,7 +17,8 @@ import {
   type SessionConfig,
   type VectorSpec,
 } from '../protocol/index.js';
-import { deterministicRandomBytes, type RandomBytes } from '../random.js';
+import type { RandomBytes } from '../random.js';
+import { deterministicRandomBytes } from '../testing/index.js';
 
 /** SHA-256 of `label || seed || u32(id)`: every simulated random choice starts here. */
 export function derive(seed: Uint8Array, label: string, id: number): Uint8Array {

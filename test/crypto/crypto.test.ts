@@ -19,7 +19,7 @@ import {
   x25519PublicKey,
   x25519SharedSecret,
 } from '../../src/crypto/index.js';
-import { deterministicRandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { expectSecAggError, notBytes } from '../_hostile.js';
 import vectors from '../vectors/protocol-crypto-rfc.json' with { type: 'json' };
 

@@ -23,7 +23,8 @@ import {
   type SessionConfig,
   type SessionConfigInput,
 } from '../../src/protocol/index.js';
-import { deterministicRandomBytes, type RandomBytes } from '../../src/random.js';
+import type { RandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { simulatedInput } from '../../src/simulate/index.js';
 
 export interface Trace {

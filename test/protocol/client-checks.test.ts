@@ -26,7 +26,7 @@ import {
 } from '../../src/protocol/index.js';
 import { expectSecAggError } from '../_hostile.js';
 import { honestTrace, keyEntries, keysMessage, seed, type Trace } from './_driver.js';
-import { deterministicRandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 
 const passive = honestTrace(5, 3);
 const active = honestTrace(5, 3, { active: true });

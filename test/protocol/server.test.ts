@@ -19,7 +19,7 @@ import {
   type SessionConfig,
 } from '../../src/protocol/index.js';
 import { SecAggError } from '../../src/errors.js';
-import { deterministicRandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { expectSecAggError, notCounts } from '../_hostile.js';
 import { inputFor, makeConfig, plainSum, seed } from './_driver.js';
 
