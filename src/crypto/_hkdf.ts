@@ -162,9 +162,22 @@ function finish(h: Int32Array, prefix: number, buf: Uint8Array, length: number, 
   }
 }
 
-/** Grows the message scratch to hold `length` bytes and their padding. */
+/**
+ * The message scratch, grown to hold `length` bytes and their padding. A scratch that is
+ * replaced is zeroed first: between the extract and the expand of one HKDF call it holds the
+ * IKM and the inner HMAC digest, from which the PRK follows, and an abandoned buffer cannot be
+ * wiped later (the garbage collector frees it when it likes, unzeroed).
+ */
 function scratchFor(length: number): Uint8Array {
-  if (message.length < length + 72) message = new Uint8Array(2 * (length + 72));
+  if (message.length < length + 72) {
+    message.fill(0);
+    message = new Uint8Array(2 * (length + 72));
+  }
+  return message;
+}
+
+/** The current message scratch (for the test that a replaced scratch is left zeroed). */
+export function messageScratchForTest(): Uint8Array {
   return message;
 }
 
