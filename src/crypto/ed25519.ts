@@ -7,7 +7,8 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { assertBytes } from '../_assert.js';
 import { equalBytes } from '../_bytes.js';
 import { hexToBytes, isBelowP, leBytesToBigInt } from './_curve25519.js';
-import { ed25519SignNative, ed25519VerifyNative } from './_native.js';
+import { SecAggError } from '../errors.js';
+import { ed25519SignNative, ed25519SignWithKey, ed25519VerifyNative, importEd25519Private, type KeyObject } from './_native.js';
 import { resolveBackend, type CryptoBackend } from './backend.js';
 
 /** Bytes of an Ed25519 secret key (seed) or public key. */
@@ -64,6 +65,70 @@ export function ed25519Sign(secretKey: Uint8Array, message: Uint8Array, backend?
   assertBytes(message, 'message');
   const c = resolveBackend(backend);
   return c === null ? ed25519.sign(message, secretKey) : ed25519SignNative(c, secretKey, message);
+}
+
+/** Signs with one imported long-term key, many times (see {@link createEd25519Signer}). */
+export interface Ed25519Signer {
+  /** The backend this object uses. */
+  readonly backend: CryptoBackend;
+  /**
+   * An Ed25519 signature of `message` (64 bytes, deterministic: equal to {@link ed25519Sign}'s).
+   * @throws {SecAggError} `INVALID_TYPE` for a bad message, `WRONG_ROUND` after {@link wipe}.
+   */
+  sign(message: Uint8Array): Uint8Array;
+  /** Zeroes the portable copy of the key or lets go of the imported one. Later calls throw. */
+  wipe(): void;
+}
+
+/**
+ * A signer for one long-term Ed25519 key, imported into OpenSSL once (native) instead of once
+ * per signature: each import leaves an unwipeable JWK string behind, and a client signs twice
+ * per session (its keys, then the survivor set). The portable signer keeps a copy of the key.
+ *
+ * @param secretKey 32-byte seed.
+ * @throws {SecAggError} `INVALID_TYPE` / `INVALID_LENGTH` for a bad key, `BACKEND_UNAVAILABLE`
+ *   for `'native'` off Node.
+ * @example
+ * ```ts
+ * const signer = createEd25519Signer(signingKey);
+ * const signature = signer.sign(message);
+ * signer.wipe();
+ * ```
+ */
+export function createEd25519Signer(secretKey: Uint8Array, backend?: CryptoBackend): Ed25519Signer {
+  const c = resolveBackend(backend);
+  const key = new Uint8Array(assertBytes(secretKey, 'secretKey'));
+  if (key.length !== ED25519_KEY_BYTES) {
+    key.fill(0);
+    throw new SecAggError('INVALID_LENGTH', `secretKey must be ${ED25519_KEY_BYTES} bytes long, got ${key.length}`);
+  }
+  const wiped = (): SecAggError => new SecAggError('WRONG_ROUND', 'this Ed25519 signer was wiped; create another');
+  if (c === null) {
+    let live = true;
+    return {
+      backend: 'portable',
+      sign(message: Uint8Array): Uint8Array {
+        if (!live) throw wiped();
+        return ed25519.sign(assertBytes(message, 'message'), key);
+      },
+      wipe(): void {
+        key.fill(0);
+        live = false;
+      },
+    };
+  }
+  let imported: KeyObject | null = importEd25519Private(c, key);
+  key.fill(0);
+  return {
+    backend: 'native',
+    sign(message: Uint8Array): Uint8Array {
+      if (imported === null) throw wiped();
+      return ed25519SignWithKey(c, imported, assertBytes(message, 'message'));
+    },
+    wipe(): void {
+      imported = null;
+    },
+  };
 }
 
 /**

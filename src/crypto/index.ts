@@ -28,7 +28,15 @@
  */
 export { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, aeadOpen, aeadSeal } from './aead.js';
 export { defaultCryptoBackend, isNativeCryptoAvailable, type CryptoBackend } from './backend.js';
-export { ED25519_KEY_BYTES, ED25519_SIGNATURE_BYTES, ed25519PublicKey, ed25519Sign, ed25519Verify } from './ed25519.js';
+export {
+  ED25519_KEY_BYTES,
+  ED25519_SIGNATURE_BYTES,
+  createEd25519Signer,
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
+  type Ed25519Signer,
+} from './ed25519.js';
 export { HKDF_SHA256_MAX_LENGTH, hkdfSha256, sha256 } from './hash.js';
 export {
   X25519_KEY_BYTES,

@@ -8,7 +8,7 @@ import { equalBytes, isAllZero } from '../_bytes.js';
 import { SecAggError } from '../errors.js';
 import type { RandomBytes } from '../random.js';
 import { hexToBytes, isBelowP } from './_curve25519.js';
-import { importX25519PrivateCached, type NodeCrypto, x25519Native, x25519PublicFromKeyObject } from './_native.js';
+import { importX25519Private, type KeyObject, type NodeCrypto, x25519Native, x25519PublicFromKeyObject } from './_native.js';
 import { resolveBackend, type CryptoBackend } from './backend.js';
 
 /** An X25519 key pair: 32-byte private scalar (unclamped, as drawn) and 32-byte public u. */
@@ -29,9 +29,14 @@ export interface X25519Agreement {
   /**
    * X25519(private, peerPublicKey).
    * @throws {SecAggError} `INVALID_TYPE` / `INVALID_LENGTH` for a bad key, `INVALID_PUBLIC_KEY`
-   *   for a small-order peer key (all-zero shared secret).
+   *   for a small-order peer key (all-zero shared secret), `WRONG_ROUND` after {@link wipe}.
    */
   sharedSecret(peerPublicKey: Uint8Array): Uint8Array;
+  /**
+   * Zeroes this object's copy of the private key (portable) or lets go of its imported key
+   * (native: OpenSSL frees its copy when the key object is collected). Later calls throw.
+   */
+  wipe(): void;
 }
 
 /** Bytes of an X25519 key or shared secret. */
@@ -90,7 +95,7 @@ export function x25519PublicKey(privateKey: Uint8Array, backend?: CryptoBackend)
 }
 
 function publicKeyOf(c: NodeCrypto | null, privateKey: Uint8Array): Uint8Array {
-  return c === null ? x25519.getPublicKey(privateKey) : x25519PublicFromKeyObject(c, importX25519PrivateCached(c, privateKey));
+  return c === null ? x25519.getPublicKey(privateKey) : x25519PublicFromKeyObject(c, importX25519Private(c, privateKey));
 }
 
 /**
@@ -142,8 +147,9 @@ export function x25519SharedSecret(
 
 /**
  * An {@link X25519Agreement} for one private key, reused for many peers (a client computes one
- * DH per neighbour): the native backend imports the private key into OpenSSL once. The object
- * keeps a copy of the private key; drop it when the round is over.
+ * DH per neighbour): the native backend imports the private key into OpenSSL once (no cache:
+ * the import belongs to this object alone). The object keeps a copy of the private key (the
+ * portable one a Uint8Array, the native one OpenSSL's): call `wipe()` when the round is over.
  *
  * @throws {SecAggError} `INVALID_TYPE` / `INVALID_LENGTH` for a bad private key,
  *   `BACKEND_UNAVAILABLE` for `'native'` off Node.
@@ -160,15 +166,18 @@ export function createX25519Agreement(privateKey: Uint8Array, backend?: CryptoBa
 
 function createAgreement(original: Uint8Array, c: NodeCrypto | null): X25519Agreement {
   if (c === null) {
-    const privateKey = Uint8Array.from(original);
+    const privateKey = new Uint8Array(original);
     let publicKey: Uint8Array | undefined;
+    let wiped = false;
     return {
       backend: 'portable',
       get publicKey(): Uint8Array {
+        if (wiped) throw wipedError();
         publicKey ??= x25519.getPublicKey(privateKey);
         return publicKey;
       },
       sharedSecret(peerPublicKey: Uint8Array): Uint8Array {
+        if (wiped) throw wipedError();
         checkPeer(peerPublicKey);
         let out: Uint8Array;
         try {
@@ -179,23 +188,39 @@ function createAgreement(original: Uint8Array, c: NodeCrypto | null): X25519Agre
         if (isAllZero(out)) throw smallOrder();
         return out;
       },
+      wipe(): void {
+        privateKey.fill(0);
+        wiped = true;
+      },
     };
   }
-  const keyObject = importX25519PrivateCached(c, original);
+  let keyObject: KeyObject | null = importX25519Private(c, original);
   let publicKey: Uint8Array | undefined;
+  const live = (): KeyObject => {
+    if (keyObject === null) throw wipedError();
+    return keyObject;
+  };
   return {
     backend: 'native',
     get publicKey(): Uint8Array {
-      publicKey ??= x25519PublicFromKeyObject(c, keyObject);
+      publicKey ??= x25519PublicFromKeyObject(c, live());
       return publicKey;
     },
     sharedSecret(peerPublicKey: Uint8Array): Uint8Array {
+      const key = live();
       checkPeer(peerPublicKey);
-      const out = x25519Native(c, keyObject, peerPublicKey);
+      const out = x25519Native(c, key, peerPublicKey);
       if (out === null) throw smallOrder();
       return out;
     },
+    wipe(): void {
+      keyObject = null;
+    },
   };
+}
+
+function wipedError(): SecAggError {
+  return new SecAggError('WRONG_ROUND', 'this X25519 agreement was wiped; create another');
 }
 
 function checkPeer(peerPublicKey: Uint8Array): void {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   aeadOpen,
   aeadSeal,
+  createEd25519Signer,
   createX25519Agreement,
   type CryptoBackend,
   defaultCryptoBackend,
@@ -268,6 +269,64 @@ describe('native == portable (fast-check)', () => {
     const out = x25519SharedSecret(hex(v.alicePrivate), hex(v.bobPublic), 'native');
     expect(Object.getPrototypeOf(out)).toBe(Uint8Array.prototype);
     expect(Object.getPrototypeOf(sha256(new Uint8Array(1), 'native'))).toBe(Uint8Array.prototype);
+  });
+});
+
+describe('private key imports (native backend): no cache, one import per long-term key', () => {
+  /** Counts node:crypto private-key imports by curve while `fn` runs. */
+  function countImports(fn: () => void): Record<string, number> {
+    const mod = process.getBuiltinModule('node:crypto');
+    const original = mod.createPrivateKey;
+    const counts: Record<string, number> = {};
+    mod.createPrivateKey = ((input: { key: { crv?: string } }) => {
+      const crv = String(input?.key?.crv);
+      counts[crv] = (counts[crv] ?? 0) + 1;
+      return original(input as never);
+    }) as typeof original;
+    try {
+      fn();
+    } finally {
+      mod.createPrivateKey = original;
+    }
+    return counts;
+  }
+
+  it('an Ed25519 signer imports its key once and signs like ed25519Sign; a wiped signer refuses', () => {
+    const secret = new Uint8Array(32).fill(7);
+    const messages = [ascii('keys'), ascii('survivors'), new Uint8Array(0)];
+    for (const backend of BACKENDS) {
+      let signer = createEd25519Signer(secret, backend);
+      const counts = countImports(() => {
+        signer = createEd25519Signer(secret, backend);
+        for (const m of messages) expect(signer.sign(m)).toEqual(ed25519Sign(secret, m, 'portable'));
+      });
+      expect(counts['Ed25519'] ?? 0).toBe(backend === 'native' ? 1 : 0);
+      signer.wipe();
+      expectSecAggError(() => signer.sign(ascii('again')), 'WRONG_ROUND');
+    }
+    expectSecAggError(() => createEd25519Signer(new Uint8Array(31)), 'INVALID_LENGTH');
+    for (const bad of notBytes) expectSecAggError(() => createEd25519Signer(bad as Uint8Array), 'INVALID_TYPE');
+  });
+
+  it('X25519 private keys are not cached: every agreement imports its own key (a rebuilt key leaves no copy behind)', () => {
+    const key = new Uint8Array(32).fill(9);
+    const counts = countImports(() => {
+      createX25519Agreement(key, 'native');
+      createX25519Agreement(key, 'native');
+      x25519PublicKey(key, 'native');
+    });
+    expect(counts['X25519']).toBe(3);
+  });
+
+  it('a wiped agreement refuses further use (both backends)', () => {
+    const peer = generateX25519KeyPair(deterministicRandomBytes(new Uint8Array(32).fill(1)));
+    for (const backend of BACKENDS) {
+      const a = createX25519Agreement(new Uint8Array(32).fill(5), backend);
+      const before = a.sharedSecret(peer.publicKey);
+      expect(before).toEqual(x25519SharedSecret(new Uint8Array(32).fill(5), peer.publicKey, 'portable'));
+      a.wipe();
+      expectSecAggError(() => a.sharedSecret(peer.publicKey), 'WRONG_ROUND');
+    }
   });
 });
 

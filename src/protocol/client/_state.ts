@@ -1,4 +1,5 @@
 /** Client states shared by the rounds (internal): the common fields, the aborted state. */
+import { createEd25519Signer, defaultCryptoBackend, type CryptoBackend, type Ed25519Signer } from '../../crypto/index.js';
 import type { AbortCode } from '../codes.js';
 import type { ClientCommon, ClientStep, Round } from '../types.js';
 
@@ -18,4 +19,23 @@ export function aborted(state: { id: number; round: Round }, code: AbortCode, re
 /** The fields every live client state carries from round to round. */
 export function common(s: ClientCommon): ClientCommon {
   return { config: s.config, id: s.id, neighbours: s.neighbours, signingKey: s.signingKey };
+}
+
+/**
+ * The long-term signing key, imported once per client: by the array the client state holds
+ * (createClient's own copy of the caller's key, carried from state to state), so a client's two
+ * signatures (its keys, then the survivor set) share one import. A snapshot restored from
+ * storage holds a new array and imports again. The entry goes with the array.
+ */
+const signers = new WeakMap<Uint8Array, Ed25519Signer>();
+
+/** The signer of a client state's signing key (see {@link signers}). */
+export function signerFor(signingKey: Uint8Array, backend: CryptoBackend | undefined): Ed25519Signer {
+  const want = backend ?? defaultCryptoBackend();
+  let signer = signers.get(signingKey);
+  if (signer === undefined || signer.backend !== want) {
+    signer = createEd25519Signer(signingKey, want);
+    signers.set(signingKey, signer);
+  }
+  return signer;
 }

@@ -1,13 +1,13 @@
 /** Round 0 of the client: creating it, and advertising its two fresh X25519 public keys. */
 import { assertBytes, assertInteger, assertOptions } from '../../_assert.js';
 import { equalBytes } from '../../_bytes.js';
-import { ed25519PublicKey, ed25519Sign, generateX25519KeyPair } from '../../crypto/index.js';
+import { ed25519PublicKey, generateX25519KeyPair } from '../../crypto/index.js';
 import { SecAggError } from '../../errors.js';
 import { neighbourIds } from '../../graph/index.js';
 import { checkConfig, readStepOptions, wrongRound, type StepOptions } from '../_common.js';
 import { advertiseSignedBytes, configDigest } from '../_kdf.js';
 import type { ClientAdvertiseKeysState, ClientShareKeysState, ClientState, ClientStep, SessionConfig } from '../types.js';
-import { common } from './_state.js';
+import { common, signerFor } from './_state.js';
 
 /** Options of {@link createClient}. */
 export interface CreateClientOptions {
@@ -66,11 +66,7 @@ export function clientAdvertiseKeys(state: ClientState, options?: StepOptions): 
   const signature =
     s.signingKey === null
       ? null
-      : ed25519Sign(
-          s.signingKey,
-          advertiseSignedBytes(configDigest(s.config), s.id, c.publicKey, m.publicKey),
-          o.backend,
-        );
+      : signerFor(s.signingKey, o.backend).sign(advertiseSignedBytes(configDigest(s.config), s.id, c.publicKey, m.publicKey));
   const next: ClientShareKeysState = {
     ...common(s),
     round: 'shareKeys',

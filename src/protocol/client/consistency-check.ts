@@ -1,10 +1,9 @@
 /** Round 3 of the client (active variant): checking the survivor set U3 and signing it. */
-import { ed25519Sign } from '../../crypto/index.js';
 import { readStepOptions, wrongRound, type StepOptions } from '../_common.js';
 import { consistencySignedBytes } from '../_kdf.js';
 import { readIdList } from '../_validate.js';
 import type { ClientState, ClientStep, ClientUnmaskingState, ServerMessage } from '../types.js';
-import { aborted, common } from './_state.js';
+import { aborted, common, signerFor } from './_state.js';
 import { checkRequest, checkSurvivors } from './_survivors.js';
 
 /**
@@ -34,7 +33,7 @@ export function clientConsistencyCheck(state: ClientState, message: ServerMessag
   if (survivors === null) return aborted(s, 'MALFORMED_MESSAGE', 'consistencyRequest is malformed');
   const problem = checkSurvivors(s, survivors, null);
   if (problem !== null) return aborted(s, problem[0], problem[1]);
-  const signature = ed25519Sign(s.signingKey as Uint8Array, consistencySignedBytes(s.sessionId, survivors), o.backend);
+  const signature = signerFor(s.signingKey as Uint8Array, o.backend).sign(consistencySignedBytes(s.sessionId, survivors));
   const next: ClientUnmaskingState = {
     ...common(s),
     round: 'unmasking',

@@ -202,6 +202,7 @@ function maskInputs(
   const { senders, positions } = shares;
   const masking = createX25519Agreement(s.keys.maskingPrivateKey, backend);
   const shared = senders.map((_, i) => masking.sharedSecret(s.peerMaskingKeys[positions[i] as number] as Uint8Array));
+  masking.wipe();
   const ys = xs.map((x, j) => {
     const spec = config.vectors[j] as VectorSpec;
     const terms: MaskTerm[] = [{ key: maskKey(s.selfMaskSeed, sessionId, selfMaskLabel(spec.name), backend), sign: 1 }];

@@ -244,5 +244,6 @@ function shareSecrets(s: ClientShareKeysState, sessionId: Uint8Array, peers: Pee
     ciphertexts[i] = aeadSeal(key, AEAD_NONCE, sharePlaintext(id, v, b, sk), shareAad(sessionId, id, v), o.backend);
     i++;
   }
+  agreement.wipe();
   return { selfMaskSeed, ownShares: ownShares as [Uint8Array, Uint8Array], ciphertexts, channelKeysFrom };
 }

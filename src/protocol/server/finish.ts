@@ -4,7 +4,7 @@
  * completes with the sum of the survivors' inputs.
  */
 import { equalBytes } from '../../_bytes.js';
-import { createX25519Agreement, x25519PublicKey, type CryptoBackend } from '../../crypto/index.js';
+import { createX25519Agreement, type CryptoBackend } from '../../crypto/index.js';
 import { SecAggError } from '../../errors.js';
 import { indexOf, withSelf, type Topology } from '../../graph/index.js';
 import { applyMasksInto, type MaskTerm } from '../../masking/index.js';
@@ -139,11 +139,13 @@ function collectPairwiseMasks({ s, topo, u5, rebuild, backend, terms }: Unmaskin
     if (alive.length === 0) continue;
     const sk = rebuild(v, within(topo.of(v), u5, config.clients));
     const vKeys = s.keys[v] as AdvertisedKey;
-    if (!equalBytes(x25519PublicKey(sk, backend), vKeys.maskingPublicKey)) {
-      sk.fill(0);
+    // One import of the rebuilt key serves the check and the agreements (no cache keeps it).
+    const agreement = createX25519Agreement(sk, backend);
+    sk.fill(0);
+    if (!equalBytes(agreement.publicKey, vKeys.maskingPublicKey)) {
+      agreement.wipe();
       return v;
     }
-    const agreement = createX25519Agreement(sk, backend);
     for (const u of alive) {
       const shared = agreement.sharedSecret((s.keys[u] as AdvertisedKey).maskingPublicKey);
       config.vectors.forEach((spec, j) => {
@@ -153,7 +155,7 @@ function collectPairwiseMasks({ s, topo, u5, rebuild, backend, terms }: Unmaskin
       });
       shared.fill(0);
     }
-    sk.fill(0);
+    agreement.wipe();
   }
   return null;
 }
