@@ -223,8 +223,10 @@ const ZERO_SALT = new Uint8Array(32);
 export function hkdfSha256Fast(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   const key = salt.length === 0 ? ZERO_SALT : salt;
   if (cachedSalt === null || !equalBytes(cachedSalt, key)) {
-    setHmacKey(saltState, key);
-    cachedSalt = Uint8Array.from(key);
+    // The copy is what keys the cached state (not a second read of the caller's array).
+    const copy = new Uint8Array(key);
+    setHmacKey(saltState, copy);
+    cachedSalt = copy;
   }
   // Extract: PRK = HMAC(salt, IKM).
   let buf = scratchFor(ikm.length + 64);

@@ -4,7 +4,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { assertBytes } from '../_assert.js';
+import { assertBytes, copyBytes } from '../_assert.js';
 import { equalBytes } from '../_bytes.js';
 import { hexToBytes, isBelowP, leBytesToBigInt } from './_curve25519.js';
 import { SecAggError } from '../errors.js';
@@ -61,10 +61,14 @@ export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
  * ```
  */
 export function ed25519Sign(secretKey: Uint8Array, message: Uint8Array, backend?: CryptoBackend): Uint8Array {
-  assertBytes(secretKey, 'secretKey', ED25519_KEY_BYTES);
-  assertBytes(message, 'message');
-  const c = resolveBackend(backend);
-  return c === null ? ed25519.sign(message, secretKey) : ed25519SignNative(c, secretKey, message);
+  const key = copyBytes(secretKey, 'secretKey', ED25519_KEY_BYTES);
+  try {
+    const msg = copyBytes(message, 'message');
+    const c = resolveBackend(backend);
+    return c === null ? ed25519.sign(msg, key) : ed25519SignNative(c, key, msg);
+  } finally {
+    key.fill(0);
+  }
 }
 
 /** Signs with one imported long-term key, many times (see {@link createEd25519Signer}). */
@@ -97,11 +101,7 @@ export interface Ed25519Signer {
  */
 export function createEd25519Signer(secretKey: Uint8Array, backend?: CryptoBackend): Ed25519Signer {
   const c = resolveBackend(backend);
-  const key = new Uint8Array(assertBytes(secretKey, 'secretKey'));
-  if (key.length !== ED25519_KEY_BYTES) {
-    key.fill(0);
-    throw new SecAggError('INVALID_LENGTH', `secretKey must be ${ED25519_KEY_BYTES} bytes long, got ${key.length}`);
-  }
+  const key = copyBytes(secretKey, 'secretKey', ED25519_KEY_BYTES);
   const wiped = (): SecAggError => new SecAggError('WRONG_ROUND', 'this Ed25519 signer was wiped; create another');
   if (c === null) {
     let live = true;
@@ -152,18 +152,19 @@ export function ed25519Verify(
   publicKey: Uint8Array,
   backend?: CryptoBackend,
 ): boolean {
-  assertBytes(signature, 'signature');
-  assertBytes(message, 'message');
-  assertBytes(publicKey, 'publicKey');
+  // Copies first: the checks below and the verification read the same bytes.
+  const sig = copyBytes(signature, 'signature');
+  const msg = copyBytes(message, 'message');
+  const key = copyBytes(publicKey, 'publicKey');
   const c = resolveBackend(backend);
-  if (signature.length !== ED25519_SIGNATURE_BYTES || publicKey.length !== ED25519_KEY_BYTES) return false;
+  if (sig.length !== ED25519_SIGNATURE_BYTES || key.length !== ED25519_KEY_BYTES) return false;
   // Checks shared by both backends, so that they agree on every input.
-  if (leBytesToBigInt(signature.subarray(32)) >= ED25519_L) return false;
-  const y = Uint8Array.from(publicKey);
+  if (leBytesToBigInt(sig.subarray(32)) >= ED25519_L) return false;
+  const y = new Uint8Array(key);
   y[31] = (y[31] as number) & 0x7f;
   if (!isBelowP(y)) return false;
   for (const small of SMALL_ORDER_ED_Y) if (equalBytes(y, small)) return false;
-  return c === null ? ed25519VerifyPortable(signature, message, publicKey) : ed25519VerifyNative(c, signature, message, publicKey);
+  return c === null ? ed25519VerifyPortable(sig, msg, key) : ed25519VerifyNative(c, sig, msg, key);
 }
 
 /** RFC 8032 §5.1.7 with the cofactorless check [S]B = R + [k]A compared on encodings. */

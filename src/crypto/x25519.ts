@@ -3,7 +3,7 @@
  * peer keys (internal to secagg; see ./index.ts).
  */
 import { x25519 } from '@noble/curves/ed25519.js';
-import { assertBytes, describeType } from '../_assert.js';
+import { copyBytes, describeType } from '../_assert.js';
 import { equalBytes, isAllZero } from '../_bytes.js';
 import { SecAggError } from '../errors.js';
 import type { RandomBytes } from '../random.js';
@@ -76,7 +76,7 @@ export function generateX25519KeyPair(rng: RandomBytes, backend?: CryptoBackend)
     throw new SecAggError('INVALID_TYPE', `rng must be a function, got ${describeType(rng)}`);
   }
   const c = resolveBackend(backend);
-  const privateKey = Uint8Array.from(assertBytes(rng(X25519_KEY_BYTES), 'rng output', X25519_KEY_BYTES));
+  const privateKey = copyBytes(rng(X25519_KEY_BYTES), 'rng output', X25519_KEY_BYTES);
   return { privateKey, publicKey: publicKeyOf(c, privateKey) };
 }
 
@@ -91,7 +91,10 @@ export function generateX25519KeyPair(rng: RandomBytes, backend?: CryptoBackend)
  */
 export function x25519PublicKey(privateKey: Uint8Array, backend?: CryptoBackend): Uint8Array {
   const c = resolveBackend(backend);
-  return publicKeyOf(c, assertBytes(privateKey, 'privateKey', X25519_KEY_BYTES));
+  const key = copyBytes(privateKey, 'privateKey', X25519_KEY_BYTES);
+  const pub = publicKeyOf(c, key);
+  key.fill(0);
+  return pub;
 }
 
 function publicKeyOf(c: NodeCrypto | null, privateKey: Uint8Array): Uint8Array {
@@ -140,9 +143,15 @@ export function x25519SharedSecret(
   peerPublicKey: Uint8Array,
   backend?: CryptoBackend,
 ): Uint8Array {
-  assertBytes(privateKey, 'privateKey', X25519_KEY_BYTES);
   const c = resolveBackend(backend);
-  return createAgreement(privateKey, c).sharedSecret(peerPublicKey);
+  const key = copyBytes(privateKey, 'privateKey', X25519_KEY_BYTES);
+  const agreement = createAgreement(key, c);
+  key.fill(0);
+  try {
+    return agreement.sharedSecret(peerPublicKey);
+  } finally {
+    agreement.wipe();
+  }
 }
 
 /**
@@ -160,8 +169,13 @@ export function x25519SharedSecret(
  * ```
  */
 export function createX25519Agreement(privateKey: Uint8Array, backend?: CryptoBackend): X25519Agreement {
-  assertBytes(privateKey, 'privateKey', X25519_KEY_BYTES);
-  return createAgreement(privateKey, resolveBackend(backend));
+  const c = resolveBackend(backend);
+  const key = copyBytes(privateKey, 'privateKey', X25519_KEY_BYTES);
+  try {
+    return createAgreement(key, c);
+  } finally {
+    key.fill(0);
+  }
 }
 
 function createAgreement(original: Uint8Array, c: NodeCrypto | null): X25519Agreement {
@@ -178,10 +192,10 @@ function createAgreement(original: Uint8Array, c: NodeCrypto | null): X25519Agre
       },
       sharedSecret(peerPublicKey: Uint8Array): Uint8Array {
         if (wiped) throw wipedError();
-        checkPeer(peerPublicKey);
+        const peer = checkPeer(peerPublicKey);
         let out: Uint8Array;
         try {
-          out = x25519.getSharedSecret(privateKey, peerPublicKey);
+          out = x25519.getSharedSecret(privateKey, peer);
         } catch {
           throw smallOrder();
         }
@@ -208,8 +222,7 @@ function createAgreement(original: Uint8Array, c: NodeCrypto | null): X25519Agre
     },
     sharedSecret(peerPublicKey: Uint8Array): Uint8Array {
       const key = live();
-      checkPeer(peerPublicKey);
-      const out = x25519Native(c, key, peerPublicKey);
+      const out = x25519Native(c, key, checkPeer(peerPublicKey));
       if (out === null) throw smallOrder();
       return out;
     },
@@ -223,9 +236,11 @@ function wipedError(): SecAggError {
   return new SecAggError('WRONG_ROUND', 'this X25519 agreement was wiped; create another');
 }
 
-function checkPeer(peerPublicKey: Uint8Array): void {
-  assertBytes(peerPublicKey, 'peerPublicKey', X25519_KEY_BYTES);
-  if (isSmallOrderU(peerPublicKey)) throw smallOrder();
+/** A copy of the peer key, checked (size, small order): the copy is what the agreement uses. */
+function checkPeer(peerPublicKey: Uint8Array): Uint8Array {
+  const peer = copyBytes(peerPublicKey, 'peerPublicKey', X25519_KEY_BYTES);
+  if (isSmallOrderU(peer)) throw smallOrder();
+  return peer;
 }
 
 function smallOrder(): SecAggError {
@@ -236,7 +251,7 @@ function smallOrder(): SecAggError {
 }
 
 function isSmallOrderU(u: Uint8Array): boolean {
-  const masked = Uint8Array.from(u);
+  const masked = new Uint8Array(u);
   masked[31] = (masked[31] as number) & 0x7f;
   for (const small of SMALL_ORDER_U) if (equalBytes(masked, small)) return true;
   return false;

@@ -14,7 +14,7 @@
 import { describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
 import { ByteReader, ByteWriter } from '../_bytes.js';
-import { isBytes, isObject } from './_validate.js';
+import { copyOf, isBytes, isObject } from './_validate.js';
 import { packBits, unpackBits } from './bitpack.js';
 import { AbortCode, abortCodeFromNumber } from './codes.js';
 import { MAX_VECTOR_LENGTH } from './config.js';
@@ -54,9 +54,11 @@ function checkId(v: unknown, what: string): number {
   return v;
 }
 
+/** A copy of a byte field, checked on the copy (what is written is what was checked). */
 function checkBytes(v: unknown, what: string, length?: number): Uint8Array {
-  if (!isBytes(v, length)) throw invalidMessage(`${what} must be a Uint8Array${length === undefined ? '' : ` of ${length} bytes`}`);
-  return v;
+  const copy = copyOf(v, length);
+  if (copy === null) throw invalidMessage(`${what} must be a Uint8Array${length === undefined ? '' : ` of ${length} bytes`}`);
+  return copy;
 }
 
 function checkIdList(v: unknown, what: string): number[] {
@@ -232,9 +234,10 @@ export function encodeMessage(message: ClientMessage | ServerMessage, config: Se
       w.u8(vectors.length);
       // Index loops here and below: forEach would skip the holes of a sparse array.
       for (let j = 0; j < vectors.length; j++) {
-        const v: unknown = vectors[j];
+        const raw: unknown = vectors[j];
         const spec = specs[j] as VectorSpec;
-        if (!(v instanceof Uint32Array)) throw invalidMessage(`vectors[${j}] must be a Uint32Array`);
+        if (!(raw instanceof Uint32Array) || !ArrayBuffer.isView(raw)) throw invalidMessage(`vectors[${j}] must be a Uint32Array`);
+        const v = new Uint32Array(raw); // checked and packed: the same copy
         if (v.length !== spec.length) {
           throw new SecAggError('LENGTH_MISMATCH', `vector ${spec.name} must have ${spec.length} elements, got ${v.length}`);
         }

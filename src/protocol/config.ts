@@ -2,7 +2,7 @@
  * Session configuration: validation, canonical byte encoding (bound into the session id) and
  * neighbourhoods.
  */
-import { assertBytes, assertInteger, assertOptions, describeType } from '../_assert.js';
+import { assertInteger, assertOptions, copyBytes, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
 import { findGraphParameters } from '../graph/index.js';
 import type { GraphSpec, SessionConfig, VectorSpec } from './types.js';
@@ -81,7 +81,7 @@ export function createSessionConfig(input: SessionConfigInput): SessionConfig {
   if (typeof active !== 'boolean') {
     throw new SecAggError('INVALID_TYPE', `active must be a boolean, got ${describeType(active)}`);
   }
-  const nonce = Uint8Array.from(assertBytes(o.nonce, 'nonce', 32));
+  const nonce = copyBytes(o.nonce, 'nonce', 32);
   const vectors = readVectors(o.vectors);
 
   let graph: GraphSpec;
@@ -97,7 +97,7 @@ export function createSessionConfig(input: SessionConfigInput): SessionConfig {
       'graph',
       ['kind', 'corruptFraction', 'dropoutFraction', 'seed'],
     );
-    const seed = Uint8Array.from(assertBytes(a.seed, 'graph.seed', 32));
+    const seed = copyBytes(a.seed, 'graph.seed', 32);
     if (o.threshold !== undefined) throw invalid('threshold is chosen by the parameter finder for graph kind "auto"');
     const p = findGraphParameters({
       clients,
@@ -115,7 +115,7 @@ export function createSessionConfig(input: SessionConfigInput): SessionConfig {
     const h = assertOptions<{ degree: number; seed: Uint8Array }>(g, 'graph', ['kind', 'degree', 'seed']);
     const degree = assertInteger(h.degree, 'graph.degree', 2, clients - 1);
     if (degree % 2 !== 0) throw invalid(`graph.degree must be even, got ${degree}`);
-    graph = { kind: 'harary', degree, seed: Uint8Array.from(assertBytes(h.seed, 'graph.seed', 32)) };
+    graph = { kind: 'harary', degree, seed: copyBytes(h.seed, 'graph.seed', 32) };
     threshold = readThreshold(o.threshold, clients, graph);
   } else {
     throw invalid('graph.kind must be "complete", "harary" or "auto"');
@@ -130,7 +130,7 @@ export function createSessionConfig(input: SessionConfigInput): SessionConfig {
     if (keys.length !== clients) {
       throw invalid(`verificationKeys must hold ${clients} keys (index id - 1), got ${keys.length}`);
     }
-    verificationKeys = keys.map((k: unknown, i) => Uint8Array.from(assertBytes(k, `verificationKeys[${i}]`, 32)));
+    verificationKeys = keys.map((k: unknown, i) => copyBytes(k, `verificationKeys[${i}]`, 32));
   } else if (o.verificationKeys !== undefined) {
     throw invalid('verificationKeys are only used by the active variant (set active: true)');
   }

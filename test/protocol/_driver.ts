@@ -18,6 +18,7 @@ import {
   type ClientInput,
   type ClientMessage,
   type ClientState,
+  type Round,
   type ServerMessage,
   type ServerState,
   type SessionConfig,
@@ -168,4 +169,62 @@ export function keysMessage(entries: readonly AdvertisedKey[], clients: number):
     signatures: signed ? join(entries.map((e) => e.signature as Uint8Array)) : null,
     proof: directoryProof(directory, Array.from({ length: clients }, (_, i) => i + 1)),
   };
+}
+
+export interface Prepared {
+  config: SessionConfig;
+  server: ServerState;
+  clients: ClientState[];
+  /** Honest messages of `round`, not yet given to the server (index id). */
+  pending: ClientMessage[];
+}
+
+/**
+ * Runs honest clients until the server collects `round` (returns before delivering it) or the
+ * session ends (`round` 'completed'). `handled` sees every batch of messages once its receivers
+ * have taken it: the clients' messages of a round, then each server outbox.
+ */
+export function prepare(
+  config: SessionConfig,
+  round: Round | 'completed',
+  signingKeys: Uint8Array[] | null = null,
+  handled: (messages: unknown) => void = () => {},
+): Prepared {
+  const n = config.clients;
+  const rng = deterministicRandomBytes(seed(11));
+  const clients: ClientState[] = [];
+  let pending: ClientMessage[] = [];
+  let server: ServerState = createServer(config);
+  for (let id = 1; id <= n; id++) {
+    const step = clientAdvertiseKeys(
+      createClient(config, { id, ...(signingKeys === null ? {} : { signingKey: signingKeys[id - 1] as Uint8Array }) }),
+      { rng },
+    );
+    clients[id] = step.state;
+    pending[id] = step.outbox[0] as ClientMessage;
+  }
+  while (server.round !== round && server.round !== 'aborted' && server.round !== 'completed') {
+    for (const m of pending) if (m !== undefined) server = serverReceive(server, m).state;
+    handled(pending);
+    const closed = serverCloseRound(server);
+    server = closed.state;
+    pending = [];
+    for (const out of closed.outbox) {
+      for (const to of out.to) {
+        const step = clientReceive(clients[to] as ClientState, out.message, { rng, input: inputFor(config, to) as ClientInput });
+        clients[to] = step.state;
+        pending[to] = step.outbox[0] as ClientMessage;
+      }
+    }
+    handled(closed.outbox);
+  }
+  return { config, server, clients, pending };
+}
+
+export function deliverAll(p: Prepared, skip: readonly number[] = []): ServerState {
+  let s = p.server;
+  p.pending.forEach((m, id) => {
+    if (m !== undefined && !skip.includes(id)) s = serverReceive(s, m).state;
+  });
+  return s;
 }

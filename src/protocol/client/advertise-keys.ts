@@ -1,5 +1,5 @@
 /** Round 0 of the client: creating it, and advertising its two fresh X25519 public keys. */
-import { assertBytes, assertInteger, assertOptions } from '../../_assert.js';
+import { assertInteger, assertOptions, copyBytes } from '../../_assert.js';
 import { equalBytes } from '../../_bytes.js';
 import { ed25519PublicKey, generateX25519KeyPair } from '../../crypto/index.js';
 import { SecAggError } from '../../errors.js';
@@ -36,7 +36,7 @@ export function createClient(config: SessionConfig, options: CreateClientOptions
   let signingKey: Uint8Array | null = null;
   if (cfg.active) {
     if (o.signingKey === undefined) throw new SecAggError('INVALID_CONFIG', 'the active variant needs signingKey');
-    signingKey = Uint8Array.from(assertBytes(o.signingKey, 'signingKey', 32));
+    signingKey = copyBytes(o.signingKey, 'signingKey', 32);
     const expected = cfg.verificationKeys?.[id - 1];
     if (expected === undefined || !equalBytes(ed25519PublicKey(signingKey), expected)) {
       throw new SecAggError('INVALID_CONFIG', `signingKey does not match verificationKeys[${id - 1}]`);

@@ -2,7 +2,7 @@
  * Round 1 of the client: checking the server's key message, computing the session id, and
  * sharing the self-mask seed and the masking key with the neighbours.
  */
-import { assertBytes } from '../../_assert.js';
+import { copyBytes } from '../../_assert.js';
 import { equalBytes } from '../../_bytes.js';
 import { aeadSeal, createX25519Agreement, ed25519Verify, isValidX25519PublicKey } from '../../crypto/index.js';
 import { SecAggError } from '../../errors.js';
@@ -220,7 +220,7 @@ function shareSecrets(s: ClientShareKeysState, sessionId: Uint8Array, peers: Pee
   const { config, id } = s;
   // Shares go to the neighbours that advertised and to this client itself.
   const holders = withSelf(peers.ids, id);
-  const selfMaskSeed = Uint8Array.from(assertBytes(o.rng(32), 'rng output', 32));
+  const selfMaskSeed = copyBytes(o.rng(32), 'rng output', 32);
   const bShares = splitSecret(selfMaskSeed, { threshold: config.threshold, holders, rng: o.rng });
   const sShares = splitSecret(s.keys.maskingPrivateKey, { threshold: config.threshold, holders, rng: o.rng });
   const agreement = createX25519Agreement(s.keys.channelPrivateKey, o.backend);
