@@ -5,8 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  clientReceive,
   createSessionConfig,
   serverCloseRound,
+  serverReceive,
+  type ClientState,
+  type ServerState,
   type AdvertiseKeysMessage,
   type AdvertisedKeysMessage,
   type ClientMessage,
@@ -78,5 +82,37 @@ describe('copy, then check, then store: what is kept is what was checked', () =>
     });
     expect(config.nonce).toEqual(nonce);
     expect(config.graph.kind === 'harary' ? config.graph.seed : null).toEqual(key);
+  });
+});
+
+describe('every abort reaches every client still in the session', () => {
+  /** The clients the abort of `closed` goes to, and that each of them aborts on it. */
+  function abortedClients(closed: { outbox: readonly { to: readonly number[]; message: { type: string } }[] }, clients: ClientState[]): number[] {
+    const to = closed.outbox.filter((o) => o.message.type === 'abort').flatMap((o) => [...o.to]);
+    for (const id of to) {
+      const state = clients[id] as ClientState;
+      if (state.round === 'advertiseKeys') continue; // never advertised: nothing to step
+      const step = clientReceive(structuredClone(state), closed.outbox.find((o) => o.to.includes(id))?.message as never, {});
+      expect(step.state.round === 'aborted' && step.state.code).toBe('SERVER_ABORTED');
+    }
+    return to.sort((a, b) => a - b);
+  }
+
+  it('advertiseKeys closes with too few keys: the abort goes to the advertisers the close left isolated, and to the silent', () => {
+    const p = prepare(makeConfig(5, 3).config, 'advertiseKeys');
+    let server: ServerState = p.server;
+    for (const id of [1, 2]) server = serverReceive(server, p.pending[id] as ClientMessage).state;
+    const closed = serverCloseRound(server);
+    expect(closed.state.round === 'aborted' && closed.state.code).toBe('TOO_FEW_CLIENTS');
+    expect(abortedClients(closed, p.clients)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('shareKeys closes with too few shares: every client that advertised hears of it', () => {
+    const p = prepare(makeConfig(5, 3).config, 'shareKeys');
+    let server: ServerState = p.server;
+    for (const id of [1, 2]) server = serverReceive(server, p.pending[id] as ClientMessage).state;
+    const closed = serverCloseRound(server);
+    expect(closed.state.round === 'aborted' && closed.state.code).toBe('TOO_FEW_CLIENTS');
+    expect(abortedClients(closed, p.clients)).toEqual([1, 2, 3, 4, 5]);
   });
 });

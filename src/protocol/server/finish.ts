@@ -38,6 +38,7 @@ function wipe(terms: readonly MaskTerm[][]): void {
 
 /** Closes `unmasking` (see `serverCloseRound`). */
 export function finish(s: Live, topo: Topology, o: ResolvedOptions): ServerStep {
+  const present = s.members.slice(); // told of an abort, even if this close drops them
   const { backend, rng } = o;
   const { config } = s;
   const u3 = s.rounds.u3;
@@ -45,7 +46,7 @@ export function finish(s: Live, topo: Topology, o: ResolvedOptions): ServerStep 
   for (let id = 1; id <= config.clients; id++) if (s.revealed[id] != null) u5.push(id);
   dropSilent(s);
   const problem = unmaskable(s, topo, u3, u5);
-  if (problem !== null) return abortServer(s, 'TOO_FEW_CLIENTS', problem);
+  if (problem !== null) return abortServer(s, 'TOO_FEW_CLIENTS', problem, present);
   const sessionId = s.sessionId as Uint8Array;
   const maskOptions = backend === undefined ? {} : { backend };
   const sums = s.accumulators;
@@ -56,7 +57,7 @@ export function finish(s: Live, topo: Topology, o: ResolvedOptions): ServerStep 
     const mismatch = collectPairwiseMasks(unmasking);
     if (mismatch !== null) {
       wipe(terms);
-      return abortServer(s, 'RECONSTRUCTION_FAILED', `client ${mismatch}'s rebuilt masking key does not match its public key`);
+      return abortServer(s, 'RECONSTRUCTION_FAILED', `client ${mismatch}'s rebuilt masking key does not match its public key`, present);
     }
     config.vectors.forEach((spec, j) => {
       applyMasksInto(sums[j] as Uint32Array, terms[j] as MaskTerm[], { bits: spec.bits, ...maskOptions });
@@ -64,7 +65,7 @@ export function finish(s: Live, topo: Topology, o: ResolvedOptions): ServerStep 
   } catch (error) {
     wipe(terms);
     if (error instanceof SecAggError && error.code !== 'WRONG_ROUND') {
-      return abortServer(s, 'RECONSTRUCTION_FAILED', `secrets could not be rebuilt (${error.code})`);
+      return abortServer(s, 'RECONSTRUCTION_FAILED', `secrets could not be rebuilt (${error.code})`, present);
     }
     throw error;
   }
