@@ -3,7 +3,7 @@
  * structured-clone-able (objects, arrays, numbers, strings, booleans, null, typed arrays), so
  * states can be persisted, posted to workers or replayed.
  */
-import type { AbortCode, DropReason } from './codes.js';
+import type { AbortCode, DropReason, StepNote } from './codes.js';
 
 /** One named vector summed in a session: `length` elements mod 2^bits. */
 export interface VectorSpec {
@@ -26,17 +26,29 @@ export type GraphSpec =
       readonly seed: Uint8Array;
     };
 
-/** A validated session configuration (made by `createSessionConfig`). */
+/**
+ * A validated session configuration, version 2: made by `deriveSessionConfig` from a trusted
+ * policy and the round's parameters (the way clients can hold the server to it, `joinRound`),
+ * or by the low-level `createSessionConfig`. Its canonical encoding (`encodeSessionConfig`)
+ * covers every field and is bound into the session id.
+ */
 export interface SessionConfig {
-  /** Protocol version: 1. */
-  readonly version: 1;
+  /** Configuration version: 2. */
+  readonly version: 2;
   /** Number of clients n; client ids are 1..n (n in 2..65535). */
   readonly clients: number;
   /**
    * Shares needed per secret. Each client's secrets are shared among its neighbours and itself,
-   * so t is in 2..(degree + 1) (2..clients for the complete graph).
+   * so t is in 2..(degree + 1) (2..clients for the complete graph), and at least what the
+   * security rule needs for `corruptClients` (see `THRESHOLD_TOO_LOW`).
    */
   readonly threshold: number;
+  /**
+   * The corrupt clients the threshold is set against, in 0..n: in the active variant the
+   * server may pack the registry's corrupt clients into the cohort, so a policy counts
+   * min(n, ceil(corruptFraction * registry size)); in the passive one ceil(corruptFraction * n).
+   */
+  readonly corruptClients: number;
   readonly graph: GraphSpec;
   readonly vectors: readonly VectorSpec[];
   /** Active (malicious-server) variant: signed keys and the consistency round. */
@@ -45,6 +57,31 @@ export interface SessionConfig {
   readonly nonce: Uint8Array;
   /** Active variant: Ed25519 verification key of client id i at index i - 1; else null. */
   readonly verificationKeys: readonly Uint8Array[] | null;
+  /**
+   * The registry indices of the clients, strictly increasing: client id i is registry entry
+   * `cohort[i - 1]` (ids bound to identities in the registry's order). Without a policy, 0..n-1.
+   */
+  readonly cohort: readonly number[];
+  /** Entries in the registry the cohort is drawn from (n without a policy). */
+  readonly registrySize: number;
+  /** SHA-256 of the policy's canonical encoding; 32 zero bytes for a config made without one. */
+  readonly policyDigest: Uint8Array;
+  /** The public-randomness beacon round whose value seeded the graph, when the policy names a beacon; else null. */
+  readonly beaconRound: number | null;
+}
+
+/**
+ * Digests of the requests a client has answered (SHA-256 of each request's wire encoding) and
+ * of the input it masked: a later request of an answered round is compared with them (equal:
+ * `DUPLICATE_REQUEST`; different: `CONFLICTING_REQUEST`). Null until answered.
+ */
+export interface AnsweredRequests {
+  readonly advertisedKeys: Uint8Array | null;
+  readonly encryptedShares: Uint8Array | null;
+  /** SHA-256 of the masked input (the vectors' bytes in configuration order). */
+  readonly input: Uint8Array | null;
+  readonly consistencyRequest: Uint8Array | null;
+  readonly unmaskingRequest: Uint8Array | null;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -212,9 +249,11 @@ export interface ClientCommon {
   readonly neighbours: Uint32Array;
   /** Active variant: the client's Ed25519 signing key (32-byte seed); else null. */
   readonly signingKey: Uint8Array | null;
+  /** What this client has answered so far (see {@link AnsweredRequests}). */
+  readonly answered: AnsweredRequests;
 }
 
-/** This client's round-0 key pairs (secret). */
+/** This client's round-0 key pairs (secret), drawn when the client is created. */
 export interface ClientKeys {
   readonly channelPrivateKey: Uint8Array;
   readonly channelPublicKey: Uint8Array;
@@ -222,15 +261,28 @@ export interface ClientKeys {
   readonly maskingPublicKey: Uint8Array;
 }
 
+/**
+ * The per-session randomness of a client, all drawn when it is created (so that every step is
+ * a deterministic function of its state, message and input): the key pairs, the self-mask seed
+ * b_u, and the seed from which the Shamir coefficients are drawn (a ChaCha20 DRBG keyed by
+ * HKDF of it and the session id). Secret.
+ */
+export interface ClientSecrets {
+  readonly keys: ClientKeys;
+  /** Self-mask seed b_u (32 bytes). */
+  readonly selfMaskSeed: Uint8Array;
+  /** Seed of the Shamir coefficients (32 bytes). */
+  readonly shareSeed: Uint8Array;
+}
+
 /** Created; will advertise keys. */
-export interface ClientAdvertiseKeysState extends ClientCommon {
+export interface ClientAdvertiseKeysState extends ClientCommon, ClientSecrets {
   readonly round: 'advertiseKeys';
 }
 
 /** Keys advertised; waiting for the server's message of the neighbourhood's keys. */
-export interface ClientShareKeysState extends ClientCommon {
+export interface ClientShareKeysState extends ClientCommon, ClientSecrets {
   readonly round: 'shareKeys';
-  readonly keys: ClientKeys;
 }
 
 /** Shares sent; waiting for the shares addressed to this client, then sends its masked input. */
@@ -280,6 +332,8 @@ export interface ClientCompletedState {
   readonly round: 'completed';
   readonly id: number;
   readonly sessionId: Uint8Array;
+  /** The digests of what it answered (a repeated unmasking request is a duplicate). */
+  readonly answered: AnsweredRequests;
 }
 
 /** The client stopped. Secrets are gone; `reason` is secret-free. */
@@ -301,10 +355,15 @@ export type ClientState =
   | ClientCompletedState
   | (AbortedState & { readonly id: number });
 
-/** Result of a client step: the new state and at most one message for the server. */
+/**
+ * Result of a client step: the new state and at most one message for the server. With a
+ * `note`, the step changed nothing: `state` is the state given (not consumed) and the outbox
+ * is empty.
+ */
 export interface ClientStep {
   readonly state: ClientState;
   readonly outbox: readonly ClientMessage[];
+  readonly note?: StepNote;
 }
 
 /** The server removed a client from the session. */
@@ -369,8 +428,9 @@ export type ServerState =
   | ServerCompletedState
   | (AbortedState & { readonly drops: readonly DropRecord[] });
 
-/** Result of a server step. */
+/** Result of a server step; with a `note` (a late message), the state given, unchanged. */
 export interface ServerStep {
   readonly state: ServerState;
   readonly outbox: readonly Outgoing[];
+  readonly note?: StepNote;
 }

@@ -2,9 +2,15 @@
  * Test driver: runs an honest session step by step and records every party's state and every
  * server message per round, so tests can replay a client from any round with a tampered
  * message.
+ *
+ * The client helpers below (`newClient`, `advertise`, `receive`) also run against the code
+ * before issue 14 (`LEGACY`: client steps took `rng`, configurations had no corrupt
+ * assumption), so that the attack tests of test/protocol/attacks.test.ts can be run there to
+ * show that they fail on it (check out the base commit's src/ and run that file).
  */
 import { buildDirectory, directoryProof } from '../../src/protocol/_directory.js';
 import { ed25519PublicKey } from '../../src/crypto/index.js';
+import * as protocol from '../../src/protocol/index.js';
 import {
   clientAdvertiseKeys,
   clientReceive,
@@ -31,7 +37,10 @@ import { simulatedInput } from '../../src/simulate/index.js';
 export interface Trace {
   readonly config: SessionConfig;
   readonly signingKeys: Uint8Array[] | null;
-  /** clientStates[round][id]: the client's state when it receives that round's server message. */
+  /**
+   * clientStates[round][id]: a snapshot of the client's state when it receives that round's
+   * server message (step a `structuredClone` of it: a stepped state is consumed).
+   */
   readonly clientStates: Record<string, ClientState[]>;
   /** serverMessages[round][id]: the server message the client gets in that state. */
   readonly serverMessages: Record<string, ServerMessage[]>;
@@ -46,6 +55,37 @@ export function seed(byte: number): Uint8Array {
   return new Uint8Array(32).fill(byte);
 }
 
+/** True when src/ is the code before issue 14 (see the file comment). */
+export const LEGACY = !('joinRound' in protocol);
+
+/** A client, its randomness drawn from `rng` (at creation; before issue 14, at each step). */
+export function newClient(config: SessionConfig, id: number, signingKey: Uint8Array | null, rng: RandomBytes): ClientState {
+  const signing = signingKey === null ? {} : { signingKey };
+  if (LEGACY) {
+    const state = createClient(config, { id, ...signing });
+    legacyRngs.set(state.config, { ...(legacyRngs.get(state.config) ?? {}), [id]: rng });
+    return state;
+  }
+  return createClient(config, { id, rng, ...signing });
+}
+
+const legacyRngs = new WeakMap<object, Record<number, RandomBytes>>();
+function legacyRng(state: ClientState): { rng?: RandomBytes } {
+  if (!LEGACY || !('config' in state)) return {};
+  const rng = legacyRngs.get(state.config)?.[state.id];
+  return rng === undefined ? {} : { rng };
+}
+
+/** clientAdvertiseKeys. */
+export function advertise(state: ClientState): ReturnType<typeof clientAdvertiseKeys> {
+  return clientAdvertiseKeys(state, legacyRng(state) as never);
+}
+
+/** clientReceive, with the input. */
+export function receive(state: ClientState, message: unknown, input?: ClientInput): ReturnType<typeof clientReceive> {
+  return clientReceive(state, message as ServerMessage, { ...legacyRng(state), ...(input === undefined ? {} : { input }) } as never);
+}
+
 export function makeConfig(
   n: number,
   t: number,
@@ -53,12 +93,22 @@ export function makeConfig(
 ): { config: SessionConfig; signingKeys: Uint8Array[] | null } {
   const active = extra.active ?? false;
   const signingKeys = active ? Array.from({ length: n }, (_, i) => seed(100 + i)) : null;
+  // Active configurations are set against no corrupt client unless the test says otherwise.
+  const { corruptClients, corruptFraction, ...rest } = extra;
+  const corrupt = LEGACY
+    ? {}
+    : corruptFraction !== undefined
+      ? { corruptFraction }
+      : corruptClients !== undefined || active
+        ? { corruptClients: corruptClients ?? 0 }
+        : {};
   const config = createSessionConfig({
     clients: n,
     threshold: t,
     nonce: seed(7),
     vectors: [{ name: 'x', length: 8, bits: 16 }],
-    ...extra,
+    ...rest,
+    ...corrupt,
     ...(signingKeys === null ? {} : { verificationKeys: signingKeys.map((k) => ed25519PublicKey(k)) }),
   });
   return { config, signingKeys };
@@ -93,8 +143,8 @@ export function honestTrace(
   let server: ServerState = createServer(config);
   for (let id = 1; id <= n; id++) {
     inputs[id] = inputFor(config, id);
-    const c = createClient(config, { id, ...(signingKeys === null ? {} : { signingKey: signingKeys[id - 1] as Uint8Array }) });
-    const step = clientAdvertiseKeys(c, { rng: rngFor(id) });
+    const c = newClient(config, id, signingKeys === null ? null : (signingKeys[id - 1] as Uint8Array), rngFor(id));
+    const step = advertise(c);
     clients[id] = step.state;
     if (silent.includes(id)) continue;
     clientMessages.push(...step.outbox);
@@ -107,9 +157,10 @@ export function honestTrace(
     for (const out of closed.outbox) {
       for (const to of out.to) {
         const state = clients[to] as ClientState;
-        (clientStates[state.round] ??= [])[to] = state;
+        // A snapshot: the state itself is consumed by the step below.
+        (clientStates[state.round] ??= [])[to] = structuredClone(state);
         (serverMessages[state.round] ??= [])[to] = out.message;
-        const step = clientReceive(state, out.message, { rng: rngFor(to), input: inputs[to] as ClientInput });
+        const step = receive(state, out.message, inputs[to] as ClientInput);
         clients[to] = step.state;
         clientMessages.push(...step.outbox);
         for (const m of step.outbox) server = serverReceive(server, m).state;
@@ -196,10 +247,7 @@ export function prepare(
   let pending: ClientMessage[] = [];
   let server: ServerState = createServer(config);
   for (let id = 1; id <= n; id++) {
-    const step = clientAdvertiseKeys(
-      createClient(config, { id, ...(signingKeys === null ? {} : { signingKey: signingKeys[id - 1] as Uint8Array }) }),
-      { rng },
-    );
+    const step = advertise(newClient(config, id, signingKeys === null ? null : (signingKeys[id - 1] as Uint8Array), rng));
     clients[id] = step.state;
     pending[id] = step.outbox[0] as ClientMessage;
   }
@@ -211,7 +259,7 @@ export function prepare(
     pending = [];
     for (const out of closed.outbox) {
       for (const to of out.to) {
-        const step = clientReceive(clients[to] as ClientState, out.message, { rng, input: inputFor(config, to) as ClientInput });
+        const step = receive(clients[to] as ClientState, out.message, inputFor(config, to));
         clients[to] = step.state;
         pending[to] = step.outbox[0] as ClientMessage;
       }

@@ -216,7 +216,7 @@ describe('server drop reasons', () => {
   });
 
   it('consistencyCheck (active): INVALID_SIGNATURE', () => {
-    const { config, signingKeys } = makeConfig(6, 3, { active: true });
+    const { config, signingKeys } = makeConfig(6, 4, { active: true });
     const p = prepare(config, 'consistencyCheck', signingKeys);
     const m = p.pending[2] as Extract<ClientMessage, { type: 'consistencySignature' }>;
     p.pending[2] = { ...m, signature: new Uint8Array(64).fill(3) };
@@ -280,7 +280,7 @@ describe('server state ownership and serialisation', () => {
       } else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) vandalise(x);
     };
     for (const extra of [{ active: true }, { graph: { kind: 'harary' as const, degree: 4, seed: seed(3) } }]) {
-      const { config, signingKeys } = makeConfig(8, 4, extra);
+      const { config, signingKeys } = makeConfig(8, 'active' in extra ? 5 : 4, extra); // active: 2t > n
       // Every message is vandalised once its receivers took it (those of one outbox together:
       // they may share buffers with each other).
       const { server } = prepare(config, 'completed', signingKeys, vandalise);
@@ -306,12 +306,13 @@ describe('server state ownership and serialisation', () => {
     if (closed.state.round === 'completed') expect(closed.state.result.sums['x']).toEqual(plainSum(config5, [1, 2, 3, 4, 5]));
   });
 
-  it('completed and aborted states refuse every step (WRONG_ROUND)', () => {
+  it('completed and aborted states take a late message with a note, and refuse every other step (WRONG_ROUND)', () => {
     const done = serverAbort(createServer(config5)).state;
     const p = prepare(config5, 'unmasking');
     const completed = serverCloseRound(deliverAll(p)).state;
     for (const s of [done, completed]) {
-      expectSecAggError(() => serverReceive(s, p.pending[1] as ClientMessage), 'WRONG_ROUND');
+      expect(serverReceive(s, p.pending[1] as ClientMessage)).toEqual({ state: s, outbox: [], note: 'LATE_MESSAGE' });
+      expect(serverReceive(s, null as unknown as ClientMessage).note).toBe('LATE_MESSAGE');
       expectSecAggError(() => serverCloseRound(s), 'WRONG_ROUND');
       expectSecAggError(() => serverDropClient(s, 1), 'WRONG_ROUND');
       expectSecAggError(() => serverAbort(s), 'WRONG_ROUND');
@@ -329,7 +330,7 @@ describe('server state ownership and serialisation', () => {
 
   it('hostile arguments', () => {
     expectSecAggError(() => createServer(null as unknown as SessionConfig), 'INVALID_TYPE');
-    expectSecAggError(() => createServer({ ...config5, version: 2 } as unknown as SessionConfig), 'UNSUPPORTED_VERSION');
+    expectSecAggError(() => createServer({ ...config5, version: 1 } as unknown as SessionConfig), 'UNSUPPORTED_VERSION');
     expectSecAggError(() => serverReceive(null as unknown as ServerState, null as unknown as ClientMessage), 'INVALID_TYPE');
     for (const bad of notCounts) expectSecAggError(() => serverDropClient(createServer(config5), bad as number));
     expectSecAggError(() => serverDropClient(createServer(config5), 6), 'OUT_OF_RANGE');
@@ -370,7 +371,7 @@ describe('configuration', () => {
     expect(c.graph.kind === 'harary' ? [c.graph.degree, c.threshold] : null).toEqual([30, 17]);
   });
   it('createClient checks its id and the active signing key', () => {
-    const { config, signingKeys } = makeConfig(4, 2, { active: true });
+    const { config, signingKeys } = makeConfig(4, 3, { active: true });
     expectSecAggError(() => createClient(config, { id: 1 }), 'INVALID_CONFIG');
     expectSecAggError(() => createClient(config, { id: 1, signingKey: signingKeys?.[1] as Uint8Array }), 'INVALID_CONFIG');
     expectSecAggError(() => createClient(config5, { id: 6 }), 'OUT_OF_RANGE');

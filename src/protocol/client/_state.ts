@@ -1,7 +1,11 @@
-/** Client states shared by the rounds (internal): the common fields, the aborted state. */
+/**
+ * Client states shared by the rounds (internal): the common fields, the aborted state, and the
+ * rule that a stepped state is consumed.
+ */
 import { createEd25519Signer, defaultCryptoBackend, type CryptoBackend, type Ed25519Signer } from '../../crypto/index.js';
+import { SecAggError } from '../../errors.js';
 import type { AbortCode } from '../codes.js';
-import type { ClientCommon, ClientStep, Round } from '../types.js';
+import type { AnsweredRequests, ClientCommon, ClientState, ClientStep, Round } from '../types.js';
 
 /** Why a server message makes the client abort: the code and a reason for the logs. */
 export type Problem = readonly [AbortCode, string];
@@ -16,9 +20,42 @@ export function aborted(state: { id: number; round: Round }, code: AbortCode, re
   return { state: { round: 'aborted', id: state.id, code, reason, atRound: state.round }, outbox: [] };
 }
 
-/** The fields every live client state carries from round to round. */
-export function common(s: ClientCommon): ClientCommon {
-  return { config: s.config, id: s.id, neighbours: s.neighbours, signingKey: s.signingKey };
+/** The fields every live client state carries from round to round, with `answered` updated. */
+export function common(s: ClientCommon, answered: Partial<AnsweredRequests> = {}): ClientCommon {
+  return { config: s.config, id: s.id, neighbours: s.neighbours, signingKey: s.signingKey, answered: { ...s.answered, ...answered } };
+}
+
+/** A new client has answered nothing. */
+export const NOTHING_ANSWERED: AnsweredRequests = Object.freeze({
+  advertisedKeys: null,
+  encryptedShares: null,
+  input: null,
+  consistencyRequest: null,
+  unmaskingRequest: null,
+});
+
+/**
+ * Client states that a step consumed: as on the server, a state is used once, so that no
+ * caller can answer one round twice by keeping a reference to an old state (structuredClone is
+ * the explicit snapshot, and the README's rule covers snapshots). Terminal states are never
+ * consumed (a late message leaves them as they are).
+ */
+const consumed = new WeakSet<object>();
+
+/** Throws `STATE_CONSUMED` for a state an earlier step consumed. */
+export function checkNotConsumed(state: ClientState, step: string): void {
+  if (consumed.has(state)) {
+    throw new SecAggError(
+      'STATE_CONSUMED',
+      `${step} was given a client state that an earlier step consumed; step the state it returned (structuredClone a state to keep a snapshot)`,
+    );
+  }
+}
+
+/** Consumes `state` and returns `step` (every step that moves a client on ends here). */
+export function settle(state: ClientState, step: ClientStep): ClientStep {
+  consumed.add(state);
+  return step;
 }
 
 /**

@@ -26,9 +26,10 @@ const EXPECTED_TYPE: Readonly<Record<string, ClientMessage['type']>> = {
  * Accepts one client message for the current round. Messages from unknown or already dropped
  * ids and repeats of an accepted message are ignored (counted in `ignored`); a message of the
  * wrong type or with invalid content drops its sender with a {@link DropReason}. A masked input
- * is added to the running sums at once (memory O(vector length)). Consumes `state`.
+ * is added to the running sums at once (memory O(vector length)). Consumes `state`. A message
+ * to a completed or aborted server returns it unchanged with the note `LATE_MESSAGE`.
  *
- * @throws {SecAggError} `WRONG_ROUND` when the server completed or aborted, `STATE_CONSUMED`.
+ * @throws {SecAggError} `STATE_CONSUMED`; `INVALID_TYPE` when `state` is not a server state.
  * @example
  * ```ts
  * ({ state: server } = serverReceive(server, decodeClientMessage(bytes)));
@@ -36,6 +37,8 @@ const EXPECTED_TYPE: Readonly<Record<string, ClientMessage['type']>> = {
  */
 export function serverReceive(state: ServerState, message: ClientMessage, options?: StepOptions): ServerStep {
   const o = readStepOptions(options);
+  // A message after the session ended (a slow client, a retry): never an error.
+  if (state?.round === 'completed' || state?.round === 'aborted') return { state, outbox: [], note: 'LATE_MESSAGE' };
   const s = take(state, 'serverReceive');
   const { config } = s;
   let type: unknown;
