@@ -279,3 +279,39 @@ describe('the active variant\'s threshold rule (split view, all clients honest)'
     expect(r.why).toBe('TOO_FEW_PEERS');
   });
 });
+
+describe('a message from the network never throws, even to a finished party', () => {
+  it('a late message to a completed or aborted server is noted, not thrown', () => {
+    const p = prepare(makeConfig(5, 3).config, 'unmasking');
+    const late = p.pending[1] as ClientMessage;
+    const completed = serverCloseRound(deliverAll(p)).state;
+    expect(completed.round).toBe('completed');
+    const aborted = serverCloseRound(prepare(makeConfig(5, 3).config, 'advertiseKeys').server).state;
+    expect(aborted.round).toBe('aborted');
+    for (const s of [completed, aborted]) {
+      let result: unknown;
+      try {
+        result = serverReceive(s, late);
+      } catch (error) {
+        result = error instanceof SecAggError ? `threw ${error.code}` : error;
+      }
+      expect(result).toEqual({ state: s, outbox: [], note: 'LATE_MESSAGE' });
+    }
+  });
+
+  it('a late message to a completed or aborted client is noted, not thrown', () => {
+    const trace = honestTrace(5, 3);
+    const request = trace.serverMessages['unmasking']?.[1] as UnmaskingRequestMessage;
+    const completed = receive(snapshot(trace, 'unmasking', 1), request).state;
+    const aborted = receive(snapshot(trace, 'unmasking', 1), { type: 'abort', code: 'LOCAL_ABORT' }).state;
+    for (const [s, late] of [[completed, { ...request, dropped: [2], survivors: [1, 3, 4, 5] }], [aborted, request]] as const) {
+      let result: unknown;
+      try {
+        result = receive(s, late);
+      } catch (error) {
+        result = error instanceof SecAggError ? `threw ${error.code}` : error;
+      }
+      expect(result).toEqual({ state: s, outbox: [], note: 'LATE_MESSAGE' });
+    }
+  });
+});
