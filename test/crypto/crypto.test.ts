@@ -1,10 +1,13 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { sha512 } from '@noble/hashes/sha2.js';
+import { sha256 as nobleSha256, sha512 } from '@noble/hashes/sha2.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { chacha20 } from '@noble/ciphers/chacha.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   aeadOpen,
   aeadSeal,
+  createDrbg,
   createEd25519Signer,
   createX25519Agreement,
   type CryptoBackend,
@@ -17,6 +20,7 @@ import {
   isNativeCryptoAvailable,
   isValidX25519PublicKey,
   sha256,
+  sha256Parts,
   x25519PublicKey,
   x25519SharedSecret,
 } from '../../src/crypto/index.js';
@@ -327,6 +331,52 @@ describe('private key imports (native backend): no cache, one import per long-te
       a.wipe();
       expectSecAggError(() => a.sharedSecret(peer.publicKey), 'WRONG_ROUND');
     }
+  });
+});
+
+describe('the DRBG of a secret seed (Shamir coefficients)', () => {
+  it('is the ChaCha20 keystream under HKDF-SHA-256(seed, salt, info), however the reads are split', () => {
+    fc.assert(
+      fc.property(bytes32, fc.uint8Array({ maxLength: 40 }), fc.array(fc.nat(150), { maxLength: 6 }), (seedBytes, salt, reads) => {
+        const key = hkdf(nobleSha256, seedBytes, salt, ascii('secagg/v2/share-coefficients'), 32);
+        const total = reads.reduce((a, b) => a + b, 0);
+        const whole = chacha20(key, new Uint8Array(12), new Uint8Array(total));
+        const rng = createDrbg(seedBytes, salt, 'secagg/v2/share-coefficients');
+        const parts = reads.map((n) => rng(n));
+        const joined = new Uint8Array(total);
+        let at = 0;
+        for (const part of parts) {
+          joined.set(part, at);
+          at += part.length;
+        }
+        expect(joined).toEqual(whole);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('another salt (session id) or label gives another stream; bad seeds are refused', () => {
+    const s = new Uint8Array(32).fill(1);
+    const a = createDrbg(s, new Uint8Array(32), 'x')(64);
+    expect(createDrbg(s, new Uint8Array(32).fill(1), 'x')(64)).not.toEqual(a);
+    expect(createDrbg(s, new Uint8Array(32), 'y')(64)).not.toEqual(a);
+    expect(createDrbg(s, new Uint8Array(32), 'x')(64)).toEqual(a);
+    expectSecAggError(() => createDrbg(new Uint8Array(31), new Uint8Array(0), 'x'), 'INVALID_LENGTH');
+    for (const bad of notBytes) expectSecAggError(() => createDrbg(bad as Uint8Array, new Uint8Array(0), 'x'), 'INVALID_TYPE');
+    expectSecAggError(() => createDrbg(s, new Uint8Array(0), 'x')(-1), 'OUT_OF_RANGE');
+  });
+
+  it('sha256Parts hashes the concatenation without making it (both backends)', () => {
+    const parts = [ascii('secagg'), new Uint8Array(0), new Uint8Array(100_000).fill(7)];
+    const joined = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      joined.set(p, at);
+      at += p.length;
+    }
+    for (const backend of BACKENDS) expect(sha256Parts(parts, backend)).toEqual(sha256(joined, 'portable'));
+    expectSecAggError(() => sha256Parts('x' as never), 'INVALID_TYPE');
+    expectSecAggError(() => sha256Parts([new Uint16Array(2)] as never), 'INVALID_TYPE');
   });
 });
 
