@@ -2,7 +2,14 @@
  * Client states shared by the rounds (internal): the common fields, the aborted state, and the
  * rule that a stepped state is consumed.
  */
-import { createEd25519Signer, defaultCryptoBackend, type CryptoBackend, type Ed25519Signer } from '../../crypto/index.js';
+import {
+  createEd25519Signer,
+  createX25519Agreement,
+  defaultCryptoBackend,
+  type CryptoBackend,
+  type Ed25519Signer,
+  type X25519Agreement,
+} from '../../crypto/index.js';
 import { SecAggError } from '../../errors.js';
 import type { AbortCode } from '../codes.js';
 import type { AnsweredRequests, ClientCommon, ClientState, ClientStep, Round } from '../types.js';
@@ -75,4 +82,28 @@ export function signerFor(signingKey: Uint8Array, backend: CryptoBackend | undef
     signers.set(signingKey, signer);
   }
   return signer;
+}
+
+/**
+ * The client's own X25519 private keys, imported once each: `createClient` imports a key to
+ * compute its public key and leaves the import here, by the array the state holds, for the one
+ * round that uses it (shareKeys for the channel key, maskedInputCollection for the masking key),
+ * which takes it out and wipes it. No copy of the bytes is kept; a state restored from storage
+ * holds new arrays and imports again.
+ */
+const agreements = new WeakMap<Uint8Array, X25519Agreement>();
+
+/** Leaves `agreement` for the round that will use the private key `privateKey` of a state. */
+export function keepAgreement(privateKey: Uint8Array, agreement: X25519Agreement): void {
+  agreements.set(privateKey, agreement);
+}
+
+/** The agreement of a state's private key (taken out of the cache: the caller wipes it). */
+export function takeAgreement(privateKey: Uint8Array, backend: CryptoBackend | undefined): X25519Agreement {
+  const want = backend ?? defaultCryptoBackend();
+  const kept = agreements.get(privateKey);
+  agreements.delete(privateKey);
+  if (kept !== undefined && kept.backend === want) return kept;
+  kept?.wipe();
+  return createX25519Agreement(privateKey, want);
 }

@@ -4,14 +4,14 @@
  */
 import { assertInteger, assertOptions, copyBytes } from '../../_assert.js';
 import { equalBytes } from '../../_bytes.js';
-import { ed25519PublicKey, generateX25519KeyPair, type CryptoBackend } from '../../crypto/index.js';
+import { createX25519Agreement, ed25519PublicKey, type CryptoBackend } from '../../crypto/index.js';
 import { SecAggError } from '../../errors.js';
 import { neighbourIds } from '../../graph/index.js';
 import type { RandomBytes } from '../../random.js';
 import { checkConfig, readClientOptions, readRng, wrongRound, type ClientStepOptions } from '../_common.js';
 import { advertiseSignedBytes, configDigest } from '../_kdf.js';
 import type { ClientAdvertiseKeysState, ClientShareKeysState, ClientState, ClientStep, SessionConfig } from '../types.js';
-import { NOTHING_ANSWERED, checkNotConsumed, common, settle, signerFor } from './_state.js';
+import { NOTHING_ANSWERED, checkNotConsumed, common, keepAgreement, settle, signerFor } from './_state.js';
 
 /** Options of {@link createClient}. */
 export interface CreateClientOptions {
@@ -64,10 +64,16 @@ export function createClient(config: SessionConfig, options: CreateClientOptions
   } else if (o.signingKey !== undefined) {
     throw new SecAggError('INVALID_CONFIG', 'signingKey is only used by the active variant');
   }
-  const c = generateX25519KeyPair(rng, backend);
-  const m = generateX25519KeyPair(rng, backend);
+  // Each private key is imported once: for its public key now, and kept for its one round.
+  const channelPrivateKey = copyBytes(rng(32), 'rng output', 32);
+  const channel = createX25519Agreement(channelPrivateKey, backend);
+  const maskingPrivateKey = copyBytes(rng(32), 'rng output', 32);
+  const masking = createX25519Agreement(maskingPrivateKey, backend);
   const selfMaskSeed = copyBytes(rng(32), 'rng output', 32);
   const shareSeed = copyBytes(rng(32), 'rng output', 32);
+  const keys = { channelPrivateKey, channelPublicKey: channel.publicKey.slice(), maskingPrivateKey, maskingPublicKey: masking.publicKey.slice() };
+  keepAgreement(channelPrivateKey, channel);
+  keepAgreement(maskingPrivateKey, masking);
   return {
     round: 'advertiseKeys',
     config: cfg,
@@ -75,7 +81,7 @@ export function createClient(config: SessionConfig, options: CreateClientOptions
     neighbours: neighbourIds(cfg, id),
     signingKey,
     answered: NOTHING_ANSWERED,
-    keys: { channelPrivateKey: c.privateKey, channelPublicKey: c.publicKey, maskingPrivateKey: m.privateKey, maskingPublicKey: m.publicKey },
+    keys,
     selfMaskSeed,
     shareSeed,
   };

@@ -4,7 +4,7 @@
  */
 import { assertOptions, describeType } from '../../_assert.js';
 import { equalBytes } from '../../_bytes.js';
-import { aeadOpen, createX25519Agreement, sha256Parts, type CryptoBackend } from '../../crypto/index.js';
+import { aeadOpen, sha256Parts, type CryptoBackend } from '../../crypto/index.js';
 import { SecAggError } from '../../errors.js';
 import { indexOf } from '../../graph/index.js';
 import { applyMasksInto, type MaskTerm } from '../../masking/index.js';
@@ -32,7 +32,7 @@ import type {
   VectorSpec,
 } from '../types.js';
 import { isFinished, screen } from './_screen.js';
-import { aborted, common, isProblem, settle, type Problem } from './_state.js';
+import { aborted, common, isProblem, settle, takeAgreement, type Problem } from './_state.js';
 
 /** The input vectors of one client, by configured name, each of its configured length. */
 export type ClientInput = Readonly<Record<string, Uint32Array>>;
@@ -201,7 +201,7 @@ function maskInputs(
 ): Uint32Array[] {
   const { config, id, sessionId } = s;
   const { senders, positions } = shares;
-  const masking = createX25519Agreement(s.keys.maskingPrivateKey, backend);
+  const masking = takeAgreement(s.keys.maskingPrivateKey, backend);
   const shared = senders.map((_, i) => masking.sharedSecret(s.peerMaskingKeys[positions[i] as number] as Uint8Array));
   masking.wipe();
   const ys = xs.map((x, j) => {

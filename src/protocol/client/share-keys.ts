@@ -3,7 +3,7 @@
  * sharing the self-mask seed and the masking key with the neighbours.
  */
 import { equalBytes } from '../../_bytes.js';
-import { aeadSeal, createDrbg, createX25519Agreement, ed25519Verify, isValidX25519PublicKey, type CryptoBackend } from '../../crypto/index.js';
+import { aeadSeal, createDrbg, ed25519Verify, isValidX25519PublicKey, type CryptoBackend } from '../../crypto/index.js';
 import { SecAggError } from '../../errors.js';
 import { indexOf, withSelf } from '../../graph/index.js';
 import { splitSecret } from '../../shamir/index.js';
@@ -32,7 +32,7 @@ import type {
   SessionConfig,
 } from '../types.js';
 import { isFinished, screen } from './_screen.js';
-import { aborted, common, isProblem, settle, type Problem } from './_state.js';
+import { aborted, common, isProblem, settle, takeAgreement, type Problem } from './_state.js';
 
 interface ScannedKeys {
   readonly sessionId: Uint8Array;
@@ -213,7 +213,7 @@ function shareSecrets(s: ClientShareKeysState, sessionId: Uint8Array, peers: Pee
   const rng = createDrbg(s.shareSeed, sessionId, SHARE_COEFFICIENTS_INFO);
   const bShares = splitSecret(s.selfMaskSeed, { threshold: config.threshold, holders, rng });
   const sShares = splitSecret(s.keys.maskingPrivateKey, { threshold: config.threshold, holders, rng });
-  const agreement = createX25519Agreement(s.keys.channelPrivateKey, backend);
+  const agreement = takeAgreement(s.keys.channelPrivateKey, backend);
   const ciphertexts: Uint8Array[] = new Array(peers.ids.length);
   const channelKeysFrom: Uint8Array[] = new Array(peers.ids.length);
   let ownShares: [Uint8Array, Uint8Array] | null = null;
