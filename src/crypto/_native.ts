@@ -16,9 +16,11 @@
  *   KeyObject is collected;
  * - node:crypto's internal buffers in the cipher and Diffie-Hellman calls.
  * What secagg holds itself is wiped: the Buffers that diffieHellman and the AEAD decryption
- * return (shared secrets, share plaintexts) are zeroed once copied, and no private key is
- * cached here: each import serves one key pair's creation or one agreement, and the long-term
- * Ed25519 key is imported once per client (an {@link Ed25519Signer} kept by the protocol).
+ * return (shared secrets, share plaintexts) are zeroed once copied, and nothing here caches a
+ * private key: each import belongs to one agreement or signer object. The protocol imports a
+ * client's session keys once each (kept, with no copy of the bytes, for the round that uses
+ * them) and its long-term Ed25519 key once per client; a key the server rebuilds is imported
+ * once and dropped.
  */
 import type * as NodeCryptoModule from 'node:crypto';
 import { equalBytes, isAllZero } from '../_bytes.js';
