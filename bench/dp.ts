@@ -20,7 +20,10 @@ import { mapSummary, stats, type Measurement, type Summary } from './_harness.js
 import { machine, measure, printJson, printTable, type Row } from './_harness.js';
 import {
   PldAccountant,
+  PrvAccountant,
+  PrivacyLedger,
   RdpAccountant,
+  sampledWithoutReplacementEvent,
   analyticGaussianSigma,
   calibrateNoiseMultiplier,
   gaussianEvent,
@@ -339,6 +342,140 @@ function mechanismsRotation(): void {
   printTable('DP mechanisms: what rotation buys at a fixed modulus (baseline: no rotation)', gains);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Accounting for federated training (issue 17): PRV accountant, fixed-size cohorts, ledger.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * prv-reference-runs: the PRV accountant on every run of the PLD table (fresh accountant each
+ * time: coarse pass, fine grid, bounds). Baseline: the PLD accountant on the same run. Columns:
+ * the bounds, their width relative to the estimate (bar: <= 1%), whether the PLD's epsilon lies
+ * inside them, and the time (bar: 10,000 steps in < 1 s).
+ */
+function prvReferenceRuns(): void {
+  const settings: readonly [string, number, number, number, number][] = [
+    ['DP-SGD MNIST (Abadi et al.)', 0.01, 4, 10_000, 1e-5],
+    ['DP-SGD MNIST, 60 epochs', 256 / 60_000, 1.1, 14_063, 1e-5],
+    ['DP-SGD CIFAR-10, 100 epochs', 256 / 50_000, 1.5, 19_532, 1e-5],
+    ['DP-FedAvg', 5e-3, 1.0, 2_000, 1e-6],
+    ['cross-device FL', 1e-3, 0.8, 10_000, 1e-6],
+    ['full-batch Gaussian', 1, 10, 100, 1e-5],
+  ];
+  const rows: Row[] = [];
+  for (const [name, q, z, steps, delta] of settings) {
+    const event = q === 1 ? gaussianEvent(z) : poissonSampledEvent(q, gaussianEvent(z));
+    let b = new PrvAccountant().getEpsilonBounds(delta);
+    const prv = measure(() => {
+      b = new PrvAccountant().compose(event, steps).getEpsilonBounds(delta);
+    }, { minRuns: quick ? 1 : 3, warmup: quick ? 0 : 1, minSeconds: 0 });
+    let pldEps = 0;
+    const pld = measure(() => {
+      pldEps = new PldAccountant().compose(event, steps).getEpsilon(delta);
+    }, { minRuns: 1, warmup: 0, minSeconds: 0 });
+    const width = (b.upper - b.lower) / b.estimate;
+    rows.push({
+      setting: name,
+      steps,
+      'PRV lower': b.lower.toFixed(4),
+      estimate: b.estimate.toFixed(4),
+      upper: b.upper.toFixed(4),
+      'width %': (100 * width).toFixed(3),
+      'PLD eps': pldEps.toFixed(4),
+      inside: b.lower <= pldEps && pldEps <= b.upper ? 'yes' : 'NO',
+      'PRV ms': msOf(prv),
+      'x PLD time': prv.seconds / pld.seconds,
+    });
+    printJson({
+      bench: 'dp',
+      case: `prv-reference-runs/${name}`,
+      steps,
+      lower: b.lower,
+      estimate: b.estimate,
+      upper: b.upper,
+      relativeWidth: width,
+      pldEpsilon: pldEps,
+      gridStep: b.gridStep,
+      ...stats(msOf(prv), 'ms'),
+      ms: ms(prv.seconds),
+      pldMs: ms(pld.seconds),
+      machine: where,
+    });
+  }
+  printTable(`PRV accountant: bounds on the reference runs (baseline: PLD accountant) (${where})`, rows);
+}
+
+/**
+ * wor-cohorts: epsilon of fixed-size cohorts (m of N without replacement, substitution) under
+ * RDP (Wang-Balle-Kasiviswanathan), PLD and PRV, and the ledger's two epsilons for the same run.
+ * Baseline: the RDP accountant's time.
+ */
+function worCohorts(): void {
+  const settings: readonly [string, number, number, number, number, number][] = [
+    ['FL: 100 of 10,000 clients', 10_000, 100, 4, 2_000, 1e-6],
+    ['FL: 50 of 1,000 clients', 1_000, 50, 2, 500, 1e-6],
+    ['MNIST-size cohorts: 256 of 60,000', 60_000, 256, 2.2, 14_063, 1e-5],
+  ];
+  const rows: Row[] = [];
+  const opts = { neighboringRelation: 'replaceOne' } as const;
+  for (const [name, n, m, z, rounds, delta] of settings) {
+    const event = sampledWithoutReplacementEvent(n, m, gaussianEvent(z));
+    let rdp = 0;
+    let pld = 0;
+    let prv = 0;
+    const tr = measure(() => (rdp = new RdpAccountant(opts).compose(event, rounds).getEpsilon(delta)), { minRuns: 1, warmup: 0, minSeconds: 0 });
+    const tp = measure(() => (pld = new PldAccountant(opts).compose(event, rounds).getEpsilon(delta)), { minRuns: 1, warmup: 0, minSeconds: 0 });
+    const tv = measure(() => (prv = new PrvAccountant(opts).compose(event, rounds).getEpsilon(delta)), { minRuns: 1, warmup: 0, minSeconds: 0 });
+    const server = new RdpAccountant(opts).compose(gaussianEvent(z), rounds).getEpsilon(delta);
+    rows.push({
+      setting: name,
+      rounds,
+      noise: z,
+      'RDP eps': rdp.toFixed(3),
+      'PLD eps': pld.toFixed(3),
+      'PRV upper': prv.toFixed(3),
+      'server (unamplified)': server.toFixed(1),
+      'RDP ms': ms(tr.seconds),
+      'PLD ms': ms(tp.seconds),
+      'PRV ms': ms(tv.seconds),
+    });
+    printJson({ bench: 'dp', case: `wor-cohorts/${name}`, rounds, rdp, pld, prv, server, rdpMs: ms(tr.seconds), pldMs: ms(tp.seconds), prvMs: ms(tv.seconds), machine: where });
+  }
+  printTable(`Fixed-size cohorts (substitution): epsilon per accountant, and against the server (${where})`, rows);
+}
+
+/**
+ * ledger-rounds: recording 1,000 rounds of a distributed discrete Gaussian plan with varying
+ * survivors into an RDP ledger (trial, budget check, record), and its JSON round trip.
+ * Baseline: composing the same 1,000 events into an RdpAccountant (no trials, no budget).
+ */
+function ledgerRounds(): void {
+  const rounds = 1000;
+  const plan = { kind: 'distributedDiscreteGaussian', clients: 80, localSigma: 220, l2Sensitivity: 1000, l1Sensitivity: 30000, dimension: 1000 } as const;
+  const record = measure(() => {
+    const l = new PrivacyLedger({ sampling: { kind: 'fixedSize', populationSize: 10_000 }, delta: 1e-6, budget: { release: 1e9 } });
+    for (let i = 0; i < rounds; i++) l.recordRound({ event: plan, cohortSize: 100, survivors: 80 + (i % 20) });
+    return l;
+  }, { minRuns: 1, warmup: 0, minSeconds: 0 });
+  const base = measure(() => {
+    const acc = new RdpAccountant({ neighboringRelation: 'replaceOne' });
+    for (let i = 0; i < rounds; i++) {
+      acc.compose(sampledWithoutReplacementEvent(10_000, 100, { ...plan, clients: 80 + (i % 20) }));
+    }
+    return acc.getEpsilon(1e-6);
+  }, { minRuns: 1, warmup: 0, minSeconds: 0 });
+  const l = new PrivacyLedger({ sampling: { kind: 'fixedSize', populationSize: 10_000 }, delta: 1e-6 });
+  for (let i = 0; i < rounds; i++) l.recordRound({ event: plan, cohortSize: 100, survivors: 80 + (i % 20) });
+  const text = JSON.stringify(l);
+  const load = measure(() => PrivacyLedger.fromJSON(text), { minSeconds: 0.5, minRuns: 3 });
+  const rows: Row[] = [
+    { case: 'baseline: RdpAccountant, 1000 composes + epsilon', ms: ms(base.seconds), 'x baseline time': 1 },
+    { case: 'PrivacyLedger: 1000 recordRound (trial + budget + record)', ms: ms(record.seconds), 'x baseline time': record.seconds / base.seconds },
+    { case: `PrivacyLedger.fromJSON (${text.length} bytes)`, ms: ms(load.seconds), 'x baseline time': load.seconds / base.seconds },
+  ];
+  for (const r of rows) printJson({ bench: 'dp', case: `ledger-rounds/${r['case']}`, ms: r['ms'], machine: where });
+  printTable(`Privacy ledger: 1,000 rounds of a distributed plan, fixed-size cohorts (${where})`, rows);
+}
+
 /** Every case, in order. Add yours to this list. */
 const CASES: readonly (() => void)[] = [
   rdpComposition,
@@ -348,6 +485,9 @@ const CASES: readonly (() => void)[] = [
   pldCalibration,
   samplerThroughput,
   mechanismsRotation,
+  prvReferenceRuns,
+  worCohorts,
+  ledgerRounds,
 ];
 
 // `--case=<name prefix>` runs only the matching cases (e.g. --case=mechanisms).

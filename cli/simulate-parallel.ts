@@ -52,7 +52,8 @@ export async function simulateSessionParallel(options: ParallelSimulationOptions
   }
 }
 
-interface Pool {
+/** Clients hosted on worker threads: steps them on work, and ends the threads. */
+export interface Pool {
   run(work: ClientWork): Promise<ClientWorkItem[]>;
   close(): Promise<void>;
 }
@@ -63,7 +64,8 @@ interface Hosted {
   readonly waiting: { resolve: (items: ClientWorkItem[]) => void; reject: (error: Error) => void }[];
 }
 
-function startWorkers(count: number): Pool {
+/** Worker threads hosting the clients, each those whose id is its index modulo `count`. */
+export function startWorkers(count: number): Pool {
   // From dist/ the worker is plain JS; from the TypeScript sources (tsx, vitest) a bootstrap
   // registers tsx's loader in the worker first (a dev dependency, present wherever .ts runs).
   const typescript = import.meta.url.endsWith('.ts');

@@ -34,10 +34,11 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // The edge: the core, and the edge folders before it in this list. `testing` (secagg/testing:
   // deterministic streams for tests) is an edge folder that only the harness imports (and the
   // tests and benches, outside src/): no core folder and no other edge folder may reach it, so
-  // production code cannot pick a test generator by accident.
+  // production code cannot pick a test generator by accident. Transports are byte pipes below
+  // the session: the session drives rounds over the Connection interface they define.
   testing: [ROOT, ...CORE],
-  session: [ROOT, ...CORE],
-  transport: [ROOT, ...CORE, 'session'],
+  transport: [ROOT, ...CORE],
+  session: [ROOT, ...CORE, 'transport'],
   workers: [ROOT, ...CORE, 'session', 'transport'],
   simulate: [ROOT, ...CORE, 'session', 'transport', 'workers', 'testing'],
 };

@@ -92,6 +92,18 @@ export const ErrorCode = {
   NUMERICAL_FAILURE: 'NUMERICAL_FAILURE',
   /** A DP plan is malformed, tampered or inconsistent (e.g. a noise variance below what its noise multiplier needs), or lacks what the call needs. */
   INVALID_PLAN: 'INVALID_PLAN',
+  /** A privacy ledger refused a round that would spend past the budget set for it (nothing recorded). */
+  BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
+
+  // src/transport
+  /** A wait was ended by its AbortSignal (the signal's reason is the error's `cause`). */
+  ABORTED: 'ABORTED',
+  /**
+   * A transport could not be opened: the server refused the connection or the handshake (e.g.
+   * its authentication), the peer was unreachable or closed before it opened, or the address
+   * could not be listened on. The medium's error is the `cause`.
+   */
+  TRANSPORT_FAILED: 'TRANSPORT_FAILED',
 } as const;
 
 /** One of the stable error codes in {@link ErrorCode}. */

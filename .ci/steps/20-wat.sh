@@ -45,11 +45,9 @@ if [ ! -f dist/masking/index.js ]; then
   fail "dist/masking/index.js missing (the build step runs before this one)"
 else
   if npx --no-install tsx -e '
-    import { readdirSync, readFileSync } from "node:fs";
-    import { CHACHA20_WASM, FOLDS_WASM } from "./src/masking/_simd-module.ts";
-    const js = readdirSync("dist").filter((f) => f.endsWith(".js")).map((f) => readFileSync(`dist/${f}`, "utf8")).join("\n")
-      + readFileSync("dist/masking/index.js", "utf8");
-    process.exit(js.includes(FOLDS_WASM) && js.includes(CHACHA20_WASM) ? 0 : 1);
+    import * as src from "./src/masking/_simd-module.ts";
+    import * as dist from "./dist/masking/_simd-module.js";
+    process.exit(dist.FOLDS_WASM === src.FOLDS_WASM && dist.CHACHA20_WASM === src.CHACHA20_WASM ? 0 : 1);
   '; then pass "dist/ embeds the committed module bytes"; else fail "dist/ does not embed the committed module bytes (stale build?)"; fi
 
   scratch=$(mktemp -d)

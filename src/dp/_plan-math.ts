@@ -187,7 +187,9 @@ export function deriveCount(shape: PlanShape, countScale: number): CountDerived 
       : Math.ceil(noiseTail(shape.mechanism, n, variance, wrapBudget(shape).perCoordinate));
   const sumBound = n * countScale + tail;
   const range = varianceRange(shape);
-  const fits = Number.isFinite(sumBound) && sumBound <= capacity(shape.bits) && variance <= range.max;
+  // In the sampler's range at both ends, as the value's variance (validateDpPlan refuses either).
+  const fits =
+    Number.isFinite(sumBound) && sumBound <= capacity(shape.bits) && variance >= range.min && variance <= range.max;
   return { countScale, variance, sumBound, fits };
 }
 
@@ -195,7 +197,7 @@ export function deriveCount(shape: PlanShape, countScale: number): CountDerived 
  * Count scale of a plan: 1 for central plans (the server's noise needs no integer grid); for
  * distributed plans the largest power of two up to 2^16 whose noisy count sum fits (a larger
  * scale only makes the local noise coarser-grained relative to its spread, which the KLS bound
- * rewards). Undefined when none fits.
+ * rewards) with a variance in the sampler's range. Undefined when none fits.
  */
 export function chooseCountScale(shape: PlanShape): CountDerived | undefined {
   if (shape.noise === 'central') {

@@ -10,13 +10,15 @@ import { SecAggError, isSecAggError } from '../errors.js';
 import { calibrateNoiseMultiplier } from './calibrate.js';
 import { RdpAccountant } from './rdp.js';
 import { _assemblePlan, _roundEvent, type DpPlan } from './dp-plan.js';
-import { poissonSampledEvent, selfComposedEvent, type DpEvent } from './events.js';
+import { poissonSampledEvent, sampledWithoutReplacementEvent, selfComposedEvent, type DpEvent } from './events.js';
 import {
   DEFAULT_BETA,
   DEFAULT_WRAP_PROBABILITY,
   MAX_CLIENTS,
+  MAX_COUNT_SCALE,
   MAX_DIMENSION,
   chooseCountScale,
+  deriveCount,
   deriveValue,
   searchScale,
   varianceRange,
@@ -36,10 +38,28 @@ export interface DpPlanTarget {
   /** Rounds released under this plan, integer in [1, 10^9]. */
   readonly rounds: number;
   /**
-   * Poisson sampling rate q in (0, 1] of the clients per round (expected cohort / population);
-   * default 1 (no amplification: the epsilon against a server that knows the cohort).
+   * Poisson sampling rate q in (0, 1] of the clients per round (expected cohort / population),
+   * analysed under add/remove; default 1 (no amplification: the epsilon against a server that
+   * knows the cohort). Exclusive with `populationSize`.
    */
   readonly samplingRate?: number;
+  /**
+   * Fixed-size cohorts: each round samples `clients` of `populationSize` clients without
+   * replacement, accounted as a ledger with `fixedSize` sampling accounts it (substitution, so
+   * every sensitivity counts twice; docs/dp.md): the target is then that ledger's release
+   * epsilon, and with `populationSize = clients` its server epsilon. An integer in
+   * [clients, 2^53 - 1]; exclusive with `samplingRate`.
+   */
+  readonly populationSize?: number;
+}
+
+/** Internal: a parsed target (samplingRate 1 when absent; populationSize only when given). */
+export interface ParsedTarget {
+  readonly epsilon: number;
+  readonly delta: number;
+  readonly rounds: number;
+  readonly samplingRate: number;
+  readonly populationSize: number | undefined;
 }
 
 /** Adaptive clipping options (Andrew et al. 2021; defaults as TFF's). */
@@ -99,7 +119,7 @@ const Z_MAX = 1e6;
 export interface ParsedOptions {
   readonly shape: Omit<PlanShape, 'noiseMultiplier'>;
   readonly noiseMultiplier: number | undefined;
-  readonly target: Required<DpPlanTarget> | undefined;
+  readonly target: ParsedTarget | undefined;
   readonly scale: number | undefined;
 }
 
@@ -115,15 +135,22 @@ function parseAdaptive(value: unknown, clients: number): AdaptiveShape | null {
   };
 }
 
-function parseTarget(value: unknown): Required<DpPlanTarget> {
-  const o = assertOptions<Record<string, unknown>>(value, 'options.target', ['epsilon', 'delta', 'rounds', 'samplingRate']);
+function parseTarget(value: unknown, clients: number): ParsedTarget {
+  const o = assertOptions<Record<string, unknown>>(value, 'options.target', ['epsilon', 'delta', 'rounds', 'samplingRate', 'populationSize']);
   if (value === undefined) throw new SecAggError('INVALID_TYPE', 'options.target must be an object');
+  if (o['samplingRate'] !== undefined && o['populationSize'] !== undefined) {
+    throw new SecAggError('INVALID_TYPE', 'options.target: give at most one of samplingRate (Poisson) and populationSize (fixed-size cohorts)');
+  }
   return {
     epsilon: assertNumber(o['epsilon'], 'options.target.epsilon', 0, Number.MAX_VALUE, { min: true }),
     delta: assertNumber(o['delta'], 'options.target.delta', 0, 1, { min: true, max: true }),
     rounds: assertInteger(o['rounds'], 'options.target.rounds', 1, 1e9),
     samplingRate:
       o['samplingRate'] === undefined ? 1 : assertNumber(o['samplingRate'], 'options.target.samplingRate', 0, 1, { min: true }),
+    populationSize:
+      o['populationSize'] === undefined
+        ? undefined
+        : assertInteger(o['populationSize'], 'options.target.populationSize', clients, Number.MAX_SAFE_INTEGER),
   };
 }
 
@@ -158,7 +185,15 @@ export function _parsePlannerOptions(
   }
   const noiseMultiplier =
     o['noiseMultiplier'] === undefined ? undefined : assertNumber(o['noiseMultiplier'], 'options.noiseMultiplier', 0, Z_MAX, { min: true });
-  const target = o['target'] === undefined ? undefined : parseTarget(o['target']);
+  const target = o['target'] === undefined ? undefined : parseTarget(o['target'], clients);
+  if (noise === 'distributed' && target !== undefined && o['target'] !== null && (o['target'] as Record<string, unknown>)['samplingRate'] !== undefined) {
+    throw new SecAggError(
+      'INVALID_EVENT',
+      'options.target.samplingRate (Poisson sampling) cannot plan distributed noise: its bound holds when both neighbouring ' +
+        'sums carry the same clients\' noise, and under Poisson sampling an absent client takes its noise with it; ' +
+        'plan fixed-size cohorts with target.populationSize, or leave sampling out',
+    );
+  }
   const beta = o['beta'] === undefined ? DEFAULT_BETA : assertNumber(o['beta'], 'options.beta', 0, 1, { min: true, max: true });
   const scale = o['scale'] === undefined ? undefined : assertNumber(o['scale'], 'options.scale', 0, 1e300, { min: true });
   const wrapProbability =
@@ -177,6 +212,13 @@ export function _planFromShape(shape: PlanShape, givenScale: number | undefined)
   const bitsText = `${shape.bits} bits`;
   const count = shape.adaptive === null ? null : chooseCountScale(shape);
   if (count === undefined) {
+    const largest = deriveCount(shape, shape.noise === 'central' ? 1 : MAX_COUNT_SCALE);
+    if (largest.variance < varianceRange(shape).min) {
+      throw new SecAggError(
+        'MODULUS_TOO_SMALL',
+        `adaptiveClipping.countStddev ${(shape.adaptive as AdaptiveShape).countStddev} puts the count's noise below its sampler's range at ${bitsText}; raise countStddev or add bits`,
+      );
+    }
     throw new SecAggError('MODULUS_TOO_SMALL', `the adaptive-clipping count element of ${n} noisy clients does not fit ${bitsText}; add bits`);
   }
   const range = varianceRange(shape);
@@ -231,24 +273,41 @@ export function _planFromShape(shape: PlanShape, givenScale: number | undefined)
   });
 }
 
-/** The whole run's event for a plan: rounds x (Poisson-sampled) round event at minClients. */
-export function _runEvent(plan: DpPlan, target: Required<DpPlanTarget>): DpEvent {
+/** How a target samples the rounds (populationSize: fixed-size cohorts of the plan's clients). */
+export type TargetSampling = { readonly samplingRate: number; readonly populationSize?: number | undefined };
+
+/** The sampled step of a run: Poisson at samplingRate, or a cohort of `clients` without replacement. */
+function sampledStep(event: DpEvent, clients: number, target: TargetSampling): DpEvent {
+  if (target.populationSize !== undefined) return sampledWithoutReplacementEvent(target.populationSize, clients, event);
+  return target.samplingRate < 1 ? poissonSampledEvent(target.samplingRate, event) : event;
+}
+
+/** The accountant of a target: substitution for fixed-size cohorts (as the ledger), else add/remove. */
+export function _targetAccountant(target: TargetSampling): RdpAccountant {
+  return new RdpAccountant({ neighboringRelation: target.populationSize === undefined ? 'addOrRemoveOne' : 'replaceOne' });
+}
+
+/**
+ * The whole run's event for a plan: rounds x the (sampled) round event at minClients; account it
+ * with {@link _targetAccountant}.
+ */
+export function _runEvent(plan: DpPlan, target: TargetSampling & { readonly rounds: number }): DpEvent {
   const round = _roundEvent(plan, plan.kind === 'distributedNoise' ? plan.minClients : 1);
-  const step = target.samplingRate < 1 ? poissonSampledEvent(target.samplingRate, round) : round;
-  return selfComposedEvent(step, target.rounds);
+  return selfComposedEvent(sampledStep(round, plan.clients, target), target.rounds);
 }
 
 /** A plan from parsed options: with the given noise multiplier, or calibrated for the target. */
 export function _plan(parsed: ParsedOptions): DpPlan {
   const build = (z: number): DpPlan => _planFromShape({ ...parsed.shape, noiseMultiplier: z }, parsed.scale);
   if (parsed.noiseMultiplier !== undefined) return build(parsed.noiseMultiplier);
-  const target = parsed.target as Required<DpPlanTarget>;
+  const target = parsed.target as ParsedTarget;
   const [lo, hi] = feasibleNoise(build);
   refuseCountOverBudget(build(hi), target);
   const z = calibrateNoiseMultiplier({
     targetEpsilon: target.epsilon,
     targetDelta: target.delta,
     makeEvent: (zz) => _runEvent(build(zz), target),
+    accountant: () => _targetAccountant(target),
     lowerBound: lo,
     upperBound: hi,
   });
@@ -259,12 +318,12 @@ export function _plan(parsed: ParsedOptions): DpPlan {
  * With adaptive clipping the count element spends privacy whatever the update's noise: when the
  * count's events alone exceed the target, no noise multiplier can help; say so.
  */
-function refuseCountOverBudget(plan: DpPlan, target: Required<DpPlanTarget>): void {
+function refuseCountOverBudget(plan: DpPlan, target: ParsedTarget): void {
   const round = _roundEvent(plan, plan.kind === 'distributedNoise' ? plan.minClients : 1);
   if (round.kind !== 'composed') return;
   const count = round.events[1] as DpEvent;
-  const step = target.samplingRate < 1 ? poissonSampledEvent(target.samplingRate, count) : count;
-  const epsilon = new RdpAccountant().compose(selfComposedEvent(step, target.rounds)).getEpsilon(target.delta);
+  const step = sampledStep(count, plan.clients, target);
+  const epsilon = _targetAccountant(target).compose(selfComposedEvent(step, target.rounds)).getEpsilon(target.delta);
   if (epsilon > target.epsilon) {
     throw new SecAggError(
       'CALIBRATION_FAILED',

@@ -16,7 +16,9 @@
  *   sensitivity under the chosen relation; secagg keeps events relation-free and does the
  *   doubling itself, which removes a classic factor-of-two mistake.) Poisson subsampling is
  *   analysed for add/remove only (Mironov-Talwar-Zhang, Zhu-Wang), so Poisson-sampled events
- *   are refused under `'replaceOne'` with `UNSUPPORTED_EVENT`, as dp_accounting does.
+ *   are refused under `'replaceOne'` with `UNSUPPORTED_EVENT`, as dp_accounting does; fixed-size
+ *   sampling without replacement (Wang-Balle-Kasiviswanathan) is analysed for substitution
+ *   only, so those events are refused under `'addOrRemoveOne'`.
  * @module
  */
 import { SecAggError } from '../errors.js';

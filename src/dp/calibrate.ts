@@ -9,6 +9,7 @@ import type { PrivacyAccountant } from './accountant.js';
 import type { DpEvent } from './events.js';
 import { RdpAccountant } from './rdp.js';
 import { PldAccountant } from './pld/index.js';
+import { PrvAccountant } from './prv/index.js';
 import { brentRoot } from './_solve.js';
 
 /**
@@ -18,10 +19,11 @@ import { brentRoot } from './_solve.js';
 const ACCOUNTANTS: Readonly<Record<string, () => PrivacyAccountant>> = {
   rdp: () => new RdpAccountant(),
   pld: () => new PldAccountant(),
+  prv: () => new PrvAccountant(),
 };
 
 /** Accountant names accepted by {@link calibrateNoiseMultiplier}. */
-export type AccountantName = 'rdp' | 'pld';
+export type AccountantName = 'rdp' | 'pld' | 'prv';
 
 /** Options of {@link calibrateNoiseMultiplier}. */
 export interface CalibrateOptions {
@@ -31,7 +33,10 @@ export interface CalibrateOptions {
   readonly targetDelta: number;
   /** The whole run for a given noise multiplier (e.g. Poisson-sampled Gaussian x steps). */
   readonly makeEvent: (noiseMultiplier: number) => DpEvent;
-  /** `'rdp'` (default), `'pld'`, or a factory of fresh accountants (e.g. with custom orders). */
+  /**
+   * `'rdp'` (default), `'pld'`, `'prv'` (calibrates on the PRV's upper bound, so it never
+   * overshoots either), or a factory of fresh accountants (e.g. with custom orders).
+   */
   readonly accountant?: AccountantName | (() => PrivacyAccountant);
   /** Smallest noise multiplier considered, finite > 0 (default: searched down to 1e-6). */
   readonly lowerBound?: number;

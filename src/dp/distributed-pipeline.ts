@@ -59,10 +59,14 @@ export interface DistributedNoiseOptions extends DpPlanOptionsCommon {
  * [-(2^(bits-1) - 1), 2^(bits-1) - 1].
  *
  * With `target` instead of `noiseMultiplier`, the noise multiplier is the smallest (to a relative
- * 1e-6) for which `target.rounds` rounds, each Poisson-sampled at `target.samplingRate` and
- * released with minClients survivors, are (epsilon, delta)-DP under the RDP accountant, the
- * rounding inflation at each candidate's own scale included (as TFF's DistributedDpSumFactory
- * planning, with a rigorous wrap bound instead of its k-sigma heuristic).
+ * 1e-6) for which `target.rounds` rounds, each Poisson-sampled at `target.samplingRate`
+ * (add/remove) or drawn as a fixed-size cohort of `clients` out of `target.populationSize`
+ * (substitution, as a ledger with fixed-size sampling accounts it) and released with minClients
+ * survivors, are (epsilon, delta)-DP under the RDP accountant, the rounding inflation at each
+ * candidate's own scale included (as TFF's DistributedDpSumFactory planning, with a rigorous wrap
+ * bound instead of its k-sigma heuristic). Plan for the sampling the rounds really use: a plan
+ * calibrated with a Poisson `samplingRate` of m / N spends more than its target in a fixed-size
+ * ledger (about 4.1 instead of 3 in test/dp/mechanisms.test.ts).
  *
  * @param options see {@link DistributedNoiseOptions}: clipNorm c in (0, 1e150], dimension in
  *   [1, 2^28], clients in [1, 2^24], minClients in [1, clients], bits in 1..32, noiseMultiplier in

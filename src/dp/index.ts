@@ -80,3 +80,24 @@ export {
 } from './distributed-pipeline.js';
 export { planCentralGaussian, type CentralGaussianOptions } from './central-gaussian.js';
 export { decodeUnclippedFraction, adaptClipNorm } from './adaptive-clipping.js';
+
+// Accounting for federated training (issue 17): fixed-size cohorts (sampling without
+// replacement, substitution), the PRV accountant, and the privacy ledger of a training run
+export { sampledWithoutReplacementEvent, type SampledWithoutReplacementEvent } from './events.js';
+export {
+  PrvAccountant,
+  type PrvAccountantOptions,
+  type PrvEpsilonBounds,
+  type PrvDeltaBounds,
+} from './prv/index.js';
+export {
+  PrivacyLedger,
+  MAX_LEDGER_ENTRIES,
+  type PrivacyLedgerOptions,
+  type LedgerSampling,
+  type LedgerBudget,
+  type LedgerRound,
+  type LedgerEpsilon,
+  type LedgerAccountant,
+  type LedgerJson,
+} from './ledger.js';

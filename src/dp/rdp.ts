@@ -18,6 +18,14 @@ import { validateEvent, type DpEvent } from './events.js';
 import { distributedDiscreteGaussianRdp, skellamRdp } from './distributed-rdp.js';
 import { gaussianRdp, subsampledGaussianRdp, zhuWangRdp } from './_rdp-math.js';
 import { gaussianInverseVariance } from './_gaussian-equivalent.js';
+import {
+  gaussianWorTerms,
+  generalWorTerms,
+  logAWor,
+  worRdpAtOrders,
+  WOR_DIFFERENCE_MAX_ORDER,
+  WOR_MAX_ORDER,
+} from './_rdp-wor.js';
 
 /** dp_accounting's default orders: 1.1..10.9 step 0.1, 11..63, 128, 256, 512, 1024 (156 orders). */
 export const DEFAULT_RDP_ORDERS: readonly number[] = Object.freeze([
@@ -86,8 +94,11 @@ interface Contribution {
 
 /**
  * Renyi-DP accountant. Supports Gaussian, discrete Gaussian, distributed discrete Gaussian,
- * Skellam, their Poisson-subsampled versions (MTZ 2019 for Gaussian inner events, Zhu-Wang 2019
- * Theorem 6 at integer orders for the others), self-composed, composed and no-op events.
+ * Skellam, their Poisson-subsampled versions (add/remove; MTZ 2019 for Gaussian inner events,
+ * Zhu-Wang 2019 Theorem 6 at integer orders for the others), their fixed-size cohorts
+ * (`sampledWithoutReplacement`, replaceOne; Wang-Balle-Kasiviswanathan 2019: Theorem 27 for
+ * Gaussian inner events, Theorem 9 for the others, fractional orders by cumulant interpolation),
+ * self-composed, composed and no-op events.
  *
  * Orders whose value cannot be computed reliably (fractional-order series that does not
  * converge in 1000 terms; fractional orders of Zhu-Wang-subsampled events; integer orders above
@@ -282,6 +293,9 @@ export class RdpAccountant implements PrivacyAccountant {
       case 'poissonSampled':
         this.#accumulatePoisson(event.samplingRate, event.event, count, rdp, dropped);
         return;
+      case 'sampledWithoutReplacement':
+        this.#accumulateWithoutReplacement(event.sampleSize, event.populationSize, event.event, count, rdp, dropped);
+        return;
       default: {
         const curve = mechanismCurve(event, factor);
         this.orders.forEach((order, i) => {
@@ -317,7 +331,7 @@ export class RdpAccountant implements PrivacyAccountant {
     let maxInt = 2;
     for (const o of this.orders) if (Number.isInteger(o) && o <= MAX_ZHU_WANG_ORDER) maxInt = Math.max(maxInt, o);
     const curve = new Float64Array(maxInt + 1);
-    const f = treeCurve(inner);
+    const f = treeCurve(inner, 1);
     for (let l = 2; l <= maxInt; l++) curve[l] = f(l);
     this.orders.forEach((order, i) => {
       if (!Number.isInteger(order) || order > MAX_ZHU_WANG_ORDER) {
@@ -330,6 +344,53 @@ export class RdpAccountant implements PrivacyAccountant {
       const r = zhuWangRdp(q, order, curve, this.#scratch);
       if (Number.isNaN(r) || r < 0) {
         dropped[i] ??= 'the Zhu-Wang subsampling bound could not be evaluated';
+        rdp[i] = Number.POSITIVE_INFINITY;
+      } else {
+        rdp[i] = (rdp[i] as number) + count * r;
+      }
+    });
+  }
+
+  /**
+   * Fixed-size sampling without replacement (substitution): Wang-Balle-Kasiviswanathan 2019,
+   * the Gaussian-specific bound (their Theorem 27, orders <= 256) for Gaussian-equivalent inner
+   * events, their general Theorem 9 otherwise; fractional orders by cumulant interpolation.
+   */
+  #accumulateWithoutReplacement(
+    sampleSize: number,
+    populationSize: number,
+    inner: DpEvent,
+    count: number,
+    rdp: Float64Array,
+    dropped: (string | undefined)[],
+  ): void {
+    if (sampleSize === 0) return;
+    const gamma = sampleSize / populationSize;
+    const factor = sensitivityFactor(this.neighboringRelation);
+    let maxInt = 2;
+    for (const o of this.orders) if (Math.ceil(o) <= WOR_MAX_ORDER) maxInt = Math.max(maxInt, Math.ceil(o));
+    const scratch = new Float64Array(maxInt + 1);
+    let logA: (alpha: number) => number;
+    let cap: (order: number) => number;
+    const invVar = gaussianInverseVariance(inner);
+    if (invVar !== undefined) {
+      if (invVar === 0) return;
+      const sigma = 1 / Math.sqrt(invVar) / factor;
+      cap = (order) => gaussianRdp(sigma, order);
+      const { strong, general } = gaussianWorTerms(sigma, maxInt);
+      logA = (alpha) => logAWor(gamma, alpha, alpha <= WOR_DIFFERENCE_MAX_ORDER ? strong : general, scratch);
+    } else {
+      const f = treeCurve(inner, factor);
+      const curve = new Float64Array(maxInt + 1);
+      for (let l = 2; l <= maxInt; l++) curve[l] = f(l);
+      const terms = generalWorTerms(curve, maxInt);
+      cap = f;
+      logA = (alpha) => logAWor(gamma, alpha, terms, scratch);
+    }
+    const values = gamma === 1 ? Float64Array.from(this.orders, cap) : worRdpAtOrders(this.orders, logA, cap, WOR_MAX_ORDER);
+    values.forEach((r, i) => {
+      if (Number.isNaN(r) || r < 0) {
+        dropped[i] ??= `sampling without replacement is bounded only up to order ${WOR_MAX_ORDER}`;
         rdp[i] = Number.POSITIVE_INFINITY;
       } else {
         rdp[i] = (rdp[i] as number) + count * r;
@@ -385,19 +446,19 @@ function mechanismCurve(event: DpEvent, factor: number): (order: number) => numb
   };
 }
 
-/** RDP curve of an inner (unsampled) event tree, under add/remove. */
-function treeCurve(event: DpEvent): (order: number) => number {
+/** RDP curve of an inner (unsampled) event tree, sensitivities scaled by `factor`. */
+function treeCurve(event: DpEvent, factor: number): (order: number) => number {
   switch (event.kind) {
     case 'noOp':
       return () => 0;
     case 'selfComposed': {
       if (event.count === 0) return () => 0;
-      const inner = treeCurve(event.event);
+      const inner = treeCurve(event.event, factor);
       const n = event.count;
       return (order) => n * inner(order);
     }
     case 'composed': {
-      const parts = event.events.map(treeCurve);
+      const parts = event.events.map((e) => treeCurve(e, factor));
       return (order) => {
         let s = 0;
         for (const p of parts) s += p(order);
@@ -405,12 +466,12 @@ function treeCurve(event: DpEvent): (order: number) => number {
       };
     }
     default:
-      return mechanismCurve(event, 1);
+      return mechanismCurve(event, factor);
   }
 }
 
 /** Why `event` cannot be accounted (undefined when it can). */
-function unsupportedReason(event: DpEvent, relation: NeighboringRelation, insidePoisson: boolean): string | undefined {
+function unsupportedReason(event: DpEvent, relation: NeighboringRelation, insideSampling: boolean): string | undefined {
   switch (event.kind) {
     case 'noOp':
     case 'gaussian':
@@ -419,10 +480,10 @@ function unsupportedReason(event: DpEvent, relation: NeighboringRelation, inside
     case 'skellam':
       return undefined;
     case 'selfComposed':
-      return unsupportedReason(event.event, relation, insidePoisson);
+      return unsupportedReason(event.event, relation, insideSampling);
     case 'composed':
       for (const e of event.events) {
-        const r = unsupportedReason(e, relation, insidePoisson);
+        const r = unsupportedReason(e, relation, insideSampling);
         if (r !== undefined) return r;
       }
       return undefined;
@@ -430,7 +491,13 @@ function unsupportedReason(event: DpEvent, relation: NeighboringRelation, inside
       if (relation !== 'addOrRemoveOne') {
         return `Poisson subsampling is analysed under 'addOrRemoveOne' only (this accountant uses '${relation}')`;
       }
-      if (insidePoisson) return 'nested Poisson subsampling is not supported';
+      if (insideSampling) return 'nested sampling is not supported';
+      return unsupportedReason(event.event, relation, true);
+    case 'sampledWithoutReplacement':
+      if (relation !== 'replaceOne') {
+        return `sampling without replacement is analysed under 'replaceOne' (substitution) only (this accountant uses '${relation}')`;
+      }
+      if (insideSampling) return 'nested sampling is not supported';
       return unsupportedReason(event.event, relation, true);
     default:
       return `unknown event kind "${describeType((event as { kind?: unknown }).kind)}"`;

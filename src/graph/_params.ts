@@ -7,7 +7,7 @@
  */
 
 /** Guard added before flooring / subtracted before ceiling client counts (Google's kSmall). */
-const SMALL = 1e-14;
+export const SMALL = 1e-14;
 const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
 
 /**
@@ -129,22 +129,42 @@ class Hypergeometric {
   }
 }
 
+/**
+ * The rules a search follows. `'google'` reproduces Google's finder bit for bit (so its published
+ * table and the independent Python vectors test this arithmetic exactly); `'sound'` is what the
+ * library uses (docs/protocol-graph.md, "Rules"):
+ * - the corrupt neighbours of an honest victim are drawn from the n - 1 other clients, all c
+ *   corrupt ones among them (Google draws from n, which is slightly optimistic);
+ * - semi-malicious threshold: 2t > k + 1 + t1, counting the victim's own share among the k + 1
+ *   holders (Google's rule gives 2t = k + 1 + t1 when t1 is odd).
+ * The counts themselves (corrupt rounded up, dropouts rounded up) are the caller's.
+ */
+export type SearchRule = 'google' | 'sound';
+
 export interface HararySearch {
   readonly clients: number;
-  readonly corruptFraction: number;
-  readonly dropoutFraction: number;
+  /** Assumed corrupt clients, 0..clients. */
+  readonly corrupt: number;
+  /** Assumed dropouts, 0..clients (with `corrupt`, the clients that may be missing from the ring). */
+  readonly dropouts: number;
+  /** Lower bound on the surviving clients (n - dropouts, or Google's own rounding of it). */
+  readonly survivors: number;
   readonly semiMalicious: boolean;
   readonly securityBits: number;
   readonly correctnessBits: number;
+  readonly rule: SearchRule;
 }
 
-/** Largest possible numbers of corrupt and of surviving clients under the assumed fractions. */
-function bounds(s: HararySearch): { corrupt: number; dropouts: number; survivors: number } {
-  const n = s.clients;
+/** Google's client counts for fractions: floor((gamma + 1e-14) n), floor((delta + 1e-14) n), ceil((1 - delta - 1e-14) n). */
+export function googleCounts(clients: number, corruptFraction: number, dropoutFraction: number): {
+  corrupt: number;
+  dropouts: number;
+  survivors: number;
+} {
   return {
-    corrupt: Math.floor((s.corruptFraction + SMALL) * n),
-    dropouts: Math.floor((s.dropoutFraction + SMALL) * n),
-    survivors: Math.ceil((1 - s.dropoutFraction - SMALL) * n),
+    corrupt: Math.floor((corruptFraction + SMALL) * clients),
+    dropouts: Math.floor((dropoutFraction + SMALL) * clients),
+    survivors: Math.ceil((1 - dropoutFraction - SMALL) * clients),
   };
 }
 
@@ -156,8 +176,7 @@ function bounds(s: HararySearch): { corrupt: number; dropouts: number; survivors
  */
 export function logProbDisconnected(s: HararySearch, k: number): number {
   const n = s.clients;
-  const { corrupt, dropouts } = bounds(s);
-  const bad = corrupt + dropouts;
+  const bad = Math.min(n, s.corrupt + s.dropouts);
   if (k > bad) return Number.NEGATIVE_INFINITY;
   return (
     Math.log(n) +
@@ -170,25 +189,53 @@ export function logProbDisconnected(s: HararySearch, k: number): number {
   );
 }
 
+/**
+ * t1 for degree k: P[# corrupt neighbours of a client > t1] <= 2^-(securityBits + 1) / n.
+ * Sound rule: the victim is honest, so its k neighbours are drawn from the n - 1 others, among
+ * which all the corrupt clients (at most n - 1 of them).
+ */
+export function corruptNeighbourBound(s: HararySearch, k: number): number {
+  const n = s.clients;
+  const population = s.rule === 'sound' ? n - 1 : n;
+  const corrupt = Math.min(s.corrupt, population);
+  if (s.rule === 'sound' && corrupt === 0) return 0;
+  if (s.rule === 'sound' && corrupt === population) return k;
+  const perEventBits = s.securityBits + 1;
+  return new Hypergeometric(population, corrupt, k).quantile(2 ** -perEventBits / n, true);
+}
+
+/**
+ * Smallest threshold that the corrupt neighbours cannot reach, given the bound t1 on them:
+ * semi-honest t1 + 1; semi-malicious, Google's ceil((t1 + k - 1.25) / 2) + 1, or the sound
+ * floor((k + 1 + t1) / 2) + 1 (the least t with 2t > k + 1 + t1). Never below 2.
+ */
+export function securityThreshold(t1: number, k: number, semiMalicious: boolean, rule: SearchRule): number {
+  if (!semiMalicious) return Math.max(t1 + 1, 2);
+  const t = rule === 'sound' ? Math.floor((k + 1 + t1) / 2) + 1 : Math.ceil((t1 + k - 1.25) / 2) + 1;
+  return Math.max(t, 2);
+}
+
 /** The threshold for degree k, or null when k is not enough. */
 export function thresholdForDegree(s: HararySearch, k: number): number | null {
   const n = s.clients;
   // The security budget is split evenly between the two bad events: 2^-(sigma + 1) each.
   const perEventBits = s.securityBits + 1;
   if (logProbDisconnected(s, k) >= -perEventBits * Math.LN2) return null;
-  const { corrupt, survivors } = bounds(s);
-  const corruptNeighbours = new Hypergeometric(n, corrupt, k);
-  const survivingNeighbours = new Hypergeometric(n, survivors, k);
-  // t1: P[# corrupt neighbours > t1] <= 2^-(sigma+1) / n.
-  let t1 = corruptNeighbours.quantile(2 ** -perEventBits / n, true);
-  // t2: P[# surviving neighbours <= t2] >= 2^-eta / n (rounded up when just short).
+  const t1 = corruptNeighbourBound(s, k);
+  // t2: P[# surviving neighbours <= t2] >= 2^-eta / n (rounded up when just short). Liveness
+  // needs t <= t2 (at most t2 surviving neighbours fail with probability 2^-eta / n).
+  const survivingNeighbours = new Hypergeometric(n, s.survivors, k);
   const correctnessTarget = 2 ** -s.correctnessBits / n;
   let t2 = survivingNeighbours.quantile(correctnessTarget);
   if (survivingNeighbours.cdf(t2) < correctnessTarget) t2 += 1;
-  // Semi-malicious: also 2t - k must exceed the corrupt count, so t1 + 1 >= (t1 + k + 1/2) / 2.
-  if (s.semiMalicious) t1 = Math.ceil((t1 + k - 1.25) / 2);
-  if (t2 <= t1) return null;
-  return Math.max(t1 + 1, 2);
+  if (s.rule === 'google') {
+    // Google: t1' = t1, or ceil((t1 + k - 1.25) / 2) for semi-malicious; k works when t2 > t1',
+    // and t = max(t1' + 1, 2) (which can exceed t2 when t1' = 0 and t2 = 1).
+    const t1Prime = s.semiMalicious ? Math.ceil((t1 + k - 1.25) / 2) : t1;
+    return t2 > t1Prime ? Math.max(t1Prime + 1, 2) : null;
+  }
+  const t = securityThreshold(t1, k, s.semiMalicious, 'sound');
+  return t <= t2 ? t : null;
 }
 
 /** First even degree 2, 4, ... < n - 1 that works, with its threshold; null if none. */

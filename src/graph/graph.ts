@@ -1,7 +1,7 @@
 /**
  * Who shares keys with whom: the complete graph of Bonawitz et al. (CCS 2017) or the sparse,
- * randomly labelled k-regular Harary graph of SecAgg+ (Bell et al., CCS 2020), and the
- * parameter finder that picks (k, t) as Google's production implementation does.
+ * randomly labelled k-regular Harary graph of SecAgg+ (Bell et al., CCS 2020). The parameter
+ * finder is params.ts, the seed's derivation beacon.ts.
  *
  * Client ids are 1..n (an id is also its Shamir x-coordinate). A Harary graph H(k, n) puts the
  * n ring positions 0..n-1 in a circle and joins each position to the k/2 nearest on either side
@@ -11,50 +11,16 @@
  * and a protocol state only needs to store those three values.
  */
 import { chacha20 } from '@noble/ciphers/chacha.js';
-import { assertBytes, assertInteger, assertNumber, assertOptions, describeType } from '../_assert.js';
+import { assertBytes, assertInteger, assertOptions, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
-import { searchHarary } from './_params.js';
 
 /** The complete graph (every pair of clients) or a k-regular Harary graph. */
 export type GraphKind = 'complete' | 'harary';
 
-/** Threat model of the parameter finder: honest-but-curious server, or the active variant. */
-export type AdversaryClass = 'semiHonest' | 'semiMalicious';
-
 /** Largest number of clients a graph can have. */
 export const MAX_GRAPH_CLIENTS = 65_535;
-/** Largest number of clients the parameter finder accepts (as Google's). */
-export const MAX_FINDER_CLIENTS = 1_000_000;
 /** Bytes of the public seed that permutes a Harary graph's labels. */
 export const GRAPH_SEED_BYTES = 32;
-
-/** Input of {@link findGraphParameters}. */
-export interface GraphParameterOptions {
-  /** Number of clients n, 1..1,000,000. */
-  readonly clients: number;
-  /** Assumed fraction of corrupt clients (colluding with the server), in [0, 1). */
-  readonly corruptFraction: number;
-  /** Assumed fraction of clients that drop out before the end, in [0, 1). */
-  readonly dropoutFraction: number;
-  /** `'semiHonest'` (honest-but-curious server) or `'semiMalicious'` (active variant). */
-  readonly adversary: AdversaryClass;
-  /** Security: a breach has probability at most 2^-securityBits. Integer 1..128, default 40. */
-  readonly securityBits?: number;
-  /** Correctness: the round fails with probability at most 2^-correctnessBits. 1..64, default 20. */
-  readonly correctnessBits?: number;
-}
-
-/** Output of {@link findGraphParameters}. */
-export interface GraphParameters {
-  readonly kind: GraphKind;
-  /** Neighbours per client (self not counted): k for Harary, n - 1 for the complete graph. */
-  readonly degree: number;
-  /**
-   * Shamir threshold t. Shares go to the neighbours AND the client itself (Bonawitz et al. and
-   * Google's self-edge), so there are degree + 1 holders and 2 <= t <= degree + 1.
-   */
-  readonly threshold: number;
-}
 
 /** The serialisable description of a graph: enough to rebuild it with {@link buildGraph}. */
 export type GraphSpec =
@@ -77,74 +43,7 @@ export interface SecAggGraph {
   readonly positionOfId: Uint32Array | null;
 }
 
-const FINDER_KEYS = ['clients', 'corruptFraction', 'dropoutFraction', 'adversary', 'securityBits', 'correctnessBits'];
 const HARARY_KEYS = ['clients', 'degree', 'seed'];
-
-/**
- * Picks the graph and Shamir threshold for a SecAgg+ round, giving exactly the (k, t) of
- * Google's production finder (fcp/secagg/server/graph_parameter_finder.cc): the smallest even
- * k < n - 1 for which (1) the honest survivors stay connected except with probability
- * 2^-(securityBits+1) and (2) a threshold t exists that more than the corrupt neighbours cannot
- * reach (probability 2^-(securityBits+1) / n) but the surviving neighbours do (failure
- * 2^-correctnessBits / n); the semi-malicious class also needs 2t - k above the corrupt count.
- * The Harary search needs corrupt + dropout <= 0.9 (semi-honest) or corrupt + 2 dropout <= 0.9
- * (semi-malicious). When it fails (small cohorts), the complete graph is used with
- * t = ceil(n (1 - dropout)), which must be >= 2 and exceed ceil(corrupt n) (semi-honest) or
- * ceil((n + corrupt n) / 2) (semi-malicious).
- *
- * Examples: 1,000 clients, 5% corrupt, 5% dropout: k = 30, t = 17 (semi-honest), k = 52,
- * t = 37 (semi-malicious); 10,000 clients: 34/20 and 62/44.
- *
- * @throws {SecAggError} `UNKNOWN_OPTION`, `INVALID_TYPE`, `OUT_OF_RANGE` for bad options,
- *   `INVALID_CONFIG` for an unknown adversary class, `NO_FEASIBLE_GRAPH` when neither a Harary
- *   graph nor the complete graph meets the requirements.
- * @example
- * ```ts
- * findGraphParameters({ clients: 1000, corruptFraction: 0.05, dropoutFraction: 0.05, adversary: 'semiHonest' });
- * // { kind: 'harary', degree: 30, threshold: 17 }
- * ```
- */
-export function findGraphParameters(options: GraphParameterOptions): GraphParameters {
-  const o = assertOptions<GraphParameterOptions>(options, 'options', FINDER_KEYS);
-  if (options === undefined) throw new SecAggError('INVALID_TYPE', 'options must be an object, got undefined');
-  const n = assertInteger(o.clients, 'options.clients', 1, MAX_FINDER_CLIENTS);
-  const corrupt = assertNumber(o.corruptFraction, 'options.corruptFraction', 0, 1, { max: true });
-  const dropout = assertNumber(o.dropoutFraction, 'options.dropoutFraction', 0, 1, { max: true });
-  if (o.adversary !== 'semiHonest' && o.adversary !== 'semiMalicious') {
-    throw new SecAggError(
-      'INVALID_CONFIG',
-      `options.adversary must be 'semiHonest' or 'semiMalicious', got ${typeof o.adversary === 'string' ? JSON.stringify(o.adversary) : describeType(o.adversary)}`,
-    );
-  }
-  const semiMalicious = o.adversary === 'semiMalicious';
-  const securityBits = o.securityBits === undefined ? 40 : assertInteger(o.securityBits, 'options.securityBits', 1, 128);
-  const correctnessBits =
-    o.correctnessBits === undefined ? 20 : assertInteger(o.correctnessBits, 'options.correctnessBits', 1, 64);
-
-  const hararyFeasible = semiMalicious ? corrupt + 2 * dropout <= 0.9 : corrupt + dropout <= 0.9;
-  if (hararyFeasible) {
-    const found = searchHarary({ clients: n, corruptFraction: corrupt, dropoutFraction: dropout, semiMalicious, securityBits, correctnessBits });
-    if (found !== null) return { kind: 'harary', degree: found.degree, threshold: found.threshold };
-  }
-
-  // Complete-graph fallback, with Google's checks (CheckFullGraphParameters).
-  const threshold = Math.ceil(n * (1 - dropout));
-  if (threshold < 2 || threshold > n) {
-    throw new SecAggError(
-      'NO_FEASIBLE_GRAPH',
-      `no feasible graph for ${n} clients: the complete graph's threshold ceil(n (1 - dropoutFraction)) = ${threshold} must be in 2..${n}`,
-    );
-  }
-  const needed = semiMalicious ? Math.ceil((n + corrupt * n) / 2) : Math.ceil(corrupt * n);
-  if (threshold <= needed) {
-    throw new SecAggError(
-      'NO_FEASIBLE_GRAPH',
-      `no feasible graph for ${n} clients with corruptFraction ${corrupt} and dropoutFraction ${dropout} (${o.adversary}): ` +
-        `the complete graph's threshold ${threshold} does not exceed ${needed}; lower the fractions or add clients`,
-    );
-  }
-  return { kind: 'complete', degree: n - 1, threshold };
-}
 
 /**
  * The complete graph on ids 1..clients: every client is a neighbour of every other.
@@ -168,7 +67,10 @@ export function buildCompleteGraph(clients: number): SecAggGraph {
  *
  * @param options.clients 2..65,535.
  * @param options.degree 1..clients - 1; odd degrees need an even number of clients.
- * @param options.seed 32 public random bytes, agreed by all parties (e.g. chosen by the server).
+ * @param options.seed 32 public random bytes, agreed by all parties: from
+ *   `graphSeedFromBeacon` (active variant) or `graphSeedFromNonce` (passive). A seed
+ *   the server may pick after it knows the cohort lets it seat its clients around a victim
+ *   (docs/protocol-graph.md, "Graph randomness").
  * @throws {SecAggError} `UNKNOWN_OPTION`, `INVALID_TYPE`, `OUT_OF_RANGE`, `INVALID_LENGTH` for bad
  *   options, `INVALID_CONFIG` for an odd degree with an odd number of clients.
  * @example

@@ -6,7 +6,7 @@
  */
 import { assertInteger, assertNumber, assertOptions, copyBytes, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
-import { countOf, deriveGraph, minimumThreshold, type Adversary } from './_graph-rules.js';
+import { countAtFraction as countOf, deriveGraph, minimumThreshold, type AdversaryClass as Adversary } from '../graph/index.js';
 import type { GraphSpec, SessionConfig, VectorSpec } from './types.js';
 
 /** Largest number of clients in a session (Shamir x-coordinates are 1..65535). */
@@ -298,8 +298,9 @@ export function checkThreshold(
   threshold: number,
   c: { readonly clients: number; readonly graph: GraphSpec; readonly corruptClients: number; readonly active: boolean },
 ): void {
-  const kind = c.graph.kind;
-  const degree = c.graph.kind === 'complete' ? c.clients - 1 : c.graph.degree;
+  // A Harary graph of degree n - 1 joins every pair: it is the complete graph, and its rule is.
+  const kind = c.graph.kind === 'harary' && c.graph.degree < c.clients - 1 ? 'harary' : 'complete';
+  const degree = kind === 'complete' ? c.clients - 1 : (c.graph as { degree: number }).degree;
   const adversary: Adversary = c.active ? 'semiMalicious' : 'semiHonest';
   const min = minimumThreshold({ kind, clients: c.clients, degree, corruptClients: c.corruptClients, adversary });
   if (threshold >= min) return;

@@ -6,7 +6,7 @@
  */
 import { assertBytes, assertInteger, assertOptions, copyBytes, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
-import { countOf, deriveGraph, graphSeedFromBeacon, graphSeedFromNonce } from './_graph-rules.js';
+import { countAtFraction as countOf, deriveGraph, graphSeedFromBeacon, graphSeedFromNonce } from '../graph/index.js';
 import { MAX_BEACON_ROUND, MAX_CLIENTS, validateConfig } from './config.js';
 import { sessionPolicyDigest } from './policy-codec.js';
 import { createSessionPolicy, type SessionPolicy } from './policy.js';

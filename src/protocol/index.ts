@@ -61,10 +61,15 @@ export { POLICY_VERSION, decodeSessionPolicy, encodeSessionPolicy, sessionPolicy
 export { createSessionPolicy, type BeaconSource, type Registry, type SessionPolicy, type SessionPolicyInput } from './policy.js';
 export type { CryptoBackend } from '../crypto/index.js';
 export {
+  countAtFraction,
+  deriveGraph,
   findGraphParameters,
   type AdversaryClass,
+  type DeriveGraphOptions,
+  type GraphKind,
   type GraphParameterOptions,
   type GraphParameters,
+  type GraphPolicy,
 } from '../graph/index.js';
 export { createServer, serverAbort, serverCloseRound, serverDropClient, serverReceive } from './server/index.js';
 export type * from './types.js';

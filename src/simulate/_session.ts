@@ -20,7 +20,7 @@ import {
   type StepOptions,
 } from '../protocol/index.js';
 import type { Setup } from './_setup.js';
-import { simulatedInput, type ClientWorkItem, type Delivery } from './clients.js';
+import { clientVector, type ClientWorkItem, type Delivery } from './clients.js';
 import type { DropoutRound, RoundReport, SimulationReport } from './types.js';
 
 /** The server of one simulated session, and everything measured so far. */
@@ -155,15 +155,15 @@ export class SessionRun {
     };
   }
 
-  /** The sums equal the plain sums of the included clients' simulated inputs. */
+  /** The sums equal the plain sums of the included clients' inputs (simulated or given). */
   private matchesPlainSum(included: readonly number[], sums: Readonly<Record<string, Uint32Array>>): boolean {
-    const { vectors, seed } = this.setup;
+    const { vectors, context } = this.setup;
     let match = true;
     for (const spec of vectors) {
       const expected = new Uint32Array(spec.length);
       const mask = spec.bits === 32 ? 0xffffffff : 2 ** spec.bits - 1;
       for (const id of included) {
-        const x = simulatedInput(seed, id, spec);
+        const x = clientVector(context, id, spec);
         for (let i = 0; i < expected.length; i++) expected[i] = (((expected[i] as number) + (x[i] as number)) & mask) >>> 0;
       }
       const got = sums[spec.name] as Uint32Array;

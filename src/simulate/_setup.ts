@@ -8,6 +8,7 @@ import { SecAggError } from '../errors.js';
 import { createSessionConfig, type SessionConfig, type SessionConfigInput, type VectorSpec } from '../protocol/index.js';
 import { deterministicRandomBytes } from '../testing/index.js';
 import { derive, type SimulationContext } from './clients.js';
+import { readInputs } from './_inputs.js';
 import type { DropoutRound, RoundReport, SimulationOptions } from './types.js';
 
 const DROPOUT_ROUNDS: readonly DropoutRound[] = [
@@ -20,7 +21,7 @@ const DROPOUT_ROUNDS: readonly DropoutRound[] = [
 
 const OPTION_KEYS = [
   'clients', 'vectors', 'length', 'bits', 'graph', 'threshold', 'corruptFraction', 'dropoutFraction', 'active',
-  'dropout', 'dropouts', 'seed', 'encode', 'backend', 'onRound',
+  'dropout', 'dropouts', 'seed', 'encode', 'backend', 'onRound', 'inputs',
 ] as const;
 
 /** A simulation, ready to run. */
@@ -65,7 +66,8 @@ export function readSetup(options: SimulationOptions): Setup {
   const config = sessionConfig(o, { n, seed, vectors, active, dropout, signingKeys });
   const rounds: DropoutRound[] = DROPOUT_ROUNDS.filter((r) => active || r !== 'consistencyCheck');
   const stopAt = dropoutSchedule(o.dropouts, { n, seed, dropout, rounds });
-  const context: SimulationContext = { config, seed, vectors, signingKeys, backend };
+  const inputs = readInputs(o.inputs, n, config.vectors);
+  const context: SimulationContext = { config, seed, vectors, signingKeys, backend, inputs };
   return { clients: n, seed, vectors, encode, backend, onRound, config, rounds, stopAt, context };
 }
 

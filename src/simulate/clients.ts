@@ -10,6 +10,7 @@ import {
   clientReceive,
   createClient,
   type AbortCode,
+  type ClientInput,
   type ClientMessage,
   type ClientState,
   type Round,
@@ -60,6 +61,18 @@ export interface SimulationContext {
   readonly vectors: readonly VectorSpec[];
   readonly signingKeys: readonly Uint8Array[] | null;
   readonly backend: CryptoBackend | undefined;
+  /** The caller's inputs by id, copied and checked (`inputs` option), or null: simulated ones. */
+  readonly inputs: ReadonlyMap<number, ClientInput> | null;
+}
+
+/** One vector of client `id`'s input: the caller's (`inputs` option), or the simulated one. */
+export function clientVector(context: Pick<SimulationContext, 'seed' | 'inputs'>, id: number, spec: VectorSpec): Uint32Array {
+  return context.inputs?.get(id)?.[spec.name] ?? simulatedInput(context.seed, id, spec);
+}
+
+/** The whole input of client `id`, as {@link clientVector}. */
+function clientInput(context: SimulationContext, id: number): ClientInput {
+  return context.inputs?.get(id) ?? Object.fromEntries(context.vectors.map((v) => [v.name, simulatedInput(context.seed, id, v)]));
 }
 
 /**
@@ -124,12 +137,9 @@ export class SimulatedClients {
   }
 
   private deliver(to: number, message: ServerMessage): ClientWorkItem {
-    const { seed, vectors, backend } = this.context;
+    const { backend } = this.context;
     const state = this.states.get(to) as ClientState;
-    const input =
-      message.type === 'encryptedShares'
-        ? Object.fromEntries(vectors.map((v) => [v.name, simulatedInput(seed, to, v)]))
-        : undefined;
+    const input = message.type === 'encryptedShares' ? clientInput(this.context, to) : undefined;
     const t0 = performance.now();
     const step = clientReceive(state, message, {
       ...(backend === undefined ? {} : { backend }),

@@ -5,7 +5,8 @@
  * fingerprint the transcript), and the result is checked against the plain sum.
  *
  * - {@link simulateSession}: run a session, get a {@link SimulationReport}.
- * - {@link simulatedInput}: the deterministic test input of one simulated client.
+ * - {@link simulatedInput}: the deterministic test input of one simulated client (the default;
+ *   pass `inputs` to sum your own vectors).
  *
  * Nothing here is needed to run the protocol for real; it sits above `secagg/protocol` and is
  * never imported by it.
@@ -13,4 +14,4 @@
  */
 export { simulatedInput } from './clients.js';
 export { simulateSession } from './run.js';
-export type { DropoutRound, RoundReport, SimulationOptions, SimulationReport } from './types.js';
+export type { DropoutRound, RoundReport, SimulationInputs, SimulationOptions, SimulationReport } from './types.js';

@@ -1,9 +1,18 @@
 /** The public types of `secagg/simulate`: options, per-round measurements, the report. */
 import type { CryptoBackend } from '../crypto/index.js';
-import type { AbortCode, DropRecord, Round, SessionConfig, VectorSpec } from '../protocol/index.js';
+import type { AbortCode, ClientInput, DropRecord, Round, SessionConfig, VectorSpec } from '../protocol/index.js';
 
 /** Rounds in which a client can stop (it sends nothing in that round or later). */
 export type DropoutRound = 'advertiseKeys' | 'shareKeys' | 'maskedInputCollection' | 'consistencyCheck' | 'unmasking';
+
+/**
+ * The clients' inputs: a function of the client id (1..clients) or a Map from id to the
+ * client's vectors (a Uint32Array per configured vector name, elements below 2^bits). Read
+ * once for every client before the session starts, and copied.
+ */
+export type SimulationInputs =
+  | ((id: number) => ClientInput)
+  | ReadonlyMap<number, ClientInput>;
 
 /** Options of `simulateSession`. */
 export interface SimulationOptions {
@@ -37,6 +46,8 @@ export interface SimulationOptions {
   readonly dropouts?: Readonly<Partial<Record<DropoutRound, readonly number[]>>>;
   /** 32-byte seed of every random choice (keys, inputs, schedule). Default: zeros. */
   readonly seed?: Uint8Array;
+  /** The clients' inputs (default: `simulatedInput` from the seed); the report checks the sum against them. */
+  readonly inputs?: SimulationInputs;
   /** Pass every message through the codec and count bytes (default true). */
   readonly encode?: boolean;
   /** Crypto and mask backend. */
@@ -71,7 +82,7 @@ export interface SimulationReport {
   readonly abort: { readonly code: AbortCode; readonly reason: string } | null;
   /** Ids in the sum (empty when aborted). */
   readonly included: readonly number[];
-  /** The sum equals the plain sum of the included clients' inputs (null when aborted). */
+  /** The sum equals the plain sum of the included clients' inputs, simulated or given (null when aborted). */
   readonly match: boolean | null;
   /** The server's sums (null when aborted). */
   readonly sums: Readonly<Record<string, Uint32Array>> | null;

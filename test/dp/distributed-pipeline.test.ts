@@ -228,13 +228,16 @@ describe('encodeClientUpdate / decodeServerSum end to end', () => {
 });
 
 describe('planner + accountant (integration with src/dp/rdp.ts and calibrate.ts)', () => {
-  it('calibrates the noise multiplier for (epsilon, delta) over subsampled rounds, scale and rounding included', async () => {
-    const { RdpAccountant, calibrateNoiseMultiplier, poissonSampledEvent, selfComposedEvent } = await import('../../src/dp/index.js');
+  it('calibrates the noise multiplier for (epsilon, delta) over sampled rounds, scale and rounding included', async () => {
+    const { RdpAccountant, calibrateNoiseMultiplier, sampledWithoutReplacementEvent, selfComposedEvent } = await import('../../src/dp/index.js');
     const opts = { clipNorm: 1, dimension: 10_000, clients: 100, minClients: 80, bits: 32 } as const;
+    // Fixed-size cohorts of 100 out of 10,000 clients, under substitution (distributed noise
+    // cannot be Poisson-sampled: see test/dp/events.test.ts).
+    const accountant = (): InstanceType<typeof RdpAccountant> => new RdpAccountant({ neighboringRelation: 'replaceOne' });
     const makeEvent = (z: number) =>
-      selfComposedEvent(poissonSampledEvent(0.01, planDistributedNoise({ ...opts, noiseMultiplier: z }).event), 1000);
-    const z = calibrateNoiseMultiplier({ targetEpsilon: 3, targetDelta: 1e-5, makeEvent, lowerBound: 0.3, upperBound: 20 });
-    const eps = new RdpAccountant().compose(makeEvent(z)).getEpsilon(1e-5);
+      selfComposedEvent(sampledWithoutReplacementEvent(10_000, 100, planDistributedNoise({ ...opts, noiseMultiplier: z }).event), 1000);
+    const z = calibrateNoiseMultiplier({ targetEpsilon: 3, targetDelta: 1e-5, makeEvent, accountant, lowerBound: 0.3, upperBound: 40 });
+    const eps = accountant().compose(makeEvent(z)).getEpsilon(1e-5);
     expect(eps).toBeLessThanOrEqual(3);
     expect(eps).toBeGreaterThan(2.9);
     // fewer bits: bigger rounding inflation, so more noise is needed for the same budget
@@ -242,9 +245,10 @@ describe('planner + accountant (integration with src/dp/rdp.ts and calibrate.ts)
       targetEpsilon: 3,
       targetDelta: 1e-5,
       makeEvent: (zz: number) =>
-        selfComposedEvent(poissonSampledEvent(0.01, planDistributedNoise({ ...opts, bits: 20, noiseMultiplier: zz }).event), 1000),
+        selfComposedEvent(sampledWithoutReplacementEvent(10_000, 100, planDistributedNoise({ ...opts, bits: 20, noiseMultiplier: zz }).event), 1000),
+      accountant,
       lowerBound: 0.3,
-      upperBound: 20,
+      upperBound: 40,
     });
     expect(z16).toBeGreaterThan(z);
   });

@@ -7,6 +7,7 @@ import {
   gaussianEvent,
   noOpEvent,
   poissonSampledEvent,
+  sampledWithoutReplacementEvent,
   selfComposedEvent,
   skellamEvent,
   validateEvent,
@@ -136,15 +137,20 @@ describe('distributed events through the RDP accountant', () => {
     expect(s).toBeGreaterThan(0);
   });
 
-  it('Poisson-subsampled distributed events use Zhu-Wang at integer orders', () => {
-    const sub = new RdpAccountant().compose(poissonSampledEvent(0.01, skellamEvent(sk)), 100);
-    const full = new RdpAccountant().compose(skellamEvent(sk), 100);
-    expect(sub.droppedOrders.length).toBe(90);
-    expect(sub.getEpsilon(1e-5)).toBeLessThan(full.getEpsilon(1e-5));
-    // 100 clients x sigma 40 = total sigma 400 = the L2 sensitivity: like a Gaussian with z = 1.
+  it('distributed events cannot be Poisson-sampled (their bound keeps every client\'s noise in both sums); fixed-size cohorts amplify them', () => {
+    // Under add/remove an absent client also removes its noise, which the distributed bounds do
+    // not cover: the event is refused rather than under-counted, nested or not.
     const d = distributedDiscreteGaussianEvent({ clients: 100, localSigma: 40, l2Sensitivity: 400, l1Sensitivity: 4000, dimension: 1000 });
-    const dsub = new RdpAccountant().compose(poissonSampledEvent(0.01, d), 100).getEpsilon(1e-5);
-    const dfull = new RdpAccountant().compose(d, 100).getEpsilon(1e-5);
-    expect(dsub).toBeLessThan(dfull / 3);
+    for (const inner of [skellamEvent(sk), d, composedEvent([gaussianEvent(1), d]), selfComposedEvent(d, 3)]) {
+      expect(() => poissonSampledEvent(0.01, inner)).toThrowError(expect.objectContaining({ code: 'INVALID_EVENT' }));
+    }
+    expect(() => validateEvent({ kind: 'poissonSampled', samplingRate: 0.5, event: { ...d } })).toThrowError(
+      expect.objectContaining({ code: 'INVALID_EVENT' }),
+    );
+    const sub = new RdpAccountant({ neighboringRelation: 'replaceOne' })
+      .compose(sampledWithoutReplacementEvent(10_000, 100, d), 100)
+      .getEpsilon(1e-5);
+    const full = new RdpAccountant({ neighboringRelation: 'replaceOne' }).compose(d, 100).getEpsilon(1e-5);
+    expect(sub).toBeLessThanOrEqual(full);
   });
 });

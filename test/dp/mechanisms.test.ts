@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   PldAccountant,
+  PrivacyLedger,
   RdpAccountant,
   adaptClipNorm,
   decodeServerSum,
@@ -10,6 +11,7 @@ import {
   encodeClientUpdate,
   planCentralGaussian,
   planDistributedNoise,
+  validateDpPlan,
   type DpPlan,
 } from '../../src/dp/index.js';
 import { _runEvent } from '../../src/dp/_planner.js';
@@ -234,6 +236,42 @@ describe('adaptive clipping (Andrew et al. 2021, geometric update)', () => {
     expectSecAggError(() => decodeUnclippedFraction(new Uint32Array(5), a, { count: 4 }), 'OUT_OF_RANGE');
     expectSecAggError(() => planDistributedNoise({ clipNorm: 1, dimension: 4, clients: 500, minClients: 500, bits: 8, noiseMultiplier: 1, adaptiveClipping: {} }), 'MODULUS_TOO_SMALL');
   });
+
+  it('every plan the planners return survives JSON: a count noise below its sampler is refused, not planned', () => {
+    // Review finding: the count scale was chosen on the wrap bound alone, so a small countStddev
+    // gave a count variance below the sampler's range (distributed discrete Gaussian: below
+    // sigma 1/2, outside KLS 2021; central: below 2^-20). The planner returned that plan (its event
+    // infinite), and validateDpPlan refused its own JSON copy with INVALID_PLAN.
+    const common = { clipNorm: 1, dimension: 10, clients: 10, bits: 24, noiseMultiplier: 1 } as const;
+    const cases: [() => DpPlan, number][] = [];
+    for (const countStddev of [1e-9, 1e-6, 1e-3, 0.05]) {
+      for (const bits of [12, 16, 24]) {
+        cases.push([() => planDistributedNoise({ ...common, bits, minClients: 5, adaptiveClipping: { countStddev } }), countStddev]);
+        cases.push([() => planDistributedNoise({ ...common, bits, minClients: 5, mechanism: 'skellam', adaptiveClipping: { countStddev } }), countStddev]);
+        cases.push([() => planCentralGaussian({ ...common, bits, adaptiveClipping: { countStddev } }), countStddev]);
+      }
+    }
+    let planned = 0;
+    for (const [make] of cases) {
+      let plan: DpPlan;
+      try {
+        plan = make();
+      } catch (error) {
+        expectSecAggError(() => {
+          throw error;
+        }, 'MODULUS_TOO_SMALL');
+        continue;
+      }
+      planned++;
+      expect(validateDpPlan(JSON.parse(JSON.stringify(plan)))).toEqual(plan);
+    }
+    expect(planned).toBeGreaterThan(cases.length / 3);
+    const e = expectSecAggError(
+      () => planDistributedNoise({ ...common, minClients: 5, adaptiveClipping: { countStddev: 1e-9 } }),
+      'MODULUS_TOO_SMALL',
+    );
+    expect(e.message).toContain('countStddev');
+  });
 });
 
 describe('weighted FedAvg under DP: weights in [0, 1] inside the clip, no weight element', () => {
@@ -262,9 +300,12 @@ describe('weighted FedAvg under DP: weights in [0, 1] inside the clip, no weight
 
 describe('planning from a privacy target (as TFF DistributedDpSumFactory: scale from the bits, noise from epsilon)', () => {
   it('distributed, rotated: the run meets (3, 1e-5) over 1000 sampled rounds, and only just', () => {
-    const target = { epsilon: 3, delta: 1e-5, rounds: 1000, samplingRate: 0.01 };
+    // cohorts of 100 out of 10,000 clients (distributed noise is never Poisson-sampled)
+    const target = { epsilon: 3, delta: 1e-5, rounds: 1000, populationSize: 10_000 };
     const plan = planDistributedNoise({ clipNorm: 1, dimension: 10_000, clients: 100, minClients: 80, bits: 20, rotation: 'hadamard', target });
-    const eps = new RdpAccountant().compose(_runEvent(plan, target)).getEpsilon(1e-5);
+    const eps = new RdpAccountant({ neighboringRelation: 'replaceOne' })
+      .compose(_runEvent(plan, { ...target, samplingRate: 1 }))
+      .getEpsilon(1e-5);
     expect(eps).toBeLessThanOrEqual(3);
     expect(eps).toBeGreaterThan(2.97);
     // the same noise multiplier given directly gives the same plan
@@ -281,6 +322,40 @@ describe('planning from a privacy target (as TFF DistributedDpSumFactory: scale 
     const eps = new RdpAccountant().compose(_runEvent(plan, { ...target, samplingRate: 1 })).getEpsilon(1e-6);
     expect(eps).toBeLessThanOrEqual(2);
     expect(eps).toBeGreaterThan(1.98);
+  });
+
+  it('fixed-size cohorts (target.populationSize): the plan stays within what a fixedSize ledger reports', () => {
+    // Review finding: targets were calibrated only under add/remove (Poisson or unsampled), while
+    // FL samples fixed-size cohorts, which the ledger accounts under substitution (sensitivities
+    // doubled). A plan for (3, 1e-5) over 200 rounds with samplingRate = cohort / population =
+    // 0.1 reached release epsilon 4.09 in a fixedSize ledger (server 14.98), and one planned
+    // without sampling reached server epsilon 6.64: the ledger's budget refused rounds the plan
+    // had promised.
+    const o = { clipNorm: 1, dimension: 1000, clients: 100, minClients: 80, bits: 24 } as const;
+    const target = { epsilon: 3, delta: 1e-5, rounds: 200 };
+    const run = (plan: DpPlan, populationSize: number, budget: { release?: number; server?: number }): PrivacyLedger => {
+      const ledger = new PrivacyLedger({ sampling: { kind: 'fixedSize', populationSize }, delta: 1e-5, budget });
+      const event = dpEventForRound(plan, { survivors: 80 });
+      for (let i = 0; i < target.rounds; i++) ledger.recordRound({ event, cohortSize: 100, survivors: 80 });
+      return ledger;
+    };
+    const release = planDistributedNoise({ ...o, target: { ...target, populationSize: 1000 } });
+    expect(run(release, 1000, { release: 3 }).epsilon().release).toBeGreaterThan(2.97);
+    const server = planDistributedNoise({ ...o, target: { ...target, populationSize: 100 } });
+    expect(run(server, 1000, { server: 3 }).epsilon().server).toBeGreaterThan(2.97);
+    // Poisson calibration of distributed noise is refused outright (its bound needs the same
+    // clients' noise in both neighbouring sums), so it cannot overspend a fixed-size ledger.
+    const poisson = expectSecAggError(() => planDistributedNoise({ ...o, target: { ...target, samplingRate: 0.1 } }), 'INVALID_EVENT');
+    expect(poisson.message).toContain('populationSize');
+    // Adaptive clipping: the count's own cost is checked under the same relation.
+    const central = { clipNorm: 1, dimension: 100, clients: 100, bits: 32 } as const;
+    const e = expectSecAggError(
+      () => planCentralGaussian({ ...central, adaptiveClipping: { countStddev: 2 }, target: { ...target, populationSize: 100 } }),
+      'CALIBRATION_FAILED',
+    );
+    expect(e.message).toContain('countStddev');
+    expectSecAggError(() => planDistributedNoise({ ...o, target: { ...target, populationSize: 99 } }), 'OUT_OF_RANGE');
+    expectSecAggError(() => planDistributedNoise({ ...o, target: { ...target, populationSize: 1000, samplingRate: 0.1 } }), 'INVALID_TYPE');
   });
 
   it('refuses a target and a noise multiplier together, bad targets, unreachable ones', () => {

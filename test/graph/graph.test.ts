@@ -1,168 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { logGamma } from '../../src/graph/_params.js';
 import {
-  type AdversaryClass,
   areNeighbours,
   buildCompleteGraph,
   buildGraph,
   buildHararyGraph,
-  findGraphParameters,
   graphSpec,
   neighboursOf,
   type SecAggGraph,
 } from '../../src/graph/index.js';
-import { expectSecAggError, notBytes, notCounts, notNumbers } from '../_hostile.js';
+import { expectSecAggError, notBytes, notCounts } from '../_hostile.js';
 import harary from '../vectors/protocol-graph-harary.json' with { type: 'json' };
-import params from '../vectors/protocol-graph-params.json' with { type: 'json' };
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 });
-
-describe('findGraphParameters', () => {
-  it('the issue examples: 1,000 and 10,000 clients at 5% corrupt, 5% dropout', () => {
-    const p = (clients: number, adversary: AdversaryClass) =>
-      findGraphParameters({ clients, corruptFraction: 0.05, dropoutFraction: 0.05, adversary });
-    expect(p(1000, 'semiHonest')).toEqual({ kind: 'harary', degree: 30, threshold: 17 });
-    expect(p(1000, 'semiMalicious')).toEqual({ kind: 'harary', degree: 52, threshold: 37 });
-    expect(p(10_000, 'semiHonest')).toEqual({ kind: 'harary', degree: 34, threshold: 20 });
-    expect(p(10_000, 'semiMalicious')).toEqual({ kind: 'harary', degree: 62, threshold: 44 });
-  });
-
-  it("matches Google's published table exactly (degree and threshold)", () => {
-    expect(params.google.length).toBe(88);
-    for (const v of params.google) {
-      const got = findGraphParameters({
-        clients: v.clients,
-        corruptFraction: v.corruptFraction,
-        dropoutFraction: v.dropoutFraction,
-        adversary: v.adversary as AdversaryClass,
-      });
-      expect(got, JSON.stringify(v)).toEqual({ kind: v.kind, degree: v.degree, threshold: v.threshold });
-    }
-  });
-
-  it('falls back to the complete graph (known answers)', () => {
-    for (const v of params.complete) {
-      const got = findGraphParameters({
-        clients: v.clients,
-        corruptFraction: v.corruptFraction,
-        dropoutFraction: v.dropoutFraction,
-        adversary: v.adversary as AdversaryClass,
-      });
-      expect(got, JSON.stringify(v)).toEqual({ kind: 'complete', degree: v.degree, threshold: v.threshold });
-    }
-  });
-
-  it('agrees with an independent Python implementation (C lgamma) on 400 random configurations', () => {
-    expect(params.crossCheck.length).toBe(400);
-    for (const v of params.crossCheck) {
-      const opts = {
-        clients: v.clients,
-        corruptFraction: v.corruptFraction,
-        dropoutFraction: v.dropoutFraction,
-        adversary: v.adversary as AdversaryClass,
-      };
-      if (v.kind === 'none') {
-        expectSecAggError(() => findGraphParameters(opts), 'NO_FEASIBLE_GRAPH');
-      } else {
-        expect(findGraphParameters(opts), JSON.stringify(v)).toEqual({ kind: v.kind, degree: v.degree, threshold: v.threshold });
-      }
-    }
-  });
-
-  it('NO_FEASIBLE_GRAPH when nothing works', () => {
-    for (const v of params.infeasible) {
-      expectSecAggError(
-        () =>
-          findGraphParameters({
-            clients: v.clients,
-            corruptFraction: v.corruptFraction,
-            dropoutFraction: v.dropoutFraction,
-            adversary: v.adversary as AdversaryClass,
-          }),
-        'NO_FEASIBLE_GRAPH',
-      );
-    }
-  });
-
-  it('properties: 2 <= t <= k, k even for Harary; more dropout or corruption never lowers k', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 2, max: 5000 }),
-        fc.integer({ min: 0, max: 30 }),
-        fc.integer({ min: 0, max: 30 }),
-        fc.constantFrom<AdversaryClass>('semiHonest', 'semiMalicious'),
-        (n, g, d, adversary) => {
-          const opts = { clients: n, corruptFraction: g / 100, dropoutFraction: d / 100, adversary };
-          let r;
-          try {
-            r = findGraphParameters(opts);
-          } catch (e) {
-            expect((e as { code?: string }).code).toBe('NO_FEASIBLE_GRAPH');
-            return;
-          }
-          expect(r.threshold).toBeGreaterThanOrEqual(2);
-          expect(r.threshold).toBeLessThanOrEqual(r.degree + 1);
-          if (r.kind === 'harary') {
-            expect(r.degree % 2).toBe(0);
-            expect(r.degree).toBeLessThan(n - 1);
-            expect(r.threshold).toBeLessThanOrEqual(r.degree);
-            // Raising the dropout assumption a little never allows a smaller degree.
-            try {
-              const more = findGraphParameters({ ...opts, dropoutFraction: (d + 5) / 100 });
-              if (more.kind === 'harary') expect(more.degree).toBeGreaterThanOrEqual(r.degree);
-            } catch {
-              // fine: may become infeasible
-            }
-          } else {
-            expect(r.degree).toBe(n - 1);
-          }
-        },
-      ),
-      { numRuns: 60 },
-    );
-  });
-
-  it('security and correctness parameters: more bits, larger degree', () => {
-    const base = { clients: 1000, corruptFraction: 0.05, dropoutFraction: 0.05, adversary: 'semiHonest' as const };
-    const d40 = findGraphParameters(base).degree;
-    expect(findGraphParameters({ ...base, securityBits: 40, correctnessBits: 20 }).degree).toBe(d40);
-    expect(findGraphParameters({ ...base, securityBits: 80 }).degree).toBeGreaterThan(d40);
-    expect(findGraphParameters({ ...base, correctnessBits: 40 }).degree).toBeGreaterThanOrEqual(d40);
-    expect(findGraphParameters({ ...base, securityBits: 20 }).degree).toBeLessThanOrEqual(d40);
-  });
-
-  it('logGamma agrees with known values', () => {
-    expect(logGamma(1)).toBeCloseTo(0, 14);
-    expect(logGamma(2)).toBeCloseTo(0, 14);
-    expect(logGamma(0.5)).toBeCloseTo(0.5 * Math.log(Math.PI), 14);
-    // log(10!) and log(170!) (mpmath: loggamma(171) = 706.5730622457873...)
-    expect(logGamma(11)).toBeCloseTo(Math.log(3628800), 12);
-    expect(Math.abs(logGamma(171) - 706.5730622457874) / 706.57).toBeLessThan(1e-15);
-  });
-
-  it('hostile inputs', () => {
-    const ok = { clients: 100, corruptFraction: 0.05, dropoutFraction: 0.05, adversary: 'semiHonest' as const };
-    expectSecAggError(() => findGraphParameters(undefined as never), 'INVALID_TYPE');
-    expectSecAggError(() => findGraphParameters(null as never), 'INVALID_TYPE');
-    expectSecAggError(() => findGraphParameters([] as never), 'INVALID_TYPE');
-    expectSecAggError(() => findGraphParameters({ ...ok, clinets: 3 } as never), 'UNKNOWN_OPTION');
-    for (const bad of notCounts) expectSecAggError(() => findGraphParameters({ ...ok, clients: bad as number }));
-    for (const bad of [0, 1_000_001]) expectSecAggError(() => findGraphParameters({ ...ok, clients: bad }), 'OUT_OF_RANGE');
-    for (const bad of [...notNumbers, -0.1, 1, 1.5]) {
-      expectSecAggError(() => findGraphParameters({ ...ok, corruptFraction: bad as number }));
-      expectSecAggError(() => findGraphParameters({ ...ok, dropoutFraction: bad as number }));
-    }
-    for (const bad of ['active', 'SEMI_HONEST', undefined, 1, null]) {
-      expectSecAggError(() => findGraphParameters({ ...ok, adversary: bad as never }), 'INVALID_CONFIG');
-    }
-    for (const bad of [0, 129, 1.5, Number.NaN, '40']) {
-      expectSecAggError(() => findGraphParameters({ ...ok, securityBits: bad as number }));
-      expectSecAggError(() => findGraphParameters({ ...ok, correctnessBits: bad as number }));
-    }
-  });
-});
 
 function checkRegularSymmetric(graph: SecAggGraph): void {
   const n = graph.clients;

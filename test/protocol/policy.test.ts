@@ -385,11 +385,11 @@ describe('createSessionConfig applies the threshold rules (the low-level path)',
     expectSecAggError(() => createSessionConfig({ ...config, threshold: 5, graph: { ...harary, seedSource: 'server' as never } }), 'INVALID_CONFIG');
   });
 
-  it('auto derives like a policy: below 65 clients the complete graph with t = n - dropouts, counted up', () => {
-    const small = createSessionConfig({ ...base, clients: 12, graph: { kind: 'auto', corruptFraction: 0.05, dropoutFraction: 0.05, seed: seed(2) } });
+  it('auto derives like a policy: small cohorts (a Harary graph only when 2(k + 1) <= n) get the complete graph with t = n - dropouts, counted up', () => {
+    const small = createSessionConfig({ ...base, clients: 8, graph: { kind: 'auto', corruptFraction: 0.05, dropoutFraction: 0.05, seed: seed(2) } });
     expect(small.graph.kind).toBe('complete');
-    expect(small.threshold).toBe(11); // 12 - ceil(0.6)
-    expect(small.corruptClients).toBe(1); // ceil(0.6): a fraction is counted up, never down
+    expect(small.threshold).toBe(7); // 8 - ceil(0.4)
+    expect(small.corruptClients).toBe(1); // ceil(0.4): a fraction is counted up, never down
     expectSecAggError(() => createSessionConfig({ ...base, graph: { kind: 'auto', corruptFraction: 0.05, dropoutFraction: 0.05, seed: seed(2) }, corruptClients: 1 }), 'INVALID_CONFIG');
   });
 });

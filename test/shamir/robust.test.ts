@@ -116,6 +116,26 @@ describe('robust combiner: round semantics', () => {
     expect(robust.liars).toEqual([1, 2, 5, 7, 9]);
   });
 
+  it('checks are drawn once per set of holders and renewed after every catch (docs/shamir.md, per round)', () => {
+    // The per-round bound (l + 1) 2^-32 rests on this: one draw of 4 (N - t) bytes per set of
+    // holders, reused while nobody is caught, and a fresh set (fresh checks) after each catch.
+    const draws: number[] = [];
+    const counting = (n: number): Uint8Array => {
+      draws.push(n);
+      return rng(n);
+    };
+    const robust = createRobustCombiner({ threshold: t, secretLength: 32, rng: counting });
+    const checkDraws = (): number[] => draws.filter((n) => n !== 32); // 32 bytes: the decoder's combination
+    for (let i = 0; i < 20; i++) robust.combine(splitSecret(rng(32), { threshold: t, holders, rng }));
+    expect(checkDraws()).toEqual([4 * (11 - t)]);
+    const secret = rng(32);
+    const caught = robust.combine(corrupt(splitSecret(secret, { threshold: t, holders, rng }), [3], 'random', rng));
+    expect(caught.liars).toEqual([3]);
+    expect(checkDraws()).toEqual([4 * (11 - t), 4 * (10 - t)]); // the set without holder 3
+    for (let i = 0; i < 20; i++) robust.combine(splitSecret(rng(32), { threshold: t, holders, rng }));
+    expect(checkDraws()).toEqual([4 * (11 - t), 4 * (10 - t)]);
+  });
+
   it('excluded holders (option and exclude()) are erasures: skipped, and not counted in N', () => {
     const secret = rng(32);
     const shares = splitSecret(secret, { threshold: t, holders, rng });

@@ -334,3 +334,45 @@ export function discreteGaussianPmf(
     (2 * Math.exp(-((T + 1) * (T + 1)) / twoVar)) / (-Math.expm1(-(2 * T + 1) / twoVar)) / Z;
   return truncateTails(probs, kLo, Math.min(1, tail), h, BASE_TAIL);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Fixed-size sampling without replacement under substitution (see docs/dp-pld.md for the
+// derivation). With (A, B) the symmetric pair of the unsampled mechanism and gamma = m / N, the
+// privacy curve of every pair of neighbouring datasets is bounded, for eps >= 0, by that of the
+// remove pair R = ((1 - gamma) B + gamma A, B) (Balle, Barthe, Gaboardi 2018), and the bound is
+// attained, so by symmetry of substitution both orderings are bounded by R for eps >= 0 and,
+// through H_a(P||Q) = 1 - a + a H_{1/a}(Q||P), by its mirror for eps < 0 (Zhu, Dong, Wang 2022
+// treat subsampling piecewise in the same way). One pair W realises exactly that curve: its PLD
+// equals R's on losses l > 0, carries e^{-l} times R's mass at l at the loss -l (the Q-law of
+// R's loss, mirrored), and the remaining mass 1 - P_R(L > 0) - Q_R(L > 0) >= 0 at loss 0.
+
+/**
+ * The symmetrised PLD W from a (pessimistic) remove-direction PLD of R. Pessimism carries over:
+ * W's curve is a monotone function of R's (for eps >= 0 equal, for eps < 0 through the identity
+ * above), so a discretisation that dominates R yields one that dominates W.
+ */
+export function symmetrisePmf(remove: Pmf, maxPoints: number): Pmf {
+  const { h, lo, probs, inf } = remove;
+  const top = lo + probs.length - 1; // grid index of the largest finite loss
+  if (top < 1) {
+    // No finite positive loss: W is all at 0 except R's mass at infinity.
+    return { h, lo: 0, probs: Float64Array.of(1 - inf), inf };
+  }
+  const size = 2 * top + 1;
+  if (!(size <= maxPoints)) throw new GridTooLarge(size);
+  const out = new Float64Array(size); // index j <-> loss (j - top) h
+  let pPositive = 0;
+  let qPositive = 0;
+  for (let k = Math.max(1, lo); k <= top; k++) {
+    const p = probs[k - lo] as number;
+    if (!(p > 0)) continue;
+    const q = p * Math.exp(-k * h); // the point's Q-mass
+    out[top + k] = p;
+    out[top - k] = q;
+    pPositive += p;
+    qPositive += q;
+  }
+  // Mass at loss 0 (clamped: round-off may take it a hair below zero when it is ~0).
+  out[top] = Math.max(0, 1 - inf - pPositive - qPositive);
+  return truncateTails(out, -top, inf, h, 0);
+}

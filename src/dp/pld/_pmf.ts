@@ -37,6 +37,14 @@ export class GridTooLarge extends Error {
   }
 }
 
+/**
+ * What the FFT operations did, for callers that bound their numerical error (the PRV
+ * accountant): one entry per FFT-based operation.
+ */
+export interface FftStats {
+  readonly operations: { readonly fftSize: number; readonly count: number; readonly roundOff: number }[];
+}
+
 /** The PLD of a mechanism that reveals nothing: all mass at loss 0. */
 export function identityPmf(h: number): Pmf {
   return { h, lo: 0, probs: Float64Array.of(1), inf: 0 };
@@ -96,7 +104,7 @@ function composeInf(a: number, b: number): number {
  * Composition of two PLDs on the same grid: linear convolution by FFT (exact size, no
  * wrap-around), round-off clamped and accounted, then tails truncated at `tau`.
  */
-export function convolve(a: Pmf, b: Pmf, tau: number, maxPoints: number): Pmf {
+export function convolve(a: Pmf, b: Pmf, tau: number, maxPoints: number, stats?: FftStats): Pmf {
   if (a.h !== b.h) throw new RangeError('convolve: grids differ');
   const m = a.probs.length + b.probs.length - 1;
   if (m > maxPoints) throw new GridTooLarge(m);
@@ -131,17 +139,34 @@ export function convolve(a: Pmf, b: Pmf, tau: number, maxPoints: number): Pmf {
   }
   inverseRealFft(ar, ai, xa);
   const roundOff = clampNegatives(xa, 0, m);
+  stats?.operations.push({ fftSize: n, count: 2, roundOff });
   return truncateTails(xa.subarray(0, m), a.lo + b.lo, composeInf(inf, roundOff), a.h, tau);
 }
 
-/** log sum_k p_k e^{t (k - kRef)} over the finite part, for the Chernoff bounds. */
+/**
+ * An upper bound on log sum_k p_k e^{t (k - kRef)} over the finite part, for the Chernoff bounds,
+ * with kRef the end of the array towards which the weights grow (t > 0: the top, t < 0: the
+ * bottom), so every weight is at most 1. Weights come from a running product (one
+ * multiplication per point instead of an exp); its relative error, at most (k + 2) ulps after k
+ * steps, is covered by inflating the sum, and the scan stops once the remaining weights are
+ * negligible (their total, at most the current weight, is added).
+ */
 function logMgf(probs: Float64Array, t: number, kRef: number): number {
+  const m = probs.length;
+  const ratio = Math.exp(-Math.abs(t));
+  const down = kRef === m - 1;
   let s = 0;
-  for (let k = 0; k < probs.length; k++) {
-    const p = probs[k] as number;
-    if (p > 0) s += p * Math.exp(t * (k - kRef));
+  let w = 1;
+  for (let i = 0; i < m; i++) {
+    const p = probs[down ? m - 1 - i : i] as number;
+    if (p > 0) s += p * w;
+    w *= ratio;
+    if (w < 1e-40 * s) {
+      s += w;
+      break;
+    }
   }
-  return Math.log(s);
+  return Math.log(s * (1 + (m + 4) * 2 ** -52));
 }
 
 /** min over t of f(t) (NaN/Infinity-safe): ladder t = 2^j h, then golden section in log t. */
@@ -231,7 +256,7 @@ export function selfConvolveBounds(
  * bounds; mass beyond it (at most tau / 2 per side) is accounted pessimistically: the upper
  * bound is added to `inf` and the lower one to the lowest point.
  */
-export function selfConvolve(a: Pmf, count: number, tau: number, maxPoints: number): Pmf {
+export function selfConvolve(a: Pmf, count: number, tau: number, maxPoints: number, stats?: FftStats): Pmf {
   if (count === 0) return identityPmf(a.h);
   if (count === 1) return a;
   const inf = a.inf === 0 ? 0 : -Math.expm1(count * Math.log1p(-a.inf));
@@ -289,6 +314,7 @@ export function selfConvolve(a: Pmf, count: number, tau: number, maxPoints: numb
     if (v < 0) roundOff -= v;
     else out[r] = v;
   }
+  stats?.operations.push({ fftSize: n, count, roundOff });
   if (lowerByBound) out[0] = (out[0] as number) + tau / 2;
   let infOut = composeInf(inf, roundOff);
   if (upperByBound) infOut = composeInf(infOut, tau / 2);

@@ -10,18 +10,12 @@ import {
   checkDelta,
   checkEpsilon,
   checkNeighboringRelation,
-  sensitivityFactor,
   type NeighboringRelation,
   type PrivacyAccountant,
 } from '../accountant.js';
 import { validateEvent, type DpEvent } from '../events.js';
-import {
-  discreteGaussianAtoms,
-  discreteGaussianPmf,
-  gaussianPmf,
-  MAX_DISCRETE_ATOMS,
-  type Direction,
-} from './_mechanisms.js';
+import { discreteGaussianPmf, gaussianPmf, symmetrisePmf, type Direction } from './_mechanisms.js';
+import { flattenEvent, isSymmetric, leafKey, type Leaf } from './_leaves.js';
 import {
   convolve,
   deltaForEpsilon,
@@ -31,7 +25,6 @@ import {
   selfConvolve,
   type Pmf,
 } from './_pmf.js';
-import { gaussianInverseVariance } from '../_gaussian-equivalent.js';
 
 /** Options of {@link PldAccountant}. */
 export interface PldAccountantOptions {
@@ -69,11 +62,6 @@ export interface PldGridInfo {
   readonly infinityMass: number;
 }
 
-/** One mechanism the PLD accountant can discretise. */
-type Leaf =
-  | { readonly kind: 'gaussian'; readonly sigma: number; readonly q: number }
-  | { readonly kind: 'discreteGaussian'; readonly sigma: number; readonly s: number; readonly q: number };
-
 interface Entry {
   readonly leaf: Leaf;
   count: number;
@@ -92,16 +80,6 @@ const DEFAULT_MAX_POINTS = 2 ** 20;
 const BASE_CACHE_ENTRIES = 8;
 /** Coarsening stops here: beyond it the accountant reports NUMERICAL_FAILURE. */
 const MAX_INTERVAL = 4;
-
-function leafKey(leaf: Leaf): string {
-  return leaf.kind === 'gaussian'
-    ? `g:${leaf.sigma}:${leaf.q}`
-    : `dg:${leaf.sigma}:${leaf.s}:${leaf.q}`;
-}
-
-function unsupported(message: string): never {
-  throw new SecAggError('UNSUPPORTED_EVENT', `PldAccountant: ${message}`);
-}
 
 /**
  * Privacy loss distribution accountant (Koskela et al. 2020; Google's dp_accounting
@@ -124,9 +102,10 @@ function unsupported(message: string): never {
  *
  * Supported events: `gaussian`, `discreteGaussian` (scalar query with an integer sensitivity,
  * as in dp_accounting), `poissonSampled` over a Gaussian-equivalent event or a discrete
- * Gaussian (addOrRemoveOne only), `selfComposed`, `composed`, `noOp`. Refused with
- * `UNSUPPORTED_EVENT`: distributed discrete Gaussian and Skellam (use the RDP accountant),
- * nested Poisson sampling, Poisson sampling under `'replaceOne'`.
+ * Gaussian (addOrRemoveOne only), `sampledWithoutReplacement` over the same (replaceOne only;
+ * the symmetrised tight dominating pair, docs/dp-pld.md), `selfComposed`, `composed`, `noOp`.
+ * Refused with `UNSUPPORTED_EVENT`: distributed discrete Gaussian and Skellam (use the RDP
+ * accountant), nested sampling, each sampling under the other relation.
  *
  * @example
  * ```ts
@@ -273,66 +252,7 @@ export class PldAccountant implements PrivacyAccountant {
 
   /** Appends (leaf, multiplicity) pairs for `event`; throws UNSUPPORTED_EVENT. */
   #flatten(event: DpEvent, mult: number, out: [Leaf, number][]): void {
-    const factor = sensitivityFactor(this.neighboringRelation);
-    switch (event.kind) {
-      case 'noOp':
-        return;
-      case 'gaussian':
-        if (mult > 0) out.push([{ kind: 'gaussian', sigma: event.noiseMultiplier / factor, q: 1 }, mult]);
-        return;
-      case 'discreteGaussian': {
-        const s = event.sensitivity * factor;
-        if (!Number.isSafeInteger(s)) {
-          unsupported('the discrete Gaussian PLD needs an integer sensitivity (a scalar integer query)');
-        }
-        if (discreteGaussianAtoms(event.sigma, s) > MAX_DISCRETE_ATOMS) {
-          unsupported(`discrete Gaussian too wide to enumerate (sigma ${event.sigma}, sensitivity ${s})`);
-        }
-        if (mult > 0) out.push([{ kind: 'discreteGaussian', sigma: event.sigma, s, q: 1 }, mult]);
-        return;
-      }
-      case 'selfComposed': {
-        const m = mult * event.count;
-        if (!Number.isSafeInteger(m)) {
-          throw new SecAggError('OUT_OF_RANGE', 'PldAccountant: nested composition count exceeds 2^53 - 1');
-        }
-        this.#flatten(event.event, m, out);
-        return;
-      }
-      case 'composed':
-        for (const e of event.events) this.#flatten(e, mult, out);
-        return;
-      case 'poissonSampled': {
-        if (this.neighboringRelation !== 'addOrRemoveOne') {
-          unsupported(`Poisson subsampling is analysed under 'addOrRemoveOne' only`);
-        }
-        const q = event.samplingRate;
-        const inner = event.event;
-        const invVar = gaussianInverseVariance(inner);
-        if (invVar !== undefined) {
-          if (invVar === 0 || q === 0 || mult === 0) return;
-          out.push([{ kind: 'gaussian', sigma: 1 / Math.sqrt(invVar), q }, mult]);
-          return;
-        }
-        if (inner.kind === 'discreteGaussian') {
-          const sub: [Leaf, number][] = [];
-          this.#flatten(inner, 1, sub);
-          const leaf = sub[0]?.[0];
-          if (leaf === undefined || leaf.kind !== 'discreteGaussian' || q === 0 || mult === 0) return;
-          out.push([{ ...leaf, q }, mult]);
-          return;
-        }
-        if (inner.kind === 'poissonSampled') unsupported('nested Poisson subsampling is not supported');
-        unsupported(`Poisson subsampling of a "${inner.kind}" event is not supported`);
-        return;
-      }
-      case 'distributedDiscreteGaussian':
-      case 'skellam':
-        unsupported(`no privacy loss distribution for "${event.kind}" (use the RDP accountant)`);
-        return;
-      default:
-        unsupported('unknown event kind');
-    }
+    flattenEvent(event, mult, out, { relation: this.neighboringRelation, name: 'PldAccountant', discreteGaussian: true });
   }
 
   #get(): Materialised | undefined {
@@ -357,8 +277,8 @@ export class PldAccountant implements PrivacyAccountant {
   }
 
   #base(leaf: Leaf, dir: Direction, h: number): Pmf {
-    // Symmetric mechanisms (no subsampling) share the remove PLD.
-    const d: Direction = leaf.q === 1 ? 'remove' : dir;
+    // Symmetric mechanisms (no subsampling, or sampling without replacement) share one PLD.
+    const d: Direction = isSymmetric(leaf) ? 'remove' : dir;
     const key = `${leafKey(leaf)}|${d}|${h}`;
     let pmf = this.#baseCache.get(key);
     if (pmf === undefined) {
@@ -366,6 +286,8 @@ export class PldAccountant implements PrivacyAccountant {
         leaf.kind === 'gaussian'
           ? gaussianPmf(leaf.sigma, leaf.q, d, h, this.maxGridPoints)
           : discreteGaussianPmf(leaf.sigma, leaf.s, leaf.q, d, h, this.maxGridPoints);
+      // Sampling without replacement: the symmetrised pair built from the remove direction.
+      if (leaf.wor) pmf = symmetrisePmf(pmf, this.maxGridPoints);
       if (this.#baseCache.size >= BASE_CACHE_ENTRIES) this.#baseCache.clear();
       this.#baseCache.set(key, pmf);
     }
@@ -393,7 +315,7 @@ export class PldAccountant implements PrivacyAccountant {
     }
     for (const { leaf, count } of others) {
       const r = selfConvolve(this.#base(leaf, 'remove', h), count, tau, max);
-      const symmetric = leaf.q === 1;
+      const symmetric = isSymmetric(leaf);
       const a = symmetric ? r : selfConvolve(this.#base(leaf, 'add', h), count, tau, max);
       const wasSymmetric = add === remove;
       remove = convolve(remove, r, tau, max);

@@ -9,7 +9,7 @@ import { equalBytes } from '../../_bytes.js';
 import type { CryptoBackend } from '../../crypto/index.js';
 import { SecAggError } from '../../errors.js';
 import type { RandomBytes } from '../../random.js';
-import { beaconRoundIsFresh, beaconRoundTime } from '../_graph-rules.js';
+import { beaconRoundIsFresh, beaconRoundTime } from '../../graph/index.js';
 import { writeConfig } from '../config-codec.js';
 import { validateConfig } from '../config.js';
 import { deriveSessionConfig } from '../derive.js';
