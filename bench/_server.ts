@@ -14,7 +14,7 @@ import {
   type ClientState,
   type ServerState,
 } from '../src/protocol/index.js';
-import { deterministicRandomBytes } from '../src/random.js';
+import { deterministicRandomBytes } from '../src/testing/index.js';
 import { splitSecret } from '../src/shamir/index.js';
 
 const now = (): number => performance.now();
@@ -44,7 +44,7 @@ export function serverAtUnmasking(n: number, length: number, dropout: number): {
   let server: ServerState = createServer(config);
   const maskingKeys: Uint8Array[] = [];
   for (let id = 1; id <= n; id++) {
-    const step = clientAdvertiseKeys(createClient(config, { id }), { rng });
+    const step = clientAdvertiseKeys(createClient(config, { id, rng }));
     const st = step.state as Extract<ClientState, { round: 'shareKeys' }>;
     maskingKeys[id] = st.keys.maskingPrivateKey;
     const t0 = now();
@@ -100,7 +100,7 @@ export function serverAtMaskedInput(n: number, length: number, bits: number): { 
   const config = createSessionConfig({ clients: n, threshold: Math.ceil((2 * n) / 3), nonce: new Uint8Array(32).fill(6), vectors: [{ name: 'x', length, bits }] });
   const rng = deterministicRandomBytes(new Uint8Array(32).fill(7));
   let server: ServerState = createServer(config);
-  for (let id = 1; id <= n; id++) server = serverReceive(server, clientAdvertiseKeys(createClient(config, { id }), { rng }).outbox[0] as never).state;
+  for (let id = 1; id <= n; id++) server = serverReceive(server, clientAdvertiseKeys(createClient(config, { id, rng })).outbox[0] as never).state;
   server = serverCloseRound(server).state;
   const sid = (server as { sessionId: Uint8Array }).sessionId;
   const ct = new Uint8Array(88);

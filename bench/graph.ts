@@ -18,7 +18,7 @@ import {
   generateX25519KeyPair,
 } from '../src/crypto/index.js';
 import { buildHararyGraph, findGraphParameters, neighboursOf } from '../src/graph/index.js';
-import { deterministicRandomBytes } from '../src/random.js';
+import { deterministicRandomBytes } from '../src/testing/index.js';
 
 console.log(`# protocol building blocks: ${machine()}`);
 

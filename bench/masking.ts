@@ -32,7 +32,7 @@ import {
   type MaskBackend,
 } from '../src/masking/index.js';
 import { ensureBytes, simdKernels, type Fold } from '../src/masking/_simd.js';
-import { deterministicRandomBytes } from '../src/random.js';
+import { deterministicRandomBytes } from '../src/testing/index.js';
 import {
   bar,
   benchOptions,

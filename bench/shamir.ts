@@ -18,7 +18,7 @@ import { mapSummary, stats, type Measurement, type Summary } from './_harness.js
 import { machine, measure, printJson, printTable, type Row } from './_harness.js';
 import { loadavg } from 'node:os';
 import { combineShares, createCombiner, createRobustCombiner, splitSecret, type Share } from '../src/shamir/index.js';
-import { deterministicRandomBytes } from '../src/random.js';
+import { deterministicRandomBytes } from '../src/testing/index.js';
 import { EXP, LOG } from '../src/shamir/_gf.js';
 
 const quick = process.argv.includes('--quick');

@@ -4,7 +4,8 @@
  * (stochastic, nearest) against a loop that only clips and scales, all measured in this run.
  */
 import { loadavg } from 'node:os';
-import { cryptoRandomBytes, deterministicRandomBytes } from '../src/random.js';
+import { cryptoRandomBytes } from '../src/random.js';
+import { deterministicRandomBytes } from '../src/testing/index.js';
 import { addInto, planQuantization, quantize, subtractInto } from '../src/vector/index.js';
 import { machine, mapSummary, measure, printJson, printTable, stats, type Row } from './_harness.js';
 

@@ -31,13 +31,16 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   graph: [ROOT],
   protocol: [ROOT, 'vector', 'crypto', 'masking', 'shamir', 'graph'],
   dp: [ROOT, 'vector', 'crypto'],
-  // The edge: the core, and the edge folders before it in this list. Transports are byte pipes
-  // below the session: the session drives rounds over the Connection interface they define.
+  // The edge: the core, and the edge folders before it in this list. `testing` (secagg/testing:
+  // deterministic streams for tests) is an edge folder that only the harness imports (and the
+  // tests and benches, outside src/): no core folder and no other edge folder may reach it, so
+  // production code cannot pick a test generator by accident. Transports are byte pipes below
+  // the session: the session drives rounds over the Connection interface they define.
+  testing: [ROOT, ...CORE],
   transport: [ROOT, ...CORE],
   session: [ROOT, ...CORE, 'transport'],
   workers: [ROOT, ...CORE, 'session', 'transport'],
-  simulate: [ROOT, ...CORE, 'session', 'transport', 'workers'],
-  testing: [ROOT, ...CORE],
+  simulate: [ROOT, ...CORE, 'session', 'transport', 'workers', 'testing'],
 };
 
 /** One import that breaks the table. */

@@ -30,6 +30,30 @@ export function assertBytes(value: unknown, name: string, length?: number): Uint
   return value;
 }
 
+/**
+ * A copy of a genuine Uint8Array, made BEFORE any check: the length (optionally exact) is
+ * checked on the copy, and the copy is what the caller keeps. `new Uint8Array(view)` reads the
+ * view's own bytes and length, never an iterator or a `length` the object defines for itself
+ * (which `Uint8Array.from` and a getter would consult), so an object cannot show one value to
+ * a check and another to the store.
+ */
+export function copyBytes(value: unknown, name: string, length?: number): Uint8Array {
+  if (!(value instanceof Uint8Array) || !ArrayBuffer.isView(value)) {
+    throw new SecAggError('INVALID_TYPE', `${name} must be a Uint8Array, got ${describeType(value)}`);
+  }
+  let copy: Uint8Array;
+  try {
+    copy = new Uint8Array(value);
+  } catch {
+    throw new SecAggError('INVALID_TYPE', `${name} must be a readable Uint8Array (its buffer is detached)`);
+  }
+  if (length !== undefined && copy.length !== length) {
+    copy.fill(0);
+    throw new SecAggError('INVALID_LENGTH', `${name} must be ${length} bytes long, got ${copy.length}`);
+  }
+  return copy;
+}
+
 /** A genuine Uint32Array, optionally of an exact length. */
 export function assertUint32Array(value: unknown, name: string, length?: number): Uint32Array {
   if (!(value instanceof Uint32Array) || !ArrayBuffer.isView(value)) {

@@ -41,6 +41,13 @@ export class ByteWriter {
     this.at += 4;
   }
 
+  /** An IEEE 754 double, big-endian (-0 is written as 0: one encoding per value). */
+  f64(v: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.at, v === 0 ? 0 : v);
+    this.at += 8;
+  }
+
   bytes(b: Uint8Array): void {
     this.ensure(b.length);
     this.buf.set(b, this.at);
@@ -94,6 +101,14 @@ export class ByteReader {
     this.need(4, what);
     const v = this.view.getUint32(this.at);
     this.at += 4;
+    return v;
+  }
+
+  /** An IEEE 754 double, big-endian. */
+  f64(what: string): number {
+    this.need(8, what);
+    const v = this.view.getFloat64(this.at);
+    this.at += 8;
     return v;
   }
 

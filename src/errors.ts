@@ -67,8 +67,17 @@ export const ErrorCode = {
   INVALID_CONFIG: 'INVALID_CONFIG',
   /** No (degree, threshold) pair meets the requested security for these parameters. */
   NO_FEASIBLE_GRAPH: 'NO_FEASIBLE_GRAPH',
-  /** A server state was stepped again after a step consumed it (server steps take ownership). */
+  /**
+   * A client or server state was stepped again after a step consumed it (every step takes
+   * ownership of the state it is given; `structuredClone` a state to keep a snapshot).
+   */
   STATE_CONSUMED: 'STATE_CONSUMED',
+  /**
+   * A threshold is below what the security rule needs for the assumed corrupt clients (active,
+   * complete graph: 2t > n + corrupt; SecAgg+: 2t > k + 1 + corrupt neighbours; passive:
+   * t > corrupt). The message names the smallest valid threshold.
+   */
+  THRESHOLD_TOO_LOW: 'THRESHOLD_TOO_LOW',
   /** An X25519 public key is small-order (all-zero shared secret) and is refused. */
   INVALID_PUBLIC_KEY: 'INVALID_PUBLIC_KEY',
   /**

@@ -78,6 +78,18 @@ describe('the layer check reports what it guards against', () => {
     ]);
   });
 
+  it('secagg/testing is reached only from the harness: never from the core or another edge folder', () => {
+    const v = check({
+      'src/protocol/client/advertise-keys.ts': "import { deterministicRandomBytes } from '../../testing/index.js';\n",
+      'src/random.ts': "export { deterministicRandomBytes } from './testing/index.js';\n",
+      'src/session/driver.ts': "import { deterministicRandomBytes } from '../testing/index.js';\n",
+      'src/simulate/clients.ts': "import { deterministicRandomBytes } from '../testing/index.js';\n",
+      'src/testing/index.ts': "import { assertBytes } from '../_assert.js';\nimport { sha256 } from '../crypto/index.js';\n",
+    });
+    expect(v.map((x) => x.file)).toEqual(['src/protocol/client/advertise-keys.ts', 'src/random.ts', 'src/session/driver.ts']);
+    expect(v[0]?.reason).toMatch(/^protocol -> testing: /);
+  });
+
   it('allowed imports pass: down the core, the edge onto the core, within a folder, bare packages', () => {
     expect(
       check({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cryptoRandomBytes, deterministicRandomBytes } from '../src/index.js';
+import { cryptoRandomBytes } from '../src/index.js';
+import { deterministicRandomBytes } from '../src/testing/index.js';
 import { chacha20 } from '@noble/ciphers/chacha.js';
 
 describe('cryptoRandomBytes', () => {
@@ -16,7 +17,13 @@ describe('cryptoRandomBytes', () => {
   });
 });
 
-describe('deterministicRandomBytes', () => {
+describe('deterministicRandomBytes (secagg/testing)', () => {
+  it('is not exported from the package root, so production code cannot pick it by accident', async () => {
+    const root = (await import('../src/index.js')) as Record<string, unknown>;
+    expect(root['deterministicRandomBytes']).toBeUndefined();
+    expect(Object.keys(root).sort()).toEqual(['ErrorCode', 'SecAggError', 'cryptoRandomBytes', 'isSecAggError']);
+  });
+
   it('is the ChaCha20 keystream under the seed, however the reads are split', () => {
     const seed = Uint8Array.from({ length: 32 }, (_, i) => i);
     const whole = chacha20(seed, new Uint8Array(12), new Uint8Array(300));

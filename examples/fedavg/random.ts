@@ -7,7 +7,7 @@
  * clients' `encodeClientUpdate` draws it from the CSPRNG.
  */
 import { createHash } from 'node:crypto';
-import { deterministicRandomBytes, type RandomBytes } from '../../src/index.js';
+import { deterministicRandomBytes, type RandomBytes } from '../../src/testing/index.js';
 
 /** A stream of random values over `bytes`, read 4 KiB at a time. */
 export class Random {

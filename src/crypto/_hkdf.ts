@@ -162,9 +162,22 @@ function finish(h: Int32Array, prefix: number, buf: Uint8Array, length: number, 
   }
 }
 
-/** Grows the message scratch to hold `length` bytes and their padding. */
+/**
+ * The message scratch, grown to hold `length` bytes and their padding. A scratch that is
+ * replaced is zeroed first: between the extract and the expand of one HKDF call it holds the
+ * IKM and the inner HMAC digest, from which the PRK follows, and an abandoned buffer cannot be
+ * wiped later (the garbage collector frees it when it likes, unzeroed).
+ */
 function scratchFor(length: number): Uint8Array {
-  if (message.length < length + 72) message = new Uint8Array(2 * (length + 72));
+  if (message.length < length + 72) {
+    message.fill(0);
+    message = new Uint8Array(2 * (length + 72));
+  }
+  return message;
+}
+
+/** The current message scratch (for the test that a replaced scratch is left zeroed). */
+export function messageScratchForTest(): Uint8Array {
   return message;
 }
 
@@ -210,8 +223,10 @@ const ZERO_SALT = new Uint8Array(32);
 export function hkdfSha256Fast(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   const key = salt.length === 0 ? ZERO_SALT : salt;
   if (cachedSalt === null || !equalBytes(cachedSalt, key)) {
-    setHmacKey(saltState, key);
-    cachedSalt = Uint8Array.from(key);
+    // The copy is what keys the cached state (not a second read of the caller's array).
+    const copy = new Uint8Array(key);
+    setHmacKey(saltState, copy);
+    cachedSalt = copy;
   }
   // Extract: PRK = HMAC(salt, IKM).
   let buf = scratchFor(ikm.length + 64);

@@ -3,17 +3,31 @@
  * import (`process.getBuiltinModule`) so that bundles for browsers and workers never reference
  * `node:crypto`; everything here is only reached after {@link nativeCrypto} returned a module.
  *
- * Keys enter OpenSSL only through JWK imports (raw public: ~5 us; private `{d, x}`: ~22 us).
- * Nothing is ever exported from a KeyObject: `export({ format: 'jwk' })` in a loop on Node 20.20
- * can deadlock (REFERENCES.md), and we never need it: an X25519 public key is computed as the
+ * Keys enter OpenSSL only through JWK imports (raw public: ~5 us; private `{d, x}`: ~22 us; a
+ * PKCS#8 DER import, whose buffer could be wiped, measured 8-10x slower). Nothing is ever
+ * exported from a KeyObject: `export({ format: 'jwk' })` in a loop on Node 20.20 can deadlock
+ * (REFERENCES.md), and we never need it: an X25519 public key is computed as the
  * Diffie-Hellman of the private key with the base point u = 9.
+ *
+ * Copies of private keys that remain, and that no wipe reaches (the README's security model):
+ * - the base64url string of each JWK import (JavaScript strings are immutable; the garbage
+ *   collector frees them when it likes);
+ * - OpenSSL's own copy inside each KeyObject, freed (and cleansed by OpenSSL) when the
+ *   KeyObject is collected;
+ * - node:crypto's internal buffers in the cipher and Diffie-Hellman calls.
+ * What secagg holds itself is wiped: the Buffers that diffieHellman and the AEAD decryption
+ * return (shared secrets, share plaintexts) are zeroed once copied, and nothing here caches a
+ * private key: each import belongs to one agreement or signer object. The protocol imports a
+ * client's session keys once each (kept, with no copy of the bytes, for the round that uses
+ * them) and its long-term Ed25519 key once per client; a key the server rebuilds is imported
+ * once and dropped.
  */
 import type * as NodeCryptoModule from 'node:crypto';
 import { equalBytes, isAllZero } from '../_bytes.js';
 import { hexToBytes } from './_curve25519.js';
 
 export type NodeCrypto = typeof NodeCryptoModule;
-type KeyObject = NodeCryptoModule.KeyObject;
+export type KeyObject = NodeCryptoModule.KeyObject;
 
 // RFC 7748 §6.1: Alice's private key and public key, used as a one-time self-test.
 const SELFTEST_X25519_PRIVATE = hexToBytes('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
@@ -70,24 +84,6 @@ export function importX25519Private(c: NodeCrypto, privateKey: Uint8Array): KeyO
   });
 }
 
-/**
- * Imported private keys, by the array they were imported from. A client imports each of its two
- * private keys when it makes them (for the public key) and again in the round that uses them,
- * and every import costs OpenSSL a scalar multiplication (~40 us). An entry holds a copy of the
- * bytes and serves only while they still match, so an array that was overwritten or reused is
- * imported afresh; entries go with the arrays (the client state that holds the key).
- */
-const privateKeyCache = new WeakMap<Uint8Array, { readonly bytes: Uint8Array; readonly key: KeyObject }>();
-
-/** {@link importX25519Private}, reusing the import of the same array with the same bytes. */
-export function importX25519PrivateCached(c: NodeCrypto, privateKey: Uint8Array): KeyObject {
-  const hit = privateKeyCache.get(privateKey);
-  if (hit !== undefined && equalBytes(hit.bytes, privateKey)) return hit.key;
-  const key = importX25519Private(c, privateKey);
-  privateKeyCache.set(privateKey, { bytes: Uint8Array.from(privateKey), key });
-  return key;
-}
-
 /** Imports a raw 32-byte X25519 public key (u-coordinate, little-endian). */
 export function importX25519Public(c: NodeCrypto, publicKey: Uint8Array): KeyObject {
   return c.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64u(publicKey) }, format: 'jwk' });
@@ -125,6 +121,7 @@ export function x25519Native(c: NodeCrypto, privateKey: KeyObject, peerPublic: U
     return null;
   }
   const copy = new Uint8Array(out);
+  out.fill(0); // the shared secret: keep only the copy the caller owns (and wipes)
   return isAllZero(copy) ? null : copy;
 }
 
@@ -138,12 +135,21 @@ export function x25519PublicKeyNative(c: NodeCrypto, privateKey: Uint8Array): Ui
   return x25519PublicFromKeyObject(c, importX25519Private(c, privateKey));
 }
 
-export function ed25519SignNative(c: NodeCrypto, secretKey: Uint8Array, message: Uint8Array): Uint8Array {
-  const key = c.createPrivateKey({
+/** Imports a 32-byte Ed25519 secret key (seed); OpenSSL derives the public half from it. */
+export function importEd25519Private(c: NodeCrypto, secretKey: Uint8Array): KeyObject {
+  return c.createPrivateKey({
     key: { kty: 'OKP', crv: 'Ed25519', d: b64u(secretKey), x: PLACEHOLDER_X },
     format: 'jwk',
   });
+}
+
+/** An Ed25519 signature with an imported key. */
+export function ed25519SignWithKey(c: NodeCrypto, key: KeyObject, message: Uint8Array): Uint8Array {
   return new Uint8Array(c.sign(null, message, key));
+}
+
+export function ed25519SignNative(c: NodeCrypto, secretKey: Uint8Array, message: Uint8Array): Uint8Array {
+  return ed25519SignWithKey(c, importEd25519Private(c, secretKey), message);
 }
 
 /** OpenSSL's RFC 8032 verification (cofactorless, canonical R compare). False on any error. */
@@ -199,8 +205,11 @@ export function aeadOpenNative(
   const out = new Uint8Array(length);
   const body = decipher.update(sealed.subarray(0, length));
   out.set(body, 0);
+  body.fill(0); // plaintext (secret shares): keep only the copy the caller owns
   try {
-    out.set(decipher.final(), body.length);
+    const rest = decipher.final();
+    out.set(rest, body.length);
+    rest.fill(0);
   } catch {
     out.fill(0);
     return null;

@@ -4,10 +4,11 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { assertBytes } from '../_assert.js';
+import { assertBytes, copyBytes } from '../_assert.js';
 import { equalBytes } from '../_bytes.js';
 import { hexToBytes, isBelowP, leBytesToBigInt } from './_curve25519.js';
-import { ed25519SignNative, ed25519VerifyNative } from './_native.js';
+import { SecAggError } from '../errors.js';
+import { ed25519SignNative, ed25519SignWithKey, ed25519VerifyNative, importEd25519Private, type KeyObject } from './_native.js';
 import { resolveBackend, type CryptoBackend } from './backend.js';
 
 /** Bytes of an Ed25519 secret key (seed) or public key. */
@@ -60,10 +61,74 @@ export function ed25519PublicKey(secretKey: Uint8Array): Uint8Array {
  * ```
  */
 export function ed25519Sign(secretKey: Uint8Array, message: Uint8Array, backend?: CryptoBackend): Uint8Array {
-  assertBytes(secretKey, 'secretKey', ED25519_KEY_BYTES);
-  assertBytes(message, 'message');
+  const key = copyBytes(secretKey, 'secretKey', ED25519_KEY_BYTES);
+  try {
+    const msg = copyBytes(message, 'message');
+    const c = resolveBackend(backend);
+    return c === null ? ed25519.sign(msg, key) : ed25519SignNative(c, key, msg);
+  } finally {
+    key.fill(0);
+  }
+}
+
+/** Signs with one imported long-term key, many times (see {@link createEd25519Signer}). */
+export interface Ed25519Signer {
+  /** The backend this object uses. */
+  readonly backend: CryptoBackend;
+  /**
+   * An Ed25519 signature of `message` (64 bytes, deterministic: equal to {@link ed25519Sign}'s).
+   * @throws {SecAggError} `INVALID_TYPE` for a bad message, `WRONG_ROUND` after {@link wipe}.
+   */
+  sign(message: Uint8Array): Uint8Array;
+  /** Zeroes the portable copy of the key or lets go of the imported one. Later calls throw. */
+  wipe(): void;
+}
+
+/**
+ * A signer for one long-term Ed25519 key, imported into OpenSSL once (native) instead of once
+ * per signature: each import leaves an unwipeable JWK string behind, and a client signs twice
+ * per session (its keys, then the survivor set). The portable signer keeps a copy of the key.
+ *
+ * @param secretKey 32-byte seed.
+ * @throws {SecAggError} `INVALID_TYPE` / `INVALID_LENGTH` for a bad key, `BACKEND_UNAVAILABLE`
+ *   for `'native'` off Node.
+ * @example
+ * ```ts
+ * const signer = createEd25519Signer(signingKey);
+ * const signature = signer.sign(message);
+ * signer.wipe();
+ * ```
+ */
+export function createEd25519Signer(secretKey: Uint8Array, backend?: CryptoBackend): Ed25519Signer {
   const c = resolveBackend(backend);
-  return c === null ? ed25519.sign(message, secretKey) : ed25519SignNative(c, secretKey, message);
+  const key = copyBytes(secretKey, 'secretKey', ED25519_KEY_BYTES);
+  const wiped = (): SecAggError => new SecAggError('WRONG_ROUND', 'this Ed25519 signer was wiped; create another');
+  if (c === null) {
+    let live = true;
+    return {
+      backend: 'portable',
+      sign(message: Uint8Array): Uint8Array {
+        if (!live) throw wiped();
+        return ed25519.sign(assertBytes(message, 'message'), key);
+      },
+      wipe(): void {
+        key.fill(0);
+        live = false;
+      },
+    };
+  }
+  let imported: KeyObject | null = importEd25519Private(c, key);
+  key.fill(0);
+  return {
+    backend: 'native',
+    sign(message: Uint8Array): Uint8Array {
+      if (imported === null) throw wiped();
+      return ed25519SignWithKey(c, imported, assertBytes(message, 'message'));
+    },
+    wipe(): void {
+      imported = null;
+    },
+  };
 }
 
 /**
@@ -87,18 +152,19 @@ export function ed25519Verify(
   publicKey: Uint8Array,
   backend?: CryptoBackend,
 ): boolean {
-  assertBytes(signature, 'signature');
-  assertBytes(message, 'message');
-  assertBytes(publicKey, 'publicKey');
+  // Copies first: the checks below and the verification read the same bytes.
+  const sig = copyBytes(signature, 'signature');
+  const msg = copyBytes(message, 'message');
+  const key = copyBytes(publicKey, 'publicKey');
   const c = resolveBackend(backend);
-  if (signature.length !== ED25519_SIGNATURE_BYTES || publicKey.length !== ED25519_KEY_BYTES) return false;
+  if (sig.length !== ED25519_SIGNATURE_BYTES || key.length !== ED25519_KEY_BYTES) return false;
   // Checks shared by both backends, so that they agree on every input.
-  if (leBytesToBigInt(signature.subarray(32)) >= ED25519_L) return false;
-  const y = Uint8Array.from(publicKey);
+  if (leBytesToBigInt(sig.subarray(32)) >= ED25519_L) return false;
+  const y = new Uint8Array(key);
   y[31] = (y[31] as number) & 0x7f;
   if (!isBelowP(y)) return false;
   for (const small of SMALL_ORDER_ED_Y) if (equalBytes(y, small)) return false;
-  return c === null ? ed25519VerifyPortable(signature, message, publicKey) : ed25519VerifyNative(c, signature, message, publicKey);
+  return c === null ? ed25519VerifyPortable(sig, msg, key) : ed25519VerifyNative(c, sig, msg, key);
 }
 
 /** RFC 8032 §5.1.7 with the cofactorless check [S]B = R + [k]A compared on encodings. */

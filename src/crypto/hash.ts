@@ -4,6 +4,7 @@
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { assertBytes, assertInteger } from '../_assert.js';
+import { SecAggError } from '../errors.js';
 import { hkdfSha256Fast } from './_hkdf.js';
 import { sha256Native } from './_native.js';
 import { resolveBackend, type CryptoBackend } from './backend.js';
@@ -26,6 +27,29 @@ export function sha256(data: Uint8Array, backend?: CryptoBackend): Uint8Array {
   assertBytes(data, 'data');
   const c = resolveBackend(backend);
   return c === null ? nobleSha256(data) : sha256Native(c, data);
+}
+
+/**
+ * SHA-256 of the concatenation of `parts`, without concatenating them (a client hashes its
+ * whole input vector this way).
+ *
+ * @throws {SecAggError} `INVALID_TYPE` when `parts` is not an array of Uint8Arrays.
+ * @example
+ * ```ts
+ * const digest = sha256Parts([label, new Uint8Array(vector.buffer)]);
+ * ```
+ */
+export function sha256Parts(parts: readonly Uint8Array[], backend?: CryptoBackend): Uint8Array {
+  if (!Array.isArray(parts)) throw new SecAggError('INVALID_TYPE', 'parts must be an array of Uint8Arrays');
+  const c = resolveBackend(backend);
+  if (c !== null) {
+    const h = c.createHash('sha256');
+    parts.forEach((p, i) => h.update(assertBytes(p, `parts[${i}]`)));
+    return new Uint8Array(h.digest());
+  }
+  const h = nobleSha256.create();
+  parts.forEach((p, i) => h.update(assertBytes(p, `parts[${i}]`)));
+  return h.digest();
 }
 
 /**

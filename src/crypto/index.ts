@@ -23,13 +23,22 @@
  * cofactorless equation: see {@link ed25519Verify}.
  *
  * One file per family: backend.ts (the choice), x25519.ts, ed25519.ts, aead.ts, hash.ts
- * (SHA-256, HKDF); _native.ts is the node:crypto fast path and _hkdf.ts the allocation-free
+ * (SHA-256, HKDF), drbg.ts (the ChaCha20 DRBG that expands a secret seed); _native.ts is the node:crypto fast path and _hkdf.ts the allocation-free
  * SHA-256/HKDF. This folder has no subpath export: the protocol and masking use it.
  */
 export { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, aeadOpen, aeadSeal } from './aead.js';
 export { defaultCryptoBackend, isNativeCryptoAvailable, type CryptoBackend } from './backend.js';
-export { ED25519_KEY_BYTES, ED25519_SIGNATURE_BYTES, ed25519PublicKey, ed25519Sign, ed25519Verify } from './ed25519.js';
-export { HKDF_SHA256_MAX_LENGTH, hkdfSha256, sha256 } from './hash.js';
+export { createDrbg } from './drbg.js';
+export {
+  ED25519_KEY_BYTES,
+  ED25519_SIGNATURE_BYTES,
+  createEd25519Signer,
+  ed25519PublicKey,
+  ed25519Sign,
+  ed25519Verify,
+  type Ed25519Signer,
+} from './ed25519.js';
+export { HKDF_SHA256_MAX_LENGTH, hkdfSha256, sha256, sha256Parts } from './hash.js';
 export {
   X25519_KEY_BYTES,
   createX25519Agreement,

@@ -3,12 +3,12 @@
  * peer keys (internal to secagg; see ./index.ts).
  */
 import { x25519 } from '@noble/curves/ed25519.js';
-import { assertBytes, describeType } from '../_assert.js';
+import { copyBytes, describeType } from '../_assert.js';
 import { equalBytes, isAllZero } from '../_bytes.js';
 import { SecAggError } from '../errors.js';
 import type { RandomBytes } from '../random.js';
 import { hexToBytes, isBelowP } from './_curve25519.js';
-import { importX25519PrivateCached, type NodeCrypto, x25519Native, x25519PublicFromKeyObject } from './_native.js';
+import { importX25519Private, type KeyObject, type NodeCrypto, x25519Native, x25519PublicFromKeyObject } from './_native.js';
 import { resolveBackend, type CryptoBackend } from './backend.js';
 
 /** An X25519 key pair: 32-byte private scalar (unclamped, as drawn) and 32-byte public u. */
@@ -29,9 +29,14 @@ export interface X25519Agreement {
   /**
    * X25519(private, peerPublicKey).
    * @throws {SecAggError} `INVALID_TYPE` / `INVALID_LENGTH` for a bad key, `INVALID_PUBLIC_KEY`
-   *   for a small-order peer key (all-zero shared secret).
+   *   for a small-order peer key (all-zero shared secret), `WRONG_ROUND` after {@link wipe}.
    */
   sharedSecret(peerPublicKey: Uint8Array): Uint8Array;
+  /**
+   * Zeroes this object's copy of the private key (portable) or lets go of its imported key
+   * (native: OpenSSL frees its copy when the key object is collected). Later calls throw.
+   */
+  wipe(): void;
 }
 
 /** Bytes of an X25519 key or shared secret. */
@@ -71,7 +76,7 @@ export function generateX25519KeyPair(rng: RandomBytes, backend?: CryptoBackend)
     throw new SecAggError('INVALID_TYPE', `rng must be a function, got ${describeType(rng)}`);
   }
   const c = resolveBackend(backend);
-  const privateKey = Uint8Array.from(assertBytes(rng(X25519_KEY_BYTES), 'rng output', X25519_KEY_BYTES));
+  const privateKey = copyBytes(rng(X25519_KEY_BYTES), 'rng output', X25519_KEY_BYTES);
   return { privateKey, publicKey: publicKeyOf(c, privateKey) };
 }
 
@@ -86,11 +91,14 @@ export function generateX25519KeyPair(rng: RandomBytes, backend?: CryptoBackend)
  */
 export function x25519PublicKey(privateKey: Uint8Array, backend?: CryptoBackend): Uint8Array {
   const c = resolveBackend(backend);
-  return publicKeyOf(c, assertBytes(privateKey, 'privateKey', X25519_KEY_BYTES));
+  const key = copyBytes(privateKey, 'privateKey', X25519_KEY_BYTES);
+  const pub = publicKeyOf(c, key);
+  key.fill(0);
+  return pub;
 }
 
 function publicKeyOf(c: NodeCrypto | null, privateKey: Uint8Array): Uint8Array {
-  return c === null ? x25519.getPublicKey(privateKey) : x25519PublicFromKeyObject(c, importX25519PrivateCached(c, privateKey));
+  return c === null ? x25519.getPublicKey(privateKey) : x25519PublicFromKeyObject(c, importX25519Private(c, privateKey));
 }
 
 /**
@@ -135,15 +143,22 @@ export function x25519SharedSecret(
   peerPublicKey: Uint8Array,
   backend?: CryptoBackend,
 ): Uint8Array {
-  assertBytes(privateKey, 'privateKey', X25519_KEY_BYTES);
   const c = resolveBackend(backend);
-  return createAgreement(privateKey, c).sharedSecret(peerPublicKey);
+  const key = copyBytes(privateKey, 'privateKey', X25519_KEY_BYTES);
+  const agreement = createAgreement(key, c);
+  key.fill(0);
+  try {
+    return agreement.sharedSecret(peerPublicKey);
+  } finally {
+    agreement.wipe();
+  }
 }
 
 /**
  * An {@link X25519Agreement} for one private key, reused for many peers (a client computes one
- * DH per neighbour): the native backend imports the private key into OpenSSL once. The object
- * keeps a copy of the private key; drop it when the round is over.
+ * DH per neighbour): the native backend imports the private key into OpenSSL once (no cache:
+ * the import belongs to this object alone). The object keeps a copy of the private key (the
+ * portable one a Uint8Array, the native one OpenSSL's): call `wipe()` when the round is over.
  *
  * @throws {SecAggError} `INVALID_TYPE` / `INVALID_LENGTH` for a bad private key,
  *   `BACKEND_UNAVAILABLE` for `'native'` off Node.
@@ -154,53 +169,78 @@ export function x25519SharedSecret(
  * ```
  */
 export function createX25519Agreement(privateKey: Uint8Array, backend?: CryptoBackend): X25519Agreement {
-  assertBytes(privateKey, 'privateKey', X25519_KEY_BYTES);
-  return createAgreement(privateKey, resolveBackend(backend));
+  const c = resolveBackend(backend);
+  const key = copyBytes(privateKey, 'privateKey', X25519_KEY_BYTES);
+  try {
+    return createAgreement(key, c);
+  } finally {
+    key.fill(0);
+  }
 }
 
 function createAgreement(original: Uint8Array, c: NodeCrypto | null): X25519Agreement {
   if (c === null) {
-    const privateKey = Uint8Array.from(original);
+    const privateKey = new Uint8Array(original);
     let publicKey: Uint8Array | undefined;
+    let wiped = false;
     return {
       backend: 'portable',
       get publicKey(): Uint8Array {
+        if (wiped) throw wipedError();
         publicKey ??= x25519.getPublicKey(privateKey);
         return publicKey;
       },
       sharedSecret(peerPublicKey: Uint8Array): Uint8Array {
-        checkPeer(peerPublicKey);
+        if (wiped) throw wipedError();
+        const peer = checkPeer(peerPublicKey);
         let out: Uint8Array;
         try {
-          out = x25519.getSharedSecret(privateKey, peerPublicKey);
+          out = x25519.getSharedSecret(privateKey, peer);
         } catch {
           throw smallOrder();
         }
         if (isAllZero(out)) throw smallOrder();
         return out;
       },
+      wipe(): void {
+        privateKey.fill(0);
+        wiped = true;
+      },
     };
   }
-  const keyObject = importX25519PrivateCached(c, original);
+  let keyObject: KeyObject | null = importX25519Private(c, original);
   let publicKey: Uint8Array | undefined;
+  const live = (): KeyObject => {
+    if (keyObject === null) throw wipedError();
+    return keyObject;
+  };
   return {
     backend: 'native',
     get publicKey(): Uint8Array {
-      publicKey ??= x25519PublicFromKeyObject(c, keyObject);
+      publicKey ??= x25519PublicFromKeyObject(c, live());
       return publicKey;
     },
     sharedSecret(peerPublicKey: Uint8Array): Uint8Array {
-      checkPeer(peerPublicKey);
-      const out = x25519Native(c, keyObject, peerPublicKey);
+      const key = live();
+      const out = x25519Native(c, key, checkPeer(peerPublicKey));
       if (out === null) throw smallOrder();
       return out;
+    },
+    wipe(): void {
+      keyObject = null;
     },
   };
 }
 
-function checkPeer(peerPublicKey: Uint8Array): void {
-  assertBytes(peerPublicKey, 'peerPublicKey', X25519_KEY_BYTES);
-  if (isSmallOrderU(peerPublicKey)) throw smallOrder();
+function wipedError(): SecAggError {
+  return new SecAggError('WRONG_ROUND', 'this X25519 agreement was wiped; create another');
+}
+
+/** A copy of the peer key, checked (size, small order): the copy is what the agreement uses. */
+function checkPeer(peerPublicKey: Uint8Array): Uint8Array {
+  const peer = copyBytes(peerPublicKey, 'peerPublicKey', X25519_KEY_BYTES);
+  if (isSmallOrderU(peer)) throw smallOrder();
+  return peer;
 }
 
 function smallOrder(): SecAggError {
@@ -211,7 +251,7 @@ function smallOrder(): SecAggError {
 }
 
 function isSmallOrderU(u: Uint8Array): boolean {
-  const masked = Uint8Array.from(u);
+  const masked = new Uint8Array(u);
   masked[31] = (masked[31] as number) & 0x7f;
   for (const small of SMALL_ORDER_U) if (equalBytes(masked, small)) return true;
   return false;

@@ -1,9 +1,10 @@
 /**
  * secagg/masking: seed-derived masks. A mask is the ChaCha20 (RFC 8439) keystream under a key
  * derived by HKDF-SHA256 from a 32-byte seed, salted with the 32-byte session id and labelled,
- * read as little-endian uint32 elements reduced mod 2^bits. Any slice can be produced without
- * the elements before it, and masks can be added to or subtracted from a vector in one pass
- * without materialising them. Byte-level specification: docs/masking.md.
+ * read as elements of w = ceil(bits / 8) keystream bytes each (little-endian, w of them per
+ * element, so 2 bytes at 16 bits and 3 at 24), reduced mod 2^bits. Any slice can be produced
+ * without the elements before it, and masks can be added to or subtracted from a vector in one
+ * pass without materialising them. Byte-level specification: docs/masking.md.
  * @module
  */
 import { assertBits, assertBytes, assertInteger, assertOptions, assertUint32Array, describeType } from '../_assert.js';
@@ -15,8 +16,9 @@ import { ADD, SET, streamInto, streamTermsInto, SUB, type Op, type StreamTerm } 
 export type { MaskBackend } from './_backends.js';
 
 /**
- * Elements in one mask stream: (2^32 - 1) * 16 = 68,719,476,720 (ChaCha20 block counters
- * 0 .. 2^32 - 2, sixteen uint32 elements per block). `offset + length` may not exceed it.
+ * Elements in one mask stream, for every width: (2^32 - 1) * 16 = 68,719,476,720 (ChaCha20
+ * block counters 0 .. 2^32 - 2, sixteen elements per block at the widest, 4-byte, element).
+ * `offset + length` may not exceed it.
  *
  * @example
  * ```ts

@@ -2,14 +2,24 @@
 import { assertOptions, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
 import { cryptoRandomBytes, type RandomBytes } from '../random.js';
-import { createSessionConfig } from './config.js';
+import { validateConfig } from './config.js';
 import type { CryptoBackend } from '../crypto/index.js';
 import type { Round, SessionConfig } from './types.js';
 
-/** Options every step accepts. */
+/** Options of the server's steps. */
 export interface StepOptions {
   /** Randomness (default: the platform CSPRNG). Inject a deterministic one to replay sessions. */
   readonly rng?: RandomBytes;
+  /** Crypto and mask backend (default: native where available). Both give identical bytes. */
+  readonly backend?: CryptoBackend;
+}
+
+/**
+ * Options of the client's steps. A client step takes no randomness: all of it is drawn when
+ * the client is created (`createClient`, `joinRound`), so a step is a deterministic function of
+ * its state, message and input.
+ */
+export interface ClientStepOptions {
   /** Crypto and mask backend (default: native where available). Both give identical bytes. */
   readonly backend?: CryptoBackend;
 }
@@ -19,17 +29,33 @@ export interface ResolvedOptions {
   readonly backend: CryptoBackend | undefined;
 }
 
-export function readStepOptions(options: unknown, extra: readonly string[] = []): ResolvedOptions & Record<string, unknown> {
-  const o = assertOptions<Record<string, unknown>>(options, 'options', ['rng', 'backend', ...extra]);
-  const rng = o['rng'];
-  if (rng !== undefined && typeof rng !== 'function') {
-    throw new SecAggError('INVALID_TYPE', `options.rng must be a function, got ${describeType(rng)}`);
-  }
-  const backend = o['backend'];
+function readBackend(backend: unknown): CryptoBackend | undefined {
   if (backend !== undefined && backend !== 'native' && backend !== 'portable') {
     throw new SecAggError('INVALID_TYPE', 'options.backend must be "native" or "portable"');
   }
-  return { ...o, rng: (rng as RandomBytes | undefined) ?? cryptoRandomBytes, backend: backend as CryptoBackend | undefined };
+  return backend;
+}
+
+/** Reads an rng option (a function; default the CSPRNG). */
+export function readRng(rng: unknown, name = 'options.rng'): RandomBytes {
+  if (rng !== undefined && typeof rng !== 'function') {
+    throw new SecAggError('INVALID_TYPE', `${name} must be a function, got ${describeType(rng)}`);
+  }
+  return (rng as RandomBytes | undefined) ?? cryptoRandomBytes;
+}
+
+export function readStepOptions(options: unknown, extra: readonly string[] = []): ResolvedOptions & Record<string, unknown> {
+  const o = assertOptions<Record<string, unknown>>(options, 'options', ['rng', 'backend', ...extra]);
+  return { ...o, rng: readRng(o['rng']), backend: readBackend(o['backend']) };
+}
+
+/** Reads a client step's options (`backend`, and `extra`): no `rng`, steps draw nothing. */
+export function readClientOptions(
+  options: unknown,
+  extra: readonly string[] = [],
+): { readonly backend: CryptoBackend | undefined } & Record<string, unknown> {
+  const o = assertOptions<Record<string, unknown>>(options, 'options', ['backend', ...extra]);
+  return { ...o, backend: readBackend(o['backend']) };
 }
 
 export function wrongRound(step: string, round: unknown, expected: Round): SecAggError {
@@ -41,19 +67,5 @@ export function wrongRound(step: string, round: unknown, expected: Round): SecAg
 
 /** Re-validates a configuration received from a caller (it may have been deserialised). */
 export function checkConfig(config: unknown): SessionConfig {
-  if (config === null || typeof config !== 'object') {
-    throw new SecAggError('INVALID_TYPE', `config must be an object, got ${describeType(config)}`);
-  }
-  const c = config as Partial<SessionConfig>;
-  if (c.version !== 1) throw new SecAggError('UNSUPPORTED_VERSION', 'config.version must be 1');
-  const normalised = createSessionConfig({
-    clients: c.clients as number,
-    threshold: c.threshold as number,
-    graph: c.graph as SessionConfig['graph'],
-    vectors: c.vectors as SessionConfig['vectors'],
-    nonce: c.nonce as Uint8Array,
-    active: c.active as boolean,
-    ...(c.verificationKeys === null || c.verificationKeys === undefined ? {} : { verificationKeys: c.verificationKeys }),
-  });
-  return normalised;
+  return validateConfig(config);
 }

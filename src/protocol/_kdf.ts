@@ -1,15 +1,20 @@
 /**
- * Byte-level derivations of secagg/v1 (docs/protocol.md is the normative text): session id,
- * pairwise mask seeds, per-direction AEAD keys, associated data, share plaintexts and the
- * messages that are signed. Internal.
+ * Byte-level derivations (docs/protocol.md is the normative text): config digest, session id,
+ * pairwise mask seeds, per-direction AEAD keys, associated data, share plaintexts, the
+ * messages that are signed and the seed of the Shamir coefficients. Internal. Labels carry the
+ * version in which they were introduced: the config digest and session id are secagg/v2 (the
+ * configuration gained the cohort, the corrupt count and the policy digest), the rest are
+ * unchanged from secagg/v1 and bound to the v2 session id.
  */
 import { ByteWriter, ascii, concatBytes, u32be } from '../_bytes.js';
-import { encodeConfig } from './config.js';
+import { writeConfig } from './config-codec.js';
 import { AEAD_TAG_BYTES, hkdfSha256, sha256, type CryptoBackend } from '../crypto/index.js';
 import type { SessionConfig } from './types.js';
 
-const SESSION_LABEL = ascii('secagg/v1/session');
-const CONFIG_LABEL = ascii('secagg/v1/config');
+const SESSION_LABEL = ascii('secagg/v2/session');
+const CONFIG_LABEL = ascii('secagg/v2/config');
+/** HKDF info of the key of the DRBG that draws a client's Shamir coefficients. */
+export const SHARE_COEFFICIENTS_INFO = 'secagg/v2/share-coefficients';
 const CHANNEL_INFO = ascii('secagg/v1/channel\0');
 const SHARE_AAD = ascii('secagg/v1/share\0');
 const ADVERTISE_LABEL = ascii('secagg/v1/advertise\0');
@@ -30,17 +35,29 @@ function lp(bytes: Uint8Array): Uint8Array {
   return concatBytes(u32be(bytes.length), bytes);
 }
 
-/** SHA-256(u32 len || "secagg/v1/config" || u32 len || config encoding). */
+// Digests by configuration object: the encoding is O(n) (cohort, keys) and the server checks
+// a signature over the digest per client. A state's configuration is a validated copy.
+const digests = new WeakMap<SessionConfig, Uint8Array>();
+
+/**
+ * Config digest = SHA-256(lp("secagg/v2/config") || lp(config encoding)) (./config-codec.ts:
+ * every field, the verification keys included).
+ */
 export function configDigest(config: SessionConfig): Uint8Array {
-  return sha256(concatBytes(lp(CONFIG_LABEL), lp(encodeConfig(config, (b) => sha256(b)))));
+  let d = digests.get(config);
+  if (d === undefined) {
+    d = sha256(concatBytes(lp(CONFIG_LABEL), lp(writeConfig(config))));
+    digests.set(config, d);
+  }
+  return d.slice();
 }
 
 /**
- * Session id = SHA-256(lp("secagg/v1/session") || lp(config encoding) || key directory root)
+ * Session id = SHA-256(lp("secagg/v2/session") || config digest || key directory root)
  * (./_directory.ts: the root commits to every advertised key and to who did not advertise).
  */
 export function computeSessionId(config: SessionConfig, directoryRoot: Uint8Array): Uint8Array {
-  return sha256(concatBytes(lp(SESSION_LABEL), lp(encodeConfig(config, (b) => sha256(b))), directoryRoot));
+  return sha256(concatBytes(lp(SESSION_LABEL), configDigest(config), directoryRoot));
 }
 
 /**

@@ -24,6 +24,49 @@ export function isBytes(v: unknown, length?: number): v is Uint8Array {
 }
 
 /**
+ * A copy of `v` when it is a genuine Uint8Array (of `length` bytes, checked on the copy); else
+ * null. Copy first, then check the copy and keep exactly that: nothing a hostile object does
+ * between two reads (a getter, an iterator, another thread writing a shared buffer) can make
+ * the bytes kept differ from the bytes checked.
+ */
+export function copyOf(v: unknown, length?: number): Uint8Array | null {
+  if (!(v instanceof Uint8Array) || !ArrayBuffer.isView(v)) return null;
+  let copy: Uint8Array;
+  try {
+    copy = new Uint8Array(v);
+  } catch {
+    return null; // a detached buffer
+  }
+  return length === undefined || copy.length === length ? copy : null;
+}
+
+/**
+ * Copies of the entries of `v`, one block for all (a server keeps hundreds of thousands of
+ * them): 'malformed' unless `v` is an array of genuine Uint8Arrays, 'size' when one of them is
+ * not `size` bytes long. Lengths are read from the arrays themselves, and each entry is copied
+ * with the length that was checked.
+ */
+export function copyBlock(v: unknown, size: number): Uint8Array[] | 'malformed' | 'size' {
+  if (!Array.isArray(v)) return 'malformed';
+  const n = v.length;
+  const entries = new Array<Uint8Array>(n);
+  for (let i = 0; i < n; i++) {
+    const b: unknown = v[i];
+    if (!(b instanceof Uint8Array) || !ArrayBuffer.isView(b)) return 'malformed';
+    entries[i] = b;
+  }
+  const block = new Uint8Array(size * n);
+  const out = new Array<Uint8Array>(n);
+  for (let i = 0; i < n; i++) {
+    const b = entries[i] as Uint8Array;
+    if (intrinsicLength.call(b) !== size) return 'size';
+    block.set(b, size * i); // no user code runs between the length read and the copy
+    out[i] = block.subarray(size * i, size * (i + 1));
+  }
+  return out;
+}
+
+/**
  * How a received message's `type` reads in an abort reason: the string itself (cut to 40
  * characters), else its `typeof` (which cannot throw, unlike String() or a getter).
  */
@@ -66,17 +109,25 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** Masked vectors in configuration order with the right lengths; range is checked by the caller. */
-export function readVectors(v: unknown, config: SessionConfig): Uint32Array[] | null {
+/**
+ * Copies of masked vectors in configuration order, with the right lengths (checked on the
+ * copies); else null. The range is checked by the caller, on the copies.
+ */
+export function copyVectors(v: unknown, config: SessionConfig): Uint32Array[] | null {
   if (!Array.isArray(v) || v.length !== config.vectors.length) return null;
   const out = new Array<Uint32Array>(v.length);
   for (let i = 0; i < v.length; i++) {
     const x: unknown = v[i];
     const spec = config.vectors[i];
-    if (!(x instanceof Uint32Array) || !ArrayBuffer.isView(x) || spec === undefined || honestLength(x) !== spec.length) {
+    if (!(x instanceof Uint32Array) || !ArrayBuffer.isView(x) || spec === undefined) return null;
+    let copy: Uint32Array;
+    try {
+      copy = new Uint32Array(x);
+    } catch {
       return null;
     }
-    out[i] = x;
+    if (copy.length !== spec.length) return null;
+    out[i] = copy;
   }
   return out;
 }

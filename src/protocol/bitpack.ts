@@ -134,7 +134,7 @@ export function unpackBits(bytes: Uint8Array, bits: number, length: number, out?
     return out;
   }
   if (LITTLE_ENDIAN_PLATFORM && bits === 16) {
-    const aligned = bytes.byteOffset % 2 === 0 ? bytes : Uint8Array.from(bytes);
+    const aligned = bytes.byteOffset % 2 === 0 ? bytes : new Uint8Array(bytes);
     out.set(new Uint16Array(aligned.buffer, aligned.byteOffset, length));
     return out;
   }
@@ -202,7 +202,7 @@ function unpackGeneric(bytes: Uint8Array, bits: number, length: number, out: Uin
     for (let i = 0; i < length; i++) out[i] = readBits(bytes, i * bits, bits);
     return;
   }
-  const source = bytes.byteOffset % 4 === 0 ? bytes : Uint8Array.from(bytes);
+  const source = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
   const fullWords = Math.floor(source.length / 4);
   const words = new Uint32Array(source.buffer, source.byteOffset, fullWords);
   const mask = (bits === 32 ? -1 : 2 ** bits - 1) | 0; // int32, so the loop stays in int32 arithmetic

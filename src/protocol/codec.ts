@@ -1,7 +1,7 @@
 /**
- * Wire codec of secagg/v1 messages. Every message is:
+ * Wire codec of secagg messages (wire version 2). Every message is:
  *
- *   0x5A (magic) | 0x01 (version) | u8 type | fields...
+ *   0x5A (magic) | 0x02 (version) | u8 type | fields...
  *
  * Integers are big-endian; client ids are u16 (1..65535); byte strings have fixed or declared
  * lengths; masked vectors are bit-packed at their bit width. Id sets are either a list
@@ -14,7 +14,7 @@
 import { describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
 import { ByteReader, ByteWriter } from '../_bytes.js';
-import { isBytes, isObject } from './_validate.js';
+import { copyOf, isBytes, isObject } from './_validate.js';
 import { packBits, unpackBits } from './bitpack.js';
 import { AbortCode, abortCodeFromNumber } from './codes.js';
 import { MAX_VECTOR_LENGTH } from './config.js';
@@ -23,7 +23,7 @@ import type { ClientMessage, ServerMessage, SessionConfig, VectorSpec } from './
 /** First byte of every message. */
 export const WIRE_MAGIC = 0x5a;
 /** Second byte: the wire format version. */
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
 
 /** Message type bytes. */
 export const MessageType = {
@@ -54,9 +54,11 @@ function checkId(v: unknown, what: string): number {
   return v;
 }
 
+/** A copy of a byte field, checked on the copy (what is written is what was checked). */
 function checkBytes(v: unknown, what: string, length?: number): Uint8Array {
-  if (!isBytes(v, length)) throw invalidMessage(`${what} must be a Uint8Array${length === undefined ? '' : ` of ${length} bytes`}`);
-  return v;
+  const copy = copyOf(v, length);
+  if (copy === null) throw invalidMessage(`${what} must be a Uint8Array${length === undefined ? '' : ` of ${length} bytes`}`);
+  return copy;
 }
 
 function checkIdList(v: unknown, what: string): number[] {
@@ -194,8 +196,21 @@ function packedLength(length: number, bits: number): number {
  */
 export function encodeMessage(message: ClientMessage | ServerMessage, config: SessionConfig): Uint8Array {
   if (!isObject(message)) throw invalidMessage(`message must be an object, got ${describeType(message)}`);
-  const specs = vectorSpecs(config, 'config');
-  const m = message as Record<string, unknown>;
+  return encodeWith(message, vectorSpecs(config, 'config'));
+}
+
+/**
+ * Encodes a server message (none needs the configuration's vector widths). Internal: a client
+ * hashes the encoding of each request it answers, and answers the decoded copy.
+ *
+ * @throws {SecAggError} as {@link encodeMessage}; `INVALID_TYPE` for a client message.
+ */
+export function encodeServerMessage(message: unknown): Uint8Array {
+  if (!isObject(message)) throw invalidMessage(`message must be an object, got ${describeType(message)}`);
+  return encodeWith(message, null);
+}
+
+function encodeWith(m: Record<string, unknown>, specs: readonly VectorSpec[] | null): Uint8Array {
   const type = m['type'];
   const code = typeof type === 'string' && Object.hasOwn(MessageType, type) ? MessageType[type as keyof typeof MessageType] : undefined;
   if (code === undefined) throw invalidMessage('unknown message type');
@@ -222,6 +237,7 @@ export function encodeMessage(message: ClientMessage | ServerMessage, config: Se
       writeBytesList(w, m['ciphertexts'], 'ciphertexts');
       break;
     case 'maskedInput': {
+      if (specs === null) throw invalidMessage('a masked input needs the configuration');
       w.u16(checkId(m['sender'], 'sender'));
       w.bytes(checkBytes(m['sessionId'], 'sessionId', 32));
       const vectors = m['vectors'];
@@ -232,9 +248,10 @@ export function encodeMessage(message: ClientMessage | ServerMessage, config: Se
       w.u8(vectors.length);
       // Index loops here and below: forEach would skip the holes of a sparse array.
       for (let j = 0; j < vectors.length; j++) {
-        const v: unknown = vectors[j];
+        const raw: unknown = vectors[j];
         const spec = specs[j] as VectorSpec;
-        if (!(v instanceof Uint32Array)) throw invalidMessage(`vectors[${j}] must be a Uint32Array`);
+        if (!(raw instanceof Uint32Array) || !ArrayBuffer.isView(raw)) throw invalidMessage(`vectors[${j}] must be a Uint32Array`);
+        const v = new Uint32Array(raw); // checked and packed: the same copy
         if (v.length !== spec.length) {
           throw new SecAggError('LENGTH_MISMATCH', `vector ${spec.name} must have ${spec.length} elements, got ${v.length}`);
         }

@@ -48,6 +48,18 @@ export const AbortCode = {
   TOO_FEW_CLIENTS: 14,
   /** Server: reconstructed secrets are inconsistent (a rebuilt key does not match its public key). */
   RECONSTRUCTION_FAILED: 15,
+  /**
+   * Client (`joinRound`): the server's configuration is not the one the client derives from its
+   * trusted policy and the round's parameters (cohort, nonce, beacon round), the beacon round
+   * is not fresh, or the client is not in the cohort. The reason names the first difference.
+   */
+  UNTRUSTED_CONFIG: 16,
+  /**
+   * Client: a request of a round this client already answered differs from the one it answered
+   * (or the same relay of shares comes with another input). Nothing is revealed: answering two
+   * different requests of one round is what lets a server unmask a client.
+   */
+  CONFLICTING_REQUEST: 17,
 } as const;
 
 /** Name of an abort code (the string stored in aborted states). */
@@ -90,6 +102,30 @@ export const DropReason = {
 
 /** Name of a drop reason. */
 export type DropReason = keyof typeof DropReason;
+
+/**
+ * Why a step returned its state unchanged with nothing to send (`note` of a step). A note is
+ * not an error: a network message that needs no answer. Numbers are never reused.
+ *
+ * @example
+ * ```ts
+ * const step = clientReceive(client, message);
+ * if (step.note === 'DUPLICATE_REQUEST') resend(storedOutbox); // the request was answered before
+ * ```
+ */
+export const StepNote = {
+  /**
+   * Client: the request repeats, byte for byte, one this client (or the state it came from)
+   * already answered. The state is unchanged and not consumed; re-send the outbox stored for
+   * that answer (a client step never produces a second answer).
+   */
+  DUPLICATE_REQUEST: 1,
+  /** Client or server: the party has completed or aborted; the message is ignored. */
+  LATE_MESSAGE: 2,
+} as const;
+
+/** Name of a step note. */
+export type StepNote = keyof typeof StepNote;
 
 const abortByNumber: ReadonlyMap<number, AbortCode> = new Map(
   (Object.entries(AbortCode) as [AbortCode, number][]).map(([k, v]) => [v, k]),

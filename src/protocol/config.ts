@@ -1,19 +1,52 @@
 /**
- * Session configuration: validation, canonical byte encoding (bound into the session id) and
- * neighbourhoods.
+ * Session configuration, version 2: the low-level `createSessionConfig`, and the validation
+ * every configuration passes wherever it enters (created, derived from a policy, decoded, or
+ * handed to `createClient` / `createServer`), with the threshold rules of the security model.
+ * The policy-based derivation is ./derive.ts; the canonical encoding ./config-codec.ts.
  */
-import { assertBytes, assertInteger, assertOptions, describeType } from '../_assert.js';
+import { assertInteger, assertNumber, assertOptions, copyBytes, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
-import { findGraphParameters } from '../graph/index.js';
+import { countAtFraction as countOf, deriveGraph, minimumThreshold, type AdversaryClass as Adversary } from '../graph/index.js';
 import type { GraphSpec, SessionConfig, VectorSpec } from './types.js';
-import { ByteWriter } from '../_bytes.js';
 
-/** Largest number of clients (Shamir x-coordinates are 1..65535). */
+/** Largest number of clients in a session (Shamir x-coordinates are 1..65535). */
 export const MAX_CLIENTS = 65_535;
 /** Largest vector length. */
 export const MAX_VECTOR_LENGTH: number = 2 ** 28;
 /** Most vectors per session. */
 export const MAX_VECTORS = 64;
+/** Largest registry a cohort is drawn from (2^24 entries). */
+export const MAX_REGISTRY: number = 2 ** 24;
+/** Largest beacon round number (a safe integer). */
+export const MAX_BEACON_ROUND: number = Number.MAX_SAFE_INTEGER;
+
+/** The Harary graph as `createSessionConfig` takes it. */
+export interface HararyGraphInput {
+  readonly kind: 'harary';
+  /** Neighbours per client (even, 2..clients - 1). */
+  readonly degree: number;
+  /** 32-byte public seed of the label permutation. */
+  readonly seed: Uint8Array;
+  /**
+   * Active variant: your statement that `seed` is the value a public randomness beacon
+   * published after the cohort was fixed (the server must not choose the labelling: the
+   * policy API, `deriveSessionConfig`, derives it so). Required with `active: true`.
+   */
+  readonly seedSource?: 'beacon';
+}
+
+/** The SecAgg+ parameter search as `createSessionConfig` takes it. */
+export interface AutoGraphInput {
+  readonly kind: 'auto';
+  /** Assumed fraction of corrupt clients, in [0, 1); the count is rounded up. */
+  readonly corruptFraction: number;
+  /** Assumed fraction of clients dropping out, in [0, 1); the count is rounded up. */
+  readonly dropoutFraction: number;
+  /** 32-byte public seed of the Harary label permutation (used when the search picks one). */
+  readonly seed: Uint8Array;
+  /** As {@link HararyGraphInput.seedSource}. */
+  readonly seedSource?: 'beacon';
+}
 
 /** Input of {@link createSessionConfig}. */
 export interface SessionConfigInput {
@@ -21,35 +54,38 @@ export interface SessionConfigInput {
   readonly clients: number;
   /**
    * Shares needed per secret: 2..(neighbours + 1), as each client's secrets are shared among
-   * its neighbours and itself (Bonawitz et al.; Google's self-edge). Required for `complete` and `harary`
-   * graphs; taken from the parameter finder for `auto`.
+   * its neighbours and itself (Bonawitz et al.; Google's self-edge), and at least what the
+   * security rule needs (`THRESHOLD_TOO_LOW` names the smallest valid t). Required for
+   * `complete` and `harary` graphs; chosen by the derivation for `auto`.
    */
   readonly threshold?: number;
   /**
-   * The graph (default complete). `auto` runs the SecAgg+ parameter finder (Bell et al. 2020,
-   * as in Google's implementation) and falls back to the complete graph for small cohorts.
+   * The graph (default complete). `auto` derives it like a policy does: the SecAgg+ parameter
+   * finder (Bell et al. 2020) from 65 clients, else the complete graph with t = n - dropouts.
    */
-  readonly graph?:
-    | GraphSpec
-    | {
-        readonly kind: 'auto';
-        /** Assumed fraction of corrupt clients, in [0, 1). */
-        readonly corruptFraction: number;
-        /** Assumed fraction of clients dropping out, in [0, 1). */
-        readonly dropoutFraction: number;
-        /** 32-byte public seed of the Harary label permutation. */
-        readonly seed: Uint8Array;
-      };
+  readonly graph?: GraphSpec | HararyGraphInput | AutoGraphInput;
   readonly vectors: readonly VectorSpec[];
   /** 32-byte public nonce, fresh per session (the server picks it). */
   readonly nonce: Uint8Array;
-  /** Active variant (default false). */
+  /** Active variant (default false). Needs `corruptClients` or `corruptFraction`. */
   readonly active?: boolean;
   /** Active variant: Ed25519 verification key of id i at index i - 1 (n keys of 32 bytes). */
   readonly verificationKeys?: readonly Uint8Array[];
+  /**
+   * The corrupt clients the threshold is set against, 0..n. Required in the active variant
+   * (or `corruptFraction`); in the passive one the default is t - 1, the most the threshold
+   * tolerates. With `graph.kind === 'auto'` use the graph's `corruptFraction` instead.
+   */
+  readonly corruptClients?: number;
+  /** The same as a fraction of the clients in [0, 1), rounded up (ceil(fraction * n)). */
+  readonly corruptFraction?: number;
 }
 
-const CONFIG_KEYS = ['clients', 'threshold', 'graph', 'vectors', 'nonce', 'active', 'verificationKeys'] as const;
+const CONFIG_KEYS = ['clients', 'threshold', 'graph', 'vectors', 'nonce', 'active', 'verificationKeys', 'corruptClients', 'corruptFraction'] as const;
+const SESSION_CONFIG_KEYS = [
+  'version', 'clients', 'threshold', 'corruptClients', 'graph', 'vectors', 'active', 'nonce',
+  'verificationKeys', 'cohort', 'registrySize', 'policyDigest', 'beaconRound',
+] as const;
 const NAME_PATTERN = /^[\x21-\x7e]{1,64}$/;
 
 function invalid(message: string): SecAggError {
@@ -58,13 +94,18 @@ function invalid(message: string): SecAggError {
 
 /**
  * Validates a session configuration and returns a normalised copy (plain data, safe to
- * structured-clone and to share between the server and every client).
+ * structured-clone and to share between the server and every client). Ids are 1..n with the
+ * cohort 0..n-1 of a registry of n; no policy (`policyDigest` zero). Clients that must hold
+ * the server to a trusted policy use `joinRound` instead.
  *
  * @throws {SecAggError} `INVALID_TYPE`, `UNKNOWN_OPTION`, `OUT_OF_RANGE` (clients outside
- *   2..65535, bad lengths or bits), `INVALID_BITS`, `INVALID_LENGTH` (nonce, seed, keys),
- *   `INVALID_CONFIG` (threshold outside 2..neighbourhood size, odd or too large degree,
+ *   2..65535, bad lengths, bits or counts), `INVALID_BITS`, `INVALID_LENGTH` (nonce, seed,
+ *   keys), `INVALID_CONFIG` (threshold outside 2..neighbourhood size, odd or too large degree,
  *   duplicate or malformed vector names, verification keys missing in the active variant or
- *   given in the passive one), `NO_FEASIBLE_GRAPH` (from the `auto` parameter finder).
+ *   given in the passive one, the active variant without its corrupt assumption or with a
+ *   Harary seed not stated to come from a beacon), `THRESHOLD_TOO_LOW` (the security rule:
+ *   active complete graph 2t > n + corrupt, active Harary 2t > k + 1, passive t > corrupt; the
+ *   message names the smallest valid t), `NO_FEASIBLE_GRAPH` (from `auto`).
  * @example
  * ```ts
  * const config = createSessionConfig({
@@ -81,8 +122,10 @@ export function createSessionConfig(input: SessionConfigInput): SessionConfig {
   if (typeof active !== 'boolean') {
     throw new SecAggError('INVALID_TYPE', `active must be a boolean, got ${describeType(active)}`);
   }
-  const nonce = Uint8Array.from(assertBytes(o.nonce, 'nonce', 32));
-  const vectors = readVectors(o.vectors);
+  const adversary: Adversary = active ? 'semiMalicious' : 'semiHonest';
+  const nonce = copyBytes(o.nonce, 'nonce', 32);
+  const vectors = readVectorSpecs(o.vectors);
+  let corrupt = readCorrupt(o, clients);
 
   let graph: GraphSpec;
   let threshold: number;
@@ -92,33 +135,35 @@ export function createSessionConfig(input: SessionConfigInput): SessionConfig {
   }
   const kind = (g as { kind?: unknown }).kind;
   if (kind === 'auto') {
-    const a = assertOptions<{ corruptFraction: number; dropoutFraction: number; seed: Uint8Array }>(
-      g,
-      'graph',
-      ['kind', 'corruptFraction', 'dropoutFraction', 'seed'],
-    );
-    const seed = Uint8Array.from(assertBytes(a.seed, 'graph.seed', 32));
-    if (o.threshold !== undefined) throw invalid('threshold is chosen by the parameter finder for graph kind "auto"');
-    const p = findGraphParameters({
-      clients,
-      corruptFraction: a.corruptFraction,
-      dropoutFraction: a.dropoutFraction,
-      adversary: active ? 'semiMalicious' : 'semiHonest',
-    });
+    const a = assertOptions<AutoGraphInput>(g, 'graph', ['kind', 'corruptFraction', 'dropoutFraction', 'seed', 'seedSource']);
+    if (o.threshold !== undefined) throw invalid('threshold is chosen by the derivation for graph kind "auto"');
+    if (corrupt !== null) throw invalid('graph kind "auto" takes its corrupt assumption as graph.corruptFraction');
+    const seed = copyBytes(a.seed, 'graph.seed', 32);
+    const dropoutFraction = assertNumber(a.dropoutFraction, 'graph.dropoutFraction', 0, 1, { max: true });
+    corrupt = countOf(assertNumber(a.corruptFraction, 'graph.corruptFraction', 0, 1, { max: true }), clients);
+    const p = deriveGraph({ clients, corruptClients: corrupt, dropoutFraction, adversary, policy: 'secaggplus' });
     threshold = p.threshold;
+    if (p.kind === 'harary') checkSeedSource(a.seedSource, active);
     graph = p.kind === 'complete' ? { kind: 'complete' } : { kind: 'harary', degree: p.degree, seed };
   } else if (kind === 'complete') {
     assertOptions(g, 'graph', ['kind']);
     graph = { kind: 'complete' };
-    threshold = readThreshold(o.threshold, clients, graph);
+    threshold = requireThreshold(o.threshold);
   } else if (kind === 'harary') {
-    const h = assertOptions<{ degree: number; seed: Uint8Array }>(g, 'graph', ['kind', 'degree', 'seed']);
+    const h = assertOptions<HararyGraphInput>(g, 'graph', ['kind', 'degree', 'seed', 'seedSource']);
     const degree = assertInteger(h.degree, 'graph.degree', 2, clients - 1);
     if (degree % 2 !== 0) throw invalid(`graph.degree must be even, got ${degree}`);
-    graph = { kind: 'harary', degree, seed: Uint8Array.from(assertBytes(h.seed, 'graph.seed', 32)) };
-    threshold = readThreshold(o.threshold, clients, graph);
+    checkSeedSource(h.seedSource, active);
+    graph = { kind: 'harary', degree, seed: copyBytes(h.seed, 'graph.seed', 32) };
+    threshold = requireThreshold(o.threshold);
   } else {
     throw invalid('graph.kind must be "complete", "harary" or "auto"');
+  }
+  if (corrupt === null) {
+    if (active) {
+      throw invalid('the active variant needs the corrupt assumption its threshold is set against: corruptClients or corruptFraction');
+    }
+    corrupt = Math.max(0, threshold - 1); // passive: the most the threshold tolerates
   }
 
   let verificationKeys: Uint8Array[] | null = null;
@@ -130,11 +175,53 @@ export function createSessionConfig(input: SessionConfigInput): SessionConfig {
     if (keys.length !== clients) {
       throw invalid(`verificationKeys must hold ${clients} keys (index id - 1), got ${keys.length}`);
     }
-    verificationKeys = keys.map((k: unknown, i) => Uint8Array.from(assertBytes(k, `verificationKeys[${i}]`, 32)));
+    verificationKeys = keys.map((k: unknown, i) => copyBytes(k, `verificationKeys[${i}]`, 32));
   } else if (o.verificationKeys !== undefined) {
     throw invalid('verificationKeys are only used by the active variant (set active: true)');
   }
-  return { version: 1, clients, threshold, graph, vectors, active, nonce, verificationKeys };
+  return validateConfig({
+    version: 2,
+    clients,
+    threshold,
+    corruptClients: corrupt,
+    graph,
+    vectors,
+    active,
+    nonce,
+    verificationKeys,
+    cohort: Array.from({ length: clients }, (_, i) => i),
+    registrySize: clients,
+    policyDigest: new Uint8Array(32),
+    beaconRound: null,
+  });
+}
+
+function readCorrupt(o: SessionConfigInput, clients: number): number | null {
+  if (o.corruptClients !== undefined && o.corruptFraction !== undefined) {
+    throw invalid('give corruptClients or corruptFraction, not both');
+  }
+  if (o.corruptClients !== undefined) return assertInteger(o.corruptClients, 'corruptClients', 0, clients);
+  if (o.corruptFraction !== undefined) {
+    return countOf(assertNumber(o.corruptFraction, 'corruptFraction', 0, 1, { max: true }), clients);
+  }
+  return null;
+}
+
+function requireThreshold(value: unknown): number {
+  if (value === undefined) throw invalid('threshold is required for complete and harary graphs');
+  return assertInteger(value, 'threshold', 1, Number.MAX_SAFE_INTEGER);
+}
+
+function checkSeedSource(source: unknown, active: boolean): void {
+  if (source !== undefined && source !== 'beacon') {
+    throw invalid(`graph.seedSource must be "beacon" when given, got ${typeof source === 'string' ? JSON.stringify(source.slice(0, 32)) : describeType(source)}`);
+  }
+  if (active && source !== 'beacon') {
+    throw invalid(
+      'an active SecAgg+ graph needs a labelling the server cannot choose: derive the configuration from a policy ' +
+        'with a beacon (deriveSessionConfig), or state that graph.seed is a beacon value published after the cohort was fixed (seedSource: "beacon")',
+    );
+  }
 }
 
 /** Holders of each client's shares: its neighbours and itself. */
@@ -142,17 +229,113 @@ function neighbourhoodSize(clients: number, graph: GraphSpec): number {
   return graph.kind === 'complete' ? clients : graph.degree + 1;
 }
 
-function readThreshold(value: unknown, clients: number, graph: GraphSpec): number {
-  if (value === undefined) throw invalid('threshold is required for complete and harary graphs');
-  const max = neighbourhoodSize(clients, graph);
-  const t = assertInteger(value, 'threshold', 1, Number.MAX_SAFE_INTEGER);
-  if (t < 2 || t > max) {
-    throw invalid(`threshold must be in 2..${max} (the neighbourhood size), got ${t}`);
+/**
+ * Validates every field of a version-2 configuration (as `createClient`, `createServer` and
+ * `decodeSessionConfig` receive it) and returns a normalised copy: copies first, checks on the
+ * copies. Internal.
+ *
+ * @throws {SecAggError} as {@link createSessionConfig}, and `UNSUPPORTED_VERSION`.
+ */
+export function validateConfig(config: unknown): SessionConfig {
+  if (config === null || typeof config !== 'object') {
+    throw new SecAggError('INVALID_TYPE', `config must be an object, got ${describeType(config)}`);
   }
-  return t;
+  const c = assertOptions<Record<string, unknown>>(config, 'config', SESSION_CONFIG_KEYS);
+  if (c['version'] !== 2) throw new SecAggError('UNSUPPORTED_VERSION', 'config.version must be 2');
+  const clients = assertInteger(c['clients'], 'config.clients', 2, MAX_CLIENTS);
+  const active = c['active'];
+  if (typeof active !== 'boolean') throw new SecAggError('INVALID_TYPE', `config.active must be a boolean, got ${describeType(active)}`);
+  const graph = readGraph(c['graph'], clients);
+  const threshold = assertInteger(c['threshold'], 'config.threshold', 1, Number.MAX_SAFE_INTEGER);
+  const max = neighbourhoodSize(clients, graph);
+  if (threshold < 2 || threshold > max) throw invalid(`threshold must be in 2..${max} (the neighbourhood size), got ${threshold}`);
+  const corruptClients = assertInteger(c['corruptClients'], 'config.corruptClients', 0, clients);
+  checkThreshold(threshold, { clients, graph, corruptClients, active });
+  const vectors = readVectorSpecs(c['vectors']);
+  const nonce = copyBytes(c['nonce'], 'config.nonce', 32);
+  const keys = c['verificationKeys'];
+  let verificationKeys: Uint8Array[] | null = null;
+  if (active) {
+    if (!Array.isArray(keys) || keys.length !== clients) {
+      throw invalid(`the active variant needs verificationKeys: ${clients} Ed25519 public keys (index id - 1)`);
+    }
+    verificationKeys = keys.map((k: unknown, i) => copyBytes(k, `config.verificationKeys[${i}]`, 32));
+  } else if (keys !== null) {
+    throw invalid('verificationKeys must be null in the passive variant');
+  }
+  const registrySize = assertInteger(c['registrySize'], 'config.registrySize', clients, MAX_REGISTRY);
+  const cohort = readCohort(c['cohort'], clients, registrySize);
+  const policyDigest = copyBytes(c['policyDigest'], 'config.policyDigest', 32);
+  const round = c['beaconRound'];
+  const beaconRound = round === null ? null : assertInteger(round, 'config.beaconRound', 1, MAX_BEACON_ROUND);
+  return {
+    version: 2, clients, threshold, corruptClients, graph, vectors, active, nonce, verificationKeys,
+    cohort, registrySize, policyDigest, beaconRound,
+  };
 }
 
-function readVectors(value: unknown): VectorSpec[] {
+function readGraph(value: unknown, clients: number): GraphSpec {
+  if (value === null || typeof value !== 'object') {
+    throw new SecAggError('INVALID_TYPE', `config.graph must be an object, got ${describeType(value)}`);
+  }
+  const kind = (value as { kind?: unknown }).kind;
+  if (kind === 'complete') {
+    assertOptions(value, 'config.graph', ['kind']);
+    return { kind: 'complete' };
+  }
+  if (kind !== 'harary') throw invalid('config.graph.kind must be "complete" or "harary"');
+  const h = assertOptions<{ degree: unknown; seed: unknown }>(value, 'config.graph', ['kind', 'degree', 'seed']);
+  const degree = assertInteger(h.degree, 'config.graph.degree', 2, clients - 1);
+  if (degree % 2 !== 0) throw invalid(`graph.degree must be even, got ${degree}`);
+  return { kind: 'harary', degree, seed: copyBytes(h.seed, 'config.graph.seed', 32) };
+}
+
+/**
+ * The threshold rule of the security model (TRUST.md B): refuses a threshold below the
+ * smallest one the rule allows for the assumed corrupt clients, and names that smallest t.
+ */
+export function checkThreshold(
+  threshold: number,
+  c: { readonly clients: number; readonly graph: GraphSpec; readonly corruptClients: number; readonly active: boolean },
+): void {
+  // A Harary graph of degree n - 1 joins every pair: it is the complete graph, and its rule is.
+  const kind = c.graph.kind === 'harary' && c.graph.degree < c.clients - 1 ? 'harary' : 'complete';
+  const degree = kind === 'complete' ? c.clients - 1 : (c.graph as { degree: number }).degree;
+  const adversary: Adversary = c.active ? 'semiMalicious' : 'semiHonest';
+  const min = minimumThreshold({ kind, clients: c.clients, degree, corruptClients: c.corruptClients, adversary });
+  if (threshold >= min) return;
+  const rule = !c.active
+    ? 't > corrupt clients'
+    : kind === 'complete'
+      ? '2t > n + corrupt clients, so that a server showing two groups of clients different survivor sets cannot collect both shares of a client'
+      : '2t > k + 1 (+ corrupt neighbours), so that a server showing two groups different survivor sets cannot collect both shares of a client';
+  const max = neighbourhoodSize(c.clients, c.graph);
+  throw new SecAggError(
+    'THRESHOLD_TOO_LOW',
+    `threshold ${threshold} is too low for ${c.clients} clients (${kind} graph${kind === 'harary' ? `, degree ${degree}` : ''}) ` +
+      `with ${c.corruptClients} assumed corrupt (${c.active ? 'active' : 'passive'}: ${rule}); ` +
+      (min <= max ? `the smallest valid threshold is ${min}` : `no threshold up to ${max} is valid (it would take ${min}): add clients or assume fewer corrupt`),
+  );
+}
+
+function readCohort(value: unknown, clients: number, registrySize: number): number[] {
+  if (!Array.isArray(value) || value.length !== clients) {
+    throw invalid(`config.cohort must list the ${clients} clients' registry indices`);
+  }
+  const out = new Array<number>(clients);
+  let previous = -1;
+  for (let i = 0; i < clients; i++) {
+    const index: unknown = value[i];
+    if (typeof index !== 'number' || !Number.isInteger(index) || index <= previous || index >= registrySize) {
+      throw invalid(`config.cohort must be strictly increasing registry indices in 0..${registrySize - 1} (entry ${i})`);
+    }
+    out[i] = previous = index;
+  }
+  return out;
+}
+
+/** The vector specs of a configuration or policy: 1..64 vectors, unique printable names. Internal. */
+export function readVectorSpecs(value: unknown): VectorSpec[] {
   if (!Array.isArray(value)) {
     throw new SecAggError('INVALID_TYPE', `vectors must be an array, got ${describeType(value)}`);
   }
@@ -160,60 +343,23 @@ function readVectors(value: unknown): VectorSpec[] {
     throw invalid(`vectors must list 1..${MAX_VECTORS} vectors, got ${value.length}`);
   }
   const names = new Set<string>();
-  return value.map((v: unknown, i) => {
-    const s = assertOptions<VectorSpec>(v, `vectors[${i}]`, ['name', 'length', 'bits']);
+  const out = new Array<VectorSpec>(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const v: unknown = value[i];
     if (v === undefined) throw new SecAggError('INVALID_TYPE', `vectors[${i}] must be an object`);
-    if (typeof s.name !== 'string' || !NAME_PATTERN.test(s.name)) {
+    const s = assertOptions<Record<string, unknown>>(v, `vectors[${i}]`, ['name', 'length', 'bits']);
+    const name = s['name'];
+    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
       throw invalid(`vectors[${i}].name must be 1..64 printable ASCII characters without spaces`);
     }
-    if (names.has(s.name)) throw invalid(`vector name "${s.name}" is used twice`);
-    names.add(s.name);
-    const length = assertInteger(s.length, `vectors[${i}].length`, 1, MAX_VECTOR_LENGTH);
-    const bits = s.bits;
+    if (names.has(name)) throw invalid(`vector name "${name}" is used twice`);
+    names.add(name);
+    const length = assertInteger(s['length'], `vectors[${i}].length`, 1, MAX_VECTOR_LENGTH);
+    const bits = s['bits'];
     if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 1 || bits > 32) {
       throw new SecAggError('INVALID_BITS', `vectors[${i}].bits must be an integer in 1..32`);
     }
-    return { name: s.name, length, bits };
-  });
-}
-
-/**
- * Canonical encoding of a configuration (bound into every session id and key signature):
- * u8 version | u32 clients | u32 threshold | u8 graph kind (0 complete, 1 harary) | u32 degree
- * (0 for complete) | 32-byte graph seed (zeros for complete) | u8 active | 32-byte nonce |
- * u32 vector count | per vector: u8 name length, name (ASCII), u32 length, u8 bits |
- * 32 bytes: SHA-256 of the concatenated verification keys (zeros in the passive variant).
- * Integers big-endian.
- */
-export function encodeConfig(config: SessionConfig, sha256: (b: Uint8Array) => Uint8Array): Uint8Array {
-  const w = new ByteWriter(128 + config.vectors.length * 72);
-  w.u8(config.version);
-  w.u32(config.clients);
-  w.u32(config.threshold);
-  if (config.graph.kind === 'complete') {
-    w.u8(0);
-    w.u32(0);
-    w.bytes(new Uint8Array(32));
-  } else {
-    w.u8(1);
-    w.u32(config.graph.degree);
-    w.bytes(config.graph.seed);
+    out[i] = { name, length, bits };
   }
-  w.u8(config.active ? 1 : 0);
-  w.bytes(config.nonce);
-  w.u32(config.vectors.length);
-  for (const v of config.vectors) {
-    w.u8(v.name.length);
-    for (let i = 0; i < v.name.length; i++) w.u8(v.name.charCodeAt(i));
-    w.u32(v.length);
-    w.u8(v.bits);
-  }
-  if (config.verificationKeys === null) {
-    w.bytes(new Uint8Array(32));
-  } else {
-    const all = new Uint8Array(32 * config.verificationKeys.length);
-    config.verificationKeys.forEach((k, i) => all.set(k, 32 * i));
-    w.bytes(sha256(all));
-  }
-  return w.finish();
+  return out;
 }

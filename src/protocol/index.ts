@@ -2,24 +2,31 @@
  * secagg/protocol: the secure aggregation protocol of Bonawitz et al. (CCS 2017) with the
  * SecAgg+ sparse graph of Bell et al. (CCS 2020), as pure state machines.
  *
- * - Configuration: {@link createSessionConfig} (complete graph, Harary graph, or `auto`
- *   through the SecAgg+ parameter finder {@link findGraphParameters}).
- * - Client: {@link createClient}, {@link clientAdvertiseKeys}, then {@link clientReceive} for
- *   each server message (or the per-round steps), {@link clientAbort}.
+ * - Trust: a {@link SessionPolicy} (what a client takes from its own source:
+ *   {@link createSessionPolicy}, {@link encodeSessionPolicy} / {@link decodeSessionPolicy}) and
+ *   the round's parameters the server chooses give the configuration
+ *   ({@link deriveSessionConfig}); a client holds the server to it with {@link joinRound}.
+ *   {@link encodeSessionConfig} / {@link decodeSessionConfig} carry a configuration.
+ * - Low-level configuration: {@link createSessionConfig} (complete graph, Harary graph, or
+ *   `auto`), with the same threshold rules.
+ * - Client: {@link joinRound} or {@link createClient} (all randomness drawn here),
+ *   {@link clientAdvertiseKeys}, then {@link clientReceive} for each server message (or the
+ *   per-round steps), {@link clientAbort}.
  * - Server: {@link createServer}, {@link serverReceiveBytes} per client message off the wire
- *   (or {@link serverReceive} for a decoded one),
- *   {@link serverCloseRound} when the framework decides a round is over, {@link serverDropClient},
- *   {@link serverAbort}. Server steps consume the state they are given (see server docs).
+ *   (or {@link serverReceive} for a decoded one), {@link serverCloseRound} when the framework
+ *   decides a round is over, {@link serverDropClient}, {@link serverAbort}.
  * - The unmasking on other threads or hosts: {@link serverCloseRoundAsync} with a
  *   {@link JobRunner} (`secagg/workers` has a worker pool), or {@link unmaskingPlan},
  *   {@link runUnmaskingJob} and {@link applyUnmaskingResults} by hand (docs/parallel.md).
  * - Masked inputs received by several processes: {@link serverPartialSum} in each,
  *   {@link serverReceivePartialSum} in the coordinator.
+ * - Every step consumes the state it is given (`STATE_CONSUMED` if it is stepped again;
+ *   `structuredClone` keeps a snapshot); a network message never throws.
  * - Wire: {@link encodeMessage} / {@link decodeMessage}.
  * - Whole sessions in memory: `secagg/simulate` (not re-exported here: it is built on this).
  *
- * States are plain structured-clone-able data; steps do no I/O and read no clock; randomness
- * comes from `options.rng`. See docs/protocol.md for the byte-level specification.
+ * States are plain structured-clone-able data; steps do no I/O and read no clock. See
+ * docs/protocol.md for the byte-level specification and the security model.
  * @module
  */
 export {
@@ -31,21 +38,32 @@ export {
   clientShareKeys,
   clientUnmask,
   createClient,
+  joinRound,
   type ClientInput,
   type ClientReceiveOptions,
   type CreateClientOptions,
+  type JoinRefused,
+  type JoinRoundOptions,
 } from './client/index.js';
-export type { StepOptions } from './_common.js';
+export type { ClientStepOptions, StepOptions } from './_common.js';
 export { SHARE_CIPHERTEXT_BYTES } from './_kdf.js';
-export { AbortCode, DropReason } from './codes.js';
+export { AbortCode, DropReason, StepNote } from './codes.js';
 export { decodeMessage, encodeMessage, MessageType, WIRE_MAGIC, WIRE_VERSION } from './codec.js';
+export { CONFIG_VERSION, decodeSessionConfig, encodeSessionConfig } from './config-codec.js';
 export {
   createSessionConfig,
+  MAX_BEACON_ROUND,
   MAX_CLIENTS,
+  MAX_REGISTRY,
   MAX_VECTOR_LENGTH,
   MAX_VECTORS,
+  type AutoGraphInput,
+  type HararyGraphInput,
   type SessionConfigInput,
 } from './config.js';
+export { deriveSessionConfig, type RoundParameters } from './derive.js';
+export { POLICY_VERSION, decodeSessionPolicy, encodeSessionPolicy, sessionPolicyDigest } from './policy-codec.js';
+export { createSessionPolicy, type BeaconSource, type Registry, type SessionPolicy, type SessionPolicyInput } from './policy.js';
 export type { CryptoBackend } from '../crypto/index.js';
 export {
   countAtFraction,

@@ -1,9 +1,13 @@
 /**
- * Plain data types of the protocol: configuration, messages, party states. Everything here is
- * structured-clone-able (objects, arrays, numbers, strings, booleans, null, typed arrays), so
- * states can be persisted, posted to workers or replayed.
+ * Plain data types of the protocol: configuration and party states (the messages are in
+ * ./messages.ts, re-exported here). Everything here is structured-clone-able (objects, arrays,
+ * numbers, strings, booleans, null, typed arrays), so states can be persisted, posted to
+ * workers or replayed.
  */
-import type { AbortCode, DropReason } from './codes.js';
+import type { AbortCode, DropReason, StepNote } from './codes.js';
+import type { AdvertisedKey, ClientMessage, Outgoing } from './messages.js';
+
+export type * from './messages.js';
 
 /** One named vector summed in a session: `length` elements mod 2^bits. */
 export interface VectorSpec {
@@ -26,17 +30,29 @@ export type GraphSpec =
       readonly seed: Uint8Array;
     };
 
-/** A validated session configuration (made by `createSessionConfig`). */
+/**
+ * A validated session configuration, version 2: made by `deriveSessionConfig` from a trusted
+ * policy and the round's parameters (the way clients can hold the server to it, `joinRound`),
+ * or by the low-level `createSessionConfig`. Its canonical encoding (`encodeSessionConfig`)
+ * covers every field and is bound into the session id.
+ */
 export interface SessionConfig {
-  /** Protocol version: 1. */
-  readonly version: 1;
+  /** Configuration version: 2. */
+  readonly version: 2;
   /** Number of clients n; client ids are 1..n (n in 2..65535). */
   readonly clients: number;
   /**
    * Shares needed per secret. Each client's secrets are shared among its neighbours and itself,
-   * so t is in 2..(degree + 1) (2..clients for the complete graph).
+   * so t is in 2..(degree + 1) (2..clients for the complete graph), and at least what the
+   * security rule needs for `corruptClients` (see `THRESHOLD_TOO_LOW`).
    */
   readonly threshold: number;
+  /**
+   * The corrupt clients the threshold is set against, in 0..n: in the active variant the
+   * server may pack the registry's corrupt clients into the cohort, so a policy counts
+   * min(n, ceil(corruptFraction * registry size)); in the passive one ceil(corruptFraction * n).
+   */
+  readonly corruptClients: number;
   readonly graph: GraphSpec;
   readonly vectors: readonly VectorSpec[];
   /** Active (malicious-server) variant: signed keys and the consistency round. */
@@ -45,150 +61,31 @@ export interface SessionConfig {
   readonly nonce: Uint8Array;
   /** Active variant: Ed25519 verification key of client id i at index i - 1; else null. */
   readonly verificationKeys: readonly Uint8Array[] | null;
-}
-
-// ------------------------------------------------------------------------------------------
-// Messages: client -> server
-
-/** Round 0, client -> server: the client's two fresh X25519 public keys. */
-export interface AdvertiseKeysMessage {
-  readonly type: 'advertiseKeys';
-  readonly sender: number;
-  readonly channelPublicKey: Uint8Array;
-  readonly maskingPublicKey: Uint8Array;
-  /** Active variant: Ed25519 signature over both keys (64 bytes); else null. */
-  readonly signature: Uint8Array | null;
-}
-
-/**
- * Round 1, client -> server: one ciphertext per neighbour that advertised keys, in increasing
- * id order of those neighbours (the recipients are implicit).
- */
-export interface ShareKeysMessage {
-  readonly type: 'shareKeys';
-  readonly sender: number;
-  readonly sessionId: Uint8Array;
-  readonly ciphertexts: readonly Uint8Array[];
-}
-
-/** Round 2, client -> server: the masked vectors, in configuration order. */
-export interface MaskedInputMessage {
-  readonly type: 'maskedInput';
-  readonly sender: number;
-  readonly sessionId: Uint8Array;
-  readonly vectors: readonly Uint32Array[];
-}
-
-/** Round 3 (active variant), client -> server: signature over the survivor set. */
-export interface ConsistencySignatureMessage {
-  readonly type: 'consistencySignature';
-  readonly sender: number;
-  readonly sessionId: Uint8Array;
-  readonly signature: Uint8Array;
+  /**
+   * The registry indices of the clients, strictly increasing: client id i is registry entry
+   * `cohort[i - 1]` (ids bound to identities in the registry's order). Without a policy, 0..n-1.
+   */
+  readonly cohort: readonly number[];
+  /** Entries in the registry the cohort is drawn from (n without a policy). */
+  readonly registrySize: number;
+  /** SHA-256 of the policy's canonical encoding; 32 zero bytes for a config made without one. */
+  readonly policyDigest: Uint8Array;
+  /** The public-randomness beacon round whose value seeded the graph, when the policy names a beacon; else null. */
+  readonly beaconRound: number | null;
 }
 
 /**
- * Round 4, client -> server: exactly one share per neighbour that sent this client shares, in
- * increasing id order of those neighbours: the self-mask seed share when the neighbour is a
- * survivor, the masking-key share when it dropped.
+ * Digests of the requests a client has answered (SHA-256 of each request's wire encoding) and
+ * of the input it masked: a later request of an answered round is compared with them (equal:
+ * `DUPLICATE_REQUEST`; different: `CONFLICTING_REQUEST`). Null until answered.
  */
-export interface UnmaskingMessage {
-  readonly type: 'unmasking';
-  readonly sender: number;
-  readonly sessionId: Uint8Array;
-  readonly shares: readonly Uint8Array[];
-}
-
-/** Any message a client sends. */
-export type ClientMessage =
-  | AdvertiseKeysMessage
-  | ShareKeysMessage
-  | MaskedInputMessage
-  | ConsistencySignatureMessage
-  | UnmaskingMessage;
-
-// ------------------------------------------------------------------------------------------
-// Messages: server -> client
-
-/** One client's advertised keys (as the server records them). */
-export interface AdvertisedKey {
-  readonly id: number;
-  readonly channelPublicKey: Uint8Array;
-  readonly maskingPublicKey: Uint8Array;
-  readonly signature: Uint8Array | null;
-}
-
-/**
- * Round 1, server -> each client in U1: the advertised keys of its neighbourhood (itself and its
- * neighbours in U1; in the complete graph, everyone in U1) as blocks in increasing id order
- * (entry i belongs to `ids[i]`), and the key directory proof that links them to the root every
- * client hashes into the session id (docs/protocol.md, "Key directory").
- */
-export interface AdvertisedKeysMessage {
-  readonly type: 'advertisedKeys';
-  /** The neighbourhood's ids in U1, increasing (the recipient among them). */
-  readonly ids: readonly number[];
-  /** 32 bytes per id: the channel public keys. */
-  readonly channelPublicKeys: Uint8Array;
-  /** 32 bytes per id: the masking public keys. */
-  readonly maskingPublicKeys: Uint8Array;
-  /** Active variant: 64 bytes per id, the key signatures; else null. */
-  readonly signatures: Uint8Array | null;
-  /** 32 bytes per hash: the sibling hashes from the neighbourhood's leaves to the root. */
-  readonly proof: Uint8Array;
-}
-
-/**
- * Round 2, server -> one client: the ciphertexts its neighbours in U2 addressed to it,
- * `ciphertexts[i]` from `senders[i]` (increasing ids).
- */
-export interface EncryptedSharesMessage {
-  readonly type: 'encryptedShares';
-  readonly recipient: number;
-  readonly sessionId: Uint8Array;
-  readonly senders: readonly number[];
-  readonly ciphertexts: readonly Uint8Array[];
-}
-
-/** Round 3 (active variant), server -> clients in U3: the survivor set U3 to sign. */
-export interface ConsistencyRequestMessage {
-  readonly type: 'consistencyRequest';
-  readonly sessionId: Uint8Array;
-  readonly survivors: readonly number[];
-}
-
-/**
- * Round 4, server -> clients: the survivors U3 (clients whose masked input is in the sum), the
- * dropped U2 \ U3 and, in the active variant, the recipient's neighbours' signatures over U3.
- */
-export interface UnmaskingRequestMessage {
-  readonly type: 'unmaskingRequest';
-  readonly sessionId: Uint8Array;
-  readonly survivors: readonly number[];
-  readonly dropped: readonly number[];
-  /** Active variant: ids whose signatures follow (increasing); else empty. */
-  readonly signers: readonly number[];
-  readonly signatures: readonly Uint8Array[];
-}
-
-/** Server -> clients: the server aborted the session. */
-export interface AbortMessage {
-  readonly type: 'abort';
-  readonly code: AbortCode;
-}
-
-/** Any message the server sends. */
-export type ServerMessage =
-  | AdvertisedKeysMessage
-  | EncryptedSharesMessage
-  | ConsistencyRequestMessage
-  | UnmaskingRequestMessage
-  | AbortMessage;
-
-/** A server message and the client ids it goes to. */
-export interface Outgoing {
-  readonly to: readonly number[];
-  readonly message: ServerMessage;
+export interface AnsweredRequests {
+  readonly advertisedKeys: Uint8Array | null;
+  readonly encryptedShares: Uint8Array | null;
+  /** SHA-256 of the masked input (the vectors' bytes in configuration order). */
+  readonly input: Uint8Array | null;
+  readonly consistencyRequest: Uint8Array | null;
+  readonly unmaskingRequest: Uint8Array | null;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -212,9 +109,11 @@ export interface ClientCommon {
   readonly neighbours: Uint32Array;
   /** Active variant: the client's Ed25519 signing key (32-byte seed); else null. */
   readonly signingKey: Uint8Array | null;
+  /** What this client has answered so far (see {@link AnsweredRequests}). */
+  readonly answered: AnsweredRequests;
 }
 
-/** This client's round-0 key pairs (secret). */
+/** This client's round-0 key pairs (secret), drawn when the client is created. */
 export interface ClientKeys {
   readonly channelPrivateKey: Uint8Array;
   readonly channelPublicKey: Uint8Array;
@@ -222,15 +121,28 @@ export interface ClientKeys {
   readonly maskingPublicKey: Uint8Array;
 }
 
+/**
+ * The per-session randomness of a client, all drawn when it is created (so that every step is
+ * a deterministic function of its state, message and input): the key pairs, the self-mask seed
+ * b_u, and the seed from which the Shamir coefficients are drawn (a ChaCha20 DRBG keyed by
+ * HKDF of it and the session id). Secret.
+ */
+export interface ClientSecrets {
+  readonly keys: ClientKeys;
+  /** Self-mask seed b_u (32 bytes). */
+  readonly selfMaskSeed: Uint8Array;
+  /** Seed of the Shamir coefficients (32 bytes). */
+  readonly shareSeed: Uint8Array;
+}
+
 /** Created; will advertise keys. */
-export interface ClientAdvertiseKeysState extends ClientCommon {
+export interface ClientAdvertiseKeysState extends ClientCommon, ClientSecrets {
   readonly round: 'advertiseKeys';
 }
 
 /** Keys advertised; waiting for the server's message of the neighbourhood's keys. */
-export interface ClientShareKeysState extends ClientCommon {
+export interface ClientShareKeysState extends ClientCommon, ClientSecrets {
   readonly round: 'shareKeys';
-  readonly keys: ClientKeys;
 }
 
 /** Shares sent; waiting for the shares addressed to this client, then sends its masked input. */
@@ -280,6 +192,8 @@ export interface ClientCompletedState {
   readonly round: 'completed';
   readonly id: number;
   readonly sessionId: Uint8Array;
+  /** The digests of what it answered (a repeated unmasking request is a duplicate). */
+  readonly answered: AnsweredRequests;
 }
 
 /** The client stopped. Secrets are gone; `reason` is secret-free. */
@@ -301,10 +215,15 @@ export type ClientState =
   | ClientCompletedState
   | (AbortedState & { readonly id: number });
 
-/** Result of a client step: the new state and at most one message for the server. */
+/**
+ * Result of a client step: the new state and at most one message for the server. With a
+ * `note`, the step changed nothing: `state` is the state given (not consumed) and the outbox
+ * is empty.
+ */
 export interface ClientStep {
   readonly state: ClientState;
   readonly outbox: readonly ClientMessage[];
+  readonly note?: StepNote;
 }
 
 /** The server removed a client from the session. */
@@ -369,8 +288,9 @@ export type ServerState =
   | ServerCompletedState
   | (AbortedState & { readonly drops: readonly DropRecord[] });
 
-/** Result of a server step. */
+/** Result of a server step; with a `note` (a late message), the state given, unchanged. */
 export interface ServerStep {
   readonly state: ServerState;
   readonly outbox: readonly Outgoing[];
+  readonly note?: StepNote;
 }

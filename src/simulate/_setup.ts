@@ -5,8 +5,8 @@
 import { assertBytes, assertInteger, assertNumber, assertOptions, describeType } from '../_assert.js';
 import { ed25519PublicKey, type CryptoBackend } from '../crypto/index.js';
 import { SecAggError } from '../errors.js';
-import { createSessionConfig, type SessionConfig, type VectorSpec } from '../protocol/index.js';
-import { deterministicRandomBytes } from '../random.js';
+import { createSessionConfig, type SessionConfig, type SessionConfigInput, type VectorSpec } from '../protocol/index.js';
+import { deterministicRandomBytes } from '../testing/index.js';
 import { derive, type SimulationContext } from './clients.js';
 import { readInputs } from './_inputs.js';
 import type { DropoutRound, RoundReport, SimulationOptions } from './types.js';
@@ -84,7 +84,8 @@ interface ReadOptions {
 
 /**
  * The session configuration: the complete graph with the threshold given (default ceil(2n/3),
- * at least 2), or the SecAgg+ graph from the parameter finder.
+ * at least 2), or the SecAgg+ graph derived as a policy would (the parameter finder from 65
+ * clients, else the complete graph with t = n - dropouts).
  */
 function sessionConfig(o: SimulationOptions, read: Omit<ReadOptions, 'rounds'>): SessionConfig {
   const { n, seed, vectors, active, dropout, signingKeys } = read;
@@ -119,10 +120,24 @@ function sessionConfig(o: SimulationOptions, read: Omit<ReadOptions, 'rounds'>):
             corruptFraction: o.corruptFraction ?? 0.05,
             dropoutFraction: o.dropoutFraction ?? (plannedFraction as number),
             seed: derive(seed, 'secagg/sim/graph', 0),
+            // The simulation stands in for the public beacon of a real active deployment.
+            ...(active ? { seedSource: 'beacon' as const } : {}),
           },
         }
-      : { graph: { kind: 'complete' as const }, threshold: o.threshold ?? Math.max(2, Math.ceil((2 * n) / 3)) }),
+      : completeGraph(o.threshold ?? Math.max(2, Math.ceil((2 * n) / 3)), n, active)),
   }));
+}
+
+/**
+ * The complete graph with threshold t. The active variant is set against the most corrupt
+ * clients t tolerates (2t > n + corrupt), at least none: an honest simulation needs no more.
+ */
+function completeGraph(threshold: number, n: number, active: boolean): Pick<SessionConfigInput, 'graph' | 'threshold' | 'corruptClients'> {
+  return {
+    graph: { kind: 'complete' },
+    threshold,
+    ...(active ? { corruptClients: Math.min(n, Math.max(0, 2 * threshold - n - 1)) } : {}),
+  };
 }
 
 /**

@@ -18,7 +18,7 @@ import {
   type SessionConfig,
   type VectorSpec,
 } from '../protocol/index.js';
-import { deterministicRandomBytes, type RandomBytes } from '../random.js';
+import { deterministicRandomBytes } from '../testing/index.js';
 
 /** SHA-256 of `label || seed || u32(id)`: every simulated random choice starts here. */
 export function derive(seed: Uint8Array, label: string, id: number): Uint8Array {
@@ -112,7 +112,6 @@ export interface ClientWorkItem {
 export class SimulatedClients {
   private readonly context: SimulationContext;
   private readonly states = new Map<number, ClientState>();
-  private readonly rngs = new Map<number, RandomBytes>();
 
   constructor(context: SimulationContext) {
     this.context = context;
@@ -128,10 +127,10 @@ export class SimulatedClients {
   private advertise(id: number): ClientWorkItem {
     const { config, seed, signingKeys, backend } = this.context;
     const rng = deterministicRandomBytes(derive(seed, 'secagg/sim/client', id));
-    this.rngs.set(id, rng);
     const t0 = performance.now();
     const signing = signingKeys === null ? {} : { signingKey: signingKeys[id - 1] as Uint8Array };
-    const step = clientAdvertiseKeys(createClient(config, { id, ...signing }), { rng, ...(backend === undefined ? {} : { backend }) });
+    const options = backend === undefined ? {} : { backend };
+    const step = clientAdvertiseKeys(createClient(config, { id, rng, ...signing, ...options }), options);
     const seconds = (performance.now() - t0) / 1000;
     this.states.set(id, step.state);
     return { outbox: step.outbox, seconds, abort: null };
@@ -143,7 +142,6 @@ export class SimulatedClients {
     const input = message.type === 'encryptedShares' ? clientInput(this.context, to) : undefined;
     const t0 = performance.now();
     const step = clientReceive(state, message, {
-      rng: this.rngs.get(to) as RandomBytes,
       ...(backend === undefined ? {} : { backend }),
       ...(input === undefined ? {} : { input }),
     });

@@ -24,9 +24,15 @@ export interface SimulationOptions {
   readonly length?: number;
   /** Bits of the default vector (default 16). */
   readonly bits?: number;
-  /** `complete` (default) or `harary` (SecAgg+, parameters from the finder). */
+  /**
+   * `complete` (default) or `harary` (SecAgg+, derived as a policy does: the finder's graph from
+   * 65 clients, else the complete graph with t = n - dropouts).
+   */
   readonly graph?: 'complete' | 'harary';
-  /** Complete graph: threshold (default ceil(2n/3), at least 2). */
+  /**
+   * Complete graph: threshold (default ceil(2n/3), at least 2). In the active variant it is set
+   * against the most corrupt clients it tolerates (2t > n + corrupt), so it must exceed n / 2.
+   */
   readonly threshold?: number;
   /** Harary: corrupt fraction assumed by the finder (default 0.05). */
   readonly corruptFraction?: number;

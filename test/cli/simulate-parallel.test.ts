@@ -8,7 +8,7 @@ const hex = (b: Uint8Array | null): string | null => (b === null ? null : Buffer
 describe('simulateSessionParallel (clients on worker threads)', () => {
   it('gives the transcript, sums, drops and aborts of the single-threaded run', async () => {
     const cases: SimulationOptions[] = [
-      { clients: 40, length: 300, bits: 16, graph: 'harary', dropout: 0.2, seed: new Uint8Array(32).fill(3) },
+      { clients: 80, length: 300, bits: 16, graph: 'harary', dropout: 0.2, seed: new Uint8Array(32).fill(3) },
       { clients: 12, length: 50, bits: 24, graph: 'complete', active: true, dropout: 0.25, seed: new Uint8Array(32).fill(4) },
       // Batches of 1024 deliveries: more clients than one batch, so a batch is started ahead.
       { clients: 1100, length: 8, bits: 8, graph: 'harary', dropout: 0.02, encode: false },

@@ -1,10 +1,14 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { sha512 } from '@noble/hashes/sha2.js';
+import { sha256 as nobleSha256, sha512 } from '@noble/hashes/sha2.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { chacha20 } from '@noble/ciphers/chacha.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   aeadOpen,
   aeadSeal,
+  createDrbg,
+  createEd25519Signer,
   createX25519Agreement,
   type CryptoBackend,
   defaultCryptoBackend,
@@ -16,10 +20,11 @@ import {
   isNativeCryptoAvailable,
   isValidX25519PublicKey,
   sha256,
+  sha256Parts,
   x25519PublicKey,
   x25519SharedSecret,
 } from '../../src/crypto/index.js';
-import { deterministicRandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { expectSecAggError, notBytes } from '../_hostile.js';
 import vectors from '../vectors/protocol-crypto-rfc.json' with { type: 'json' };
 
@@ -268,6 +273,110 @@ describe('native == portable (fast-check)', () => {
     const out = x25519SharedSecret(hex(v.alicePrivate), hex(v.bobPublic), 'native');
     expect(Object.getPrototypeOf(out)).toBe(Uint8Array.prototype);
     expect(Object.getPrototypeOf(sha256(new Uint8Array(1), 'native'))).toBe(Uint8Array.prototype);
+  });
+});
+
+describe('private key imports (native backend): no cache, one import per long-term key', () => {
+  /** Counts node:crypto private-key imports by curve while `fn` runs. */
+  function countImports(fn: () => void): Record<string, number> {
+    const mod = process.getBuiltinModule('node:crypto');
+    const original = mod.createPrivateKey;
+    const counts: Record<string, number> = {};
+    mod.createPrivateKey = ((input: { key: { crv?: string } }) => {
+      const crv = String(input?.key?.crv);
+      counts[crv] = (counts[crv] ?? 0) + 1;
+      return original(input as never);
+    }) as typeof original;
+    try {
+      fn();
+    } finally {
+      mod.createPrivateKey = original;
+    }
+    return counts;
+  }
+
+  it('an Ed25519 signer imports its key once and signs like ed25519Sign; a wiped signer refuses', () => {
+    const secret = new Uint8Array(32).fill(7);
+    const messages = [ascii('keys'), ascii('survivors'), new Uint8Array(0)];
+    for (const backend of BACKENDS) {
+      let signer = createEd25519Signer(secret, backend);
+      const counts = countImports(() => {
+        signer = createEd25519Signer(secret, backend);
+        for (const m of messages) expect(signer.sign(m)).toEqual(ed25519Sign(secret, m, 'portable'));
+      });
+      expect(counts['Ed25519'] ?? 0).toBe(backend === 'native' ? 1 : 0);
+      signer.wipe();
+      expectSecAggError(() => signer.sign(ascii('again')), 'WRONG_ROUND');
+    }
+    expectSecAggError(() => createEd25519Signer(new Uint8Array(31)), 'INVALID_LENGTH');
+    for (const bad of notBytes) expectSecAggError(() => createEd25519Signer(bad as Uint8Array), 'INVALID_TYPE');
+  });
+
+  it('X25519 private keys are not cached: every agreement imports its own key (a rebuilt key leaves no copy behind)', () => {
+    const key = new Uint8Array(32).fill(9);
+    const counts = countImports(() => {
+      createX25519Agreement(key, 'native');
+      createX25519Agreement(key, 'native');
+      x25519PublicKey(key, 'native');
+    });
+    expect(counts['X25519']).toBe(3);
+  });
+
+  it('a wiped agreement refuses further use (both backends)', () => {
+    const peer = generateX25519KeyPair(deterministicRandomBytes(new Uint8Array(32).fill(1)));
+    for (const backend of BACKENDS) {
+      const a = createX25519Agreement(new Uint8Array(32).fill(5), backend);
+      const before = a.sharedSecret(peer.publicKey);
+      expect(before).toEqual(x25519SharedSecret(new Uint8Array(32).fill(5), peer.publicKey, 'portable'));
+      a.wipe();
+      expectSecAggError(() => a.sharedSecret(peer.publicKey), 'WRONG_ROUND');
+    }
+  });
+});
+
+describe('the DRBG of a secret seed (Shamir coefficients)', () => {
+  it('is the ChaCha20 keystream under HKDF-SHA-256(seed, salt, info), however the reads are split', () => {
+    fc.assert(
+      fc.property(bytes32, fc.uint8Array({ maxLength: 40 }), fc.array(fc.nat(150), { maxLength: 6 }), (seedBytes, salt, reads) => {
+        const key = hkdf(nobleSha256, seedBytes, salt, ascii('secagg/v2/share-coefficients'), 32);
+        const total = reads.reduce((a, b) => a + b, 0);
+        const whole = chacha20(key, new Uint8Array(12), new Uint8Array(total));
+        const rng = createDrbg(seedBytes, salt, 'secagg/v2/share-coefficients');
+        const parts = reads.map((n) => rng(n));
+        const joined = new Uint8Array(total);
+        let at = 0;
+        for (const part of parts) {
+          joined.set(part, at);
+          at += part.length;
+        }
+        expect(joined).toEqual(whole);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('another salt (session id) or label gives another stream; bad seeds are refused', () => {
+    const s = new Uint8Array(32).fill(1);
+    const a = createDrbg(s, new Uint8Array(32), 'x')(64);
+    expect(createDrbg(s, new Uint8Array(32).fill(1), 'x')(64)).not.toEqual(a);
+    expect(createDrbg(s, new Uint8Array(32), 'y')(64)).not.toEqual(a);
+    expect(createDrbg(s, new Uint8Array(32), 'x')(64)).toEqual(a);
+    expectSecAggError(() => createDrbg(new Uint8Array(31), new Uint8Array(0), 'x'), 'INVALID_LENGTH');
+    for (const bad of notBytes) expectSecAggError(() => createDrbg(bad as Uint8Array, new Uint8Array(0), 'x'), 'INVALID_TYPE');
+    expectSecAggError(() => createDrbg(s, new Uint8Array(0), 'x')(-1), 'OUT_OF_RANGE');
+  });
+
+  it('sha256Parts hashes the concatenation without making it (both backends)', () => {
+    const parts = [ascii('secagg'), new Uint8Array(0), new Uint8Array(100_000).fill(7)];
+    const joined = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      joined.set(p, at);
+      at += p.length;
+    }
+    for (const backend of BACKENDS) expect(sha256Parts(parts, backend)).toEqual(sha256(joined, 'portable'));
+    expectSecAggError(() => sha256Parts('x' as never), 'INVALID_TYPE');
+    expectSecAggError(() => sha256Parts([new Uint16Array(2)] as never), 'INVALID_TYPE');
   });
 });
 

@@ -3,11 +3,22 @@ import fc from 'fast-check';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
-import { hkdfSha256Fast, sha256Fast } from '../../src/crypto/_hkdf.js';
+import { hkdfSha256Fast, messageScratchForTest, sha256Fast } from '../../src/crypto/_hkdf.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 
 describe('hkdfSha256Fast (internal HKDF-SHA-256)', () => {
+  it('a scratch it outgrows is zeroed before it is dropped (it held the IKM and the inner HMAC digest)', () => {
+    // Issue 14: when the expand needed a larger scratch than the extract, the old one was
+    // abandoned holding the extract's block, from which the PRK follows.
+    const before = messageScratchForTest();
+    const ikm = new Uint8Array(32).fill(0x5c); // the extract fits in `before`
+    const info = new Uint8Array(before.length).fill(1); // the expand does not
+    hkdfSha256Fast(ikm, new Uint8Array(32).fill(3), info, 32);
+    expect(messageScratchForTest()).not.toBe(before);
+    expect(before.every((b) => b === 0)).toBe(true);
+  });
+
   it('RFC 5869 A.1 and A.3 (empty salt and info)', () => {
     const ikm = new Uint8Array(22).fill(0x0b);
     expect(Buffer.from(hkdfSha256Fast(ikm, hex('000102030405060708090a0b0c'), hex('f0f1f2f3f4f5f6f7f8f9'), 42)).toString('hex')).toBe(

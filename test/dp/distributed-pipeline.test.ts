@@ -10,7 +10,8 @@ import {
 } from '../../src/dp/distributed-pipeline.js';
 import { distributedDiscreteGaussianRdp, skellamRdp } from '../../src/dp/distributed-rdp.js';
 import type { DistributedDiscreteGaussianEvent, SkellamEvent } from '../../src/dp/events.js';
-import { deterministicRandomBytes, type RandomBytes } from '../../src/random.js';
+import type { RandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { expectSecAggError, notCounts, notNumbers } from '../_hostile.js';
 
 const vectors = JSON.parse(

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { sampleDiscreteGaussian } from '../../src/dp/discrete-gaussian.js';
 import { sampleSkellam } from '../../src/dp/skellam.js';
 import { _BitReader } from '../../src/dp/_bits.js';
-import { deterministicRandomBytes, type RandomBytes } from '../../src/random.js';
+import type { RandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { expectSecAggError, notCounts, notNumbers } from '../_hostile.js';
 import { chiSquare } from './_chi2.js';
 

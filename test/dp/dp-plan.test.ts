@@ -12,7 +12,8 @@ import {
   type DpPlan,
 } from '../../src/dp/index.js';
 import { planWeightedQuantization } from '../../src/vector/index.js';
-import { deterministicRandomBytes, type RandomBytes } from '../../src/random.js';
+import type { RandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { expectSecAggError } from '../_hostile.js';
 
 function seed(byte: number): RandomBytes {

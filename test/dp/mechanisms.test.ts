@@ -16,7 +16,8 @@ import {
 } from '../../src/dp/index.js';
 import { _runEvent } from '../../src/dp/_planner.js';
 import { encodeWeightedUpdate, planWeightedQuantization } from '../../src/vector/index.js';
-import { deterministicRandomBytes, type RandomBytes } from '../../src/random.js';
+import type { RandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { expectSecAggError } from '../_hostile.js';
 
 function seed(byte: number): RandomBytes {

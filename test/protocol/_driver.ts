@@ -2,9 +2,15 @@
  * Test driver: runs an honest session step by step and records every party's state and every
  * server message per round, so tests can replay a client from any round with a tampered
  * message.
+ *
+ * The client helpers below (`newClient`, `advertise`, `receive`) also run against the code
+ * before issue 14 (`LEGACY`: client steps took `rng`, configurations had no corrupt
+ * assumption), so that the attack tests of test/protocol/attacks.test.ts can be run there to
+ * show that they fail on it (check out the base commit's src/ and run that file).
  */
 import { buildDirectory, directoryProof } from '../../src/protocol/_directory.js';
 import { ed25519PublicKey } from '../../src/crypto/index.js';
+import * as protocol from '../../src/protocol/index.js';
 import {
   clientAdvertiseKeys,
   clientReceive,
@@ -18,18 +24,23 @@ import {
   type ClientInput,
   type ClientMessage,
   type ClientState,
+  type Round,
   type ServerMessage,
   type ServerState,
   type SessionConfig,
   type SessionConfigInput,
 } from '../../src/protocol/index.js';
-import { deterministicRandomBytes, type RandomBytes } from '../../src/random.js';
+import type { RandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { simulatedInput } from '../../src/simulate/index.js';
 
 export interface Trace {
   readonly config: SessionConfig;
   readonly signingKeys: Uint8Array[] | null;
-  /** clientStates[round][id]: the client's state when it receives that round's server message. */
+  /**
+   * clientStates[round][id]: a snapshot of the client's state when it receives that round's
+   * server message (step a `structuredClone` of it: a stepped state is consumed).
+   */
   readonly clientStates: Record<string, ClientState[]>;
   /** serverMessages[round][id]: the server message the client gets in that state. */
   readonly serverMessages: Record<string, ServerMessage[]>;
@@ -44,6 +55,37 @@ export function seed(byte: number): Uint8Array {
   return new Uint8Array(32).fill(byte);
 }
 
+/** True when src/ is the code before issue 14 (see the file comment). */
+export const LEGACY = !('joinRound' in protocol);
+
+/** A client, its randomness drawn from `rng` (at creation; before issue 14, at each step). */
+export function newClient(config: SessionConfig, id: number, signingKey: Uint8Array | null, rng: RandomBytes): ClientState {
+  const signing = signingKey === null ? {} : { signingKey };
+  if (LEGACY) {
+    const state = createClient(config, { id, ...signing });
+    legacyRngs.set(state.config, { ...(legacyRngs.get(state.config) ?? {}), [id]: rng });
+    return state;
+  }
+  return createClient(config, { id, rng, ...signing });
+}
+
+const legacyRngs = new WeakMap<object, Record<number, RandomBytes>>();
+function legacyRng(state: ClientState): { rng?: RandomBytes } {
+  if (!LEGACY || !('config' in state)) return {};
+  const rng = legacyRngs.get(state.config)?.[state.id];
+  return rng === undefined ? {} : { rng };
+}
+
+/** clientAdvertiseKeys. */
+export function advertise(state: ClientState): ReturnType<typeof clientAdvertiseKeys> {
+  return clientAdvertiseKeys(state, legacyRng(state) as never);
+}
+
+/** clientReceive, with the input. */
+export function receive(state: ClientState, message: unknown, input?: ClientInput): ReturnType<typeof clientReceive> {
+  return clientReceive(state, message as ServerMessage, { ...legacyRng(state), ...(input === undefined ? {} : { input }) } as never);
+}
+
 export function makeConfig(
   n: number,
   t: number,
@@ -51,12 +93,22 @@ export function makeConfig(
 ): { config: SessionConfig; signingKeys: Uint8Array[] | null } {
   const active = extra.active ?? false;
   const signingKeys = active ? Array.from({ length: n }, (_, i) => seed(100 + i)) : null;
+  // Active configurations are set against no corrupt client unless the test says otherwise.
+  const { corruptClients, corruptFraction, ...rest } = extra;
+  const corrupt = LEGACY
+    ? {}
+    : corruptFraction !== undefined
+      ? { corruptFraction }
+      : corruptClients !== undefined || active
+        ? { corruptClients: corruptClients ?? 0 }
+        : {};
   const config = createSessionConfig({
     clients: n,
     threshold: t,
     nonce: seed(7),
     vectors: [{ name: 'x', length: 8, bits: 16 }],
-    ...extra,
+    ...rest,
+    ...corrupt,
     ...(signingKeys === null ? {} : { verificationKeys: signingKeys.map((k) => ed25519PublicKey(k)) }),
   });
   return { config, signingKeys };
@@ -91,8 +143,8 @@ export function honestTrace(
   let server: ServerState = createServer(config);
   for (let id = 1; id <= n; id++) {
     inputs[id] = inputFor(config, id);
-    const c = createClient(config, { id, ...(signingKeys === null ? {} : { signingKey: signingKeys[id - 1] as Uint8Array }) });
-    const step = clientAdvertiseKeys(c, { rng: rngFor(id) });
+    const c = newClient(config, id, signingKeys === null ? null : (signingKeys[id - 1] as Uint8Array), rngFor(id));
+    const step = advertise(c);
     clients[id] = step.state;
     if (silent.includes(id)) continue;
     clientMessages.push(...step.outbox);
@@ -105,9 +157,10 @@ export function honestTrace(
     for (const out of closed.outbox) {
       for (const to of out.to) {
         const state = clients[to] as ClientState;
-        (clientStates[state.round] ??= [])[to] = state;
+        // A snapshot: the state itself is consumed by the step below.
+        (clientStates[state.round] ??= [])[to] = structuredClone(state);
         (serverMessages[state.round] ??= [])[to] = out.message;
-        const step = clientReceive(state, out.message, { rng: rngFor(to), input: inputs[to] as ClientInput });
+        const step = receive(state, out.message, inputs[to] as ClientInput);
         clients[to] = step.state;
         clientMessages.push(...step.outbox);
         for (const m of step.outbox) server = serverReceive(server, m).state;
@@ -167,4 +220,59 @@ export function keysMessage(entries: readonly AdvertisedKey[], clients: number):
     signatures: signed ? join(entries.map((e) => e.signature as Uint8Array)) : null,
     proof: directoryProof(directory, Array.from({ length: clients }, (_, i) => i + 1)),
   };
+}
+
+export interface Prepared {
+  config: SessionConfig;
+  server: ServerState;
+  clients: ClientState[];
+  /** Honest messages of `round`, not yet given to the server (index id). */
+  pending: ClientMessage[];
+}
+
+/**
+ * Runs honest clients until the server collects `round` (returns before delivering it) or the
+ * session ends (`round` 'completed'). `handled` sees every batch of messages once its receivers
+ * have taken it: the clients' messages of a round, then each server outbox.
+ */
+export function prepare(
+  config: SessionConfig,
+  round: Round | 'completed',
+  signingKeys: Uint8Array[] | null = null,
+  handled: (messages: unknown) => void = () => {},
+): Prepared {
+  const n = config.clients;
+  const rng = deterministicRandomBytes(seed(11));
+  const clients: ClientState[] = [];
+  let pending: ClientMessage[] = [];
+  let server: ServerState = createServer(config);
+  for (let id = 1; id <= n; id++) {
+    const step = advertise(newClient(config, id, signingKeys === null ? null : (signingKeys[id - 1] as Uint8Array), rng));
+    clients[id] = step.state;
+    pending[id] = step.outbox[0] as ClientMessage;
+  }
+  while (server.round !== round && server.round !== 'aborted' && server.round !== 'completed') {
+    for (const m of pending) if (m !== undefined) server = serverReceive(server, m).state;
+    handled(pending);
+    const closed = serverCloseRound(server);
+    server = closed.state;
+    pending = [];
+    for (const out of closed.outbox) {
+      for (const to of out.to) {
+        const step = receive(clients[to] as ClientState, out.message, inputFor(config, to));
+        clients[to] = step.state;
+        pending[to] = step.outbox[0] as ClientMessage;
+      }
+    }
+    handled(closed.outbox);
+  }
+  return { config, server, clients, pending };
+}
+
+export function deliverAll(p: Prepared, skip: readonly number[] = []): ServerState {
+  let s = p.server;
+  p.pending.forEach((m, id) => {
+    if (m !== undefined && !skip.includes(id)) s = serverReceive(s, m).state;
+  });
+  return s;
 }

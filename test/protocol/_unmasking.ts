@@ -20,7 +20,7 @@ import {
   type SessionConfig,
   type VectorSpec,
 } from '../../src/protocol/index.js';
-import { deterministicRandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { expect } from 'vitest';
 import { inputFor, plainSum, seed } from './_driver.js';
 
@@ -60,7 +60,7 @@ export function serverAtUnmaskingClose(c: UnmaskingCase): { config: SessionConfi
   const clients: ClientState[] = [];
   let server: ServerState = createServer(config);
   for (let id = 1; id <= n; id++) {
-    const step = clientAdvertiseKeys(createClient(config, { id }), { rng });
+    const step = clientAdvertiseKeys(createClient(config, { id, rng }));
     clients[id] = step.state;
     for (const m of step.outbox) server = serverReceive(server, m).state;
   }
@@ -72,7 +72,7 @@ export function serverAtUnmaskingClose(c: UnmaskingCase): { config: SessionConfi
     const pending: ClientMessage[] = [];
     for (const out of closed.outbox) {
       for (const to of out.to) {
-        const step = clientReceive(clients[to] as ClientState, out.message, { rng, input: inputFor(config, to) as ClientInput });
+        const step = clientReceive(clients[to] as ClientState, out.message, { input: inputFor(config, to) as ClientInput });
         clients[to] = step.state;
         const stop = stops.get(to);
         const order: readonly string[] = ['shareKeys', 'maskedInputCollection', 'unmasking'];

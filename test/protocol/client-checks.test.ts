@@ -25,17 +25,20 @@ import {
   type UnmaskingRequestMessage,
 } from '../../src/protocol/index.js';
 import { expectSecAggError } from '../_hostile.js';
-import { honestTrace, keyEntries, keysMessage, seed, type Trace } from './_driver.js';
-import { deterministicRandomBytes } from '../../src/random.js';
+import { honestTrace, keyEntries, keysMessage, type Trace } from './_driver.js';
 
 const passive = honestTrace(5, 3);
 const active = honestTrace(5, 3, { active: true });
 const withSilent = honestTrace(5, 3, {}, [5]); // client 5 never advertises
 const activeSilent = honestTrace(5, 3, { active: true }, [5]);
 
+/** Steps a snapshot of client `id`'s state of `round` (a stepped state is consumed). */
+function stateOf(trace: Trace, round: string, id: number): ClientState {
+  return structuredClone(trace.clientStates[round]?.[id] as ClientState);
+}
+
 function run(trace: Trace, round: string, id: number, message: unknown): ClientStep {
-  const state = trace.clientStates[round]?.[id] as ClientState;
-  return clientReceive(state, message as ServerMessage, { rng: trace.rngFor(id), input: trace.inputs[id] as ClientInput });
+  return clientReceive(stateOf(trace, round, id), message as ServerMessage, { input: trace.inputs[id] as ClientInput });
 }
 
 function expectAbort(step: ClientStep, code: AbortCode): void {
@@ -201,7 +204,7 @@ describe('client checks in maskedInputCollection (encrypted shares)', () => {
     expectAbort(run(passive, 'maskedInputCollection', 1, { ...m, ciphertexts: cts }), 'MALFORMED_MESSAGE');
   });
   it('a bad local input throws (it is the caller\'s error, not the network\'s)', () => {
-    const state = passive.clientStates['maskedInputCollection']?.[1] as ClientState;
+    const state = stateOf(passive, 'maskedInputCollection', 1);
     const m = sharesMsg();
     expectSecAggError(() => clientMaskedInput(state, m, { x: new Uint32Array(7) }), 'LENGTH_MISMATCH');
     expectSecAggError(() => clientMaskedInput(state, m, { x: new Uint32Array(8).fill(70000) }), 'ELEMENT_OUT_OF_RANGE');
@@ -224,9 +227,8 @@ describe('hostile message types in every round abort the client, never throw', (
       const weird = [Object.create(null), { toString: () => { throw new Error('toString'); } }, Symbol('t'), 7];
       for (const type of weird) expectAbort(run(trace, round, 1, { type }), 'UNEXPECTED_MESSAGE');
       expectAbort(run(trace, round, 1, trap), 'MALFORMED_MESSAGE');
-      const state = trace.clientStates[round]?.[1] as ClientState;
       // Without options.input too (clientReceive reads the type to decide whether it needs one).
-      expectAbort(clientReceive(state, trap as ServerMessage, { rng: trace.rngFor(1) }), 'MALFORMED_MESSAGE');
+      expectAbort(clientReceive(stateOf(trace, round, 1), trap as ServerMessage), 'MALFORMED_MESSAGE');
     });
   }
 });
@@ -235,15 +237,14 @@ describe('client messages own their memory', () => {
   it('a kept state gives the same messages again after the caller overwrote the first ones', () => {
     for (const [trace, round] of [[passive, 'shareKeys'], [passive, 'maskedInputCollection'], [active, 'consistencyCheck'], [passive, 'unmasking']] as const) {
       const message = msg<ServerMessage>(trace, round, 1);
-      const state = trace.clientStates[round]?.[1] as ClientState;
-      const step = (): ClientStep => clientReceive(state, message, { rng: deterministicRandomBytes(seed(77)), input: trace.inputs[1] as ClientInput });
+      const step = (): ClientStep => clientReceive(stateOf(trace, round, 1), message, { input: trace.inputs[1] as ClientInput });
       const first = step().outbox[0] as unknown as Record<string, unknown>;
       const copy = structuredClone(first);
       for (const v of Object.values(first)) {
         if (v instanceof Uint8Array || v instanceof Uint32Array) v.fill(0xa5);
         if (Array.isArray(v)) for (const x of v) if (x instanceof Uint8Array || x instanceof Uint32Array) x.fill(0xa5);
       }
-      // Same state (client steps are pure), same randomness: the same message again.
+      // The same state (a snapshot of it): the same message again (steps are deterministic).
       expect(step().outbox[0]).toEqual(copy);
     }
   });
@@ -314,7 +315,7 @@ describe('client checks in unmasking', () => {
   it('active: a server showing different clients different survivor sets is detected', () => {
     // Client 2 is told U3 = {1..4} (client 5 "dropped") and signs it; client 1 is told {1..5}.
     const m1 = req(active, 1);
-    const state2 = active.clientStates['consistencyCheck']?.[2] as ClientState;
+    const state2 = stateOf(active, 'consistencyCheck', 2);
     const forged = { ...msg<ConsistencyRequestMessage>(active, 'consistencyCheck', 2), survivors: [1, 2, 3, 4] };
     const step2 = clientConsistencyCheck(state2, forged);
     expect(step2.state.round).toBe('unmasking');
@@ -335,49 +336,85 @@ describe('client checks in unmasking', () => {
 });
 
 describe('messages in the right round, once', () => {
-  it('a replayed message of an earlier round aborts with UNEXPECTED_MESSAGE', () => {
-    expectAbort(run(passive, 'unmasking', 1, msg(passive, 'maskedInputCollection', 1)), 'UNEXPECTED_MESSAGE');
-    expectAbort(run(passive, 'maskedInputCollection', 1, msg(passive, 'shareKeys', 1)), 'UNEXPECTED_MESSAGE');
+  it('a message of a later round aborts with UNEXPECTED_MESSAGE', () => {
+    expectAbort(run(passive, 'shareKeys', 1, msg(passive, 'unmasking', 1)), 'UNEXPECTED_MESSAGE');
+    expectAbort(run(passive, 'maskedInputCollection', 1, msg(passive, 'unmasking', 1)), 'UNEXPECTED_MESSAGE');
+  });
+  it('a repeat of an answered request is a DUPLICATE_REQUEST note: the state is returned unconsumed', () => {
+    const state = stateOf(passive, 'unmasking', 1);
+    const step = clientReceive(state, msg(passive, 'maskedInputCollection', 1), { input: passive.inputs[1] as ClientInput });
+    expect(step).toEqual({ state, outbox: [], note: 'DUPLICATE_REQUEST' });
+    expect(step.state).toBe(state);
+    expect(clientReceive(state, msg(passive, 'shareKeys', 1)).note).toBe('DUPLICATE_REQUEST');
+    expect(clientReceive(state, msg(passive, 'unmasking', 1)).state.round).toBe('completed'); // still usable
+  });
+  it('another request of an answered round (or the same relay with another input) is CONFLICTING_REQUEST', () => {
+    const other = msg<EncryptedSharesMessage>(passive, 'maskedInputCollection', 1);
+    expectAbort(run(passive, 'unmasking', 1, { ...other, senders: other.senders.slice(1), ciphertexts: other.ciphertexts.slice(1) }), 'CONFLICTING_REQUEST');
+    const x = Uint32Array.from(passive.inputs[1]?.['x'] as Uint32Array);
+    x[0] = ((x[0] as number) + 1) & 0xffff;
+    expectAbort(clientReceive(stateOf(passive, 'unmasking', 1), other, { input: { x } }), 'CONFLICTING_REQUEST');
+    expectAbort(run(passive, 'maskedInputCollection', 1, msg(withSilent, 'shareKeys', 1)), 'CONFLICTING_REQUEST'); // keys without client 5's
   });
 });
 
-describe('illegal calls throw WRONG_ROUND in every state', () => {
+describe('illegal calls throw WRONG_ROUND; finished clients take late messages with a note', () => {
   const config = passive.config;
-  const fresh = createClient(config, { id: 1 });
-  const states: ClientState[] = [
-    fresh,
-    passive.clientStates['shareKeys']?.[1] as ClientState,
-    passive.clientStates['maskedInputCollection']?.[1] as ClientState,
-    passive.clientStates['unmasking']?.[1] as ClientState,
-    active.clientStates['consistencyCheck']?.[1] as ClientState,
-    { round: 'completed', id: 1, sessionId: new Uint8Array(32) },
-    clientAbort(fresh).state,
+  const fresh = (): ClientState => createClient(config, { id: 1 });
+  const completed = (): ClientState => run(passive, 'unmasking', 1, msg(passive, 'unmasking', 1)).state;
+  const abortedState = (): ClientState => clientAbort(fresh()).state;
+  const live: [string, () => ClientState][] = [
+    ['advertiseKeys', fresh],
+    ['shareKeys', () => stateOf(passive, 'shareKeys', 1)],
+    ['maskedInputCollection', () => stateOf(passive, 'maskedInputCollection', 1)],
+    ['unmasking', () => stateOf(passive, 'unmasking', 1)],
+    ['consistencyCheck', () => stateOf(active, 'consistencyCheck', 1)],
   ];
   const m = { type: 'abort', code: 'LOCAL_ABORT' } as ServerMessage;
   const input = passive.inputs[1] as ClientInput;
-  const calls: [string, (s: ClientState) => unknown][] = [
+  const calls: [string, (s: ClientState) => ClientStep][] = [
     ['advertiseKeys', (s) => clientAdvertiseKeys(s)],
     ['shareKeys', (s) => clientShareKeys(s, m)],
     ['maskedInputCollection', (s) => clientMaskedInput(s, m, input)],
     ['consistencyCheck', (s) => clientConsistencyCheck(s, m)],
     ['unmasking', (s) => clientUnmask(s, m)],
   ];
-  for (const state of states) {
-    for (const [round, call] of calls) {
-      if (state.round === round) continue;
-      it(`${round} step in state ${state.round}`, () => expectSecAggError(() => call(state), 'WRONG_ROUND'));
+  for (const [round, make] of live) {
+    for (const [step, call] of calls) {
+      if (step === round) continue;
+      it(`${step} step in state ${round}`, () => expectSecAggError(() => call(make()), 'WRONG_ROUND'));
     }
   }
-  it('clientReceive in advertiseKeys, completed and aborted', () => {
-    for (const s of [states[0], states[5], states[6]] as ClientState[]) expectSecAggError(() => clientReceive(s, m), 'WRONG_ROUND');
+  it('every step that takes a message returns a completed or aborted client unchanged (LATE_MESSAGE)', () => {
+    for (const make of [completed, abortedState]) {
+      for (const [step, call] of calls) {
+        if (step === 'advertiseKeys') continue;
+        const state = make();
+        expect(call(state), step).toEqual({ state, outbox: [], note: 'LATE_MESSAGE' });
+      }
+      const state = make();
+      const other = { ...msg<UnmaskingRequestMessage>(passive, 'unmasking', 1), survivors: [1, 2, 3, 4], dropped: [5] };
+      expect(clientReceive(state, other)).toEqual({ state, outbox: [], note: 'LATE_MESSAGE' });
+    }
+  });
+  it('a completed client takes a repeat of its unmasking request as DUPLICATE_REQUEST, anything else as LATE_MESSAGE', () => {
+    const state = completed();
+    expect(clientReceive(state, msg(passive, 'unmasking', 1)).note).toBe('DUPLICATE_REQUEST');
+    expect(clientReceive(state, { ...msg<UnmaskingRequestMessage>(passive, 'unmasking', 1), dropped: [5] }).note).toBe('LATE_MESSAGE');
+  });
+  it('a server message before the client advertised aborts it (never throws)', () => {
+    expectAbort(clientReceive(fresh(), m), 'SERVER_ABORTED');
+    expectAbort(clientReceive(fresh(), msg(passive, 'shareKeys', 1)), 'UNEXPECTED_MESSAGE');
   });
   it('clientAbort in completed and aborted', () => {
-    for (const s of [states[5], states[6]] as ClientState[]) expectSecAggError(() => clientAbort(s), 'WRONG_ROUND');
+    for (const s of [completed(), abortedState()]) expectSecAggError(() => clientAbort(s), 'WRONG_ROUND');
   });
   it('hostile states and options', () => {
     expectSecAggError(() => clientAdvertiseKeys(null as unknown as ClientState), 'WRONG_ROUND');
-    expectSecAggError(() => clientAdvertiseKeys(fresh, { rng: 5 } as never), 'INVALID_TYPE');
-    expectSecAggError(() => clientAdvertiseKeys(fresh, { seed: 1 } as never), 'UNKNOWN_OPTION');
-    expectSecAggError(() => clientAdvertiseKeys(fresh, { backend: 'gpu' } as never), 'INVALID_TYPE');
+    expectSecAggError(() => clientAdvertiseKeys(fresh(), { rng: () => new Uint8Array(32) } as never), 'UNKNOWN_OPTION');
+    expectSecAggError(() => clientAdvertiseKeys(fresh(), { seed: 1 } as never), 'UNKNOWN_OPTION');
+    expectSecAggError(() => clientAdvertiseKeys(fresh(), { backend: 'gpu' } as never), 'INVALID_TYPE');
+    expectSecAggError(() => createClient(config, { id: 1, rng: 5 } as never), 'INVALID_TYPE');
+    expectSecAggError(() => createClient(config, { id: 1, rng: () => new Uint8Array(31) }), 'INVALID_LENGTH');
   });
 });

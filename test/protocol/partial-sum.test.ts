@@ -24,7 +24,7 @@ import {
   type ServerState,
   type SessionConfig,
 } from '../../src/protocol/index.js';
-import { deterministicRandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { expectSecAggError } from '../_hostile.js';
 import { inputFor, plainSum, seed } from './_driver.js';
 
@@ -37,7 +37,7 @@ function session(config: SessionConfig, collect: (server: ServerState, inputs: M
   const clients: ClientState[] = [];
   let server: ServerState = createServer(config);
   for (let id = 1; id <= config.clients; id++) {
-    const step = clientAdvertiseKeys(createClient(config, { id }), { rng });
+    const step = clientAdvertiseKeys(createClient(config, { id, rng }));
     clients[id] = step.state;
     for (const m of step.outbox) server = serverReceiveBytes(server, encodeMessage(m, config), { from: id }).state;
   }
@@ -48,7 +48,7 @@ function session(config: SessionConfig, collect: (server: ServerState, inputs: M
     const inputs = new Map<number, Uint8Array>();
     for (const out of closed.outbox) {
       for (const to of out.to) {
-        const step = clientReceive(clients[to] as ClientState, out.message, { rng, input: inputFor(config, to) as ClientInput });
+        const step = clientReceive(clients[to] as ClientState, out.message, { input: inputFor(config, to) as ClientInput });
         clients[to] = step.state;
         for (const m of step.outbox) {
           const bytes = encodeMessage(m, config);

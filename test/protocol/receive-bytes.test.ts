@@ -24,7 +24,7 @@ import {
   type ServerState,
   type SessionConfig,
 } from '../../src/protocol/index.js';
-import { deterministicRandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { expectSecAggError } from '../_hostile.js';
 import { inputFor, plainSum, seed } from './_driver.js';
 
@@ -34,7 +34,7 @@ function sessionThroughBytes(config: SessionConfig, deliver: (server: ServerStat
   const clients: ClientState[] = [];
   let server: ServerState = createServer(config);
   for (let id = 1; id <= config.clients; id++) {
-    const step = clientAdvertiseKeys(createClient(config, { id }), { rng });
+    const step = clientAdvertiseKeys(createClient(config, { id, rng }));
     clients[id] = step.state;
     for (const m of step.outbox) server = deliver(server, encodeMessage(m, config), id);
   }
@@ -44,7 +44,7 @@ function sessionThroughBytes(config: SessionConfig, deliver: (server: ServerStat
     if (server.round === 'completed' || server.round === 'aborted') return server;
     for (const out of closed.outbox) {
       for (const to of out.to) {
-        const step = clientReceive(clients[to] as ClientState, out.message, { rng, input: inputFor(config, to) as ClientInput });
+        const step = clientReceive(clients[to] as ClientState, out.message, { input: inputFor(config, to) as ClientInput });
         clients[to] = step.state;
         for (const m of step.outbox) server = deliver(server, encodeMessage(m, config), to);
       }
@@ -137,7 +137,7 @@ describe('serverReceiveBytes', () => {
     const config = createSessionConfig({ clients: 4, threshold: 3, nonce: seed(6), vectors: [{ name: 'x', length: 4, bits: 8 }] });
     const rng = deterministicRandomBytes(seed(22));
     let server: ServerState = createServer(config);
-    const adv = (id: number): Uint8Array => encodeMessage(clientAdvertiseKeys(createClient(config, { id }), { rng }).outbox[0] as ClientMessage, config);
+    const adv = (id: number): Uint8Array => encodeMessage(clientAdvertiseKeys(createClient(config, { id, rng })).outbox[0] as ClientMessage, config);
     server = serverReceiveBytes(server, adv(1), { from: 1 }).state;
     server = serverReceiveBytes(server, adv(2), { from: 3 }).state;
     server = serverReceiveBytes(server, new Uint8Array(0), { from: 4 }).state;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ed25519PublicKey } from '../../src/crypto/index.js';
 import {
-  clientAdvertiseKeys,
   clientReceive,
   createClient,
   createServer,
@@ -10,76 +9,16 @@ import {
   serverCloseRound,
   serverDropClient,
   serverReceive,
-  type ClientInput,
   type ClientMessage,
   type ClientState,
-  type Round,
   type ServerLiveState,
   type ServerState,
   type SessionConfig,
 } from '../../src/protocol/index.js';
 import { SecAggError } from '../../src/errors.js';
-import { deterministicRandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { expectSecAggError, notCounts } from '../_hostile.js';
-import { inputFor, makeConfig, plainSum, seed } from './_driver.js';
-
-interface Prepared {
-  config: SessionConfig;
-  server: ServerState;
-  clients: ClientState[];
-  /** Honest messages of `round`, not yet given to the server (index id). */
-  pending: ClientMessage[];
-}
-
-/**
- * Runs honest clients until the server collects `round` (returns before delivering it) or the
- * session ends (`round` 'completed'). `handled` sees every batch of messages once its receivers
- * have taken it: the clients' messages of a round, then each server outbox.
- */
-function prepare(
-  config: SessionConfig,
-  round: Round | 'completed',
-  signingKeys: Uint8Array[] | null = null,
-  handled: (messages: unknown) => void = () => {},
-): Prepared {
-  const n = config.clients;
-  const rng = deterministicRandomBytes(seed(11));
-  const clients: ClientState[] = [];
-  let pending: ClientMessage[] = [];
-  let server: ServerState = createServer(config);
-  for (let id = 1; id <= n; id++) {
-    const step = clientAdvertiseKeys(
-      createClient(config, { id, ...(signingKeys === null ? {} : { signingKey: signingKeys[id - 1] as Uint8Array }) }),
-      { rng },
-    );
-    clients[id] = step.state;
-    pending[id] = step.outbox[0] as ClientMessage;
-  }
-  while (server.round !== round && server.round !== 'aborted' && server.round !== 'completed') {
-    for (const m of pending) if (m !== undefined) server = serverReceive(server, m).state;
-    handled(pending);
-    const closed = serverCloseRound(server);
-    server = closed.state;
-    pending = [];
-    for (const out of closed.outbox) {
-      for (const to of out.to) {
-        const step = clientReceive(clients[to] as ClientState, out.message, { rng, input: inputFor(config, to) as ClientInput });
-        clients[to] = step.state;
-        pending[to] = step.outbox[0] as ClientMessage;
-      }
-    }
-    handled(closed.outbox);
-  }
-  return { config, server, clients, pending };
-}
-
-function deliverAll(p: Prepared, skip: readonly number[] = []): ServerState {
-  let s = p.server;
-  p.pending.forEach((m, id) => {
-    if (m !== undefined && !skip.includes(id)) s = serverReceive(s, m).state;
-  });
-  return s;
-}
+import { deliverAll, makeConfig, plainSum, prepare, seed } from './_driver.js';
 
 function dropsOf(s: ServerState): [number, string][] {
   return s.drops.map((d) => [d.id, d.reason]);
@@ -277,7 +216,7 @@ describe('server drop reasons', () => {
   });
 
   it('consistencyCheck (active): INVALID_SIGNATURE', () => {
-    const { config, signingKeys } = makeConfig(6, 3, { active: true });
+    const { config, signingKeys } = makeConfig(6, 4, { active: true });
     const p = prepare(config, 'consistencyCheck', signingKeys);
     const m = p.pending[2] as Extract<ClientMessage, { type: 'consistencySignature' }>;
     p.pending[2] = { ...m, signature: new Uint8Array(64).fill(3) };
@@ -341,7 +280,7 @@ describe('server state ownership and serialisation', () => {
       } else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) vandalise(x);
     };
     for (const extra of [{ active: true }, { graph: { kind: 'harary' as const, degree: 4, seed: seed(3) } }]) {
-      const { config, signingKeys } = makeConfig(8, 4, extra);
+      const { config, signingKeys } = makeConfig(8, 'active' in extra ? 5 : 4, extra); // active: 2t > n
       // Every message is vandalised once its receivers took it (those of one outbox together:
       // they may share buffers with each other).
       const { server } = prepare(config, 'completed', signingKeys, vandalise);
@@ -367,12 +306,13 @@ describe('server state ownership and serialisation', () => {
     if (closed.state.round === 'completed') expect(closed.state.result.sums['x']).toEqual(plainSum(config5, [1, 2, 3, 4, 5]));
   });
 
-  it('completed and aborted states refuse every step (WRONG_ROUND)', () => {
+  it('completed and aborted states take a late message with a note, and refuse every other step (WRONG_ROUND)', () => {
     const done = serverAbort(createServer(config5)).state;
     const p = prepare(config5, 'unmasking');
     const completed = serverCloseRound(deliverAll(p)).state;
     for (const s of [done, completed]) {
-      expectSecAggError(() => serverReceive(s, p.pending[1] as ClientMessage), 'WRONG_ROUND');
+      expect(serverReceive(s, p.pending[1] as ClientMessage)).toEqual({ state: s, outbox: [], note: 'LATE_MESSAGE' });
+      expect(serverReceive(s, null as unknown as ClientMessage).note).toBe('LATE_MESSAGE');
       expectSecAggError(() => serverCloseRound(s), 'WRONG_ROUND');
       expectSecAggError(() => serverDropClient(s, 1), 'WRONG_ROUND');
       expectSecAggError(() => serverAbort(s), 'WRONG_ROUND');
@@ -390,7 +330,7 @@ describe('server state ownership and serialisation', () => {
 
   it('hostile arguments', () => {
     expectSecAggError(() => createServer(null as unknown as SessionConfig), 'INVALID_TYPE');
-    expectSecAggError(() => createServer({ ...config5, version: 2 } as unknown as SessionConfig), 'UNSUPPORTED_VERSION');
+    expectSecAggError(() => createServer({ ...config5, version: 1 } as unknown as SessionConfig), 'UNSUPPORTED_VERSION');
     expectSecAggError(() => serverReceive(null as unknown as ServerState, null as unknown as ClientMessage), 'INVALID_TYPE');
     for (const bad of notCounts) expectSecAggError(() => serverDropClient(createServer(config5), bad as number));
     expectSecAggError(() => serverDropClient(createServer(config5), 6), 'OUT_OF_RANGE');
@@ -431,7 +371,7 @@ describe('configuration', () => {
     expect(c.graph.kind === 'harary' ? [c.graph.degree, c.threshold] : null).toEqual([30, 17]);
   });
   it('createClient checks its id and the active signing key', () => {
-    const { config, signingKeys } = makeConfig(4, 2, { active: true });
+    const { config, signingKeys } = makeConfig(4, 3, { active: true });
     expectSecAggError(() => createClient(config, { id: 1 }), 'INVALID_CONFIG');
     expectSecAggError(() => createClient(config, { id: 1, signingKey: signingKeys?.[1] as Uint8Array }), 'INVALID_CONFIG');
     expectSecAggError(() => createClient(config5, { id: 6 }), 'OUT_OF_RANGE');

@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { isSecAggError } from '../../src/errors.js';
-import { deterministicRandomBytes, type RandomBytes } from '../../src/random.js';
+import type { RandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { combineShares, createRobustCombiner, splitSecret, type Share } from '../../src/shamir/index.js';
 import { EXP, GROUP_ORDER, LOG, gfMul } from '../../src/shamir/_gf.js';
 import { expectSecAggError } from '../_hostile.js';

@@ -1,6 +1,6 @@
 /** Large cohorts (run by `npm run test:slow`): correctness at the sizes secagg targets. */
 import { describe, expect, it } from 'vitest';
-import { deterministicRandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { combineShares, createCombiner, splitSecret, type Share } from '../../src/shamir/index.js';
 import { expectSecAggError } from '../_hostile.js';
 

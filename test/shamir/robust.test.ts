@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { deterministicRandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { combineShares, createCombiner, createRobustCombiner, splitSecret, type Share } from '../../src/shamir/index.js';
 import { expectSecAggError } from '../_hostile.js';
 import { corrupt, robustProperties } from './_robust-helpers.js';

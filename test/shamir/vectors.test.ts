@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { deterministicRandomBytes } from '../../src/random.js';
+import { deterministicRandomBytes } from '../../src/testing/index.js';
 import {
   combineShares,
   createCombiner,

@@ -40,8 +40,8 @@ describe('end to end', () => {
 
   it('dropouts at every round in one session, two vectors with different widths', () => {
     const r = simulateSession({
-      clients: 12,
-      threshold: 5,
+      clients: 20,
+      threshold: 11, // active: 2t > n
       vectors: [
         { name: 'weights', length: 100, bits: 24 },
         { name: 'count', length: 1, bits: 32 },
@@ -52,7 +52,7 @@ describe('end to end', () => {
     });
     expect(r.outcome).toBe('completed');
     expect(r.match).toBe(true);
-    expect(r.included).toEqual([2, 3, 4, 6, 9, 10, 11, 12]);
+    expect(r.included).toEqual([2, 3, 4, 6, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
     expect(r.drops.map((d) => [d.id, d.round, d.reason])).toEqual([
       [1, 'advertiseKeys', 'NO_MESSAGE'],
       [5, 'shareKeys', 'NO_MESSAGE'],
@@ -64,7 +64,7 @@ describe('end to end', () => {
   });
 
   it('SecAgg+ (Harary graph from the parameter finder) with dropouts', () => {
-    const r = simulateSession({ clients: 60, length: 50, bits: 20, graph: 'harary', dropout: 0.1, seed: seed(5) });
+    const r = simulateSession({ clients: 80, length: 50, bits: 20, graph: 'harary', dropout: 0.1, seed: seed(5) });
     expect(r.config.graph.kind).toBe('harary');
     expect(r.outcome).toBe('completed');
     expect(r.match).toBe(true);
@@ -72,8 +72,16 @@ describe('end to end', () => {
   });
 
   it('SecAgg+ active variant', () => {
-    const r = simulateSession({ clients: 40, length: 20, bits: 16, graph: 'harary', active: true, dropout: 0.05, seed: seed(6) });
+    const r = simulateSession({ clients: 80, length: 20, bits: 16, graph: 'harary', active: true, dropout: 0.05, seed: seed(6) });
+    expect(r.config.graph.kind).toBe('harary');
     expect(r.outcome).toBe('completed');
+    expect(r.match).toBe(true);
+  });
+
+  it('SecAgg+ on a small cohort is the complete graph with t = n - dropouts (a sparse graph saves nothing there)', () => {
+    const r = simulateSession({ clients: 8, length: 20, bits: 16, graph: 'harary', dropoutFraction: 0.05, seed: seed(6) });
+    expect(r.config.graph.kind).toBe('complete');
+    expect(r.config.threshold).toBe(7); // 8 - ceil(0.4)
     expect(r.match).toBe(true);
   });
 
@@ -89,14 +97,17 @@ describe('end to end', () => {
         fc.integer({ min: 3, max: 7 }).chain((n) =>
           fc.record({
             n: fc.constant(n),
-            t: fc.integer({ min: 2, max: n }),
             active: fc.boolean(),
+            // The active variant needs 2t > n (no client assumed corrupt).
+            u: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
             length: fc.integer({ min: 1, max: 12 }),
             bits: fc.integer({ min: 1, max: 32 }),
             stops: fc.array(fc.integer({ min: 0, max: 7 }), { minLength: n, maxLength: n }),
           }),
         ),
-        ({ n, t, active, length, bits, stops }) => {
+        ({ n, u, active, length, bits, stops }) => {
+          const least = active ? Math.floor(n / 2) + 1 : 2;
+          const t = least + Math.floor(u * (n - least + 1));
           const rounds = ROUNDS.filter((r) => active || r !== 'consistencyCheck');
           const dropouts: Partial<Record<DropoutRound, number[]>> = {};
           const stopIndex: number[] = [];

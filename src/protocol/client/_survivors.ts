@@ -1,31 +1,10 @@
 /**
- * The server's requests of rounds 3 and 4 (the survivor set to sign, the sets to unmask) and
- * the checks a client makes of them before it signs or reveals (internal).
+ * The checks a client makes of the server's survivor and dropped sets (rounds 3 and 4) before
+ * it signs or reveals (internal).
  */
-import { equalBytes } from '../../_bytes.js';
 import { indexOf } from '../../graph/index.js';
-import { isBytes, isObject, typeLabel } from '../_validate.js';
 import type { ClientConsistencyState, ClientUnmaskingState } from '../types.js';
 import type { Problem } from './_state.js';
-
-/**
- * Checks that `message` is a request of the expected `type` for this client's session: an
- * object, not an abort, of that type, with this session's id. Reads the message's fields, which
- * a hostile object may make throw: the caller catches.
- */
-export function checkRequest(
-  s: ClientConsistencyState | ClientUnmaskingState,
-  message: unknown,
-  type: 'consistencyRequest' | 'unmaskingRequest',
-): Problem | null {
-  if (!isObject(message)) return ['MALFORMED_MESSAGE', 'the message is not an object'];
-  if (message['type'] === 'abort') return ['SERVER_ABORTED', 'the server aborted'];
-  if (message['type'] !== type) return ['UNEXPECTED_MESSAGE', `expected ${type}, got ${typeLabel(message['type'])}`];
-  const sid: unknown = message['sessionId'];
-  if (!isBytes(sid, 32)) return ['MALFORMED_MESSAGE', 'sessionId is malformed'];
-  if (!equalBytes(sid, s.sessionId)) return ['SESSION_MISMATCH', 'the message is for another session'];
-  return null;
-}
 
 /**
  * Survivor/dropped checks: self in survivors and not dropped, disjoint, each neighbour named in

@@ -4,11 +4,11 @@
  */
 import { assertOptions, describeType } from '../../_assert.js';
 import { equalBytes } from '../../_bytes.js';
-import { aeadOpen, createX25519Agreement } from '../../crypto/index.js';
+import { aeadOpen, sha256Parts, type CryptoBackend } from '../../crypto/index.js';
 import { SecAggError } from '../../errors.js';
 import { indexOf } from '../../graph/index.js';
 import { applyMasksInto, type MaskTerm } from '../../masking/index.js';
-import { readStepOptions, wrongRound, type ResolvedOptions, type StepOptions } from '../_common.js';
+import { readClientOptions, type ClientStepOptions } from '../_common.js';
 import {
   AEAD_NONCE,
   SHARE_BYTES,
@@ -19,31 +19,39 @@ import {
   selfMaskLabel,
   shareAad,
 } from '../_kdf.js';
-import { isBytes, isObject, readBytesList, readIdList, typeLabel } from '../_validate.js';
+import { readIdList } from '../_validate.js';
 import type {
   ClientConsistencyState,
   ClientMaskedInputState,
   ClientState,
   ClientStep,
   ClientUnmaskingState,
+  EncryptedSharesMessage,
   ServerMessage,
   SessionConfig,
   VectorSpec,
 } from '../types.js';
-import { aborted, common, isProblem, type Problem } from './_state.js';
+import { isFinished, screen } from './_screen.js';
+import { aborted, common, isProblem, settle, takeAgreement, type Problem } from './_state.js';
 
 /** The input vectors of one client, by configured name, each of its configured length. */
 export type ClientInput = Readonly<Record<string, Uint32Array>>;
 
-function readInput(input: unknown, config: SessionConfig): Uint32Array[] {
+/**
+ * Copies of the input vectors in configuration order, checked on the copies (the copies are
+ * what is hashed and masked), and the SHA-256 of their bytes: vector after vector, each as its
+ * elements in the platform's byte order (little-endian wherever Node and browsers run).
+ */
+export function readInput(input: unknown, config: SessionConfig): { readonly xs: Uint32Array[]; readonly digest: Uint8Array } {
   const names = config.vectors.map((v) => v.name);
   const o = assertOptions<Record<string, unknown>>(input, 'input', names);
   if (input === undefined) throw new SecAggError('INVALID_TYPE', 'input must be an object of vectors by name');
-  return config.vectors.map((spec) => {
-    const x: unknown = o[spec.name];
-    if (!(x instanceof Uint32Array) || !ArrayBuffer.isView(x)) {
-      throw new SecAggError('INVALID_TYPE', `input.${spec.name} must be a Uint32Array, got ${describeType(x)}`);
+  const xs = config.vectors.map((spec) => {
+    const raw: unknown = o[spec.name];
+    if (!(raw instanceof Uint32Array) || !ArrayBuffer.isView(raw)) {
+      throw new SecAggError('INVALID_TYPE', `input.${spec.name} must be a Uint32Array, got ${describeType(raw)}`);
     }
+    const x = new Uint32Array(raw);
     if (x.length !== spec.length) {
       throw new SecAggError('LENGTH_MISMATCH', `input.${spec.name} must have ${spec.length} elements, got ${x.length}`);
     }
@@ -57,18 +65,25 @@ function readInput(input: unknown, config: SessionConfig): Uint32Array[] {
     }
     return x;
   });
+  return { xs, digest: sha256Parts([INPUT_LABEL, ...xs.map((x) => new Uint8Array(x.buffer, x.byteOffset, x.byteLength))]) };
 }
+
+const INPUT_LABEL = new TextEncoder().encode('secagg/v2/input\0');
 
 /**
  * Round 2: decrypts and checks the shares the neighbours addressed to this client, then masks
  * `input`: y = x + PRG(b_u) + sum over those neighbours v of (+PRG(s_uv) if u < v, -PRG(s_uv)
  * if u > v) mod 2^bits, per vector. Outbox: one {@link MaskedInputMessage}. Aborts with
  * MALFORMED_MESSAGE, UNEXPECTED_MESSAGE, SESSION_MISMATCH, INCONSISTENT_SETS, TOO_FEW_PEERS,
- * SHARE_DECRYPTION_FAILED or SHARE_MISADDRESSED.
+ * SHARE_DECRYPTION_FAILED or SHARE_MISADDRESSED. Records the digests of the relay and of the
+ * input: the same relay again is a `DUPLICATE_REQUEST`; another relay, or the same one with
+ * another input, is `CONFLICTING_REQUEST` (never a second vector under the same masks).
+ * Consumes `state`, unless it returns a note.
  *
  * @param input One Uint32Array per configured vector name, elements below 2^bits.
- * @throws {SecAggError} `WRONG_ROUND` unless in `maskedInputCollection`; `INVALID_TYPE`,
- *   `UNKNOWN_OPTION`, `LENGTH_MISMATCH`, `ELEMENT_OUT_OF_RANGE` for a bad input.
+ * @throws {SecAggError} `WRONG_ROUND` unless in `maskedInputCollection` (or later: then the
+ *   relay is screened as a repeat); `STATE_CONSUMED`; `INVALID_TYPE`, `UNKNOWN_OPTION`,
+ *   `LENGTH_MISMATCH`, `ELEMENT_OUT_OF_RANGE` for a bad input.
  * @example
  * ```ts
  * ({ state, outbox } = clientMaskedInput(state, encryptedShares, { weights: x }));
@@ -78,64 +93,50 @@ export function clientMaskedInput(
   state: ClientState,
   message: ServerMessage,
   input: ClientInput,
-  options?: StepOptions,
+  options?: ClientStepOptions,
 ): ClientStep {
-  const o = readStepOptions(options);
-  if (state?.round !== 'maskedInputCollection') {
-    throw wrongRound('clientMaskedInput', state?.round, 'maskedInputCollection');
-  }
-  const s = state;
-  const { config, id, sessionId } = s;
-  let type: unknown;
-  try {
-    if (!isObject(message)) return aborted(s, 'MALFORMED_MESSAGE', 'the message is not an object');
-    type = message['type'];
-  } catch {
-    return aborted(s, 'MALFORMED_MESSAGE', 'the message is not readable');
-  }
-  if (type === 'abort') return aborted(s, 'SERVER_ABORTED', 'the server aborted');
-  if (type !== 'encryptedShares') return aborted(s, 'UNEXPECTED_MESSAGE', `expected encryptedShares, got ${typeLabel(type)}`);
-  const xs = readInput(input, config);
-  const shares = readEncryptedShares(s, message);
-  if (isProblem(shares)) return aborted(s, ...shares);
+  const o = readClientOptions(options);
+  let read: ReturnType<typeof readInput> | null = null;
+  const config = (state as { config?: SessionConfig } | null)?.config;
+  const inputDigest = config === undefined ? null : (): Uint8Array => (read ??= readInput(input, config)).digest;
+  const screened = screen<'maskedInputCollection', ClientMaskedInputState>(state, message, 'maskedInputCollection', 'clientMaskedInput', inputDigest);
+  if (isFinished(screened)) return screened;
+  const { state: s, request, digest } = screened;
+  const { id, sessionId } = s;
+  const { xs, digest: inputHash } = read ?? readInput(input, s.config);
+  const shares = readEncryptedShares(s, request);
+  if (isProblem(shares)) return settle(s, aborted(s, ...shares));
   const held = openShares(s, shares, o.backend);
-  if (isProblem(held)) return aborted(s, ...held);
+  if (isProblem(held)) return settle(s, aborted(s, ...held));
   const ys = maskInputs(s, xs, shares, o.backend);
-  const after = { ...common(s), sessionId, ...held };
-  const next: ClientState = config.active
+  const after = { ...common(s, { encryptedShares: digest, input: inputHash }), sessionId, ...held };
+  const next: ClientState = s.config.active
     ? ({ ...after, round: 'consistencyCheck' } satisfies ClientConsistencyState)
     : ({ ...after, round: 'unmasking', signedSurvivors: null } satisfies ClientUnmaskingState);
-  return { state: next, outbox: [{ type: 'maskedInput', sender: id, sessionId: sessionId.slice(), vectors: ys }] };
+  return settle(s, { state: next, outbox: [{ type: 'maskedInput', sender: id, sessionId: sessionId.slice(), vectors: ys }] });
 }
 
 /** The senders of an `encryptedShares` message, their ciphertexts, and where each is a peer. */
 interface EncryptedShares {
   readonly senders: number[];
-  readonly ciphertexts: Uint8Array[];
+  readonly ciphertexts: readonly Uint8Array[];
   /** The index in `peers` of each sender. */
   readonly positions: number[];
 }
 
 /**
- * Reads the relay of shares: addressed to this client, for this session, from neighbours that
- * advertised keys, and at least t - 1 of them.
+ * Reads the relay of shares (the client's canonical copy): addressed to this client, for this
+ * session, from neighbours that advertised keys, and at least t - 1 of them.
  */
-function readEncryptedShares(s: ClientMaskedInputState, message: ServerMessage): EncryptedShares | Problem {
+function readEncryptedShares(s: ClientMaskedInputState, message: EncryptedSharesMessage): EncryptedShares | Problem {
   const { config, id, sessionId } = s;
-  let senders: number[] | null = null;
-  let cts: Uint8Array[] | null = null;
-  try {
-    if (!isObject(message)) return ['MALFORMED_MESSAGE', 'the message is not an object'];
-    if (message['recipient'] !== id) return ['UNEXPECTED_MESSAGE', 'the shares are addressed to another client'];
-    const sid: unknown = message['sessionId'];
-    if (!isBytes(sid, 32)) return ['MALFORMED_MESSAGE', 'sessionId is malformed'];
-    if (!equalBytes(sid, sessionId)) return ['SESSION_MISMATCH', 'the message is for another session'];
-    senders = readIdList(message['senders'], config.clients);
-    if (senders !== null) cts = readBytesList(message['ciphertexts'], senders.length, SHARE_CIPHERTEXT_BYTES);
-  } catch {
-    senders = null;
+  if (message.recipient !== id) return ['UNEXPECTED_MESSAGE', 'the shares are addressed to another client'];
+  if (!equalBytes(message.sessionId, sessionId)) return ['SESSION_MISMATCH', 'the message is for another session'];
+  const senders = readIdList(message.senders, config.clients);
+  const cts = message.ciphertexts;
+  if (senders === null || cts.length !== senders.length || cts.some((c) => c.length !== SHARE_CIPHERTEXT_BYTES)) {
+    return ['MALFORMED_MESSAGE', 'encryptedShares is malformed'];
   }
-  if (senders === null || cts === null) return ['MALFORMED_MESSAGE', 'encryptedShares is malformed'];
   const positions: number[] = [];
   for (const v of senders) {
     const at = indexOf(s.peers, v);
@@ -156,7 +157,7 @@ interface HeldShares {
 }
 
 /** Opens each sender's pair of shares, checking that it names the sender and this client. */
-function openShares(s: ClientMaskedInputState, shares: EncryptedShares, backend: ResolvedOptions['backend']): HeldShares | Problem {
+function openShares(s: ClientMaskedInputState, shares: EncryptedShares, backend: CryptoBackend | undefined): HeldShares | Problem {
   const { id, sessionId } = s;
   const { senders, ciphertexts: cts, positions } = shares;
   const owners: number[] = [];
@@ -196,12 +197,13 @@ function maskInputs(
   s: ClientMaskedInputState,
   xs: readonly Uint32Array[],
   shares: EncryptedShares,
-  backend: ResolvedOptions['backend'],
+  backend: CryptoBackend | undefined,
 ): Uint32Array[] {
   const { config, id, sessionId } = s;
   const { senders, positions } = shares;
-  const masking = createX25519Agreement(s.keys.maskingPrivateKey, backend);
+  const masking = takeAgreement(s.keys.maskingPrivateKey, backend);
   const shared = senders.map((_, i) => masking.sharedSecret(s.peerMaskingKeys[positions[i] as number] as Uint8Array));
+  masking.wipe();
   const ys = xs.map((x, j) => {
     const spec = config.vectors[j] as VectorSpec;
     const terms: MaskTerm[] = [{ key: maskKey(s.selfMaskSeed, sessionId, selfMaskLabel(spec.name), backend), sign: 1 }];
@@ -210,7 +212,7 @@ function maskInputs(
       const key = maskKey(shared[i] as Uint8Array, sessionId, pairwiseMaskLabel(id, v, spec.name), backend);
       terms.push({ key, sign: id < v ? 1 : -1 });
     }
-    const y = Uint32Array.from(x);
+    const y = x; // the input's copy (readInput), masked in place
     applyMasksInto(y, terms, { bits: spec.bits, ...(backend === undefined ? {} : { backend }) });
     for (const t of terms) (t.key as Uint8Array).fill(0);
     return y;

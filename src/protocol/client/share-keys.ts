@@ -2,17 +2,17 @@
  * Round 1 of the client: checking the server's key message, computing the session id, and
  * sharing the self-mask seed and the masking key with the neighbours.
  */
-import { assertBytes } from '../../_assert.js';
 import { equalBytes } from '../../_bytes.js';
-import { aeadSeal, createX25519Agreement, ed25519Verify, isValidX25519PublicKey } from '../../crypto/index.js';
+import { aeadSeal, createDrbg, ed25519Verify, isValidX25519PublicKey, type CryptoBackend } from '../../crypto/index.js';
 import { SecAggError } from '../../errors.js';
 import { indexOf, withSelf } from '../../graph/index.js';
 import { splitSecret } from '../../shamir/index.js';
-import { readStepOptions, wrongRound, type ResolvedOptions, type StepOptions } from '../_common.js';
+import { readClientOptions, type ClientStepOptions } from '../_common.js';
 import { absentLeaf, directoryHeight, keyLeaf, rootFromProof } from '../_directory.js';
 import {
   AEAD_NONCE,
   SHARE_BYTES,
+  SHARE_COEFFICIENTS_INFO,
   advertiseSignedBytes,
   channelKeys,
   computeSessionId,
@@ -20,9 +20,10 @@ import {
   shareAad,
   sharePlaintext,
 } from '../_kdf.js';
-import { isBytes, isObject, readIdList, typeLabel } from '../_validate.js';
+import { readIdList } from '../_validate.js';
 import type {
   AdvertisedKey,
+  AdvertisedKeysMessage,
   ClientMaskedInputState,
   ClientShareKeysState,
   ClientState,
@@ -30,7 +31,8 @@ import type {
   ServerMessage,
   SessionConfig,
 } from '../types.js';
-import { aborted, common, isProblem, type Problem } from './_state.js';
+import { isFinished, screen } from './_screen.js';
+import { aborted, common, isProblem, settle, takeAgreement, type Problem } from './_state.js';
 
 interface ScannedKeys {
   readonly sessionId: Uint8Array;
@@ -41,31 +43,24 @@ interface ScannedKeys {
 }
 
 /**
- * Checks the message's shape, picks this client's and its neighbours' entries (views into
- * copies of the blocks: what is checked is what is kept, and the state shares no memory with
- * a message a framework may reuse or hand to other clients) and computes the session id from
- * their key directory leaves and the proof. Null when malformed: a listed id outside the
- * neighbourhood, or a proof that does not fit.
+ * Picks this client's and its neighbours' entries of the key message (views into the blocks
+ * of the client's own canonical copy: what is checked is what is kept, and the state shares no
+ * memory with the caller's message) and computes the session id from their key directory
+ * leaves and the proof. Null when malformed: a listed id outside the neighbourhood or above n,
+ * blocks of the wrong size, signatures that do not fit the variant, a proof that does not fit.
  */
-function scanKeys(msg: Record<string, unknown>, config: SessionConfig, id: number, neighbours: Uint32Array): ScannedKeys | null {
-  const ids = readIdList(msg['ids'], config.clients);
+function scanKeys(msg: AdvertisedKeysMessage, config: SessionConfig, id: number, neighbours: Uint32Array): ScannedKeys | null {
+  const ids = readIdList(msg.ids, config.clients);
   if (ids === null) return null;
   const n = ids.length;
-  const channelBlock: unknown = msg['channelPublicKeys'];
-  const maskingBlock: unknown = msg['maskingPublicKeys'];
-  const sigBlock: unknown = msg['signatures'];
-  const proofBytes: unknown = msg['proof'];
-  if (!isBytes(channelBlock, 32 * n) || !isBytes(maskingBlock, 32 * n) || !isBytes(proofBytes)) return null;
-  if (config.active ? !isBytes(sigBlock, 64 * n) : sigBlock !== null) return null;
-  const c = channelBlock.slice();
-  const m = maskingBlock.slice();
-  const sig = sigBlock === null ? null : (sigBlock as Uint8Array).slice();
-  const proof = proofBytes.slice();
+  const { channelPublicKeys: c, maskingPublicKeys: m, signatures: sig, proof } = msg;
+  if (c.length !== 32 * n || m.length !== 32 * n) return null;
+  if (config.active ? sig === null || sig.length !== 64 * n : sig !== null) return null;
   const entry = (i: number): AdvertisedKey => ({
     id: ids[i] as number,
     channelPublicKey: c.subarray(32 * i, 32 * i + 32),
     maskingPublicKey: m.subarray(32 * i, 32 * i + 32),
-    signature: sig === null ? null : (sig as Uint8Array).subarray(64 * i, 64 * i + 64),
+    signature: sig === null ? null : sig.subarray(64 * i, 64 * i + 64),
   });
   // The neighbourhood (this client and its neighbours, increasing) and the leaf of each: its
   // keys if listed, else "did not advertise".
@@ -98,52 +93,45 @@ function latin1(b: Uint8Array): string {
 
 /**
  * Round 1: checks the server's key message (its neighbourhood's advertised keys and their key
- * directory proof), computes the session id from them, draws the self-mask seed b_u,
- * Shamir-shares b_u and the masking private key among the neighbours that advertised
- * (threshold t) and encrypts each neighbour's pair of shares. Outbox: one
- * {@link ShareKeysMessage}. Aborts (`aborted` state) with MALFORMED_MESSAGE,
- * UNEXPECTED_MESSAGE, OWN_KEYS_ALTERED, DUPLICATE_PUBLIC_KEY, INVALID_PUBLIC_KEY,
- * INVALID_SIGNATURE or TOO_FEW_PEERS.
+ * directory proof), computes the session id from them, Shamir-shares the self-mask seed b_u
+ * and the masking private key among the neighbours that advertised (threshold t; coefficients
+ * from the client's DRBG, keyed by its share seed and the session id) and encrypts each
+ * neighbour's pair of shares. Draws nothing. Outbox: one {@link ShareKeysMessage}. Aborts
+ * (`aborted` state) with MALFORMED_MESSAGE, UNEXPECTED_MESSAGE, OWN_KEYS_ALTERED,
+ * DUPLICATE_PUBLIC_KEY, INVALID_PUBLIC_KEY, INVALID_SIGNATURE or TOO_FEW_PEERS. Consumes
+ * `state`, unless it returns a note (a late message to a finished client).
  *
- * @throws {SecAggError} `WRONG_ROUND` unless the state is in `shareKeys`; option errors.
+ * @throws {SecAggError} `WRONG_ROUND` unless the state is in `shareKeys` (or finished);
+ *   `STATE_CONSUMED`; option errors.
  * @example
  * ```ts
- * ({ state, outbox } = clientShareKeys(state, advertisedKeysMessage, { rng }));
+ * ({ state, outbox } = clientShareKeys(state, advertisedKeysMessage));
  * ```
  */
-export function clientShareKeys(state: ClientState, message: ServerMessage, options?: StepOptions): ClientStep {
-  const o = readStepOptions(options);
-  if (state?.round !== 'shareKeys') throw wrongRound('clientShareKeys', state?.round, 'shareKeys');
-  const s = state;
+export function clientShareKeys(state: ClientState, message: ServerMessage, options?: ClientStepOptions): ClientStep {
+  const o = readClientOptions(options);
+  const screened = screen<'shareKeys', ClientShareKeysState>(state, message, 'shareKeys', 'clientShareKeys');
+  if (isFinished(screened)) return screened;
+  const { state: s, request, digest } = screened;
   const { config, id } = s;
-  let scanned: ScannedKeys | null;
-  try {
-    if (!isObject(message)) return aborted(s, 'MALFORMED_MESSAGE', 'the message is not an object');
-    if (message['type'] === 'abort') return aborted(s, 'SERVER_ABORTED', 'the server aborted');
-    if (message['type'] !== 'advertisedKeys') {
-      return aborted(s, 'UNEXPECTED_MESSAGE', `expected advertisedKeys in round shareKeys, got ${typeLabel(message['type'])}`);
-    }
-    scanned = scanKeys(message, config, id, s.neighbours);
-  } catch {
-    scanned = null;
-  }
-  if (scanned === null) return aborted(s, 'MALFORMED_MESSAGE', 'advertisedKeys is malformed');
+  const scanned = scanKeys(request, config, id, s.neighbours);
+  if (scanned === null) return settle(s, aborted(s, 'MALFORMED_MESSAGE', 'advertisedKeys is malformed'));
   const peers = checkPeers(s, scanned, o.backend);
-  if (isProblem(peers)) return aborted(s, ...peers);
+  if (isProblem(peers)) return settle(s, aborted(s, ...peers));
   const sessionId = scanned.sessionId;
-  const { selfMaskSeed, ownShares, ciphertexts, channelKeysFrom } = shareSecrets(s, sessionId, peers, o);
+  const { ownShares, ciphertexts, channelKeysFrom } = shareSecrets(s, sessionId, peers, o.backend);
   const next: ClientMaskedInputState = {
-    ...common(s),
+    ...common(s, { advertisedKeys: digest }),
     round: 'maskedInputCollection',
     keys: s.keys,
     sessionId,
     peers: peers.ids,
     channelKeysFrom,
     peerMaskingKeys: peers.maskingKeys,
-    selfMaskSeed,
+    selfMaskSeed: s.selfMaskSeed,
     ownShares,
   };
-  return { state: next, outbox: [{ type: 'shareKeys', sender: id, sessionId: sessionId.slice(), ciphertexts }] };
+  return settle(s, { state: next, outbox: [{ type: 'shareKeys', sender: id, sessionId: sessionId.slice(), ciphertexts }] });
 }
 
 /** The neighbours that advertised valid keys, increasing ids, with their keys. */
@@ -157,7 +145,7 @@ interface Peers {
  * Checks the advertised keys: this client's own relayed unchanged, every key valid and
  * distinct, each neighbour's signature (active variant), and at least t - 1 neighbours.
  */
-function checkPeers(s: ClientShareKeysState, scanned: ScannedKeys, backend: ResolvedOptions['backend']): Peers | Problem {
+function checkPeers(s: ClientShareKeysState, scanned: ScannedKeys, backend: CryptoBackend | undefined): Peers | Problem {
   const { config, id } = s;
   // Own keys must be relayed unchanged.
   const own = scanned.own;
@@ -202,9 +190,8 @@ function checkPeers(s: ClientShareKeysState, scanned: ScannedKeys, backend: Reso
   return { ids: peers, channelKeys: peerChannelKeys, maskingKeys: peerMaskingKeys };
 }
 
-/** What {@link shareSecrets} made: the seed, this client's own shares, the sealed shares. */
+/** What {@link shareSecrets} made: this client's own shares, the sealed shares. */
 interface SharedSecrets {
-  readonly selfMaskSeed: Uint8Array;
   readonly ownShares: [Uint8Array, Uint8Array];
   /** The sealed pair of shares for each peer, in peer order. */
   readonly ciphertexts: Uint8Array[];
@@ -213,17 +200,20 @@ interface SharedSecrets {
 }
 
 /**
- * Draws the self-mask seed b_u, Shamir-shares it and the masking private key among the peers
- * and this client (threshold t), and seals each peer's pair of shares under the channel key.
+ * Shamir-shares b_u and the masking private key among the peers and this client (threshold t)
+ * and seals each peer's pair of shares under the channel key. The coefficients come from the
+ * DRBG of the share seed bound to the session id: the same state and key message give the same
+ * shares and ciphertexts (each channel key, bound to the session id and the direction, seals
+ * exactly one plaintext: docs/protocol.md), and another session id gives fresh polynomials.
  */
-function shareSecrets(s: ClientShareKeysState, sessionId: Uint8Array, peers: Peers, o: ResolvedOptions): SharedSecrets {
+function shareSecrets(s: ClientShareKeysState, sessionId: Uint8Array, peers: Peers, backend: CryptoBackend | undefined): SharedSecrets {
   const { config, id } = s;
   // Shares go to the neighbours that advertised and to this client itself.
   const holders = withSelf(peers.ids, id);
-  const selfMaskSeed = Uint8Array.from(assertBytes(o.rng(32), 'rng output', 32));
-  const bShares = splitSecret(selfMaskSeed, { threshold: config.threshold, holders, rng: o.rng });
-  const sShares = splitSecret(s.keys.maskingPrivateKey, { threshold: config.threshold, holders, rng: o.rng });
-  const agreement = createX25519Agreement(s.keys.channelPrivateKey, o.backend);
+  const rng = createDrbg(s.shareSeed, sessionId, SHARE_COEFFICIENTS_INFO);
+  const bShares = splitSecret(s.selfMaskSeed, { threshold: config.threshold, holders, rng });
+  const sShares = splitSecret(s.keys.maskingPrivateKey, { threshold: config.threshold, holders, rng });
+  const agreement = takeAgreement(s.keys.channelPrivateKey, backend);
   const ciphertexts: Uint8Array[] = new Array(peers.ids.length);
   const channelKeysFrom: Uint8Array[] = new Array(peers.ids.length);
   let ownShares: [Uint8Array, Uint8Array] | null = null;
@@ -239,10 +229,17 @@ function shareSecrets(s: ClientShareKeysState, sessionId: Uint8Array, peers: Pee
       continue;
     }
     const shared = agreement.sharedSecret(peers.channelKeys[i] as Uint8Array);
-    const [key, from] = channelKeys(shared, sessionId, id, v, o.backend);
+    const [key, from] = channelKeys(shared, sessionId, id, v, backend);
+    shared.fill(0);
     channelKeysFrom[i] = from;
-    ciphertexts[i] = aeadSeal(key, AEAD_NONCE, sharePlaintext(id, v, b, sk), shareAad(sessionId, id, v), o.backend);
+    const plaintext = sharePlaintext(id, v, b, sk);
+    ciphertexts[i] = aeadSeal(key, AEAD_NONCE, plaintext, shareAad(sessionId, id, v), backend);
+    plaintext.fill(0);
+    key.fill(0);
+    b.fill(0);
+    sk.fill(0);
     i++;
   }
-  return { selfMaskSeed, ownShares: ownShares as [Uint8Array, Uint8Array], ciphertexts, channelKeysFrom };
+  agreement.wipe();
+  return { ownShares: ownShares as [Uint8Array, Uint8Array], ciphertexts, channelKeysFrom };
 }

@@ -2,70 +2,65 @@
  * Round 4 of the client: checking the survivor and dropped sets (and the neighbours'
  * signatures over them), then revealing one share per neighbour.
  */
-import { copyAsBlock } from '../../_bytes.js';
-import { ed25519Verify } from '../../crypto/index.js';
+import { copyAsBlock, equalBytes } from '../../_bytes.js';
+import { ed25519Verify, type CryptoBackend } from '../../crypto/index.js';
 import { indexOf } from '../../graph/index.js';
-import { readStepOptions, wrongRound, type ResolvedOptions, type StepOptions } from '../_common.js';
+import { readClientOptions, type ClientStepOptions } from '../_common.js';
 import { SHARE_BYTES, consistencySignedBytes } from '../_kdf.js';
-import { readBytesList, readIdList } from '../_validate.js';
+import { readIdList } from '../_validate.js';
 import type { ClientState, ClientStep, ClientUnmaskingState, ServerMessage } from '../types.js';
-import { aborted, type Problem } from './_state.js';
-import { checkRequest, checkSurvivors } from './_survivors.js';
+import { isFinished, screen } from './_screen.js';
+import { aborted, settle, type Problem } from './_state.js';
+import { checkSurvivors } from './_survivors.js';
 
 /**
  * Round 4: checks the survivor and dropped sets (and, in the active variant, that at least t
  * neighbours signed the very set this client signed), then reveals exactly one share per
  * neighbour whose shares it holds: the self-mask seed share for a survivor, the masking-key
  * share for a dropped one. Outbox: one {@link UnmaskingMessage}; the state becomes `completed`
- * and forgets every secret. Aborts with MALFORMED_MESSAGE, UNEXPECTED_MESSAGE,
- * SESSION_MISMATCH, INCONSISTENT_SETS, INVALID_SIGNATURE or TOO_FEW_PEERS.
+ * and forgets every secret, keeping the digests of what it answered. Aborts with
+ * MALFORMED_MESSAGE, UNEXPECTED_MESSAGE, SESSION_MISMATCH, INCONSISTENT_SETS,
+ * INVALID_SIGNATURE or TOO_FEW_PEERS. The same request again is a `DUPLICATE_REQUEST`;
+ * another one finds a completed client (`LATE_MESSAGE`): it never reveals a second share of a
+ * peer. Consumes `state`, unless it returns a note.
  *
- * @throws {SecAggError} `WRONG_ROUND` unless in `unmasking`.
+ * @throws {SecAggError} `WRONG_ROUND` unless in `unmasking` (or finished); `STATE_CONSUMED`.
  * @example
  * ```ts
  * ({ state, outbox } = clientUnmask(state, unmaskingRequest));
  * ```
  */
-export function clientUnmask(state: ClientState, message: ServerMessage, options?: StepOptions): ClientStep {
-  const o = readStepOptions(options);
-  if (state?.round !== 'unmasking') throw wrongRound('clientUnmask', state?.round, 'unmasking');
-  const s = state;
+export function clientUnmask(state: ClientState, message: ServerMessage, options?: ClientStepOptions): ClientStep {
+  const o = readClientOptions(options);
+  const screened = screen<'unmasking', ClientUnmaskingState>(state, message, 'unmasking', 'clientUnmask');
+  if (isFinished(screened)) return screened;
+  const { state: s, request, digest } = screened;
   const { config } = s;
-  let survivors: number[] | null = null;
-  let dropped: number[] | null = null;
-  let signers: number[] | null = null;
-  let signatures: Uint8Array[] | null = null;
-  try {
-    const refused = checkRequest(s, message, 'unmaskingRequest');
-    if (refused !== null) return aborted(s, ...refused);
-    const request = message as unknown as Record<string, unknown>;
-    survivors = readIdList(request['survivors'], config.clients);
-    dropped = readIdList(request['dropped'], config.clients);
-    signers = readIdList(request['signers'], config.clients);
-    if (signers !== null) signatures = readBytesList(request['signatures'], signers.length, 64);
-  } catch {
-    survivors = null;
-  }
-  if (survivors === null || dropped === null || signers === null || signatures === null) {
-    return aborted(s, 'MALFORMED_MESSAGE', 'unmaskingRequest is malformed');
+  if (!equalBytes(request.sessionId, s.sessionId)) return settle(s, aborted(s, 'SESSION_MISMATCH', 'the message is for another session'));
+  const survivors = readIdList(request.survivors, config.clients);
+  const dropped = readIdList(request.dropped, config.clients);
+  const signers = readIdList(request.signers, config.clients);
+  const signatures = request.signatures;
+  if (survivors === null || dropped === null || signers === null || signatures.length !== signers.length) {
+    return settle(s, aborted(s, 'MALFORMED_MESSAGE', 'unmaskingRequest is malformed'));
   }
   if (config.active) {
     const unsigned = checkSigners(s, survivors, signers, signatures, o.backend);
-    if (unsigned !== null) return aborted(s, ...unsigned);
+    if (unsigned !== null) return settle(s, aborted(s, ...unsigned));
   } else if (signers.length !== 0) {
-    return aborted(s, 'MALFORMED_MESSAGE', 'signatures are only sent in the active variant');
+    return settle(s, aborted(s, 'MALFORMED_MESSAGE', 'signatures are only sent in the active variant'));
   }
   const problem = checkSurvivors(s, survivors, dropped);
-  if (problem !== null) return aborted(s, problem[0], problem[1]);
+  if (problem !== null) return settle(s, aborted(s, problem[0], problem[1]));
   // Copies (one block): the message must not share memory with `s`, which the caller may keep.
   const shares = copyAsBlock(
     s.owners.map((v, i) => (indexOf(survivors, v) >= 0 ? (s.selfMaskShares[i] as Uint8Array) : (s.maskingKeyShares[i] as Uint8Array))),
     SHARE_BYTES,
   );
-  return {
-    state: { round: 'completed', id: s.id, sessionId: s.sessionId },
+  return settle(s, {
+    state: { round: 'completed', id: s.id, sessionId: s.sessionId, answered: { ...s.answered, unmaskingRequest: digest } },
     outbox: [{ type: 'unmasking', sender: s.id, sessionId: s.sessionId.slice(), shares }],
-  };
+  });
 }
 
 /**
@@ -77,7 +72,7 @@ function checkSigners(
   survivors: readonly number[],
   signers: readonly number[],
   signatures: readonly Uint8Array[],
-  backend: ResolvedOptions['backend'],
+  backend: CryptoBackend | undefined,
 ): Problem | null {
   const { config } = s;
   const signed = s.signedSurvivors ?? [];

@@ -73,9 +73,13 @@ export function outgoingId(s: Live): Uint8Array {
   return Uint8Array.from(s.sessionId as Uint8Array);
 }
 
-/** The step that aborts the session with `code`, telling the remaining members. */
-export function abortServer(s: Live, code: AbortCode, reason: string): ServerStep {
-  const to = s.members.slice();
+/**
+ * The step that aborts the session with `code`, telling `to`: by default the members; a round
+ * close passes the members it started with, so that the clients it has just dropped (silent,
+ * or left isolated by the others' silence) learn of the abort instead of waiting for a timeout.
+ */
+export function abortServer(s: Live, code: AbortCode, reason: string, present: readonly number[] = s.members): ServerStep {
+  const to = present.slice();
   return {
     state: { round: 'aborted', code, reason, atRound: s.round, drops: s.drops },
     outbox: to.length === 0 ? [] : [{ to, message: { type: 'abort', code } }],

@@ -51,6 +51,7 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
  * computed over the key directory, and each client gets its neighbourhood's keys with the proof.
  */
 function closeAdvertiseKeys(s: Live, topo: Topology): ServerStep {
+  const present = s.members.slice(); // told of an abort, even if this close drops them
   const { config } = s;
   const t = config.threshold;
   dropSilent(s);
@@ -72,7 +73,7 @@ function closeAdvertiseKeys(s: Live, topo: Topology): ServerStep {
   const advertised = s.members.length;
   pruneIsolated(s, topo);
   if (s.members.length < t) {
-    return abortServer(s, 'TOO_FEW_CLIENTS', `${advertised} clients advertised valid keys, ${s.members.length} with enough neighbours; threshold is ${t}`);
+    return abortServer(s, 'TOO_FEW_CLIENTS', `${advertised} clients advertised valid keys, ${s.members.length} with enough neighbours; threshold is ${t}`, present);
   }
   const u1 = s.members.slice();
   const inU1 = bitmapOf(u1, config.clients);
@@ -106,13 +107,14 @@ function closeAdvertiseKeys(s: Live, topo: Topology): ServerStep {
 
 /** Round 1 closes: U2 is fixed and each client gets the shares its neighbours sealed for it. */
 function closeShareKeys(s: Live, topo: Topology): ServerStep {
+  const present = s.members.slice(); // told of an abort, even if this close drops them
   const { config } = s;
   const t = config.threshold;
   dropSilent(s);
   const shared = s.members.length;
   pruneIsolated(s, topo);
   if (s.members.length < t) {
-    return abortServer(s, 'TOO_FEW_CLIENTS', `${shared} clients shared keys, ${s.members.length} with enough neighbours; threshold is ${t}`);
+    return abortServer(s, 'TOO_FEW_CLIENTS', `${shared} clients shared keys, ${s.members.length} with enough neighbours; threshold is ${t}`, present);
   }
   const u2 = s.members.slice();
   const sessionId = outgoingId(s);
@@ -144,12 +146,13 @@ function closeShareKeys(s: Live, topo: Topology): ServerStep {
  * sign it, the passive one asks for the shares at once.
  */
 function closeMaskedInput(s: Live, topo: Topology): ServerStep {
+  const present = s.members.slice(); // told of an abort, even if this close drops them
   const { config } = s;
   const u3: number[] = [];
   for (const id of s.rounds.u2) if (s.received[id] === true) u3.push(id);
   dropSilent(s);
   const problem = unmaskable(s, topo, u3, s.members);
-  if (problem !== null) return abortServer(s, 'TOO_FEW_CLIENTS', problem);
+  if (problem !== null) return abortServer(s, 'TOO_FEW_CLIENTS', problem, present);
   s.rounds = { ...s.rounds, u3 };
   const sessionId = outgoingId(s);
   resetReceived(s);
@@ -172,11 +175,12 @@ function closeMaskedInput(s: Live, topo: Topology): ServerStep {
 
 /** Round 3 closes (active variant): U4 is fixed; each member gets its neighbours' signatures. */
 function closeConsistencyCheck(s: Live, topo: Topology): ServerStep {
+  const present = s.members.slice(); // told of an abort, even if this close drops them
   const { config } = s;
   dropSilent(s);
   const u4 = s.members.slice();
   const problem = unmaskable(s, topo, s.rounds.u3, u4);
-  if (problem !== null) return abortServer(s, 'TOO_FEW_CLIENTS', problem);
+  if (problem !== null) return abortServer(s, 'TOO_FEW_CLIENTS', problem, present);
   s.rounds = { ...s.rounds, u4 };
   const sessionId = outgoingId(s);
   const survivors = s.rounds.u3.slice();

@@ -2,13 +2,13 @@
  * The server's receive step: one client message for the current round, accepted into the state
  * or its sender dropped with a reason.
  */
-import { copyAsBlock, equalBytes } from '../../_bytes.js';
+import { equalBytes } from '../../_bytes.js';
 import { ed25519Verify, isValidX25519PublicKey } from '../../crypto/index.js';
 import { SecAggError } from '../../errors.js';
 import { indexOf, type Topology } from '../../graph/index.js';
 import { readStepOptions, type StepOptions } from '../_common.js';
 import { SHARE_BYTES, SHARE_CIPHERTEXT_BYTES, advertiseSignedBytes, configDigest, consistencySignedBytes } from '../_kdf.js';
-import { inRange, isBytes, isId, isObject, readBytesList, readVectors } from '../_validate.js';
+import { copyBlock, copyOf, copyVectors, inRange, isId, isObject } from '../_validate.js';
 import type { DropReason } from '../codes.js';
 import type { ClientMessage, ServerState, ServerStep } from '../types.js';
 import { drop, take, type Live } from './_live.js';
@@ -26,9 +26,10 @@ const EXPECTED_TYPE: Readonly<Record<string, ClientMessage['type']>> = {
  * Accepts one client message for the current round. Messages from unknown or already dropped
  * ids and repeats of an accepted message are ignored (counted in `ignored`); a message of the
  * wrong type or with invalid content drops its sender with a {@link DropReason}. A masked input
- * is added to the running sums at once (memory O(vector length)). Consumes `state`.
+ * is added to the running sums at once (memory O(vector length)). Consumes `state`. A message
+ * to a completed or aborted server returns it unchanged with the note `LATE_MESSAGE`.
  *
- * @throws {SecAggError} `WRONG_ROUND` when the server completed or aborted, `STATE_CONSUMED`.
+ * @throws {SecAggError} `STATE_CONSUMED`; `INVALID_TYPE` when `state` is not a server state.
  * @example
  * ```ts
  * ({ state: server } = serverReceive(server, decodeClientMessage(bytes)));
@@ -36,6 +37,8 @@ const EXPECTED_TYPE: Readonly<Record<string, ClientMessage['type']>> = {
  */
 export function serverReceive(state: ServerState, message: ClientMessage, options?: StepOptions): ServerStep {
   const o = readStepOptions(options);
+  // A message after the session ended (a slow client, a retry): never an error.
+  if (state?.round === 'completed' || state?.round === 'aborted') return { state, outbox: [], note: 'LATE_MESSAGE' };
   const s = take(state, 'serverReceive');
   const { config } = s;
   let type: unknown;
@@ -72,11 +75,14 @@ export function serverReceive(state: ServerState, message: ClientMessage, option
   return { state: s, outbox: [] };
 }
 
-/** Validates and records one message; returns a drop reason or null. */
+/**
+ * Validates and records one message; returns a drop reason or null. Every field is copied
+ * before it is checked, and the copy is what is checked and kept (copy, check, store).
+ */
 function accept(s: Live, id: number, m: Record<string, unknown>, backend: StepOptions['backend']): DropReason | null {
   if (s.round === 'advertiseKeys') return acceptKeys(s, id, m, backend);
-  const sid: unknown = m['sessionId'];
-  if (!isBytes(sid, 32)) return 'MALFORMED_MESSAGE';
+  const sid = copyOf(m['sessionId'], 32);
+  if (sid === null) return 'MALFORMED_MESSAGE';
   if (!equalBytes(sid, s.sessionId as Uint8Array)) return 'SESSION_MISMATCH';
   const topo = topologyOf(s);
   switch (s.round) {
@@ -96,23 +102,20 @@ function accept(s: Live, id: number, m: Record<string, unknown>, backend: StepOp
 /** Round 0: the client's two X25519 public keys (and, active variant, its signature on them). */
 function acceptKeys(s: Live, id: number, m: Record<string, unknown>, backend: StepOptions['backend']): DropReason | null {
   const { config } = s;
-  const c: unknown = m['channelPublicKey'];
-  const k: unknown = m['maskingPublicKey'];
-  const sig: unknown = m['signature'];
-  if (!isBytes(c, 32) || !isBytes(k, 32)) return 'MALFORMED_MESSAGE';
-  if (config.active ? !isBytes(sig, 64) : sig !== null) return 'MALFORMED_MESSAGE';
+  const c = copyOf(m['channelPublicKey'], 32);
+  const k = copyOf(m['maskingPublicKey'], 32);
+  const rawSignature: unknown = m['signature'];
+  if (c === null || k === null) return 'MALFORMED_MESSAGE';
+  const sig = config.active ? copyOf(rawSignature, 64) : null;
+  if (config.active ? sig === null : rawSignature !== null) return 'MALFORMED_MESSAGE';
   if (!isValidX25519PublicKey(c) || !isValidX25519PublicKey(k) || equalBytes(c, k)) return 'INVALID_PUBLIC_KEY';
-  if (config.active) {
+  if (sig !== null) {
     const vk = config.verificationKeys?.[id - 1] as Uint8Array;
     const signed = advertiseSignedBytes(configDigest(config), id, c, k);
-    if (!ed25519Verify(sig as Uint8Array, signed, vk, backend)) return 'INVALID_SIGNATURE';
+    if (!ed25519Verify(sig, signed, vk, backend)) return 'INVALID_SIGNATURE';
   }
-  s.keys[id] = {
-    id,
-    channelPublicKey: Uint8Array.from(c),
-    maskingPublicKey: Uint8Array.from(k),
-    signature: config.active ? Uint8Array.from(sig as Uint8Array) : null,
-  };
+  // Exactly the bytes that were checked and verified.
+  s.keys[id] = { id, channelPublicKey: c, maskingPublicKey: k, signature: sig };
   s.received[id] = true;
   return null;
 }
@@ -121,10 +124,10 @@ function acceptKeys(s: Live, id: number, m: Record<string, unknown>, backend: St
 function acceptCiphertexts(s: Live, topo: Topology, id: number, m: Record<string, unknown>): DropReason | null {
   const { config } = s;
   const expected = within(topo.of(id), s.rounds.u1, config.clients).length;
-  const cts = readBytesList(m['ciphertexts'], undefined, undefined);
-  if (cts === null) return 'MALFORMED_MESSAGE';
-  if (cts.length !== expected || cts.some((ct) => ct.length !== SHARE_CIPHERTEXT_BYTES)) return 'WRONG_RECIPIENTS';
-  s.ciphertexts[id] = copyAsBlock(cts, SHARE_CIPHERTEXT_BYTES);
+  const cts = copyBlock(m['ciphertexts'], SHARE_CIPHERTEXT_BYTES);
+  if (cts === 'malformed') return 'MALFORMED_MESSAGE';
+  if (cts === 'size' || cts.length !== expected) return 'WRONG_RECIPIENTS';
+  s.ciphertexts[id] = cts;
   s.received[id] = true;
   return null;
 }
@@ -132,7 +135,7 @@ function acceptCiphertexts(s: Live, topo: Topology, id: number, m: Record<string
 /** Round 2: the masked input, added to the running sums at once. */
 function acceptMaskedInput(s: Live, id: number, m: Record<string, unknown>): DropReason | null {
   const { config } = s;
-  const ys = readVectors(m['vectors'], config);
+  const ys = copyVectors(m['vectors'], config); // the sums take the copies that were range-checked
   if (ys === null) return 'INVALID_VECTOR';
   for (let j = 0; j < ys.length; j++) {
     if (!inRange(ys[j] as Uint32Array, (config.vectors[j] as { bits: number }).bits)) return 'INVALID_VECTOR';
@@ -155,13 +158,13 @@ function acceptMaskedInput(s: Live, id: number, m: Record<string, unknown>): Dro
 /** Round 3 (active variant): the sender's signature over U3. */
 function acceptSignature(s: Live, id: number, m: Record<string, unknown>, backend: StepOptions['backend']): DropReason | null {
   const { config } = s;
-  const sig: unknown = m['signature'];
-  if (!isBytes(sig, 64)) return 'MALFORMED_MESSAGE';
+  const sig = copyOf(m['signature'], 64);
+  if (sig === null) return 'MALFORMED_MESSAGE';
   const vk = config.verificationKeys?.[id - 1] as Uint8Array;
   if (!ed25519Verify(sig, consistencySignedBytes(s.sessionId as Uint8Array, s.rounds.u3), vk, backend)) {
     return 'INVALID_SIGNATURE';
   }
-  s.signatures[id] = Uint8Array.from(sig);
+  s.signatures[id] = sig; // the bytes that verified, not a second read of the message
   s.received[id] = true;
   return null;
 }
@@ -169,10 +172,10 @@ function acceptSignature(s: Live, id: number, m: Record<string, unknown>, backen
 /** Round 4: one share per client whose shares the sender holds. */
 function acceptShares(s: Live, topo: Topology, id: number, m: Record<string, unknown>): DropReason | null {
   const expected = ownersOf(s, topo, id).length;
-  const shares = readBytesList(m['shares'], undefined, undefined);
-  if (shares === null) return 'MALFORMED_MESSAGE';
-  if (shares.length !== expected || shares.some((x) => x.length !== SHARE_BYTES)) return 'WRONG_SHARES';
-  s.revealed[id] = copyAsBlock(shares, SHARE_BYTES);
+  const shares = copyBlock(m['shares'], SHARE_BYTES);
+  if (shares === 'malformed') return 'MALFORMED_MESSAGE';
+  if (shares === 'size' || shares.length !== expected) return 'WRONG_SHARES';
+  s.revealed[id] = shares;
   s.received[id] = true;
   return null;
 }

@@ -12,6 +12,7 @@ import { indexOf, type Topology } from '../../graph/index.js';
 import type { CryptoBackend } from '../../crypto/index.js';
 import { MAX_VECTOR_LENGTH } from '../config.js';
 import type { AdvertisedKey, ServerLiveState, ServerState, ServerStep } from '../types.js';
+import type { AbortCode } from '../codes.js';
 import { abortServer, consumed, dropSilent, LIVE_ROUNDS, take, type Live } from './_live.js';
 import { ownersOf, topologyOf, unmaskable, within } from './_sets.js';
 import {
@@ -154,15 +155,27 @@ export interface KeysBuilder {
   next(): boolean;
 }
 
+/**
+ * The members each unmasking close started with: an abort at any stage of the close goes to all
+ * of them, including the silent clients the close itself drops (they may still be listening).
+ */
+const presentAtClose = new WeakMap<Live, readonly number[]>();
+
+/** Aborts the server being unmasked, telling every client the close started with. */
+function abortUnmasking(s: Live, code: AbortCode, reason: string): ServerStep {
+  return abortServer(s, code, reason, presentAtClose.get(s) ?? s.members);
+}
+
 /** Starts the keys stage (internal: ./close-async.ts); see {@link KeysBuilder}. */
 export function keysBuilder(s: Live, topo: Topology, o: PlanOptions): KeysBuilder {
   const { config } = s;
   const u3 = s.rounds.u3;
   const u5: number[] = [];
   for (let id = 1; id <= config.clients; id++) if (s.revealed[id] != null) u5.push(id);
+  presentAtClose.set(s, s.members.slice());
   dropSilent(s);
   const problem = unmaskable(s, topo, u3, u5);
-  if (problem !== null) return { plan: done(abortServer(s, 'TOO_FEW_CLIENTS', problem)), next: () => false };
+  if (problem !== null) return { plan: done(abortUnmasking(s, 'TOO_FEW_CLIENTS', problem)), next: () => false };
   const t = config.threshold;
   const n = config.clients;
   const held = new Array<HeldShares | undefined>(n + 1).fill(undefined); // packed, not a sparse (dictionary) array
@@ -421,7 +434,7 @@ function planMasks(plan: UnmaskingStage, results: UnmaskingKeysResult[]): Unmask
       failed.cause === 'KEY_MISMATCH'
         ? `client ${failed.owner}'s rebuilt masking key does not match its public key`
         : `secrets could not be rebuilt (${failed.cause})`;
-    return done(abortServer(s, 'RECONSTRUCTION_FAILED', reason));
+    return done(abortUnmasking(s, 'RECONSTRUCTION_FAILED', reason));
   }
   const terms = jobs.reduce((a, job) => a + termCount(job), 0);
   const signs = new Int8Array(terms);
@@ -510,5 +523,5 @@ export function abandonUnmasking(plan: UnmaskingStage, reason: string): Unmaskin
   const s = plan.server as Live;
   wipeRevealed(s);
   for (const job of plan.jobs) wipeUnmaskingJob(job);
-  return done(abortServer(s, 'LOCAL_ABORT', reason));
+  return done(abortUnmasking(s, 'LOCAL_ABORT', reason));
 }
