@@ -75,7 +75,7 @@ export function keysReconstruction(t: number, rng: RandomBytes): KeysReconstruct
       // disagrees with at most the L and the left-out), which is then the only sharing within r
       // of them: exactly what decoding all of them gives (below), at the fast path's cost.
       let left = 0;
-      for (const x of holders) if (known.has(x)) left++;
+      if (known.size > 0) for (const x of holders) if (known.has(x)) left++;
       if (left > 0 && left <= r) {
         const out = combine(all.filter((s) => !known.has(s.x)));
         if (typeof out !== 'string') {
