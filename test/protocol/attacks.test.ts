@@ -159,6 +159,25 @@ describe('a client answers each round once (in-process re-stepping)', () => {
     expect(secondAnswer(() => receive(first.state, moved))).toEqual({ outbox: [], code: 'LATE_MESSAGE' });
   });
 
+  it('a shallow copy of a state (spread, Object.assign) is consumed with it: unmasking twice through one never reveals both shares', () => {
+    // A shallow copy shares every secret buffer and the record of what the state answered with
+    // the state it copies: it is the same state, not a snapshot (structuredClone makes those).
+    const request = passive.serverMessages['unmasking']?.[1] as UnmaskingRequestMessage;
+    const moved = { ...request, survivors: [1, 3, 4, 5], dropped: [2] };
+    for (const copy of [(s: ClientState): ClientState => ({ ...s }), (s: ClientState): ClientState => Object.assign({}, s)]) {
+      const state = snapshot(passive, 'unmasking', 1);
+      const kept = copy(state);
+      expect((receive(state, request).outbox[0] as UnmaskingMessage).shares).toHaveLength(5);
+      // Before the fix: a second unmasking message, with peer 2's masking-key share beside the
+      // self-mask share the first one revealed.
+      expect(secondAnswer(() => receive(kept, moved))).toBe('STATE_CONSUMED');
+      // And the other way round: stepping the copy consumes the original.
+      const other = snapshot(passive, 'unmasking', 1);
+      receive(copy(other), request);
+      expect(secondAnswer(() => receive(other, moved))).toBe('STATE_CONSUMED');
+    }
+  });
+
   it('masking again with one sender fewer in the relay never sends a second vector under the same masks', () => {
     const state = snapshot(passive, 'maskedInputCollection', 1);
     const relay = passive.serverMessages['maskedInputCollection']?.[1] as EncryptedSharesMessage;

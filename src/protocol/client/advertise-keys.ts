@@ -11,7 +11,7 @@ import type { RandomBytes } from '../../random.js';
 import { checkConfig, readClientOptions, readRng, wrongRound, type ClientStepOptions } from '../_common.js';
 import { advertiseSignedBytes, configDigest } from '../_kdf.js';
 import type { ClientAdvertiseKeysState, ClientShareKeysState, ClientState, ClientStep, SessionConfig } from '../types.js';
-import { NOTHING_ANSWERED, checkNotConsumed, common, keepAgreement, settle, signerFor } from './_state.js';
+import { checkNotConsumed, common, keepAgreement, nothingAnswered, settle, signerFor } from './_state.js';
 
 /** Options of {@link createClient}. */
 export interface CreateClientOptions {
@@ -80,7 +80,7 @@ export function createClient(config: SessionConfig, options: CreateClientOptions
     id,
     neighbours: neighbourIds(cfg, id),
     signingKey,
-    answered: NOTHING_ANSWERED,
+    answered: nothingAnswered(),
     keys,
     selfMaskSeed,
     shareSeed,
