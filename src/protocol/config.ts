@@ -6,7 +6,13 @@
  */
 import { assertInteger, assertNumber, assertOptions, copyBytes, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
-import { countAtFraction as countOf, deriveGraph, minimumThreshold, type AdversaryClass as Adversary } from '../graph/index.js';
+import {
+  MAX_BEACON_ROUND as GRAPH_MAX_BEACON_ROUND,
+  countAtFraction as countOf,
+  deriveGraph,
+  minimumThreshold,
+  type AdversaryClass as Adversary,
+} from '../graph/index.js';
 import type { GraphSpec, SessionConfig, VectorSpec } from './types.js';
 
 /** Largest number of clients in a session (Shamir x-coordinates are 1..65535). */
@@ -17,8 +23,12 @@ export const MAX_VECTOR_LENGTH: number = 2 ** 28;
 export const MAX_VECTORS = 64;
 /** Largest registry a cohort is drawn from (2^24 entries). */
 export const MAX_REGISTRY: number = 2 ** 24;
-/** Largest beacon round number (a safe integer). */
-export const MAX_BEACON_ROUND: number = Number.MAX_SAFE_INTEGER;
+/**
+ * Largest beacon round number: 2^32 - 1, the largest round whose time the beacon schedule
+ * computes (`beaconRoundTime`), so that a client can check every round a configuration names
+ * (at a 3-second period, 400 years of rounds).
+ */
+export const MAX_BEACON_ROUND: number = GRAPH_MAX_BEACON_ROUND;
 
 /** The Harary graph as `createSessionConfig` takes it. */
 export interface HararyGraphInput {

@@ -18,7 +18,7 @@ export interface RoundParameters {
   readonly cohort: readonly number[];
   /** 32 fresh public bytes. */
   readonly nonce: Uint8Array;
-  /** The beacon round whose value seeds the graph, when the policy names a beacon; else null. */
+  /** The beacon round (1..2^32 - 1) whose value seeds the graph, when the policy names a beacon; else null. */
   readonly beaconRound: number | null;
 }
 

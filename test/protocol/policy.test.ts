@@ -209,7 +209,7 @@ describe('session config codec', () => {
     deriveSessionConfig(createSessionPolicy(passivePolicy), { cohort, nonce: seed(1), beaconRound: null }),
     deriveSessionConfig(createSessionPolicy(activePolicy), { cohort, nonce: seed(2), beaconRound: null }),
     deriveSessionConfig(createSessionPolicy({ ...passivePolicy, beacon, graph: 'secaggplus', registry: { size: 200 } }), {
-      cohort: Array.from({ length: 80 }, (_, i) => 2 * i), nonce: seed(3), beaconRound: 2 ** 40 + 3,
+      cohort: Array.from({ length: 80 }, (_, i) => 2 * i), nonce: seed(3), beaconRound: 2 ** 32 - 1,
     }),
   ];
 
@@ -315,6 +315,26 @@ describe('joinRound: a client holds the server to its policy', () => {
     // Another beacon value (the server's choice, say) gives another graph: refused.
     expect(refusal(joinAt(roundTime(1000) - 60, seed(10)))).toMatch(/^UNTRUSTED_CONFIG: .*graph\.seed/);
     expectSecAggError(() => joinRound(p, config, { member: 0, signingKey: seed(1) }), 'INVALID_CONFIG'); // no beacon value or offer time
+  });
+
+  it('a beacon round beyond the schedule (above 2^32 - 1) is refused, never thrown, and never derived', () => {
+    const p = createSessionPolicy({ ...activePolicy, beacon });
+    const at = 1_700_000_000;
+    for (const beaconRound of [2 ** 32, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER]) {
+      // A server's configuration naming that round, consistent in every other field.
+      const config = { ...deriveSessionConfig(p, { cohort, nonce: seed(4), beaconRound: 2 ** 32 - 1 }), beaconRound };
+      let result: string;
+      try {
+        result = refusal(joinRound(p, config, { member: 5, signingKey: signingKeys[5] as Uint8Array, beaconValue: seed(9), offerReceivedAt: at }));
+      } catch (error) {
+        result = `threw ${error instanceof SecAggError ? error.code : String(error)}`; // before the fix: threw OUT_OF_RANGE
+      }
+      expect(result).toMatch(/^UNTRUSTED_CONFIG/);
+      expectSecAggError(() => deriveSessionConfig(p, { cohort, nonce: seed(4), beaconRound }), 'OUT_OF_RANGE');
+    }
+    expect(joinRound(p, deriveSessionConfig(p, { cohort, nonce: seed(4), beaconRound: 2 ** 32 - 1 }), {
+      member: 5, signingKey: signingKeys[5] as Uint8Array, beaconValue: seed(9), offerReceivedAt: at,
+    }).round).toBe('advertiseKeys');
   });
 
   it('local mistakes throw: a bad policy, options, or signing key', () => {
