@@ -19,11 +19,11 @@ import type { VectorSpec } from './types.js';
 export interface BeaconSource {
   /** Which beacon (printable ASCII, 1..64 characters, e.g. a drand chain hash): for the digest and the logs. */
   readonly name: string;
-  /** Unix time (seconds, an integer in 0..2^40) of round 1. */
+  /** Unix time (seconds, an integer in 0..2^32 - 1) of round 1. */
   readonly genesisTime: number;
   /** Seconds between rounds: an integer in 1..86,400. */
   readonly period: number;
-  /** How far (seconds, 0..3,600) a client's clock may be from the beacon's. */
+  /** How far (whole seconds, 0..3,600) a client's clock may be from the beacon's. */
   readonly maxClockSkew: number;
 }
 
@@ -161,7 +161,11 @@ function readRegistry(value: unknown, active: boolean): Registry {
   return { verificationKeys: copies };
 }
 
-/** A validated copy of a beacon source. Internal (the policy codec reads with it too). */
+/**
+ * A validated copy of a beacon source, in the ranges the beacon schedule takes (graph/beacon.ts:
+ * every source a policy accepts is one `joinRound` can check rounds against). Internal (the
+ * policy codec reads with it too).
+ */
 export function readBeacon(value: unknown): BeaconSource {
   if (value === null || typeof value !== 'object') {
     throw new SecAggError('INVALID_TYPE', `policy.beacon must be an object or null, got ${describeType(value)}`);
@@ -171,8 +175,8 @@ export function readBeacon(value: unknown): BeaconSource {
   if (typeof name !== 'string' || !BEACON_NAME.test(name)) throw invalid('policy.beacon.name must be 1..64 printable ASCII characters');
   return {
     name,
-    genesisTime: assertInteger(b['genesisTime'], 'policy.beacon.genesisTime', 0, 2 ** 40),
+    genesisTime: assertInteger(b['genesisTime'], 'policy.beacon.genesisTime', 0, 0xffff_ffff) || 0,
     period: assertInteger(b['period'], 'policy.beacon.period', 1, 86_400),
-    maxClockSkew: assertNumber(b['maxClockSkew'], 'policy.beacon.maxClockSkew', 0, 3_600) || 0,
+    maxClockSkew: assertInteger(b['maxClockSkew'], 'policy.beacon.maxClockSkew', 0, 3_600) || 0,
   };
 }

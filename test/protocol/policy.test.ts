@@ -72,6 +72,9 @@ describe('createSessionPolicy', () => {
       [{ beacon: { ...beacon, period: 0 } }, 'OUT_OF_RANGE'],
       [{ beacon: { ...beacon, name: 'with space' } }, 'INVALID_CONFIG'],
       [{ beacon: { ...beacon, maxClockSkew: Number.NaN } }, 'OUT_OF_RANGE'],
+      // What the beacon schedule cannot use (before the fix, accepted here and thrown by joinRound).
+      [{ beacon: { ...beacon, maxClockSkew: 2.5 } }, 'OUT_OF_RANGE'],
+      [{ beacon: { ...beacon, genesisTime: 2 ** 33 } }, 'OUT_OF_RANGE'],
       [{ beacon: { ...beacon, extra: 1 } as never }, 'UNKNOWN_OPTION'],
       [{ colour: 'red' }, 'UNKNOWN_OPTION'],
       [{ vectors: [] }, 'INVALID_CONFIG'],
