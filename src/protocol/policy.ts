@@ -55,7 +55,11 @@ export interface SessionPolicy {
   readonly minClients: number;
   /** The beacon that seeds the graph: required with `active` and `secaggplus`; else may be null. */
   readonly beacon: BeaconSource | null;
-  /** The finder's security parameter sigma (bits, 1..128; default 40). */
+  /**
+   * The finder's security parameter sigma (bits, 40..128; default 40). Not below 40: every
+   * client re-checks a Harary configuration's threshold against the corrupt-neighbour bound at
+   * 40 bits (`createClient`), so a smaller sigma would give thresholds no client accepts.
+   */
   readonly securityBits: number;
   /** The finder's correctness parameter eta (bits, 1..64; default 20). */
   readonly correctnessBits: number;
@@ -126,7 +130,7 @@ export function createSessionPolicy(input: SessionPolicyInput): SessionPolicy {
   if (active && graph === 'secaggplus' && beacon === null) {
     throw invalid('an active SecAgg+ policy needs a beacon: the graph must be seeded by randomness the server cannot choose (docs/protocol-graph.md)');
   }
-  const securityBits = o['securityBits'] === undefined ? 40 : assertInteger(o['securityBits'], 'policy.securityBits', 1, 128);
+  const securityBits = o['securityBits'] === undefined ? 40 : assertInteger(o['securityBits'], 'policy.securityBits', 40, 128);
   const correctnessBits = o['correctnessBits'] === undefined ? 20 : assertInteger(o['correctnessBits'], 'policy.correctnessBits', 1, 64);
   return {
     version: 2, registry, vectors, active, graph, corruptFraction: corruptFraction === 0 ? 0 : corruptFraction,

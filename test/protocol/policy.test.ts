@@ -171,6 +171,22 @@ describe('deriveSessionConfig', () => {
     expectSecAggError(() => deriveSessionConfig(createSessionPolicy({ ...activePolicy, corruptFraction: 0.2 }), { cohort, nonce: seed(1), beaconRound: null }), 'NO_FEASIBLE_GRAPH');
   });
 
+  it('every securityBits a policy accepts derives a SecAgg+ round (a configuration\'s own check assumes at least 40)', () => {
+    const big = Array.from({ length: 1000 }, (_, i) => i);
+    for (const securityBits of [1, 20, 39, 40, 64, 128]) {
+      let policy: SessionPolicy;
+      try {
+        policy = createSessionPolicy({ ...passivePolicy, registry: { size: 1000 }, graph: 'secaggplus', corruptFraction: 0.05, dropoutFraction: 0.05, securityBits });
+      } catch (error) {
+        expect(securityBits).toBeLessThan(40);
+        expect(error instanceof SecAggError && error.code).toBe('OUT_OF_RANGE');
+        continue;
+      }
+      // Before the fix, 1..39 were accepted here and every derivation threw THRESHOLD_TOO_LOW.
+      expect(deriveSessionConfig(policy, { cohort: big, nonce: seed(1), beaconRound: null }).graph.kind).toBe('harary');
+    }
+  });
+
   it('refuses cohorts the policy does not allow, and beacon rounds against the policy', () => {
     const p = createSessionPolicy(passivePolicy);
     const round = { cohort, nonce: seed(1), beaconRound: null };
