@@ -57,7 +57,7 @@ function splitView(config: SessionConfig, signingKeys: Uint8Array[], victim: num
   const graph = buildGraph(config.graph.kind === 'complete' ? { kind: 'complete', clients: n } as never : { ...config.graph, clients: n } as never);
   const sideOfOthers = (id: number, s: ReadonlySet<number>): 'B' | 'S' => {
     if (graph.positionOfId === null) return 'B';
-    // Nearest holder on the ring (ties towards the lower offset).
+    // The nearest honest holder on the ring (the first found on a tie).
     const pos = graph.positionOfId;
     const offset = (v: number): number => {
       const d = ((pos[v] as number) - (pos[id] as number) + n) % n;
