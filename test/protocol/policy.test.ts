@@ -336,6 +336,39 @@ describe('joinRound: a client holds the server to its policy', () => {
     expectSecAggError(() => joinRound(p, config, { member: 0, signingKey: seed(1) }), 'INVALID_CONFIG'); // no beacon value or offer time
   });
 
+  it('fuzzing the encoded configuration: whatever joinRound accepts is byte for byte the derivation from the round parameters it carries', () => {
+    const keys = Array.from({ length: 100 }, (_, i) => ed25519PublicKey(seed(i + 1)));
+    const p = createSessionPolicy({ ...activePolicy, registry: { verificationKeys: keys }, graph: 'secaggplus', beacon, dropoutFraction: 0.05, corruptFraction: 0.01 });
+    const round = { cohort: Array.from({ length: 70 }, (_, i) => i + (i >= 35 ? 10 : 0)), nonce: seed(1), beaconRound: 1000 };
+    const honestBytes = encodeSessionConfig(deriveSessionConfig(p, round, seed(9)));
+    expect(deriveSessionConfig(p, round, seed(9)).graph.kind).toBe('harary');
+    const options = { member: 3, signingKey: seed(4), beaconValue: seed(9), offerReceivedAt: beacon.genesisTime, rng: deterministicRandomBytes(seed(4)) };
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), (edits) => {
+        const bytes = Uint8Array.from(honestBytes);
+        for (const [at, value] of edits) bytes[at % bytes.length] = value;
+        let received: SessionConfig;
+        try {
+          received = decodeSessionConfig(bytes);
+        } catch {
+          return; // refused before joinRound
+        }
+        const state = joinRound(p, received, options); // never throws on a received configuration
+        if (state.round === 'aborted') {
+          expect(state.code).toBe('UNTRUSTED_CONFIG');
+          return;
+        }
+        accepted++;
+        expect(state.round === 'advertiseKeys' && encodeSessionConfig(state.config)).toEqual(bytes);
+        const own = deriveSessionConfig(p, { cohort: received.cohort, nonce: received.nonce, beaconRound: received.beaconRound }, seed(9));
+        expect(state.round === 'advertiseKeys' && state.config).toEqual(own);
+      }),
+      { numRuns: 150, seed: 14 },
+    );
+    expect(accepted).toBeGreaterThan(0); // edits of the nonce (the server's choice) are accepted
+  });
+
   it('a beacon round beyond the schedule (above 2^32 - 1) is refused, never thrown, and never derived', () => {
     const p = createSessionPolicy({ ...activePolicy, beacon });
     const at = 1_700_000_000;
