@@ -81,8 +81,9 @@ const INPUT_LABEL = new TextEncoder().encode('secagg/v2/input\0');
  * Consumes `state`, unless it returns a note.
  *
  * @param input One Uint32Array per configured vector name, elements below 2^bits.
- * @throws {SecAggError} `WRONG_ROUND` unless in `maskedInputCollection` (or later: then the
- *   relay is screened as a repeat); `STATE_CONSUMED`; `INVALID_TYPE`, `UNKNOWN_OPTION`,
+ * @throws {SecAggError} `WRONG_ROUND` unless in `maskedInputCollection` (or finished: a note;
+ *   a repeat of the relay to a client in a later round goes through `clientReceive`, which
+ *   screens it as a repeat); `STATE_CONSUMED`; `INVALID_TYPE`, `UNKNOWN_OPTION`,
  *   `LENGTH_MISMATCH`, `ELEMENT_OUT_OF_RANGE` for a bad input.
  * @example
  * ```ts
