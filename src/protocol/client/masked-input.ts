@@ -180,11 +180,13 @@ function openShares(s: ClientMaskedInputState, shares: EncryptedShares, backend:
     if (pt === null) return ['SHARE_DECRYPTION_FAILED', `the shares from ${v} do not decrypt`];
     const view = new DataView(pt.buffer, pt.byteOffset, pt.byteLength);
     if (pt.length !== SHARE_PLAINTEXT_BYTES || view.getUint32(0) !== v || view.getUint32(4) !== id) {
+      pt.fill(0);
       return ['SHARE_MISADDRESSED', `the shares from ${v} name another sender or recipient`];
     }
     owners.push(v);
     selfMaskShares.push(pt.slice(8, 8 + SHARE_BYTES));
     maskingKeyShares.push(pt.slice(8 + SHARE_BYTES));
+    pt.fill(0); // the state keeps the copies; the plaintext goes
   }
   if (!ownPushed) pushOwn();
   return { owners, selfMaskShares, maskingKeyShares };
