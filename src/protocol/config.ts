@@ -103,6 +103,20 @@ function invalid(message: string): SecAggError {
 }
 
 /**
+ * A copy of an array made with one read of its length (then one read per element), or null
+ * when `value` is not an array: what is checked afterwards is the copy, so an object cannot
+ * show one length to a check and another to the code that keeps it. Internal.
+ */
+export function copyArray(value: unknown): unknown[] | null {
+  if (!Array.isArray(value)) return null;
+  const length: unknown = value.length;
+  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) return null;
+  const out = new Array<unknown>(Math.min(length, MAX_REGISTRY + 1));
+  for (let i = 0; i < out.length; i++) out[i] = value[i];
+  return out;
+}
+
+/**
  * Validates a session configuration and returns a normalised copy (plain data, safe to
  * structured-clone and to share between the server and every client). Ids are 1..n with the
  * cohort 0..n-1 of a registry of n; no policy (`policyDigest` zero). Clients that must hold
@@ -178,8 +192,8 @@ export function createSessionConfig(input: SessionConfigInput): SessionConfig {
 
   let verificationKeys: Uint8Array[] | null = null;
   if (active) {
-    const keys: unknown = o.verificationKeys;
-    if (!Array.isArray(keys)) {
+    const keys = copyArray(o.verificationKeys);
+    if (keys === null) {
       throw invalid('the active variant needs verificationKeys: one Ed25519 public key per client id');
     }
     if (keys.length !== clients) {
@@ -263,14 +277,15 @@ export function validateConfig(config: unknown): SessionConfig {
   checkThreshold(threshold, { clients, graph, corruptClients, active });
   const vectors = readVectorSpecs(c['vectors']);
   const nonce = copyBytes(c['nonce'], 'config.nonce', 32);
-  const keys = c['verificationKeys'];
+  const rawKeys = c['verificationKeys'];
+  const keys = copyArray(rawKeys);
   let verificationKeys: Uint8Array[] | null = null;
   if (active) {
-    if (!Array.isArray(keys) || keys.length !== clients) {
+    if (keys === null || keys.length !== clients) {
       throw invalid(`the active variant needs verificationKeys: ${clients} Ed25519 public keys (index id - 1)`);
     }
     verificationKeys = keys.map((k: unknown, i) => copyBytes(k, `config.verificationKeys[${i}]`, 32));
-  } else if (keys !== null) {
+  } else if (rawKeys !== null) {
     throw invalid('verificationKeys must be null in the passive variant');
   }
   const registrySize = assertInteger(c['registrySize'], 'config.registrySize', clients, MAX_REGISTRY);
@@ -345,9 +360,10 @@ function readCohort(value: unknown, clients: number, registrySize: number): numb
 }
 
 /** The vector specs of a configuration or policy: 1..64 vectors, unique printable names. Internal. */
-export function readVectorSpecs(value: unknown): VectorSpec[] {
-  if (!Array.isArray(value)) {
-    throw new SecAggError('INVALID_TYPE', `vectors must be an array, got ${describeType(value)}`);
+export function readVectorSpecs(input: unknown): VectorSpec[] {
+  const value = copyArray(input);
+  if (value === null) {
+    throw new SecAggError('INVALID_TYPE', `vectors must be an array, got ${describeType(input)}`);
   }
   if (value.length < 1 || value.length > MAX_VECTORS) {
     throw invalid(`vectors must list 1..${MAX_VECTORS} vectors, got ${value.length}`);

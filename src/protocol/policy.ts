@@ -6,7 +6,7 @@
  */
 import { assertInteger, assertNumber, assertOptions, copyBytes, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
-import { MAX_CLIENTS, MAX_REGISTRY, readVectorSpecs } from './config.js';
+import { MAX_CLIENTS, MAX_REGISTRY, copyArray, readVectorSpecs } from './config.js';
 import type { VectorSpec } from './types.js';
 
 /**
@@ -151,11 +151,12 @@ function readRegistry(value: unknown, active: boolean): Registry {
     return { size: assertInteger(r['size'], 'policy.registry.size', 2, MAX_REGISTRY) };
   }
   if (!active) throw invalid('verification keys are used by the active variant only: give the registry\'s size');
-  if (!Array.isArray(keys)) throw new SecAggError('INVALID_TYPE', `policy.registry.verificationKeys must be an array, got ${describeType(keys)}`);
-  if (keys.length < 2 || keys.length > MAX_REGISTRY) {
-    throw new SecAggError('OUT_OF_RANGE', `policy.registry.verificationKeys must hold 2..${MAX_REGISTRY} keys, got ${keys.length}`);
+  const list = copyArray(keys);
+  if (list === null) throw new SecAggError('INVALID_TYPE', `policy.registry.verificationKeys must be an array, got ${describeType(keys)}`);
+  if (list.length < 2 || list.length > MAX_REGISTRY) {
+    throw new SecAggError('OUT_OF_RANGE', `policy.registry.verificationKeys must hold 2..${MAX_REGISTRY} keys, got ${list.length}`);
   }
-  const copies = keys.map((k: unknown, i) => copyBytes(k, `policy.registry.verificationKeys[${i}]`, 32));
+  const copies = list.map((k: unknown, i) => copyBytes(k, `policy.registry.verificationKeys[${i}]`, 32));
   const seen = new Set<string>();
   copies.forEach((k, i) => {
     const text = String.fromCharCode(...k);

@@ -28,6 +28,7 @@ import {
   type SessionPolicy,
   type SessionPolicyInput,
 } from '../../src/protocol/index.js';
+import { validateConfig } from '../../src/protocol/config.js';
 import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { expectSecAggError, notBytes, notNumbers } from '../_hostile.js';
 import { inputFor, plainSum, seed } from './_driver.js';
@@ -463,5 +464,47 @@ describe('createSessionConfig applies the threshold rules (the low-level path)',
     expect(small.threshold).toBe(7); // 8 - ceil(0.4)
     expect(small.corruptClients).toBe(1); // ceil(0.4): a fraction is counted up, never down
     expectSecAggError(() => createSessionConfig({ ...base, graph: { kind: 'auto', corruptFraction: 0.05, dropoutFraction: 0.05, seed: seed(2) }, corruptClients: 1 }), 'INVALID_CONFIG');
+  });
+});
+
+describe('validation copies an array once, then checks the copy', () => {
+  /** An array whose length grows after `honest` reads, as a hostile Proxy can make it. */
+  function growing<T>(items: T[], extra: T[], honest: number): T[] {
+    let reads = 0;
+    return new Proxy(items, {
+      get(target, key, receiver) {
+        if (key === 'length') return ++reads > honest ? items.length + extra.length : items.length;
+        const i = typeof key === 'string' ? Number(key) : Number.NaN;
+        return Number.isInteger(i) && i >= items.length ? extra[i - items.length] : Reflect.get(target, key, receiver);
+      },
+    });
+  }
+  const many = Array.from({ length: 300 }, (_, i) => ({ name: `v${i}`, length: 1, bits: 8 }));
+
+  it('a configuration keeps at most 64 vectors and n keys, whatever a second read of the array says', () => {
+    const base = createSessionConfig({ clients: 5, threshold: 4, nonce: seed(1), vectors, active: true, corruptClients: 0, verificationKeys: verificationKeys.slice(0, 5) });
+    for (let honest = 1; honest <= 4; honest++) {
+      for (const change of [{ vectors: growing([...vectors], many, honest) }, { verificationKeys: growing(verificationKeys.slice(0, 5), [seed(9)], honest) }]) {
+        let kept: SessionConfig | string;
+        try {
+          kept = validateConfig({ ...base, ...change });
+        } catch (error) {
+          kept = error instanceof SecAggError ? error.code : String(error);
+        }
+        // Before the fix: a configuration of 301 vectors (the check had read 1).
+        if (typeof kept !== 'string') {
+          expect(kept.vectors.length).toBeLessThanOrEqual(64);
+          expect(kept.verificationKeys).toHaveLength(5);
+        }
+      }
+      const policy = (() => {
+        try {
+          return createSessionPolicy({ ...passivePolicy, vectors: growing([...vectors], many, honest) });
+        } catch {
+          return null;
+        }
+      })();
+      if (policy !== null) expect(policy.vectors.length).toBeLessThanOrEqual(64);
+    }
   });
 });
