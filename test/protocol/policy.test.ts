@@ -370,6 +370,17 @@ describe('joinRound: a client holds the server to its policy', () => {
     expect(accepted).toBeGreaterThan(0); // edits of the nonce (the server's choice) are accepted
   });
 
+  it('an offer time in the wrong unit is refused: before the beacon\'s genesis (every published round would look fresh) or in milliseconds', () => {
+    const p = createSessionPolicy({ ...activePolicy, beacon });
+    const config = deriveSessionConfig(p, { cohort, nonce: seed(4), beaconRound: 1000 }); // published in 2023
+    const join = (offerReceivedAt: number): ClientState =>
+      joinRound(p, config, { member: 5, signingKey: signingKeys[5] as Uint8Array, beaconValue: seed(9), offerReceivedAt });
+    // performance.now() / 1000, Date.now() / 1e6, Date.now(): before the fix the first two joined a round long published.
+    for (const wrong of [12_345.6, 1_700_000, 1_700_000_000_000]) expectSecAggError(() => join(wrong), 'OUT_OF_RANGE');
+    expect(refusal(join(1_700_000_000))).toMatch(/^UNTRUSTED_CONFIG: beacon round 1000 is published at/); // a real clock: stale
+    expect(join(beacon.genesisTime).round).toBe('advertiseKeys');
+  });
+
   it('a beacon round beyond the schedule (above 2^32 - 1) is refused, never thrown, and never derived', () => {
     const p = createSessionPolicy({ ...activePolicy, beacon });
     const at = 1_700_000_000;
