@@ -13,6 +13,7 @@ import {
   clientReceive,
   createSessionConfig,
   serverCloseRound,
+  serverDropClient,
   serverReceive,
   type ClientState,
   type ClientStep,
@@ -313,6 +314,21 @@ describe('a message from the network never throws, even to a finished party', ()
         result = serverReceive(s, late);
       } catch (error) {
         result = error instanceof SecAggError ? `threw ${error.code}` : error;
+      }
+      expect(result).toEqual({ state: s, outbox: [], note: 'LATE_MESSAGE' });
+    }
+  });
+
+  it('a late undecodable message, or a closed connection, after the end: dropping its sender is noted, not thrown', () => {
+    // The README example drops the sender of bytes that do not decode (or name someone else).
+    const completed = serverCloseRound(deliverAll(prepare(makeConfig(5, 3).config, 'unmasking'))).state;
+    const aborted = serverCloseRound(prepare(makeConfig(5, 3).config, 'advertiseKeys').server).state;
+    for (const s of [completed, aborted]) {
+      let result: unknown;
+      try {
+        result = serverDropClient(s, 2);
+      } catch (error) {
+        result = error instanceof SecAggError ? `threw ${error.code}` : error; // before the fix: threw WRONG_ROUND
       }
       expect(result).toEqual({ state: s, outbox: [], note: 'LATE_MESSAGE' });
     }
