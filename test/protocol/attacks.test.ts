@@ -10,6 +10,7 @@ import { applyMasksInto, type MaskTerm } from '../../src/masking/index.js';
 import { maskKey, pairwiseMaskLabel, selfMaskLabel } from '../../src/protocol/_kdf.js';
 import { combineShares } from '../../src/shamir/index.js';
 import {
+  clientAbort,
   clientReceive,
   createSessionConfig,
   serverCloseRound,
@@ -327,6 +328,22 @@ describe('a message from the network never throws, even to a finished party', ()
       let result: unknown;
       try {
         result = serverDropClient(s, 2);
+      } catch (error) {
+        result = error instanceof SecAggError ? `threw ${error.code}` : error; // before the fix: threw WRONG_ROUND
+      }
+      expect(result).toEqual({ state: s, outbox: [], note: 'LATE_MESSAGE' });
+    }
+  });
+
+  it('late undecodable bytes to a finished client: aborting it, as the README example does, is noted, not thrown', () => {
+    const trace = honestTrace(5, 3);
+    const request = trace.serverMessages['unmasking']?.[1] as UnmaskingRequestMessage;
+    const completed = receive(snapshot(trace, 'unmasking', 1), request).state;
+    const aborted = receive(snapshot(trace, 'unmasking', 1), { type: 'abort', code: 'LOCAL_ABORT' }).state;
+    for (const s of [completed, aborted]) {
+      let result: unknown;
+      try {
+        result = clientAbort(s, 'undecodable server message');
       } catch (error) {
         result = error instanceof SecAggError ? `threw ${error.code}` : error; // before the fix: threw WRONG_ROUND
       }
