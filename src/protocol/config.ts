@@ -128,7 +128,8 @@ export function copyArray(value: unknown): unknown[] | null {
  *   duplicate or malformed vector names, verification keys missing in the active variant or
  *   given in the passive one, the active variant without its corrupt assumption or with a
  *   Harary seed not stated to come from a beacon), `THRESHOLD_TOO_LOW` (the security rule:
- *   active complete graph 2t > n + corrupt, active Harary 2t > k + 1, passive t > corrupt; the
+ *   active complete graph 2t > n + corrupt, active Harary 2t > k + 2 + corrupt neighbours,
+ *   passive t > corrupt (Harary: corrupt neighbours); the
  *   message names the smallest valid t), `NO_FEASIBLE_GRAPH` (from `auto`).
  * @example
  * ```ts
@@ -333,7 +334,7 @@ export function checkThreshold(
     ? 't > corrupt clients'
     : kind === 'complete'
       ? '2t > n + corrupt clients, so that a server showing two groups of clients different survivor sets cannot collect both shares of a client'
-      : '2t > k + 1 (+ corrupt neighbours), so that a server showing two groups different survivor sets cannot collect both shares of a client';
+      : '2t > k + 2 + corrupt neighbours, so that a server showing clients different survivor sets cannot collect what unmasks a client';
   const max = neighbourhoodSize(c.clients, c.graph);
   throw new SecAggError(
     'THRESHOLD_TOO_LOW',

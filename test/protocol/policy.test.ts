@@ -458,14 +458,14 @@ describe('createSessionConfig applies the threshold rules (the low-level path)',
     expect(createSessionConfig({ ...base, threshold: 3 }).corruptClients).toBe(2);
   });
 
-  it('active SecAgg+: 2t > k + 1, and the labelling must come from a beacon (stated by the caller)', () => {
+  it('active SecAgg+: 2t > k + 2 (+ corrupt neighbours), and the labelling must come from a beacon (stated by the caller)', () => {
     const n = 20;
     const more = Array.from({ length: n }, (_, i) => ed25519PublicKey(seed(i + 1)));
     const harary = { kind: 'harary' as const, degree: 6, seed: seed(5) };
     const config = { ...base, clients: n, active: true, corruptClients: 0, verificationKeys: more };
     expectSecAggError(() => createSessionConfig({ ...config, threshold: 5, graph: harary }), 'INVALID_CONFIG'); // no seedSource
-    expectSecAggError(() => createSessionConfig({ ...config, threshold: 3, graph: { ...harary, seedSource: 'beacon' } }), 'THRESHOLD_TOO_LOW'); // 6 <= 7
-    expect(createSessionConfig({ ...config, threshold: 4, graph: { ...harary, seedSource: 'beacon' } }).graph).toEqual(harary);
+    expectSecAggError(() => createSessionConfig({ ...config, threshold: 4, graph: { ...harary, seedSource: 'beacon' } }), 'THRESHOLD_TOO_LOW'); // 8 <= 8
+    expect(createSessionConfig({ ...config, threshold: 5, graph: { ...harary, seedSource: 'beacon' } }).graph).toEqual(harary);
     expectSecAggError(() => createSessionConfig({ ...config, threshold: 5, graph: { ...harary, seedSource: 'server' as never } }), 'INVALID_CONFIG');
   });
 
