@@ -1,15 +1,15 @@
 /**
  * The active variant's threshold rule at its boundary, for the complete graph and for SecAgg+
- * (Harary) graphs: the split-view attack run through the public API, with corrupt clients that
- * give the server both of their shares. The rule is 2t > (holders) + (corrupt holders), where a
- * client's holders are its neighbours and itself (docs/protocol-graph.md, "Why the
- * semi-malicious threshold is 2t > k + 1 + t1"). Each case runs the attack at the smallest
- * threshold the rule allows for the real number of corrupt holders, where every split the
- * server can try fails, and one below it, where a split succeeds: so the rule is neither loose
- * (the attack fails at the boundary) nor vacuous (the harness does unmask a client below it).
+ * (Harary) graphs, with both routes to a client's input (docs/protocol-graph.md, "Why the
+ * semi-malicious threshold is 2t > k + 2 + t1"), run through the public API with corrupt
+ * clients that give the server everything: the split view of the victim's holders (route 1),
+ * and the relay of t - 1 senders whose keys the others reveal (route 2). Each case runs the
+ * attack at the smallest threshold the rule allows for the real number of corrupt holders,
+ * where nothing the server tries works, and below it, where something does: so the rule is
+ * neither loose nor vacuous (the harness does unmask a client below it).
  *
- * A threshold one below the rule is reached through the public API the way it happens in a
- * deployment: the configuration assumes one corrupt client fewer than there are.
+ * A threshold below the rule is reached through the public API the way it happens in a
+ * deployment: the configuration assumes fewer corrupt clients than there are.
  */
 import { describe, expect, it } from 'vitest';
 import { createX25519Agreement } from '../../src/crypto/index.js';
