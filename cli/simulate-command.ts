@@ -10,11 +10,13 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { isSecAggError } from '../src/errors.js';
+import { runUnmaskingJob, type UnmaskingResult } from '../src/protocol/index.js';
 import { SimulatedClients, type ClientWork, type ClientWorkItem } from '../src/simulate/clients.js';
-import { runSimulation } from '../src/simulate/run.js';
+import { runSimulation, type ServerWork } from '../src/simulate/run.js';
 import type { RoundReport, SimulationOptions, SimulationReport } from '../src/simulate/types.js';
+import { createWorkerPool, type WorkerPool } from '../src/workers/index.js';
 import { Progress } from './progress.js';
-import { startWorkers } from './simulate-parallel.js';
+import { runJobs, startWorkers } from './simulate-parallel.js';
 
 export const SIMULATE_USAGE = `usage: secagg simulate [options]
   --clients N        number of clients, 2..65535 (default 100)
@@ -26,9 +28,10 @@ export const SIMULATE_USAGE = `usage: secagg simulate [options]
   --active           active variant (signed keys, consistency round)
   --seed S           any text; the session is a deterministic function of it (default "demo")
   --backend B        native or portable crypto and masks (default: native where available)
-  --workers N        host the clients on N worker threads, 1..256, at most one per client
-                     (default 1: all in this thread); the server stays here, and the
-                     transcript and result are the same
+  --workers N        host the clients on N worker threads, 1..256, at most one per client,
+                     and run the server's unmasking on a pool of N more (default 1: all in
+                     this thread); the server's other steps stay here, and the transcript
+                     and result are the same
   --no-encode        skip the wire codec (no byte counts)
   --json             print one JSON summary line instead of the table
 Runs over 2 s show a progress line on stderr (rewritten in place on a terminal).`;
@@ -193,8 +196,8 @@ export async function simulateCommand(args: readonly string[]): Promise<number> 
 
   // The library checks every option when the session is set up, before any work: a refused
   // run prints its error and nothing else.
-  const driver = runSimulation({ ...options, onRound });
-  let next: IteratorResult<ClientWork, SimulationReport>;
+  const driver = runSimulation({ ...options, onRound }, Math.min(parsed.workers, options.clients));
+  let next: IteratorResult<ClientWork | ServerWork, SimulationReport>;
   try {
     next = driver.next();
   } catch (error) {
@@ -207,11 +210,15 @@ export async function simulateCommand(args: readonly string[]): Promise<number> 
     `secagg simulate: ${options.clients} clients, ${options.length?.toLocaleString('en-US')} elements at ${options.bits} bits, ` +
       `${options.graph === 'harary' ? 'SecAgg+ (parameters from the finder)' : 'complete graph'}` +
       `${options.active === true ? ', active variant' : ''}, dropout ${options.dropout}, seed "${seedText}"` +
-      `${workers > 1 ? `, clients on ${workers} worker threads` : ''}` +
+      `${workers > 1 ? `, the server's unmasking on a pool of ${workers} and the clients on ${workers} worker threads` : ''}` +
       `${workers < parsed.workers ? ` (--workers ${parsed.workers} capped at one per client)` : ''}`,
   );
 
   const host = workers > 1 ? startWorkers(workers) : localHost();
+  // The server's unmasking jobs: on a worker pool with --workers, else on this thread.
+  const jobs: WorkerPool | null = workers > 1 ? createWorkerPool({ size: workers }) : null;
+  const runServer = (work: ServerWork): Promise<UnmaskingResult[]> =>
+    jobs === null ? Promise.resolve(work.jobs.map((job) => runUnmaskingJob(job))) : runJobs(jobs, work);
   let status = '';
   const show = (text: string): void => {
     status = text;
@@ -225,6 +232,11 @@ export async function simulateCommand(args: readonly string[]): Promise<number> 
     let round = '';
     while (next.done !== true) {
       const work = next.value;
+      if (work.kind === 'server') {
+        // the server's unmasking jobs (the status line still says "server at work")
+        next = driver.next(await runServer(work));
+        continue;
+      }
       if (roundOf(work) !== round) [round, stepped] = [roundOf(work), 0];
       show(`${round}: clients at work (${stepped.toLocaleString('en-US')} done)`);
       const items = await host.run(work);
@@ -241,7 +253,7 @@ export async function simulateCommand(args: readonly string[]): Promise<number> 
     return 1;
   } finally {
     clearInterval(ticker);
-    await host.close();
+    await Promise.all([host.close(), jobs?.close()]);
   }
   progress.clear();
   printReport(report, log);
@@ -253,7 +265,8 @@ export async function simulateCommand(args: readonly string[]): Promise<number> 
         active: options.active, workers, degree: c.graph.kind === 'harary' ? c.graph.degree : options.clients - 1,
         threshold: c.threshold, outcome: report.outcome, abort: report.abort, match: report.match,
         included: report.included.length, drops: report.drops.length, totalBytes: report.totalBytes,
-        plainBytes: report.plainBytes, seconds: report.seconds, rounds: report.rounds,
+        plainBytes: report.plainBytes, seconds: report.seconds, serverSeconds: serverSecondsOf(report),
+        clientSeconds: report.rounds.reduce((a, r) => a + r.clientSeconds, 0), rounds: report.rounds,
       }),
     );
   }
@@ -273,7 +286,17 @@ function printReport(report: SimulationReport, log: (line: string) => void): voi
         `expansion ${(report.totalBytes / report.plainBytes).toFixed(3)}x)`,
     );
   }
+  // The server's own steps (receiving, closing rounds, unmasking on its pool) apart from the
+  // simulated clients' work, which a real deployment runs on the clients' machines.
+  log(
+    `  server's own steps: ${serverSecondsOf(report).toFixed(3)} s (${report.rounds.map((r) => `${r.round} ${r.serverSeconds.toFixed(3)}`).join(', ')}); ` +
+      `clients' steps: ${report.rounds.reduce((a, r) => a + r.clientSeconds, 0).toFixed(2)} s summed over clients`,
+  );
   if (report.outcome === 'aborted') log(`  ABORTED: ${report.abort?.code} (${report.abort?.reason})`);
   else log(`  sum of ${report.included.length} survivors' inputs: ${report.match === true ? 'matches the plain sum' : 'MISMATCH'}`);
   log(`  total ${report.seconds.toFixed(2)} s`);
+}
+
+function serverSecondsOf(report: SimulationReport): number {
+  return report.rounds.reduce((a, r) => a + r.serverSeconds, 0);
 }

@@ -2,15 +2,18 @@
  * `simulateSession` with the clients spread over worker threads (Node only, hence here and not
  * in src/): the server, the dropout schedule, the codec and the measurements stay on the calling
  * thread ({@link runSimulation}); each worker hosts the clients whose id is its index modulo the
- * worker count and steps them on each round's deliveries. Same transcript, sums and report as
- * the single-threaded run with the same options; only the wall time differs.
+ * worker count and steps them on each round's deliveries, and the server's unmasking jobs run on
+ * a `secagg/workers` pool of as many threads. Same transcript, sums and report as the
+ * single-threaded run with the same options; only the wall time differs.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SecAggError } from '../src/errors.js';
+import type { UnmaskingResult } from '../src/protocol/index.js';
 import type { ClientWork, ClientWorkItem, Delivery } from '../src/simulate/clients.js';
-import { runSimulation } from '../src/simulate/run.js';
+import { runSimulation, type ServerWork } from '../src/simulate/run.js';
 import type { SimulationOptions, SimulationReport } from '../src/simulate/types.js';
+import { createWorkerPool, type WorkerPool } from '../src/workers/index.js';
 
 /** Options of {@link simulateSessionParallel}: those of `simulateSession` plus `workers`. */
 export type ParallelSimulationOptions = SimulationOptions & {
@@ -40,16 +43,25 @@ export async function simulateSessionParallel(options: ParallelSimulationOptions
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 256) {
     throw new SecAggError('OUT_OF_RANGE', `workers must be an integer in 1..256, got ${String(count)}`);
   }
-  const driver = runSimulation(rest);
+  const driver = runSimulation(rest, count);
   let next = driver.next();
   if (next.done === true) return next.value;
   const pool = startWorkers(Math.min(count, rest.clients));
+  const jobs = createWorkerPool({ size: count }); // the server's unmasking jobs
   try {
-    while (next.done !== true) next = driver.next(await pool.run(next.value));
+    while (next.done !== true) {
+      const work = next.value;
+      next = driver.next(work.kind === 'server' ? await runJobs(jobs, work) : await pool.run(work));
+    }
     return next.value;
   } finally {
-    await pool.close();
+    await Promise.all([pool.close(), jobs.close()]);
   }
+}
+
+/** A stage of the server's unmasking on the job pool; a job that failed fails the simulation. */
+export function runJobs(jobs: WorkerPool, work: ServerWork): Promise<UnmaskingResult[]> {
+  return Promise.all(work.jobs.map((job) => jobs.run(job)));
 }
 
 /** Clients hosted on worker threads: steps them on work, and ends the threads. */

@@ -80,6 +80,13 @@ export const ErrorCode = {
   THRESHOLD_TOO_LOW: 'THRESHOLD_TOO_LOW',
   /** An X25519 public key is small-order (all-zero shared secret) and is refused. */
   INVALID_PUBLIC_KEY: 'INVALID_PUBLIC_KEY',
+  /**
+   * A partial sum of masked inputs names a sender that is not a member awaiting its masked input
+   * (unknown, dropped, already counted, or named twice); nothing of it was added.
+   */
+  INVALID_PARTIAL_SUM: 'INVALID_PARTIAL_SUM',
+  /** A job runner could not complete a job: its worker crashed on it twice, failed to start, or the job threw. */
+  JOB_FAILED: 'JOB_FAILED',
 
   // src/dp
   /** A privacy event was built with invalid parameters. */
@@ -96,7 +103,10 @@ export const ErrorCode = {
   BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
 
   // src/transport
-  /** A wait was ended by its AbortSignal (the signal's reason is the error's `cause`). */
+  /**
+   * A wait was ended by its AbortSignal (the signal's reason is the error's `cause`), or a job
+   * was cancelled: its signal fired, or the worker pool running it was closed.
+   */
   ABORTED: 'ABORTED',
   /**
    * A transport could not be opened: the server refused the connection or the handshake (e.g.

@@ -15,6 +15,7 @@
  */
 import { assertBits, assertBytes, assertInteger, assertUint32Array, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
+import { ensureBytes, simdKernels, type Fold, type SimdKernels, type Width } from '../masking/_simd.js';
 
 const LITTLE_ENDIAN_PLATFORM = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Longest vector these functions accept (2^32 - 1 elements). */
@@ -245,4 +246,94 @@ function readBits(bytes: Uint8Array, bitOffset: number, bits: number): number {
     value += bit * 2 ** b;
   }
   return value;
+}
+
+// ------------------------------------------------------------------------------------------
+// Fused unpack-and-add: a packed vector added straight into a running sum (the server's
+// masked-input accumulation), with no intermediate Uint32Array.
+
+/** Elements per pass through the WebAssembly kernels' memory (16 KiB of sum and up to 12 KiB packed: L1). */
+const FUSED_CHUNK = 4096;
+/** Where the sum's chunk and the packed bytes go in the kernels' memory. */
+const FUSED_SUM_AT = 0;
+const FUSED_PACKED_AT = 4 * FUSED_CHUNK;
+/** The folds read up to 12 bytes past the last element: room left after the packed chunk. */
+const FUSED_SLACK = 16;
+
+/**
+ * `sum[i] = (sum[i] + x[i]) mod 2^bits` for the vector x packed in `packed` (see the module doc),
+ * in place. The caller has checked the byte length (exactly ceil(sum.length * bits / 8)) and the
+ * padding bits, and every element of `sum` is below 2^bits (then every element written is too).
+ *
+ * At 8, 16, 24 and 32 bits the packed bytes are exactly the mask PRG's element layout
+ * (bits / 8 little-endian bytes per element), so the masking module's WebAssembly fold kernels
+ * do the work: add at that width, then one reduction mod 2^bits. Other widths (and hosts
+ * without the kernels) use a JS loop that unpacks a 32-bit word at a time into the sum.
+ */
+export function addPackedInto(sum: Uint32Array, packed: Uint8Array, bits: number): void {
+  const n = sum.length;
+  if (bits % 8 === 0 && LITTLE_ENDIAN_PLATFORM) {
+    const k = simdKernels();
+    if (k !== null) return addPackedSimd(k, sum, packed, bits);
+  }
+  if (bits === 16 && LITTLE_ENDIAN_PLATFORM && packed.byteOffset % 2 === 0) {
+    const x = new Uint16Array(packed.buffer, packed.byteOffset, n);
+    for (let i = 0; i < n; i++) sum[i] = ((sum[i] as number) + (x[i] as number)) & 0xffff;
+    return;
+  }
+  if (bits === 8) {
+    for (let i = 0; i < n; i++) sum[i] = ((sum[i] as number) + (packed[i] as number)) & 0xff;
+    return;
+  }
+  addPackedGeneric(sum, packed, bits);
+}
+
+function addPackedSimd(k: SimdKernels, sum: Uint32Array, packed: Uint8Array, bits: number): void {
+  const width = (bits >>> 3) as Width;
+  const fold = k.fold.add[width - 1] as Fold;
+  const mask = bits === 32 ? -1 : 2 ** bits - 1;
+  const buffer = ensureBytes(k, FUSED_PACKED_AT + width * FUSED_CHUNK + FUSED_SLACK);
+  const words = new Uint32Array(buffer, FUSED_SUM_AT, FUSED_CHUNK);
+  const bytes = new Uint8Array(buffer, FUSED_PACKED_AT, width * FUSED_CHUNK + FUSED_SLACK);
+  for (let start = 0; start < sum.length; start += FUSED_CHUNK) {
+    const count = Math.min(FUSED_CHUNK, sum.length - start);
+    words.set(sum.subarray(start, start + count));
+    bytes.set(packed.subarray(width * start, width * (start + count)));
+    fold(FUSED_SUM_AT, FUSED_PACKED_AT, count);
+    if (mask !== -1) k.reduce(FUSED_SUM_AT, count, mask);
+    sum.set(words.subarray(0, count), start);
+  }
+}
+
+/** Any bits 1..32, a 32-bit word at a time on little-endian hosts (as {@link unpackGeneric}). */
+function addPackedGeneric(sum: Uint32Array, bytes: Uint8Array, bits: number): void {
+  const length = sum.length;
+  const mask = (bits === 32 ? -1 : 2 ** bits - 1) | 0;
+  if (!LITTLE_ENDIAN_PLATFORM) {
+    for (let i = 0; i < length; i++) sum[i] = ((sum[i] as number) + readBits(bytes, i * bits, bits)) & mask;
+    return;
+  }
+  const source = bytes.byteOffset % 4 === 0 ? bytes : Uint8Array.from(bytes);
+  const fullWords = Math.floor(source.length / 4);
+  const words = new Uint32Array(source.buffer, source.byteOffset, fullWords);
+  const fast = Math.min(length, Math.floor((fullWords * 32) / bits));
+  let cur = 0;
+  let curBits = 0;
+  let w = 0;
+  for (let i = 0; i < fast; i++) {
+    let v: number;
+    if (curBits >= bits) {
+      v = cur & mask;
+      cur >>>= bits;
+      curBits -= bits;
+    } else {
+      const word = words[w++] as number;
+      v = (cur | (word << curBits)) & mask;
+      const used = bits - curBits;
+      cur = used === 32 ? 0 : word >>> used;
+      curBits = 32 - used;
+    }
+    sum[i] = ((sum[i] as number) + v) & mask;
+  }
+  for (let i = fast; i < length; i++) sum[i] = ((sum[i] as number) + readBits(source, i * bits, bits)) & mask;
 }

@@ -374,26 +374,7 @@ export function decodeMessage(bytes: Uint8Array, config?: SessionConfig): Client
     case MessageType.maskedInput: {
       const sender = readId(r, 'sender');
       const sessionId = r.bytes(32, 'sessionId');
-      const count = r.u8('vector count');
-      if (specs !== null && count !== specs.length) throw bad(`${count} vectors; the session has ${specs.length}`);
-      const vectors: Uint32Array[] = [];
-      for (let j = 0; j < count; j++) {
-        const length = r.u32('vector length');
-        const bits = r.u8('vector bits');
-        if (bits < 1 || bits > 32) throw bad('vector bits must be in 1..32');
-        if (length < 1 || length > MAX_VECTOR_LENGTH) throw bad('vector length out of range');
-        const spec = specs?.[j];
-        if (spec !== undefined && (length !== spec.length || bits !== spec.bits)) {
-          throw bad(`vector ${j} has ${length} elements of ${bits} bits; the session's ${spec.name} has ${spec.length} of ${spec.bits}`);
-        }
-        const size = packedLength(length, bits);
-        if (size > r.remaining) throw bad('vector truncated');
-        const packed = r.view_(size, 'vector');
-        // Padding bits of the last byte must be zero (one encoding per message).
-        const used = (length * bits) % 8;
-        if (used !== 0 && ((packed[size - 1] as number) >>> used) !== 0) throw bad('non-zero padding bits');
-        vectors.push(unpackBits(packed, bits, length));
-      }
+      const vectors = readPackedVectors(r, specs).map((v) => unpackBits(v.packed, v.bits, v.length));
       out = { type: 'maskedInput', sender, sessionId, vectors };
       break;
     }
@@ -455,6 +436,65 @@ export function decodeMessage(bytes: Uint8Array, config?: SessionConfig): Client
   }
   r.end();
   return out;
+}
+
+/** A masked vector as it lies in a message: its declared length and width, and a view of its bytes. */
+export interface PackedVector {
+  readonly length: number;
+  readonly bits: number;
+  /** Exactly ceil(length * bits / 8) bytes, padding bits zero (a view into the message). */
+  readonly packed: Uint8Array;
+}
+
+/**
+ * The masked vectors of a masked-input message, framed and checked (count, lengths, widths and
+ * padding; against `specs` when given) without unpacking anything.
+ */
+function readPackedVectors(r: ByteReader, specs: readonly VectorSpec[] | null): PackedVector[] {
+  const count = r.u8('vector count');
+  if (specs !== null && count !== specs.length) throw bad(`${count} vectors; the session has ${specs.length}`);
+  const vectors: PackedVector[] = [];
+  for (let j = 0; j < count; j++) {
+    const length = r.u32('vector length');
+    const bits = r.u8('vector bits');
+    if (bits < 1 || bits > 32) throw bad('vector bits must be in 1..32');
+    if (length < 1 || length > MAX_VECTOR_LENGTH) throw bad('vector length out of range');
+    const spec = specs?.[j];
+    if (spec !== undefined && (length !== spec.length || bits !== spec.bits)) {
+      throw bad(`vector ${j} has ${length} elements of ${bits} bits; the session's ${spec.name} has ${spec.length} of ${spec.bits}`);
+    }
+    const size = packedLength(length, bits);
+    if (size > r.remaining) throw bad('vector truncated');
+    const packed = r.view_(size, 'vector');
+    // Padding bits of the last byte must be zero (one encoding per message).
+    const used = (length * bits) % 8;
+    if (used !== 0 && ((packed[size - 1] as number) >>> used) !== 0) throw bad('non-zero padding bits');
+    vectors.push({ length, bits, packed });
+  }
+  return vectors;
+}
+
+/**
+ * A masked-input message read without unpacking its vectors (internal: the server's fused
+ * receive, `serverReceiveBytes`): the same checks as {@link decodeMessage} with a config.
+ * Null when `bytes` is another message type (decode it with decodeMessage).
+ *
+ * @throws {SecAggError} as decodeMessage.
+ */
+export function readMaskedInputFrame(
+  bytes: Uint8Array,
+  config: SessionConfig,
+): { readonly sender: number; readonly sessionId: Uint8Array; readonly vectors: readonly PackedVector[] } | null {
+  const r = new ByteReader(bytes);
+  if (r.u8('magic') !== WIRE_MAGIC) throw bad('not a secagg message (bad magic byte)');
+  const version = r.u8('version');
+  if (version !== WIRE_VERSION) throw new SecAggError('UNSUPPORTED_VERSION', `wire version ${version} is not supported (expected ${WIRE_VERSION})`);
+  if (r.u8('type') !== MessageType.maskedInput) return null;
+  const sender = readId(r, 'sender');
+  const sessionId = r.view_(32, 'sessionId');
+  const vectors = readPackedVectors(r, config.vectors);
+  r.end();
+  return { sender, sessionId, vectors };
 }
 
 function readId(r: ByteReader, what: string): number {

@@ -12,9 +12,14 @@
  * - Client: {@link joinRound} or {@link createClient} (all randomness drawn here),
  *   {@link clientAdvertiseKeys}, then {@link clientReceive} for each server message (or the
  *   per-round steps), {@link clientAbort}.
- * - Server: {@link createServer}, {@link serverReceive} per client message,
- *   {@link serverCloseRound} when the framework decides a round is over, {@link serverDropClient},
- *   {@link serverAbort}.
+ * - Server: {@link createServer}, {@link serverReceiveBytes} per client message off the wire
+ *   (or {@link serverReceive} for a decoded one), {@link serverCloseRound} when the framework
+ *   decides a round is over, {@link serverDropClient}, {@link serverAbort}.
+ * - The unmasking on other threads or hosts: {@link serverCloseRoundAsync} with a
+ *   {@link JobRunner} (`secagg/workers` has a worker pool), or {@link unmaskingPlan},
+ *   {@link runUnmaskingJob} and {@link applyUnmaskingResults} by hand (docs/parallel.md).
+ * - Masked inputs received by several processes: {@link serverPartialSum} in each,
+ *   {@link serverReceivePartialSum} in the coordinator.
  * - Every step consumes the state it is given (`STATE_CONSUMED` if it is stepped again;
  *   `structuredClone` keeps a snapshot); a network message never throws.
  * - Wire: {@link encodeMessage} / {@link decodeMessage}.
@@ -71,5 +76,41 @@ export {
   type GraphParameters,
   type GraphPolicy,
 } from '../graph/index.js';
-export { createServer, serverAbort, serverCloseRound, serverDropClient, serverReceive } from './server/index.js';
+export {
+  applyUnmaskingResults,
+  createInlineRunner,
+  createServer,
+  runUnmaskingJob,
+  serverAbort,
+  serverCloseRound,
+  serverCloseRoundAsync,
+  serverDropClient,
+  serverPartialSum,
+  serverReceive,
+  serverReceiveBytes,
+  serverReceivePartialSum,
+  unmaskingPlan,
+  wipeUnmaskingJob,
+  wipeUnmaskingResult,
+  type CloseRoundAsyncOptions,
+  type InlineRunnerOptions,
+  type JobRunner,
+  type JobRunOptions,
+  type PartialSum,
+  type ReceiveBytesOptions,
+  type RunUnmaskingJobOptions,
+  type UnmaskingDone,
+  type UnmaskingDroppedClient,
+  type UnmaskingFailure,
+  type UnmaskingJob,
+  type UnmaskingKeysJob,
+  type UnmaskingKeysResult,
+  type UnmaskingMasksJob,
+  type UnmaskingMasksResult,
+  type UnmaskingPlan,
+  type UnmaskingPlanOptions,
+  type UnmaskingResult,
+  type UnmaskingShareSet,
+  type UnmaskingStage,
+} from './server/index.js';
 export type * from './types.js';

@@ -6,11 +6,14 @@
 import { concatBytes } from '../_bytes.js';
 import { sha256 } from '../crypto/index.js';
 import {
+  applyUnmaskingResults,
   createServer,
   decodeMessage,
   encodeMessage,
   serverCloseRound,
   serverReceive,
+  serverReceiveBytes,
+  unmaskingPlan,
   type AbortCode,
   type ClientMessage,
   type Round,
@@ -18,10 +21,19 @@ import {
   type ServerState,
   type ServerStep,
   type StepOptions,
+  type UnmaskingJob,
+  type UnmaskingPlan,
+  type UnmaskingResult,
 } from '../protocol/index.js';
 import type { Setup } from './_setup.js';
 import { clientVector, type ClientWorkItem, type Delivery } from './clients.js';
 import type { DropoutRound, RoundReport, SimulationReport } from './types.js';
+
+/** The server's work handed out by a simulation: a stage of the unmasking's jobs. */
+export interface ServerWork {
+  readonly kind: 'server';
+  readonly jobs: readonly UnmaskingJob[];
+}
 
 /** The server of one simulated session, and everything measured so far. */
 export class SessionRun {
@@ -75,24 +87,44 @@ export class SessionRun {
       }
       if (!sending(id)) return;
       for (const m of item.outbox) {
-        const { message, size } = this.wire(m);
-        this.up += size;
         this.senders++;
+        // With the codec the server gets the bytes, as from a socket (decoding is its work, and
+        // masked inputs take its fused path); without, the message object.
+        const bytes = this.setup.encode ? this.encode(m) : null;
         const t1 = performance.now();
-        this.server = serverReceive(this.server, message, this.stepOptions).state;
+        this.server = (
+          bytes === null ? serverReceive(this.server, m, this.stepOptions) : serverReceiveBytes(this.server, bytes, { ...this.stepOptions, from: id })
+        ).state;
         this.sTime += (performance.now() - t1) / 1000;
       }
     });
   }
 
+  /** A client message's bytes, counted and hashed into the transcript. */
+  private encode(m: ClientMessage): Uint8Array {
+    const bytes = encodeMessage(m, this.setup.config);
+    this.hashes.push(sha256(bytes));
+    this.up += bytes.length;
+    return bytes;
+  }
+
   /**
    * Closes the server's round and reports it (`onRound`). Returns the next round's server
-   * messages for the clients still stepping, or null when the session is over.
+   * messages for the clients still stepping, or null when the session is over. The unmasking
+   * round's close is a plan of jobs: each stage's jobs are yielded, to be answered with their
+   * results (run inline or on a worker pool); the round's server time includes running them.
    */
-  closeRound(): Delivery[] | null {
+  *closeRound(concurrency: number): Generator<ServerWork, Delivery[] | null, UnmaskingResult[]> {
     const round = this.server.round as Round;
     const t1 = performance.now();
-    let closed: ServerStep | null = serverCloseRound(this.server, this.stepOptions);
+    let closed: ServerStep | null;
+    if (round === 'unmasking') {
+      let plan: UnmaskingPlan = unmaskingPlan(this.server, { concurrency, ...(this.setup.backend === undefined ? {} : { backend: this.setup.backend }) });
+      while (plan.stage !== 'done') plan = applyUnmaskingResults(plan, yield { kind: 'server', jobs: plan.jobs });
+      closed = plan.step;
+    } else {
+      closed = serverCloseRound(this.server, this.stepOptions);
+    }
     this.sTime += (performance.now() - t1) / 1000;
     this.server = closed.state;
     let down = 0;

@@ -3,10 +3,14 @@
  * on a schedule, every message optionally passed through the wire codec (to count bytes), the
  * result checked against the plain sum. No I/O; used by the CLI, tests and benchmarks.
  */
+import { runUnmaskingJob } from '../protocol/index.js';
 import { readSetup } from './_setup.js';
-import { SessionRun } from './_session.js';
+import { SessionRun, type ServerWork } from './_session.js';
 import { SimulatedClients, type ClientWork, type ClientWorkItem, type Delivery } from './clients.js';
 import type { SimulationOptions, SimulationReport } from './types.js';
+import type { UnmaskingResult } from '../protocol/index.js';
+
+export type { ServerWork } from './_session.js';
 
 /** Deliveries per {@link ClientWork} batch. */
 const WORK_BATCH = 1024;
@@ -28,6 +32,10 @@ export function simulateSession(options: SimulationOptions): SimulationReport {
   let next = driver.next();
   while (next.done !== true) {
     const work = next.value;
+    if (work.kind === 'server') {
+      next = driver.next(work.jobs.map((job) => runUnmaskingJob(job)));
+      continue;
+    }
     if (work.kind === 'advertise') clients = new SimulatedClients(work.context);
     next = driver.next((clients as SimulatedClients).run(work));
   }
@@ -36,21 +44,27 @@ export function simulateSession(options: SimulationOptions): SimulationReport {
 
 /**
  * The session, with the clients' work handed out: yields each batch of {@link ClientWork}, to
- * be answered with one {@link ClientWorkItem} per client in the same order, and returns the
- * report. The server, the dropout schedule, the wire codec and every measurement stay here, so
- * a run gives the same transcript whoever steps the clients. Used by {@link simulateSession}
- * and by the CLI's worker-thread runner.
+ * be answered with one {@link ClientWorkItem} per client in the same order, and each stage of
+ * the server's unmasking jobs ({@link ServerWork}), to be answered with their results in order;
+ * returns the report. The server, the dropout schedule, the wire codec and every measurement
+ * stay here, so a run gives the same transcript whoever steps the clients and runs the jobs.
+ * Used by {@link simulateSession} and by the CLI's worker-thread runner, which passes the
+ * concurrency of its job runner (the plan cuts the unmasking into that many pieces or more).
  *
  * @throws {SecAggError} as {@link simulateSession}.
  */
-export function* runSimulation(options: SimulationOptions): Generator<ClientWork, SimulationReport, ClientWorkItem[]> {
+export function* runSimulation(
+  options: SimulationOptions,
+  concurrency = 1,
+): Generator<ClientWork | ServerWork, SimulationReport, ClientWorkItem[] | UnmaskingResult[]> {
   const setup = readSetup(options);
   const run = new SessionRun(setup);
   const all = Array.from({ length: setup.clients }, (_, i) => i + 1);
   // Round 0: clients advertise (those scheduled to drop here make keys but send nothing).
-  run.collect(all, yield { kind: 'advertise', context: setup.context, ids: all }, (id) => setup.stopAt.get(id) !== 'advertiseKeys');
+  const advertised = (yield { kind: 'advertise', context: setup.context, ids: all }) as ClientWorkItem[];
+  run.collect(all, advertised, (id) => setup.stopAt.get(id) !== 'advertiseKeys');
   for (;;) {
-    const due = run.closeRound();
+    const due = (yield* run.closeRound(concurrency) as Generator<ServerWork, Delivery[] | null, ClientWorkItem[] | UnmaskingResult[]>);
     if (due === null) break;
     // In batches, so that a runner holds few answers (masked vectors) at once; each batch names
     // the next, which a parallel runner may start while this one's answers reach the server.
@@ -59,7 +73,7 @@ export function* runSimulation(options: SimulationOptions): Generator<ClientWork
     due.length = 0;
     for (let b = 0; b < batches.length; b++) {
       const batch = batches[b] as Delivery[];
-      const items = yield { kind: 'deliver', deliveries: batch, upcoming: batches[b + 1] ?? null };
+      const items = (yield { kind: 'deliver', deliveries: batch, upcoming: batches[b + 1] ?? null }) as ClientWorkItem[];
       batches[b] = null;
       run.collect(batch.map((d) => d.to), items, () => true);
     }

@@ -1,5 +1,6 @@
 /** Streaming modular sum: a server adds vectors as they arrive, in O(length) memory. */
-import { assertBits, assertInteger, assertUint32Array } from '../_assert.js';
+import { assertBits, assertInteger, assertUint32Array, describeType } from '../_assert.js';
+import { SecAggError } from '../errors.js';
 import { addInto, subtractInto } from './arith.js';
 
 /**
@@ -56,6 +57,35 @@ export class ModularAccumulator {
   subtract(x: Uint32Array): this {
     assertUint32Array(x, 'x', this.length);
     subtractInto(this.#sum, x, this.bits);
+    return this;
+  }
+
+  /**
+   * Adds another accumulator's sum into this one (and its count): two partial sums, e.g. of the
+   * vectors two ingest processes received, become the sum of all of them. `other` is unchanged
+   * (merging an accumulator into itself doubles it).
+   *
+   * @throws {SecAggError} `INVALID_TYPE` (not a ModularAccumulator), `LENGTH_MISMATCH`,
+   *   `INVALID_BITS` (another modulus).
+   * @example
+   * ```ts
+   * const a = new ModularAccumulator(2, 8).add(Uint32Array.of(200, 1));
+   * const b = new ModularAccumulator(2, 8).add(Uint32Array.of(100, 2));
+   * a.merge(b).snapshot(); // Uint32Array [44, 3]; a.count === 2
+   * ```
+   */
+  merge(other: ModularAccumulator): this {
+    if (!(other instanceof ModularAccumulator)) {
+      throw new SecAggError('INVALID_TYPE', `other must be a ModularAccumulator, got ${describeType(other)}`);
+    }
+    if (other.length !== this.length) {
+      throw new SecAggError('LENGTH_MISMATCH', `other has ${other.length} elements, this accumulator ${this.length}`);
+    }
+    if (other.bits !== this.bits) {
+      throw new SecAggError('INVALID_BITS', `other sums mod 2^${other.bits}, this accumulator mod 2^${this.bits}`);
+    }
+    addInto(this.#sum, other.#sum, this.bits);
+    this.#count += other.#count;
     return this;
   }
 

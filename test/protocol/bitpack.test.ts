@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { packBits, packedLength, unpackBits } from '../../src/protocol/bitpack.js';
+import { addPackedInto, packBits, packedLength, unpackBits } from '../../src/protocol/bitpack.js';
+import { _setSimdKernelsForTests } from '../../src/masking/_simd.js';
 import { expectSecAggError, notBytes, notCounts, notNumbers } from '../_hostile.js';
 
 /** Reference: the little-endian bytes of sum_i values[i] * 2^(i * bits), built bit by bit. */
@@ -94,6 +95,45 @@ describe('round trips and the reference layout, every bits 1..32', () => {
       expect(back.length).toBe(n);
       // Spot-check the layout against the reference on a prefix.
       expect(packed.subarray(0, 3 * bits)).toEqual(referencePack(values.subarray(0, 24), bits));
+    }
+  });
+});
+
+describe('addPackedInto: a packed vector added straight into a running sum', () => {
+  const reference = (sum: Uint32Array, x: Uint32Array, bits: number): Uint32Array =>
+    sum.map((v, i) => (bits === 32 ? (v + (x[i] as number)) >>> 0 : (v + (x[i] as number)) % 2 ** bits));
+  const pair = (bits: number, maxLength: number): fc.Arbitrary<[Uint32Array, Uint32Array]> =>
+    vectorArb(bits, maxLength).chain((a) => fc.tuple(fc.constant(a), vectorArb(bits, a.length).map((b) => Uint32Array.from({ length: a.length }, (_, i) => b[i] ?? 0))));
+
+  for (const kernels of ['WebAssembly folds', 'JS loops'] as const) {
+    it(`equals unpack-then-add mod 2^bits for every bits 1..32, any alignment (${kernels})`, () => {
+      if (kernels === 'JS loops') _setSimdKernelsForTests(null);
+      try {
+        for (const bits of ALL_BITS) {
+          fc.assert(
+            fc.property(pair(bits, 70), fc.integer({ min: 0, max: 3 }), ([sum, x], shift) => {
+              const want = reference(sum, x, bits);
+              addPackedInto(sum, atOffset(packBits(x, bits), shift), bits);
+              expect(sum).toEqual(want);
+            }),
+            { numRuns: 15 },
+          );
+        }
+      } finally {
+        _setSimdKernelsForTests(undefined);
+      }
+    });
+  }
+
+  it('across chunk boundaries (100,003 elements at 8, 16, 24, 32 and 20 bits)', () => {
+    for (const bits of [8, 16, 24, 32, 20]) {
+      const n = 100_003;
+      const mask = bits === 32 ? 0xffff_ffff : 2 ** bits - 1;
+      const sum = Uint32Array.from({ length: n }, (_, i) => (Math.imul(i, 0x9e3779b1) >>> 0) & mask);
+      const x = Uint32Array.from({ length: n }, (_, i) => (Math.imul(i + 7, 0x85ebca6b) >>> 0) & mask);
+      const want = reference(sum, x, bits);
+      addPackedInto(sum, packBits(x, bits), bits);
+      expect(sum).toEqual(want);
     }
   });
 });

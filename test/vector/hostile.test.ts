@@ -131,6 +131,7 @@ describe('arithmetic', () => {
     for (const v of notVectors) {
       expectSecAggError(() => acc.add(v as Uint32Array), 'INVALID_TYPE');
       expectSecAggError(() => acc.subtract(v as Uint32Array), 'INVALID_TYPE');
+      expectSecAggError(() => acc.merge(v as unknown as ModularAccumulator), 'INVALID_TYPE');
     }
     expect(acc.count).toBe(0);
     expect([...acc.snapshot()]).toEqual([0, 0]);

@@ -1,0 +1,527 @@
+/**
+ * The unmasking close as a plan of jobs: {@link unmaskingPlan} turns a server state whose
+ * unmasking round is closing into `keys` jobs, {@link applyUnmaskingResults} takes their results
+ * and gives the `masks` jobs, then the completed (or aborted) step. The synchronous close
+ * (`serverCloseRound`), the asynchronous one (`serverCloseRoundAsync`) and a caller with its own
+ * runner (threads, hosts behind a queue) all go through these two functions, so they cannot
+ * diverge. The jobs themselves are ./unmasking-jobs.ts.
+ */
+import { assertInteger, assertOptions, describeType } from '../../_assert.js';
+import { SecAggError } from '../../errors.js';
+import { indexOf, type Topology } from '../../graph/index.js';
+import type { CryptoBackend } from '../../crypto/index.js';
+import { MAX_VECTOR_LENGTH } from '../config.js';
+import type { AdvertisedKey, ServerLiveState, ServerState, ServerStep } from '../types.js';
+import type { AbortCode } from '../codes.js';
+import { abortServer, consumed, dropSilent, LIVE_ROUNDS, take, type Live } from './_live.js';
+import { ownersOf, topologyOf, unmaskable, within } from './_sets.js';
+import {
+  termCount,
+  termSigns,
+  wipeUnmaskingJob,
+  wipeUnmaskingResult,
+  type UnmaskingDroppedClient,
+  type UnmaskingJob,
+  type UnmaskingKeysJob,
+  type UnmaskingKeysResult,
+  type UnmaskingMasksJob,
+  type UnmaskingResult,
+  type UnmaskingShareSet,
+} from './unmasking-jobs.js';
+
+/** A plan whose current stage has jobs to run. */
+export interface UnmaskingStage {
+  readonly kind: 'unmaskingPlan';
+  /** `keys`: rebuild secrets and derive mask keys; `masks`: remove the masks, slice by slice. */
+  readonly stage: 'keys' | 'masks';
+  /** The stage's jobs: run each (any order, anywhere) and give the results in this order. */
+  readonly jobs: readonly UnmaskingJob[];
+  /** The close's outcome: null until the plan is done. */
+  readonly step: null;
+  /** The server being unmasked (owned by the plan; not for the caller to use). */
+  readonly server: ServerLiveState;
+  /** Elements per slice of a vector (the last slice may be shorter). */
+  readonly sliceLength: number;
+  /** About how many masks jobs to make per vector: slices times term groups (see planMasks). */
+  readonly masksJobs: number;
+  readonly backend: CryptoBackend | null;
+}
+
+/** A plan with nothing left to run: `step` is the close's outcome. */
+export interface UnmaskingDone {
+  readonly kind: 'unmaskingPlan';
+  readonly stage: 'done';
+  readonly jobs: readonly [];
+  /** The completed state with the sums, or the aborted state and the abort for the clients. */
+  readonly step: ServerStep;
+}
+
+/**
+ * The unmasking close as plain, structured-clone-able data: run `jobs`, hand the results to
+ * {@link applyUnmaskingResults}, until `stage` is `done`.
+ */
+export type UnmaskingPlan = UnmaskingStage | UnmaskingDone;
+
+/** Options of {@link unmaskingPlan}. */
+export interface UnmaskingPlanOptions {
+  /**
+   * How many jobs will run at once, 1..1024 (default 1): the plan makes about 4 keys jobs per
+   * runner (whole owners each) and, per vector, about 2 masks jobs per runner (slices, each cut
+   * into groups of terms; one masks job when 1). The result does not depend on it.
+   */
+  readonly concurrency?: number;
+  /**
+   * Elements per slice of a vector in the masks jobs, 1..2^28 (default 2^18: a slice is one
+   * cache-sized span of the mask streams). The result does not depend on it.
+   */
+  readonly sliceLength?: number;
+  /** Crypto and mask backend the jobs use (default: native where available). */
+  readonly backend?: CryptoBackend;
+}
+
+const PLAN_OPTIONS = ['concurrency', 'sliceLength', 'backend'] as const;
+
+/**
+ * Starts the close of the unmasking round as a plan of jobs. Clients that sent nothing are
+ * dropped (NO_MESSAGE) and the thresholds are checked, as `serverCloseRound` does; when the
+ * round cannot succeed the plan is already `done` with the abort (TOO_FEW_CLIENTS). Otherwise
+ * the plan's `keys` jobs carry, per owner, the shares its holders revealed (never the rebuilt
+ * secrets: those exist only inside a job). Consumes `state`.
+ *
+ * Run the jobs with `runUnmaskingJob` on any thread or host (they are structured-clone-able;
+ * `v8.serialize` puts them on a queue), then call {@link applyUnmaskingResults}. The sums are
+ * the same whatever the concurrency, slice length or order in which jobs ran.
+ *
+ * @throws {SecAggError} `WRONG_ROUND` outside the unmasking round (the state is not consumed),
+ *   `STATE_CONSUMED`, `UNKNOWN_OPTION`, `INVALID_TYPE` / `OUT_OF_RANGE` for a bad option.
+ * @example
+ * ```ts
+ * let plan = unmaskingPlan(server, { concurrency: 4 });
+ * while (plan.stage !== 'done') plan = applyUnmaskingResults(plan, plan.jobs.map((job) => runUnmaskingJob(job)));
+ * ({ state: server } = plan.step);
+ * ```
+ */
+export function unmaskingPlan(state: ServerState, options?: UnmaskingPlanOptions): UnmaskingPlan {
+  const builder = startUnmasking(state, options, 'unmaskingPlan');
+  while (builder.next()) {
+    // each call builds one more keys job
+  }
+  return builder.plan;
+}
+
+/** Checks the options and the round, takes the state and starts the keys stage (internal). */
+export function startUnmasking(state: ServerState, options: UnmaskingPlanOptions | undefined, step: string): KeysBuilder {
+  const o = readPlanOptions(options);
+  if (state !== null && typeof state === 'object' && !consumed.has(state) && LIVE_ROUNDS.includes(state.round) && state.round !== 'unmasking') {
+    throw new SecAggError('WRONG_ROUND', `${step} needs a server in round "unmasking", not "${state.round}"`);
+  }
+  const s = take(state, step);
+  return keysBuilder(s, topologyOf(s), o);
+}
+
+interface PlanOptions {
+  readonly concurrency: number;
+  readonly sliceLength: number | null;
+  readonly backend: CryptoBackend | null;
+}
+
+function readPlanOptions(options: unknown): PlanOptions {
+  const o = assertOptions<Record<string, unknown>>(options, 'options', PLAN_OPTIONS);
+  const concurrency = o['concurrency'] === undefined ? 1 : assertInteger(o['concurrency'], 'options.concurrency', 1, 1024);
+  const sliceLength = o['sliceLength'] === undefined ? null : assertInteger(o['sliceLength'], 'options.sliceLength', 1, MAX_VECTOR_LENGTH);
+  const backend = o['backend'];
+  if (backend !== undefined && backend !== 'native' && backend !== 'portable') {
+    throw new SecAggError('INVALID_TYPE', 'options.backend must be "native" or "portable"');
+  }
+  return { concurrency, sliceLength, backend: (backend as CryptoBackend | undefined) ?? null };
+}
+
+/** The keys stage (or the abort), from a live state in round unmasking (internal: the sync close). */
+export function planKeys(s: Live, topo: Topology, o: PlanOptions): UnmaskingPlan {
+  const builder = keysBuilder(s, topo, o);
+  while (builder.next()) {
+    // each call builds one more job into builder.plan.jobs
+  }
+  return builder.plan;
+}
+
+/**
+ * The keys stage built one job per `next()` call (false once every job is built), so that the
+ * async close can hand each job to its runner as soon as it is made and let the event loop turn
+ * in between. `plan` is the stage (its `jobs` grow) or, when the round cannot succeed, the abort.
+ */
+export interface KeysBuilder {
+  readonly plan: UnmaskingPlan;
+  next(): boolean;
+}
+
+/**
+ * The members each unmasking close started with: an abort at any stage of the close goes to all
+ * of them, including the silent clients the close itself drops (they may still be listening).
+ */
+const presentAtClose = new WeakMap<Live, readonly number[]>();
+
+/** Aborts the server being unmasked, telling every client the close started with. */
+function abortUnmasking(s: Live, code: AbortCode, reason: string): ServerStep {
+  return abortServer(s, code, reason, presentAtClose.get(s) ?? s.members);
+}
+
+/** Starts the keys stage (internal: ./close-async.ts); see {@link KeysBuilder}. */
+export function keysBuilder(s: Live, topo: Topology, o: PlanOptions): KeysBuilder {
+  const { config } = s;
+  const u3 = s.rounds.u3;
+  const u5: number[] = [];
+  for (let id = 1; id <= config.clients; id++) if (s.revealed[id] != null) u5.push(id);
+  presentAtClose.set(s, s.members.slice());
+  dropSilent(s);
+  const problem = unmaskable(s, topo, u3, u5);
+  if (problem !== null) return { plan: done(abortUnmasking(s, 'TOO_FEW_CLIENTS', problem)), next: () => false };
+  const t = config.threshold;
+  const n = config.clients;
+  const held = new Array<HeldShares | undefined>(n + 1).fill(undefined); // packed, not a sparse (dictionary) array
+  // One share beyond the threshold, when there is one, checks the others: a client that
+  // revealed a wrong share makes the round abort (RECONSTRUCTION_FAILED) instead of silently
+  // corrupting the sum. With exactly t shares nothing can be checked. The shares of a job's
+  // owners go into one block (one allocation, and a worker gets it in one piece).
+  const holdersOf = (owner: number, withOwner: boolean): number[] => {
+    const xs: number[] = [];
+    const list = within(topo.of(owner), u5, n);
+    for (let i = 0; i < list.length && xs.length <= t; i++) {
+      const x = list[i] as number;
+      if (withOwner && x > owner) {
+        xs.push(owner);
+        withOwner = false;
+        if (xs.length > t) break;
+      }
+      xs.push(x);
+    }
+    if (withOwner && xs.length <= t) xs.push(owner);
+    return xs;
+  };
+  const fillShares = (owner: number, xs: readonly number[], block: Uint8Array, words: Uint32Array, at: number): void => {
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i] as number;
+      const h = (held[x] ??= heldShares(ownersOf(s, topo, x), s.revealed[x] as Uint8Array[]));
+      const k = indexOf(h.owners, owner);
+      if (h.words === null) block.set(h.views[k] as Uint8Array, at + 32 * i);
+      else {
+        // 8 words at a time from the holder's block: a call of TypedArray.set costs more, and a
+        // close copies ~170,000 shares at 500 clients
+        const from = h.base + 8 * k;
+        const to = (at >>> 2) + 8 * i;
+        for (let w = 0; w < 8; w++) words[to + w] = h.words[from + w] as number;
+      }
+    }
+  };
+  const key = (id: number): Uint8Array => (s.keys[id] as AdvertisedKey).maskingPublicKey;
+  // Owners in a fixed order (survivors, then dropped clients, increasing), with a cost estimate
+  // in units of about one X25519 agreement, so that jobs of similar cost can be cut.
+  const owners: { readonly id: number; readonly dropped: readonly number[] | null; readonly cost: number }[] = [];
+  const perTerm = 0.1 * config.vectors.length; // one HKDF per vector
+  for (const u of u3) owners.push({ id: u, dropped: null, cost: 6 + perTerm });
+  for (const v of s.rounds.u2) {
+    if (indexOf(u3, v) >= 0) continue;
+    const alive = within(topo.of(v), u3, n);
+    if (alive.length > 0) owners.push({ id: v, dropped: alive, cost: 7 + alive.length * (1 + perTerm) });
+  }
+  const total = owners.reduce((a, w) => a + w.cost, 0);
+  const pieces = Math.min(owners.length, 4 * o.concurrency);
+  const vectors = config.vectors.map((v) => v.name);
+  const sessionId = Uint8Array.from(s.sessionId as Uint8Array);
+  const jobs: UnmaskingKeysJob[] = [];
+  const plan = stage(s, 'keys', jobs, o);
+  let next = 0; // the next owner
+  let cost = 0;
+  return {
+    plan,
+    next(): boolean {
+      if (next >= owners.length) return false;
+      // Whole owners until this job reached its share of the total cost (the last takes the rest).
+      const picked: { readonly w: (typeof owners)[number]; readonly xs: number[] }[] = [];
+      let bytes = 0;
+      while (next < owners.length && (cost < ((jobs.length + 1) * total) / pieces || picked.length === 0)) {
+        const w = owners[next++] as (typeof owners)[number];
+        const xs = holdersOf(w.id, w.dropped === null && indexOf(u5, w.id) >= 0);
+        picked.push({ w, xs });
+        bytes += 32 * xs.length;
+        cost += w.cost;
+      }
+      const block = new Uint8Array(bytes);
+      const words = new Uint32Array(block.buffer);
+      const survivors: UnmaskingShareSet[] = [];
+      const dropped: UnmaskingDroppedClient[] = [];
+      let at = 0;
+      for (const { w, xs } of picked) {
+        fillShares(w.id, xs, block, words, at);
+        const set = { owner: w.id, holders: xs, shares: block.subarray(at, at + 32 * xs.length) };
+        at += 32 * xs.length;
+        if (w.dropped === null) survivors.push(set);
+        else {
+          const peers = w.dropped;
+          const peerKeys = new Uint8Array(32 * peers.length);
+          peers.forEach((u, k) => peerKeys.set(key(u), 32 * k));
+          dropped.push({ ...set, publicKey: Uint8Array.from(key(w.id)), peers: peers.slice(), peerKeys });
+        }
+      }
+      jobs.push({ kind: 'keys', threshold: t, sessionId, vectors, survivors, dropped, ...(o.backend === null ? {} : { backend: o.backend }) });
+      return true;
+    },
+  };
+}
+
+/** The shares one holder revealed: whose they are (increasing), and where they lie. */
+interface HeldShares {
+  readonly owners: readonly number[];
+  readonly views: readonly Uint8Array[];
+  /**
+   * When the views are 32-byte shares one after the other in one buffer (as the receive step
+   * stores them), that buffer's 32-bit words and the first share's word index; else null.
+   */
+  readonly words: Uint32Array | null;
+  readonly base: number;
+}
+
+function heldShares(owners: readonly number[], views: readonly Uint8Array[]): HeldShares {
+  const first = views[0];
+  const buffer = first?.buffer;
+  let contiguous = first !== undefined && first.byteOffset % 4 === 0;
+  for (let i = 0; contiguous && i < views.length; i++) {
+    const v = views[i] as Uint8Array;
+    contiguous = v.buffer === buffer && v.length === 32 && v.byteOffset === (first as Uint8Array).byteOffset + 32 * i;
+  }
+  return contiguous
+    ? { owners, views, words: new Uint32Array(buffer as ArrayBufferLike, 0, (buffer as ArrayBufferLike).byteLength >>> 2), base: (first as Uint8Array).byteOffset >>> 2 }
+    : { owners, views, words: null, base: 0 };
+}
+
+/**
+ * Zeroes the revealed shares. They are 32-byte views, usually of one block per holder: runs of
+ * adjacent views are wiped with one fill each.
+ */
+function wipeRevealed(s: Live): void {
+  for (const shares of s.revealed) {
+    if (shares == null) continue;
+    let run: Uint8Array | null = null;
+    let from = 0;
+    let to = 0;
+    for (const y of shares) {
+      if (run !== null && y.buffer === run.buffer && y.byteOffset === to) {
+        to += y.length;
+        continue;
+      }
+      if (run !== null) new Uint8Array(run.buffer, from, to - from).fill(0);
+      run = y;
+      from = y.byteOffset;
+      to = from + y.length;
+    }
+    if (run !== null) new Uint8Array(run.buffer, from, to - from).fill(0);
+  }
+}
+
+function done(step: ServerStep): UnmaskingDone {
+  return { kind: 'unmaskingPlan', stage: 'done', jobs: [], step };
+}
+
+/** Default elements per slice: the masking module's span (SPAN_WORDS), read once per term. */
+const SLICE_LENGTH = 262_144;
+
+function stage(s: Live, name: 'keys' | 'masks', jobs: UnmaskingJob[], o: PlanOptions): UnmaskingStage {
+  const masksJobs = o.concurrency === 1 ? 1 : 2 * o.concurrency;
+  return { kind: 'unmaskingPlan', stage: name, jobs, step: null, server: s, sliceLength: o.sliceLength ?? SLICE_LENGTH, masksJobs, backend: o.backend };
+}
+
+/** Plans handed to applyUnmaskingResults (each is used once). */
+const usedPlans: WeakSet<object> = new WeakSet<object>();
+
+/**
+ * Takes the results of a plan's stage (one per job, in job order) and returns the next stage,
+ * or the `done` plan whose `step` is the completed state (sums of the survivors' inputs) or the
+ * aborted one: RECONSTRUCTION_FAILED when a secret could not be rebuilt or a rebuilt masking key
+ * does not match its public key (the first such owner in plan order, as `serverCloseRound`
+ * reports it). Consumes `plan`; the secret bytes of its jobs, of the results and of the revealed
+ * shares are wiped once used.
+ *
+ * Results are checked before anything is used (kind, lengths, ranges): a runner that returns
+ * something else is a bug of the runner, reported by a throw that leaves the plan unconsumed.
+ *
+ * @throws {SecAggError} `INVALID_TYPE` (not a plan, a done plan, results not an array of
+ *   results of the stage's kinds), `LENGTH_MISMATCH` (a result count or size that does not match
+ *   its job), `ELEMENT_OUT_OF_RANGE` (a sum element not below 2^bits), `STATE_CONSUMED` (a plan
+ *   given twice).
+ * @example
+ * ```ts
+ * const results = await Promise.all(plan.jobs.map((job) => runner.run(job)));
+ * plan = applyUnmaskingResults(plan, results);
+ * ```
+ */
+export function applyUnmaskingResults(plan: UnmaskingPlan, results: readonly UnmaskingResult[]): UnmaskingPlan {
+  if (plan === null || typeof plan !== 'object' || (plan as { kind?: unknown }).kind !== 'unmaskingPlan') {
+    throw new SecAggError('INVALID_TYPE', `plan must be an unmasking plan, got ${describeType(plan)}`);
+  }
+  if (usedPlans.has(plan)) throw new SecAggError('STATE_CONSUMED', 'this unmasking plan was already applied; use the plan it returned');
+  if (plan.stage !== 'keys' && plan.stage !== 'masks') {
+    throw new SecAggError('INVALID_TYPE', `a plan in stage "${String(plan.stage)}" has no results to apply`);
+  }
+  if (!Array.isArray(results) || results.length !== plan.jobs.length) {
+    throw new SecAggError('LENGTH_MISMATCH', `the stage has ${plan.jobs.length} jobs; give one result per job, in order`);
+  }
+  const checked = plan.stage === 'keys' ? checkKeys(plan, results) : checkMasks(plan, results);
+  usedPlans.add(plan);
+  return plan.stage === 'keys' ? planMasks(plan, checked as UnmaskingKeysResult[]) : finishMasks(plan, checked as Uint32Array[]);
+}
+
+function wrongResult(i: number, what: string): SecAggError {
+  return new SecAggError('INVALID_TYPE', `results[${i}] must be ${what}`);
+}
+
+/** The keys results, checked against their jobs. */
+function checkKeys(plan: UnmaskingStage, results: readonly unknown[]): UnmaskingKeysResult[] {
+  const vectors = plan.server.config.vectors.length;
+  return results.map((r, i) => {
+    const job = plan.jobs[i] as UnmaskingKeysJob;
+    if (r === null || typeof r !== 'object' || (r as { kind?: unknown }).kind !== 'keys') throw wrongResult(i, "a 'keys' result");
+    const { keys, failure } = r as { keys?: unknown; failure?: unknown };
+    if (failure !== null) {
+      const f = failure as { owner?: unknown; cause?: unknown } | undefined;
+      const owners = [...job.survivors, ...job.dropped].map((x) => x.owner);
+      if (typeof f !== 'object' || !owners.includes(f.owner as number) || typeof f.cause !== 'string') {
+        throw wrongResult(i, 'a keys result whose failure names an owner of its job');
+      }
+      return { kind: 'keys', keys: [], failure: { owner: f.owner as number, cause: f.cause as 'KEY_MISMATCH' } };
+    }
+    const size = 32 * termCount(job);
+    if (!Array.isArray(keys) || keys.length !== vectors || keys.some((k) => !(k instanceof Uint8Array))) {
+      throw wrongResult(i, `a keys result with ${vectors} Uint8Array key blocks`);
+    }
+    keys.forEach((k: Uint8Array, j) => {
+      if (k.length !== size) throw new SecAggError('LENGTH_MISMATCH', `results[${i}].keys[${j}] must hold ${size} bytes, got ${k.length}`);
+    });
+    return { kind: 'keys', keys: keys as Uint8Array[], failure: null };
+  });
+}
+
+/** The masks results' slices, checked against their jobs. */
+function checkMasks(plan: UnmaskingStage, results: readonly unknown[]): Uint32Array[] {
+  return results.map((r, i) => {
+    const job = plan.jobs[i] as UnmaskingMasksJob;
+    const sum: unknown = (r as { sum?: unknown } | null)?.sum;
+    if (r === null || typeof r !== 'object' || (r as { kind?: unknown }).kind !== 'masks' || !(sum instanceof Uint32Array)) {
+      throw wrongResult(i, "a 'masks' result with a Uint32Array sum");
+    }
+    if (sum.length !== job.sum.length) {
+      throw new SecAggError('LENGTH_MISMATCH', `results[${i}].sum must have ${job.sum.length} elements, got ${sum.length}`);
+    }
+    if (job.bits < 32) {
+      let any = 0;
+      for (let k = 0; k < sum.length; k++) any |= sum[k] as number;
+      if (any >>> job.bits !== 0) throw new SecAggError('ELEMENT_OUT_OF_RANGE', `results[${i}].sum has an element not below 2^${job.bits}`);
+    }
+    return sum;
+  });
+}
+
+/** After the keys stage: the masks jobs, or the abort when a secret could not be used. */
+function planMasks(plan: UnmaskingStage, results: UnmaskingKeysResult[]): UnmaskingPlan {
+  const s = plan.server as Live;
+  const jobs = plan.jobs as UnmaskingKeysJob[];
+  // The revealed shares did their work (they are in the jobs): wipe them with the jobs.
+  wipeRevealed(s);
+  for (const job of jobs) wipeUnmaskingJob(job);
+  const failed = results.find((r) => r.failure !== null)?.failure ?? null;
+  if (failed !== null) {
+    for (const r of results) wipeUnmaskingResult(r);
+    const reason =
+      failed.cause === 'KEY_MISMATCH'
+        ? `client ${failed.owner}'s rebuilt masking key does not match its public key`
+        : `secrets could not be rebuilt (${failed.cause})`;
+    return done(abortUnmasking(s, 'RECONSTRUCTION_FAILED', reason));
+  }
+  const terms = jobs.reduce((a, job) => a + termCount(job), 0);
+  const signs = new Int8Array(terms);
+  let at = 0;
+  for (const job of jobs) {
+    signs.set(termSigns(job), at);
+    at += termCount(job);
+  }
+  // Per vector: slices of at most sliceLength elements, each cut into groups of terms so that
+  // there are about plan.masksJobs jobs. A term costs a stream set-up per slice it is read in
+  // (~5-10 us with node:crypto) plus ~1 ns per element: cutting by terms keeps every term in one
+  // job per slice, and a job carries only its own terms' keys. A slice's first group starts
+  // from the masked sum's slice, the others from zero; their results are added (finishMasks).
+  const masks: UnmaskingMasksJob[] = [];
+  s.config.vectors.forEach((spec, j) => {
+    const keys = new Uint8Array(32 * terms);
+    let k = 0;
+    for (const r of results) {
+      const block = r.keys[j] as Uint8Array;
+      keys.set(block, k);
+      k += block.length;
+    }
+    const sum = s.accumulators[j] as Uint32Array;
+    const slices = Math.ceil(spec.length / plan.sliceLength);
+    const groups = Math.min(terms, Math.max(1, Math.ceil(plan.masksJobs / slices)));
+    // With one group its jobs share the block (a worker gets a copy); else each its own part.
+    const parts = Array.from({ length: groups }, (_, g) => {
+      const from = Math.floor((g * terms) / groups);
+      const to = Math.floor(((g + 1) * terms) / groups);
+      return groups === 1 ? { keys, signs } : { keys: keys.slice(32 * from, 32 * to), signs: signs.slice(from, to) };
+    });
+    if (groups > 1) keys.fill(0);
+    for (let offset = 0; offset < spec.length; offset += plan.sliceLength) {
+      const end = Math.min(spec.length, offset + plan.sliceLength);
+      parts.forEach((part, g) => {
+        masks.push({
+          kind: 'masks', vector: j, bits: spec.bits, offset, sum: g === 0 ? sum.slice(offset, end) : new Uint32Array(end - offset), ...part,
+          ...(plan.backend === null ? {} : { backend: plan.backend }),
+        });
+      });
+    }
+  });
+  for (const r of results) wipeUnmaskingResult(r);
+  s.revealed = [];
+  return { ...plan, stage: 'masks', jobs: masks };
+}
+
+/** After the masks stage: the slices go back into the sums and the server completes. */
+function finishMasks(plan: UnmaskingStage, sums: Uint32Array[]): UnmaskingDone {
+  const s = plan.server as Live;
+  const { config } = s;
+  // A slice's first job (its first group) carries the masked sum: its result is the slice;
+  // the other groups' results (zero minus their masks) are added to it.
+  const placed = new Set<string>();
+  (plan.jobs as UnmaskingMasksJob[]).forEach((job, i) => {
+    const acc = s.accumulators[job.vector] as Uint32Array;
+    const x = sums[i] as Uint32Array;
+    const slice = `${job.vector}:${job.offset}`;
+    if (!placed.has(slice)) {
+      acc.set(x, job.offset);
+      placed.add(slice);
+    } else if (job.bits === 32) {
+      for (let k = 0, at = job.offset; k < x.length; k++, at++) acc[at] = (acc[at] as number) + (x[k] as number);
+    } else {
+      const mask = 2 ** job.bits - 1;
+      for (let k = 0, at = job.offset; k < x.length; k++, at++) acc[at] = ((acc[at] as number) + (x[k] as number)) & mask;
+    }
+    wipeUnmaskingJob(job);
+  });
+  const result: Record<string, Uint32Array> = {};
+  config.vectors.forEach((spec, j) => {
+    result[spec.name] = s.accumulators[j] as Uint32Array;
+  });
+  return done({
+    state: { round: 'completed', config, sessionId: s.sessionId as Uint8Array, result: { sums: result, included: s.rounds.u3.slice() }, drops: s.drops },
+    outbox: [],
+  });
+}
+
+/**
+ * Ends a plan that cannot go on (its runner failed or was cancelled): the plan's jobs and the
+ * revealed shares are wiped and the server aborts with LOCAL_ABORT (internal: the async close).
+ */
+export function abandonUnmasking(plan: UnmaskingStage, reason: string): UnmaskingDone {
+  usedPlans.add(plan);
+  const s = plan.server as Live;
+  wipeRevealed(s);
+  for (const job of plan.jobs) wipeUnmaskingJob(job);
+  return done(abortUnmasking(s, 'LOCAL_ABORT', reason));
+}
