@@ -30,7 +30,8 @@
  *    1,000 clients.
  *
  * Every case runs `--runs=N` times (default 3) and prints the median with its min-max range; the
- * ratio columns compare medians. `--smoke`: the smallest sizes, one run (CI). `--chart`: server
+ * ratio columns compare medians. `--smoke`: the smallest sizes, one run (CI). `--bar`: only the
+ * client and server cases that carry a bar (paired before/after runs). `--chart`: server
  * time against dropout rate and against clients, client time against neighbours, unmasking time
  * against workers (measured and projected), as SVG in docs/charts/ (bench/README.md).
  */
@@ -83,6 +84,9 @@ const runs = (section: string): boolean => only === undefined || only === sectio
 const bench = benchOptions();
 const smoke = bench.smoke;
 const runsPerCase = bench.runs(3);
+// `--bar`: only the cases an issue sets a bar on (the client at 500 peers, the server at 500
+// clients x 100,000 elements x 30% dropout), for paired before/after runs that fit in minutes.
+const barOnly = process.argv.includes('--bar');
 const now = (): number => performance.now();
 
 
@@ -196,7 +200,7 @@ if (runs('client')) {
         [50, 10_000, 'portable'],
       ];
   let baseline = 0;
-  for (const [peers, length, backend] of cases) {
+  for (const [peers, length, backend] of barOnly ? cases.filter(([p, l]) => p === 500 && l === 100_000) : cases) {
     const t = repeat(runsPerCase, () => {
       const c = clientCost(peers, length, backend);
       return { ...c, total: total(c) };
@@ -253,7 +257,7 @@ if (runs('server')) {
         [500, 10_000, 0.3],
       ];
   let baseline = 0;
-  for (const [n, length, dropout] of cases) {
+  for (const [n, length, dropout] of barOnly ? cases.filter(([n, l, d]) => n === 500 && l === 100_000 && d === 0.3) : cases) {
     const t = repeat(runsPerCase, () => {
       const x = serverCost(n, length, dropout);
       return { ...x, total: x.receiveMasked + x.unmask + x.other };
