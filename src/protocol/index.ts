@@ -20,6 +20,8 @@
  *   {@link runUnmaskingJob} and {@link applyUnmaskingResults} by hand (docs/parallel.md).
  * - Masked inputs received by several processes: {@link serverPartialSum} in each,
  *   {@link serverReceivePartialSum} in the coordinator.
+ * - Inspecting a state without stepping it: {@link isLive}, {@link pendingClients},
+ *   {@link canUnmask}.
  * - Every step consumes the state it is given (`STATE_CONSUMED` if it is stepped again;
  *   `structuredClone` keeps a snapshot); a network message never throws.
  * - Wire: {@link encodeMessage}; {@link decodeClientMessage} (server side) and
@@ -122,4 +124,5 @@ export {
   type UnmaskingShareSet,
   type UnmaskingStage,
 } from './server/index.js';
+export { canUnmask, isLive, pendingClients } from './inspect.js';
 export type * from './types.js';
