@@ -40,7 +40,8 @@ export function createServer(config: SessionConfig): ServerLiveState {
 
 /**
  * Drops a client on the caller's behalf (reason DROPPED_BY_CALLER), e.g. when its connection
- * closed. A masked input already accepted stays in the sums (the client counts as a survivor).
+ * closed. A masked input already accepted stays in the sums (the client counts as a survivor,
+ * and the completed state lists it in `droppedAfterInput`, not in `drops`).
  * Unknown or already dropped ids are ignored. Consumes `state`.
  *
  * @throws {SecAggError} `WRONG_ROUND` when completed or aborted, `STATE_CONSUMED`,

@@ -13,7 +13,7 @@ import type { CryptoBackend } from '../../crypto/index.js';
 import { MAX_VECTOR_LENGTH } from '../config.js';
 import type { AdvertisedKey, ServerLiveState, ServerState, ServerStep } from '../types.js';
 import type { AbortCode } from '../codes.js';
-import { abortServer, consumed, dropSilent, LIVE_ROUNDS, take, type Live } from './_live.js';
+import { abortServer, completedState, consumed, dropSilent, LIVE_ROUNDS, take, type Live } from './_live.js';
 import { ownersOf, topologyOf, unmaskable, within } from './_sets.js';
 import {
   termCount,
@@ -508,10 +508,7 @@ function finishMasks(plan: UnmaskingStage, sums: Uint32Array[]): UnmaskingDone {
   config.vectors.forEach((spec, j) => {
     result[spec.name] = s.accumulators[j] as Uint32Array;
   });
-  return done({
-    state: { round: 'completed', config, sessionId: s.sessionId as Uint8Array, result: { sums: result, included: s.rounds.u3.slice() }, drops: s.drops },
-    outbox: [],
-  });
+  return done({ state: completedState(s, result), outbox: [] });
 }
 
 /**
