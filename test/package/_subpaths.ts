@@ -108,6 +108,11 @@ export const SMOKE: Readonly<Record<string, string>> = {
   './dp': `
     const eps = new api.RdpAccountant().compose(api.poissonSampledEvent(0.01, api.gaussianEvent(4)), 10000).getEpsilon(1e-5);
     return Math.abs(eps - 1.03549) < 1e-4;`,
+  './session': `
+    const spec = api.createSessionSpec({ policy: { registry: { size: 3 }, corruptFraction: 0, dropoutFraction: 0.2, minClients: 3 },
+      model: [{ name: 'w', length: 2 }], aggregation: { kind: 'mean', clip: 1, bits: 16 } });
+    const back = api.decodeSessionSpec(api.encodeSessionSpec(spec));
+    return back.policy.vectors[0].length === 2 && api.unflatten(api.flatten({ w: Float32Array.of(1, 2) }, back), back).w[1] === 2;`,
   './simulate': `
     const r = api.simulateSession({ clients: 6, length: 50, dropout: 0.2, seed: new Uint8Array(32).fill(1) });
     return r.outcome === 'completed' && r.match === true;`,
