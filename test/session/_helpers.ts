@@ -1,5 +1,6 @@
 /** Shared helpers of the session tests: specs, a memory network of clients, a fake clock. */
 import { createMemoryServer, type MemoryConnection, type MemoryServer } from '../../src/transport/memory.js';
+import type { Connection } from '../../src/transport/index.js';
 import { ClientSession, createSessionSpec, ServerSession, type ClientSessionOptions, type ServerSessionOptions, type SessionSpec, type SessionSpecInput } from '../../src/session/index.js';
 import type { Clock } from '../../src/session/index.js';
 
@@ -22,7 +23,9 @@ export interface Network {
   readonly transport: MemoryServer;
   readonly server: ServerSession;
   readonly clients: ClientSession[];
-  readonly ends: (MemoryConnection | null)[];
+  /** Each client's current connection, steerable; its hooks carry over to a reconnection. */
+  readonly links: SteeredConnection[];
+  readonly hooks: { incoming: (frame: Uint8Array) => FrameAction; outgoing: (frame: Uint8Array) => FrameAction }[];
   close(): Promise<void>;
 }
 
@@ -30,21 +33,24 @@ export interface Network {
 export function network(
   spec: SessionSpec,
   count: number,
-  options: { server?: Partial<ServerSessionOptions>; client?: (i: number) => Partial<ClientSessionOptions>; registry?: number } = {},
+  options: { server?: Partial<ServerSessionOptions>; client?: (i: number) => Partial<ClientSessionOptions>; registry?: number; identity?: (i: number) => string } = {},
 ): Network {
   const identities = names(options.registry ?? count);
   const transport = createMemoryServer();
   const server = new ServerSession({ spec, identities, transport, deadlines: { round: 5_000 }, ...options.server });
-  const ends: (MemoryConnection | null)[] = [];
+  const links: SteeredConnection[] = [];
+  const hooks = Array.from({ length: count }, () => ({ incoming: (): FrameAction => 'pass', outgoing: (): FrameAction => 'pass' }) as Network['hooks'][number]);
   const clients = Array.from({ length: count }, (_, i) => {
     const extra = options.client?.(i) ?? {};
     return new ClientSession({
       spec,
       member: i,
       transport: async () => {
-        const end = transport.connect(identities[i] as string);
-        ends[i] = end;
-        return end;
+        const link = new SteeredConnection(transport.connect(options.identity?.(i) ?? (identities[i] as string)));
+        link.incoming = (frame) => (hooks[i] as Network['hooks'][number]).incoming(frame);
+        link.outgoing = (frame) => (hooks[i] as Network['hooks'][number]).outgoing(frame);
+        links[i] = link;
+        return link.connection;
       },
       deadlines: { offer: 5_000, round: 5_000 },
       ...extra,
@@ -54,7 +60,8 @@ export function network(
     transport,
     server,
     clients,
-    ends,
+    links,
+    hooks,
     async close() {
       await Promise.all(clients.map((c) => c.close()));
       await server.close();
@@ -103,3 +110,90 @@ export async function settle(times = 20): Promise<void> {
 
 /** A float tensor of `length` filled with `value`. */
 export const filled = (length: number, value: number): Float32Array => new Float32Array(length).fill(value);
+
+/** What a test connection does with a frame. */
+export type FrameAction = 'pass' | 'drop' | 'sever';
+
+/**
+ * A connection around a memory end that a test can steer: `incoming` sees each frame the client
+ * receives (before the session does) and `outgoing` each frame it sends; either may pass it,
+ * drop it, or sever the link (a killed process). `extra` sends raw bytes as the client.
+ */
+export class SteeredConnection {
+  incoming: (frame: Uint8Array) => FrameAction = () => 'pass';
+  outgoing: (frame: Uint8Array) => FrameAction = () => 'pass';
+  readonly sent: Uint8Array[] = [];
+  readonly end: MemoryConnection;
+  readonly connection: Connection;
+
+  constructor(end: MemoryConnection) {
+    this.end = end;
+    const self = this;
+    let onFrame: ((frame: Uint8Array) => void) | null = null;
+    end.onFrame = (frame) => {
+      const action = self.incoming(frame);
+      if (action === 'sever') return end.sever();
+      if (action === 'pass') onFrame?.(frame);
+    };
+    this.connection = {
+      get identity() {
+        return end.identity;
+      },
+      get maxFrameBytes() {
+        return end.maxFrameBytes;
+      },
+      get bufferedAmount() {
+        return end.bufferedAmount;
+      },
+      get closed() {
+        return end.closed;
+      },
+      send(frame: Uint8Array): boolean {
+        const action = self.outgoing(frame);
+        if (action === 'sever') {
+          end.sever();
+          return false;
+        }
+        if (action === 'drop') return true;
+        self.sent.push(Uint8Array.from(frame));
+        return end.send(frame);
+      },
+      close: (code?: number, reason?: string) => end.close(code, reason),
+      get onFrame() {
+        return onFrame;
+      },
+      set onFrame(handler) {
+        onFrame = handler;
+      },
+      get onClose() {
+        return end.onClose;
+      },
+      set onClose(handler) {
+        end.onClose = handler;
+      },
+    };
+  }
+
+  /** Sends raw bytes as this client, past the session. */
+  extra(bytes: Uint8Array): void {
+    this.end.send(bytes);
+  }
+}
+
+/** The wire message type byte of a protocol frame (0x5A 0x46 v kind | u32 round | 0x5A 0x02 type), or null. */
+export function protocolType(frame: Uint8Array): number | null {
+  return frame.length > 10 && frame[3] === 3 ? (frame[10] as number) : null;
+}
+
+export const MessageByte = {
+  advertiseKeys: 0x01,
+  shareKeys: 0x02,
+  maskedInput: 0x03,
+  consistencySignature: 0x04,
+  unmasking: 0x05,
+  advertisedKeys: 0x11,
+  encryptedShares: 0x12,
+  consistencyRequest: 0x13,
+  unmaskingRequest: 0x14,
+  abort: 0x15,
+} as const;
