@@ -144,7 +144,9 @@ export class ClientRun {
     if (live !== null && live.submission === null) this.#forget(); // a restored round cannot go on
     if (s === null) return;
     const code: SessionAbortCode = refused ? 'REFUSED' : 'CONNECTION_CLOSED';
-    this.#end(s, outcome({ outcome: 'aborted', code, reason: `the connection closed${reason === '' ? '' : `: ${reason.slice(0, 123)}`}` }));
+    const why = `the connection closed${reason === '' ? '' : `: ${reason.slice(0, 123)}`}`;
+    if (live !== null && live.submission === s) this.#finish(live, 'aborted', code, why);
+    else this.#end(s, outcome({ outcome: 'aborted', code, reason: why }));
   }
 
   /** Aborts what is in progress (close()). */
