@@ -3,6 +3,19 @@ import { createMemoryServer, type MemoryConnection, type MemoryServer } from '..
 import type { Connection } from '../../src/transport/index.js';
 import { ClientSession, createSessionSpec, ServerSession, type ClientSessionOptions, type ServerSessionOptions, type SessionSpec, type SessionSpecInput } from '../../src/session/index.js';
 import type { Clock } from '../../src/session/index.js';
+import { decodeFrame, encodeFrame } from '../../src/session/_frames.js';
+import { specDigestOf } from '../../src/session/spec-codec.js';
+import {
+  clientAdvertiseKeys,
+  clientReceive,
+  decodeServerMessage,
+  deriveSessionConfig,
+  encodeMessage,
+  joinRound,
+  type ClientMessage,
+  type ClientState,
+  type SessionConfig,
+} from '../../src/protocol/index.js';
 
 export const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `client-${i}`);
 
@@ -197,3 +210,37 @@ export const MessageByte = {
   unmaskingRequest: 0x14,
   abort: 0x15,
 } as const;
+
+/**
+ * A client spoken with the pure protocol over a raw memory end (no session, none of its checks):
+ * says it is ready, joins the offer, answers every request with `input`. Resolves with the
+ * result frame's verdict, or 'aborted' on an abort message.
+ */
+export function coreClient(spec: SessionSpec, member: number, end: MemoryConnection, input: Uint32Array): Promise<'in' | 'out' | 'aborted'> {
+  return new Promise((resolve) => {
+    let state: ClientState | null = null;
+    let config: SessionConfig | null = null;
+    let round = 0;
+    const send = (step: { outbox: readonly ClientMessage[] }): void => {
+      for (const m of step.outbox) end.send(encodeFrame({ kind: 'protocol', round, message: encodeMessage(m, config as SessionConfig) }));
+    };
+    end.onFrame = (bytes) => {
+      const f = decodeFrame(bytes);
+      if (f.kind === 'offer') {
+        round = f.round;
+        config = deriveSessionConfig(spec.policy, f.parameters);
+        const joined = joinRound(spec.policy, config, { member });
+        const step = clientAdvertiseKeys(joined);
+        state = step.state;
+        send(step);
+      } else if (f.kind === 'protocol' && state !== null) {
+        const message = decodeServerMessage(f.message);
+        if (message.type === 'abort') return resolve('aborted');
+        const step = clientReceive(state, message, { input: { update: input } });
+        state = step.state;
+        send(step);
+      } else if (f.kind === 'result') resolve(f.inSum ? 'in' : 'out');
+    };
+    end.send(encodeFrame({ kind: 'ready', ready: true, specDigest: specDigestOf(spec) }));
+  });
+}
