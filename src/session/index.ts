@@ -25,6 +25,7 @@ export {
 } from './spec.js';
 export { decodeSessionSpec, encodeSessionSpec, sessionSpecDigest } from './spec-codec.js';
 export { flatten, unflatten, type ModelUpdate } from './update.js';
+export { maxFrameBytes } from './limits.js';
 export { ServerSession, type ServerDeadlines, type ServerSessionOptions } from './server.js';
 export {
   ClientSession,

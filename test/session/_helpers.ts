@@ -46,10 +46,16 @@ export interface Network {
 export function network(
   spec: SessionSpec,
   count: number,
-  options: { server?: Partial<ServerSessionOptions>; client?: (i: number) => Partial<ClientSessionOptions>; registry?: number; identity?: (i: number) => string } = {},
+  options: {
+    server?: Partial<ServerSessionOptions>;
+    client?: (i: number) => Partial<ClientSessionOptions>;
+    registry?: number;
+    identity?: (i: number) => string;
+    maxFrameBytes?: number;
+  } = {},
 ): Network {
   const identities = names(options.registry ?? count);
-  const transport = createMemoryServer();
+  const transport = createMemoryServer(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes });
   const server = new ServerSession({ spec, identities, transport, deadlines: { round: 5_000 }, ...options.server });
   const links: SteeredConnection[] = [];
   const hooks = Array.from({ length: count }, () => ({ incoming: (): FrameAction => 'pass', outgoing: (): FrameAction => 'pass' }) as Network['hooks'][number]);

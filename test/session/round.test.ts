@@ -1,7 +1,7 @@
 /** Whole rounds over the in-memory transport: the aggregations, repeated rounds, cohorts, the active variant. */
 import { describe, expect, it } from 'vitest';
 import { ed25519PublicKey } from '../../src/crypto/index.js';
-import { createSessionSpec, type SessionSpec } from '../../src/session/index.js';
+import { createSessionSpec, maxFrameBytes, type SessionSpec } from '../../src/session/index.js';
 import { dequantizeSum, planQuantization, sumVectors } from '../../src/vector/index.js';
 import { filled, names, network, smallSpec } from './_helpers.js';
 
@@ -129,6 +129,29 @@ describe('a session round in memory', () => {
       expect(names(4)).toEqual(result.included);
     } finally {
       await net.close();
+    }
+  });
+
+  it('maxFrameBytes(spec) admits every frame of a round (the active variant, a 1,000-element model), and a smaller limit refuses the masked input', async () => {
+    const seeds = Array.from({ length: 4 }, (_, i) => new Uint8Array(32).fill(i + 1));
+    const spec = createSessionSpec({
+      policy: { registry: { verificationKeys: seeds.map((k) => ed25519PublicKey(k)) }, active: true, corruptFraction: 0, dropoutFraction: 0.25, minClients: 3 },
+      model: [{ name: 'w', length: 1000 }],
+      aggregation: { kind: 'sum', clip: 1, bits: 20 },
+    });
+    const limit = maxFrameBytes(spec);
+    expect(limit).toBeGreaterThanOrEqual(8 + 43 + 2500);
+    for (const [bytes, completes] of [[limit, 4], [2500, 0]] as const) {
+      const net = network(spec, 4, { maxFrameBytes: bytes, server: { cohort: { min: 4 } }, client: (i) => ({ signingKey: seeds[i] as Uint8Array }) });
+      try {
+        const round = net.server.runRound();
+        const outcomes = await Promise.all(net.clients.map((c) => c.submit({ w: filled(1000, 0.25) })));
+        const result = await round;
+        expect(outcomes.filter((o) => o.outcome === 'completed')).toHaveLength(completes);
+        expect(result.outcome).toBe(completes === 4 ? 'completed' : 'aborted');
+      } finally {
+        await net.close();
+      }
     }
   });
 });
