@@ -118,17 +118,32 @@ export class ClientRun {
     if (this.#resend !== null && this.#host.send(this.#resend)) this.#resend = null;
   }
 
-  /** A submit: ready is sent, and the offer awaited. */
-  submit(prepared: PreparedUpdate, resolve: (o: ClientOutcome) => void, reject: (e: unknown) => void, signal: AbortSignal | undefined): void {
+  /**
+   * A submit begins: the offer deadline runs from now (connecting included). Returns false when
+   * it ended at once (a closed session, an aborted signal).
+   */
+  begin(prepared: PreparedUpdate, resolve: (o: ClientOutcome) => void, reject: (e: unknown) => void, signal: AbortSignal | undefined): boolean {
     const onAbort = (): void => this.#host.enqueue(() => this.#end(submission, outcome({ outcome: 'aborted', code: 'LOCAL_ABORT', reason: 'the submit was aborted by its signal' })));
     signal?.addEventListener('abort', onAbort, { once: true });
     const submission: Submission = { prepared, resolve, reject, detach: () => signal?.removeEventListener('abort', onAbort) };
     this.#submission = submission;
-    if (this.#closed) return this.#end(submission, outcome({ outcome: 'aborted', code: 'LOCAL_ABORT', reason: 'the session is closed' }));
-    if (signal?.aborted === true) return onAbort();
+    if (this.#closed) {
+      this.#end(submission, outcome({ outcome: 'aborted', code: 'LOCAL_ABORT', reason: 'the session is closed' }));
+      return false;
+    }
+    if (signal?.aborted === true) {
+      this.#end(submission, outcome({ outcome: 'aborted', code: 'LOCAL_ABORT', reason: 'the submit was aborted by its signal' }));
+      return false;
+    }
+    this.#arm(this.#s.offerMs, 'no offer came before the offer deadline');
+    return true;
+  }
+
+  /** Connected: a resumed round's last answer is re-sent, then the client says it is ready. */
+  ready(): void {
+    if (this.#submission === null) return;
     this.connected();
     this.#host.send(encodeFrame({ kind: 'ready', ready: true, specDigest: specDigestOf(this.#s.spec) }));
-    this.#arm(this.#s.offerMs, 'no offer came before the offer deadline');
   }
 
   /** No connection could be had: the waiting submit ends. */

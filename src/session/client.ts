@@ -35,7 +35,7 @@ export type BeaconFetch = (round: number, options: { readonly signal: AbortSigna
 
 /** How long a client waits, in milliseconds (1..2^31 - 1, or Infinity). */
 export interface ClientDeadlines {
-  /** For an offer after `submit` says the client is ready (default 300,000). */
+  /** For an offer after `submit`, connecting included (default 300,000). */
   readonly offer?: number;
   /** For each message of a round it joined, the server's result included (default 120,000). */
   readonly round?: number;
@@ -49,9 +49,12 @@ export interface ClientSessionOptions {
   readonly member: number;
   /**
    * The connection to the server (already authenticated by its transport), or a function that
-   * opens one; with a function the session reconnects for the next `submit` after a close.
+   * opens one; with a function the session reconnects for the next `submit` after a close. The
+   * function gets a signal that aborts when the offer deadline passes, the submit is aborted or
+   * the session closes (pass it on, e.g. to `connectWebSocket`); a connection it opens after
+   * that is closed.
    */
-  readonly transport: Connection | (() => Promise<Connection>);
+  readonly transport: Connection | ((options: { readonly signal: AbortSignal }) => Promise<Connection>);
   /** Active variant: this client's Ed25519 signing key (registry entry `member`'s). */
   readonly signingKey?: Uint8Array;
   /** Where the record lives across crashes (default: memory only). */
@@ -116,7 +119,10 @@ function readStore(value: unknown): ClientStore | null {
 export class ClientSession {
   readonly #spec: SessionSpec;
   readonly #member: number;
-  readonly #transport: Connection | (() => Promise<Connection>);
+  readonly #transport: Connection | ((options: { readonly signal: AbortSignal }) => Promise<Connection>);
+  readonly #clock: Clock;
+  readonly #offerMs: number;
+  readonly #closing = new AbortController();
   readonly #store: ClientStore | null;
   readonly #run: ClientRun;
   #connection: Connection | null = null;
@@ -145,7 +151,8 @@ export class ClientSession {
     if (o.beacon !== undefined && typeof o.beacon !== 'function') throw new SecAggError('INVALID_TYPE', 'options.beacon must be a function');
     if (o.rng !== undefined && typeof o.rng !== 'function') throw new SecAggError('INVALID_TYPE', 'options.rng must be a function');
     const d = assertOptions<ClientDeadlines>(o.deadlines, 'options.deadlines', ['offer', 'round']);
-    const clock = readClock(o.clock);
+    const clock = (this.#clock = readClock(o.clock));
+    this.#offerMs = readMs(d.offer, 'options.deadlines.offer', 300_000);
     const signal = checkSignal(o.signal, 'options.signal');
     const host: ClientRunHost = {
       send: (frame) => this.#connection?.send(frame) ?? false,
@@ -159,7 +166,7 @@ export class ClientSession {
       beacon: o.beacon,
       rng: o.rng,
       clock,
-      offerMs: readMs(d.offer, 'options.deadlines.offer', 300_000),
+      offerMs: this.#offerMs,
       roundMs: readMs(d.round, 'options.deadlines.round', 120_000),
     });
     const onAbort = (): void => void this.close();
@@ -197,9 +204,8 @@ export class ClientSession {
       const outcome = new Promise<ClientOutcome>((resolve, reject) => {
         this.#enqueue(async () => {
           await this.#load();
-          const connection = await this.#connect();
-          if (connection === null) return;
-          this.#run.submit(prepared, resolve, reject, signal);
+          if (!this.#run.begin(prepared, resolve, reject, signal)) return;
+          if ((await this.#connect(signal)) !== null) this.#run.ready();
         }, reject);
       });
       return await outcome;
@@ -221,6 +227,7 @@ export class ClientSession {
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
+      this.#closing.abort();
       this.#detach();
       this.#run.close();
       this.#connection?.close();
@@ -270,19 +277,38 @@ export class ClientSession {
     }
   }
 
-  /** The open connection, opened by the transport function when needed; null (and the outcome) when none. */
-  async #connect(): Promise<Connection | null> {
+  /**
+   * The open connection, opened by the transport function when needed, within the offer
+   * deadline (a function that never settles cannot hold the session); null, and the submit's
+   * outcome, when there is none.
+   */
+  async #connect(signal: AbortSignal | undefined): Promise<Connection | null> {
     if (this.#connection !== null && !this.#connection.closed) return this.#connection;
-    if (typeof this.#transport !== 'function') {
+    const transport = this.#transport;
+    if (typeof transport !== 'function') {
       this.#run.noConnection('the connection is closed (give options.transport as a function to reconnect)');
       return null;
     }
+    const controller = new AbortController();
+    const timer = this.#clock.setTimeout(() => controller.abort(new SecAggError('ABORTED', 'no connection before the offer deadline')), this.#offerMs);
+    const stop = (): void => controller.abort();
+    signal?.addEventListener('abort', stop, { once: true });
+    this.#closing.signal.addEventListener('abort', stop, { once: true });
     let connection: Connection;
     try {
-      connection = await this.#transport();
+      const opening = Promise.resolve().then(() => transport({ signal: controller.signal }));
+      const gaveUp = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }));
+      // A connection that opens after we gave up is closed, never leaked.
+      void opening.then((late) => controller.signal.aborted && late.close(), () => undefined);
+      connection = await Promise.race([opening, gaveUp]);
     } catch (error) {
-      this.#run.noConnection(`could not connect (${error instanceof SecAggError ? error.code : 'error'}): ${error instanceof Error ? error.message.slice(0, 200) : ''}`);
+      const why = controller.signal.aborted ? 'no connection before the offer deadline, or the submit was aborted' : `could not connect (${error instanceof SecAggError ? error.code : 'error'})`;
+      this.#run.noConnection(`${why}${error instanceof Error && !controller.signal.aborted ? `: ${error.message.slice(0, 200)}` : ''}`);
       return null;
+    } finally {
+      this.#clock.clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
+      this.#closing.signal.removeEventListener('abort', stop);
     }
     if (this.#closed) {
       connection.close();

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../src/session/_frames.js';
-import type { ClientOutcome, SessionSpec } from '../../src/session/index.js';
+import { ClientSession, type ClientOutcome, type SessionSpec } from '../../src/session/index.js';
+import { createMemoryPair, type MemoryConnection } from '../../src/transport/memory.js';
 import { sumVectors } from '../../src/vector/index.js';
 import { FakeClock, MessageByte, network, protocolType, settle, smallSpec } from './_helpers.js';
 
@@ -293,3 +294,42 @@ describe('refusals', () => {
     }
   });
 });
+
+describe('connecting', () => {
+  it('a transport function that fails, or never settles, ends the submit (CONNECTION_CLOSED), within the offer deadline', async () => {
+    const spec = sumSpec(3);
+    const failing = new ClientSession({ spec, member: 0, transport: () => Promise.reject(new Error('refused')) });
+    expect(await failing.submit(encoded(spec, 0))).toMatchObject({ outcome: 'aborted', code: 'CONNECTION_CLOSED' });
+    await failing.close();
+
+    const clock = new FakeClock();
+    let late: MemoryConnection | null = null;
+    let seen: AbortSignal | null = null;
+    let open: (c: MemoryConnection) => void = () => undefined;
+    const hanging = new ClientSession({
+      spec,
+      member: 0,
+      clock,
+      deadlines: { offer: 1_000 },
+      transport: ({ signal }) => {
+        seen = signal;
+        return new Promise((resolve) => (open = resolve));
+      },
+    });
+    const outcome = hanging.submit(encoded(spec, 0));
+    await settle(5);
+    clock.advance(1_000);
+    expect(await outcome).toMatchObject({ outcome: 'aborted', code: 'CONNECTION_CLOSED' });
+    expect((seen as AbortSignal | null)?.aborted).toBe(true);
+    // It opens after all: the session closes it.
+    const [a, b] = createMemoryPair();
+    late = b;
+    open(late);
+    await settle(5);
+    expect(late.closed).toBe(true);
+    expect(a.closed).toBe(true);
+    await hanging.close();
+    expect(clock.pending).toBe(0);
+  });
+});
+
