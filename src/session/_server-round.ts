@@ -13,6 +13,7 @@ import {
   serverAbort,
   serverDropClient,
   type DropRecord,
+  type JobRunner,
   type Outgoing,
   type Round,
   type ServerLiveState,
@@ -20,7 +21,7 @@ import {
   type SessionConfig,
 } from '../protocol/index.js';
 import type { Connection } from '../transport/index.js';
-import { closeRound, receiveFrom, type UnmaskingRunner } from './_close.js';
+import { closeRound, receiveFrom } from './_close.js';
 import { Deadline, type Clock } from './clock.js';
 import { encodeFrame } from './_frames.js';
 import type { SessionSpec } from './spec.js';
@@ -36,7 +37,7 @@ export interface RoundContext {
   readonly clock: Clock;
   readonly deadlines: Readonly<Record<LiveRound, number>>;
   readonly extraSharesWait: number | null;
-  readonly runner: UnmaskingRunner | undefined;
+  readonly runner: JobRunner | undefined;
   connectionOf(index: number): Connection | null;
 }
 
@@ -111,10 +112,7 @@ export class ServerRound {
     }
     const r = receiveFrom(this.#state, bytes, id);
     this.#state = r.state;
-    if (r.malformed) {
-      if (r.ignored) this.#counts.malformed++;
-      else this.#reasons.set(id, 'MALFORMED_MESSAGE');
-    } else if (r.ignored) this.#counts.duplicate++;
+    if (r.ignored) this.#counts.duplicate++;
     this.#check();
   }
 

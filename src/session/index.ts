@@ -36,7 +36,6 @@ export {
   type SubmitOptions,
 } from './client.js';
 export { systemClock, type Clock, type TimerHandle } from './clock.js';
-export type { UnmaskingRunner } from './_close.js';
 export {
   SessionCode,
   type AbortedRound,

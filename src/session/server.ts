@@ -7,11 +7,10 @@ import { assertInteger, assertOptions, describeType } from '../_assert.js';
 import { equalBytes } from '../_bytes.js';
 import { SecAggError } from '../errors.js';
 import { beaconRoundTime } from '../graph/index.js';
-import { deriveSessionConfig, type RoundParameters, type SessionConfig } from '../protocol/index.js';
+import { deriveSessionConfig, type JobRunner, type RoundParameters, type SessionConfig } from '../protocol/index.js';
 import { cryptoRandomBytes } from '../random.js';
 import { checkSignal } from '../transport/_signal.js';
 import type { Connection, ServerTransport } from '../transport/index.js';
-import type { UnmaskingRunner } from './_close.js';
 import type { BeaconFetch } from './client.js';
 import { readClock, type Clock } from './clock.js';
 import { decodeFrame, encodeFrame, type Frame } from './_frames.js';
@@ -49,8 +48,12 @@ export interface ServerSessionOptions {
   readonly deadlines?: ServerDeadlines;
   /** Cohort sizes: `min` (default policy.minClients, not below it) and `max` (default spec.maxClients, not above it). */
   readonly cohort?: { readonly min?: number; readonly max?: number };
-  /** Runs the unmasking's jobs off the event loop (`createWorkerPool` of `secagg/workers`). */
-  readonly runner?: UnmaskingRunner;
+  /**
+   * Runs the unmasking's jobs off the event loop: `createWorkerPool` of `secagg/workers` (any
+   * `JobRunner` of `secagg/protocol`); default inline, on this thread. The session does not
+   * close it.
+   */
+  readonly runner?: JobRunner;
   /** The beacon's values, when the policy names a beacon (your own source). */
   readonly beacon?: BeaconFetch;
   /**

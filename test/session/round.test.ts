@@ -1,6 +1,7 @@
 /** Whole rounds over the in-memory transport: the aggregations, repeated rounds, cohorts, the active variant. */
 import { describe, expect, it } from 'vitest';
 import { ed25519PublicKey } from '../../src/crypto/index.js';
+import { createInlineRunner } from '../../src/protocol/index.js';
 import { createSessionSpec, maxFrameBytes, type SessionSpec } from '../../src/session/index.js';
 import { dequantizeSum, planQuantization, sumVectors } from '../../src/vector/index.js';
 import { filled, names, network, smallSpec } from './_helpers.js';
@@ -152,6 +153,23 @@ describe('a session round in memory', () => {
       } finally {
         await net.close();
       }
+    }
+  });
+
+  it('the unmasking runs on the runner it is given (a job runner of secagg/protocol)', async () => {
+    const spec = smallSpec(4);
+    const inline = createInlineRunner();
+    let jobs = 0;
+    const runner = { concurrency: 2, run: (job: Parameters<typeof inline.run>[0]) => (jobs++, inline.run(job)) };
+    const net = network(spec, 4, { server: { runner, cohort: { min: 4 } } });
+    try {
+      const round = net.server.runRound();
+      await Promise.all(net.clients.map((c) => c.submit({ w: filled(6, 0.5), b: filled(2, 0.5) })));
+      const result = await round;
+      expect(result.outcome).toBe('completed');
+      expect(jobs).toBeGreaterThan(0);
+    } finally {
+      await net.close();
     }
   });
 });
