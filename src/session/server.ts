@@ -22,9 +22,9 @@ import type { RoundResult, SessionAbortCode } from './types.js';
 /** How long a server waits, in milliseconds (0..2^31 - 1, or Infinity). */
 export interface ServerDeadlines {
   /**
-   * For the cohort, from `runRound`: the round starts as soon as `cohort.max` clients are ready,
-   * or when this passes with at least `cohort.min` (fewer: the round ends, TIMEOUT). Default
-   * Infinity: start as soon as `cohort.min` clients are ready.
+   * Once `cohort.min` clients are ready, how long to wait for more: the round starts when
+   * `cohort.max` are ready or this has passed (default 0: at once). Until `cohort.min` are ready
+   * `runRound` waits (bound it with its signal).
    */
   readonly admission?: number;
   /** Each protocol round's default (default 60,000). */
@@ -103,7 +103,8 @@ function sample(items: readonly number[], k: number): number[] {
  * The server of secure-aggregation rounds over a transport. Clients connect (the transport
  * authenticates them; an identity outside `identities` is refused), say they are ready, and
  * each {@link runRound} forms a cohort of ready clients in registry order (a uniform sample when
- * more are ready than `cohort.max`), offers it the round, closes each protocol round when every
+ * more are ready than `cohort.max`; when `cohort.min` are ready it waits the admission deadline
+ * for more), offers it the round, closes each protocol round when every
  * expected message arrived or its deadline passed, and resolves with the release: the decoded
  * mean or sum per tensor and who is in it, or why there is none. A closed connection is a drop;
  * late, repeated and malformed frames are counted, never thrown; an abort reaches every member
@@ -165,7 +166,7 @@ export class ServerSession {
     const d = assertOptions<ServerDeadlines>(o.deadlines, 'options.deadlines', ['admission', 'round', ...ROUNDS]);
     const fallback = readMs(d.round, 'options.deadlines.round', 60_000);
     const deadlines = Object.fromEntries(ROUNDS.map((r) => [r, readMs(d[r], `options.deadlines.${r}`, fallback)])) as RoundContext['deadlines'];
-    this.#admission = readMs(d.admission, 'options.deadlines.admission', Number.POSITIVE_INFINITY);
+    this.#admission = readMs(d.admission, 'options.deadlines.admission', 0);
     const c = assertOptions<{ min?: unknown; max?: unknown }>(o.cohort, 'options.cohort', ['min', 'max']);
     this.#max = c.max === undefined ? spec.maxClients : assertInteger(c.max, 'options.cohort.max', spec.policy.minClients, spec.maxClients);
     this.#min = c.min === undefined ? spec.policy.minClients : assertInteger(c.min, 'options.cohort.min', spec.policy.minClients, this.#max);
@@ -315,9 +316,12 @@ export class ServerSession {
     return [...this.#ready].filter((i) => this.#connections.has(i)).sort((a, b) => a - b);
   }
 
-  /** Waits for the cohort: the ready clients' indices (sampled down to max), or why not. */
+  /**
+   * Waits for the cohort: once `cohort.min` clients are ready, up to the admission deadline more
+   * for `cohort.max`; returns the ready clients' indices (sampled down to max), or why not.
+   */
   async #gather(signal: AbortSignal | undefined): Promise<{ cohort: number[] } | { refused: [SessionAbortCode, string] }> {
-    const deadline = Number.isFinite(this.#admission) ? this.#clock.now() + this.#admission : Number.POSITIVE_INFINITY;
+    let enoughSince: number | null = null;
     let timer: unknown = null;
     const wake = (): void => this.#changed();
     signal?.addEventListener('abort', wake, { once: true });
@@ -326,15 +330,16 @@ export class ServerSession {
         if (this.#closed !== null) return { refused: ['LOCAL_ABORT', 'the server session is closing'] };
         if (signal?.aborted === true) return { refused: ['LOCAL_ABORT', 'the round was aborted by its signal'] };
         const ready = this.#readyNow();
-        const passed = this.#clock.now() >= deadline;
-        if (ready.length >= this.#max || (ready.length >= this.#min && (passed || !Number.isFinite(deadline)))) {
+        if (ready.length < this.#min) enoughSince = null;
+        else enoughSince ??= this.#clock.now();
+        const until = enoughSince === null ? Number.POSITIVE_INFINITY : enoughSince + this.#admission;
+        if (ready.length >= this.#max || (enoughSince !== null && this.#clock.now() >= until)) {
           const chosen = ready.length > this.#max ? sample(ready, this.#max) : ready;
           return { cohort: chosen.sort((a, b) => a - b) };
         }
-        if (passed) return { refused: ['TIMEOUT', `${ready.length} clients were ready when admission closed; a round needs ${this.#min}`] };
         await new Promise<void>((resolve) => {
           this.#changed = resolve;
-          if (Number.isFinite(deadline)) timer = this.#clock.setTimeout(resolve, Math.max(0, deadline - this.#clock.now()));
+          if (Number.isFinite(until)) timer = this.#clock.setTimeout(resolve, Math.max(0, until - this.#clock.now()));
         });
         if (timer !== null) this.#clock.clearTimeout(timer);
         timer = null;

@@ -106,24 +106,29 @@ describe('deadlines (a fake clock)', () => {
     }
   });
 
-  it('admission: a round needs cohort.min ready clients by the admission deadline (TIMEOUT), and nothing is offered', async () => {
+  it('admission: no round before cohort.min are ready; then the admission deadline waits for more', async () => {
     const spec = sumSpec(5);
     const clock = new FakeClock();
     const net = network(spec, 5, { server: { clock, deadlines: { admission: 1_000 }, cohort: { min: 4 } } });
     try {
-      const round = net.server.runRound();
+      const controller = new AbortController();
+      const first = net.server.runRound({ signal: controller.signal });
       const outcomes = [0, 1, 2].map((i) => net.clients[i]?.submit(encoded(spec, i)));
       while (net.server.status.ready < 3) await settle(2);
-      clock.advance(1_000);
-      const result = await round;
-      expect(result).toMatchObject({ outcome: 'aborted', cohort: [], abort: { code: 'TIMEOUT' } });
+      clock.advance(60_000);
+      await settle(10);
+      expect(net.server.status.round).toBeNull(); // three of min 4: it waits, whatever the time
+      controller.abort();
+      expect(await first).toMatchObject({ outcome: 'aborted', cohort: [], abort: { code: 'LOCAL_ABORT' } });
       expect(net.server.status.ready).toBe(3); // still ready for the next round
       const next = net.server.runRound();
       const late = net.clients[3]?.submit(encoded(spec, 3));
       while (net.server.status.ready < 4) await settle(2);
       await settle(10);
-      expect(net.server.status.round).toBeNull(); // four of max 5: it waits for the deadline
-      clock.advance(1_000);
+      clock.advance(999);
+      await settle(10);
+      expect(net.server.status.round).toBeNull(); // four of max 5: it waits up to the admission deadline
+      clock.advance(1);
       const completed = await next;
       expect(completed.outcome === 'completed' && completed.included.length).toBe(4);
       await Promise.all([...outcomes, late]);
