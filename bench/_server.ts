@@ -30,8 +30,9 @@ export function randomVector(length: number, bits: number, seedByte: number): Ui
 /**
  * A server right before it closes the unmasking round: n clients, one vector of `length` 24-bit
  * elements, `dropout` of them dropping after shareKeys; the times of the steps that led there.
+ * `liars` (survivor ids) reveal a random share for every owner they hold.
  */
-export function serverAtUnmasking(n: number, length: number, dropout: number): { server: ServerState; receiveMasked: number; other: number } {
+export function serverAtUnmasking(n: number, length: number, dropout: number, liars: readonly number[] = []): { server: ServerState; receiveMasked: number; other: number } {
   const t = Math.ceil((2 * n) / 3);
   const config = createSessionConfig({
     clients: n,
@@ -83,6 +84,7 @@ export function serverAtUnmasking(n: number, length: number, dropout: number): {
     const shares = splitSecret(secret, { threshold: config.threshold, holders: all, rng });
     for (let w = 1; w <= survivors.length; w++) (revealed[w - 1] as Uint8Array[])[owner - 1] = (shares[w - 1] as { y: Uint8Array }).y;
   }
+  for (const w of liars) revealed[w - 1] = (revealed[w - 1] as Uint8Array[]).map(() => rng(32));
   for (const w of survivors) {
     t0 = now();
     server = serverReceive(server, { type: 'unmasking', sender: w, sessionId: sid, shares: revealed[w - 1] as Uint8Array[] }).state;

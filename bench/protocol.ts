@@ -1,5 +1,5 @@
 /**
- * Protocol benchmarks: `npx tsx bench/protocol.ts [--large] [--only=client|server|ingest|parallel|session]`.
+ * Protocol benchmarks: `npx tsx bench/protocol.ts [--large] [--only=client|server|ingest|parallel|robust|session]`.
  *
  * 1. One client's cost per round versus its number of peers (complete graph), native backend,
  *    plus a small case on the portable (noble) backend. Bar: 500 peers, 100,000 elements,
@@ -18,6 +18,10 @@
  *    workers and a paired speed-up >= 1.75x; 10,000 elements >= 1.6x; no event-loop block over
  *    50 ms during the parallel close), the pools' start-up apart, and the projection to
  *    100,000 clients x 1,000,000 parameters on 16 and 100 cores (docs/parallel.md).
+ *    2c (`robust`). Robust unmasking (issue 18): the close at 500 clients, 100,000 elements, 30%
+ *    dropout, honest and with 5 liars, beside today's reconstruction (createCombiner over the
+ *    first t + 1 holders, bench/_keys-today.ts) in the same run (bar: honest within 5%), and the
+ *    keys stage alone.
  * 3. A whole simulated SecAgg+ session (Harary graph from the parameter finder, every message
  *    through the codec), with the clients on this thread and on two worker threads (and then
  *    the server's unmasking on a pool of two), the server's own steps printed apart.
@@ -52,12 +56,15 @@ import {
   serverReceive,
   serverReceiveBytes,
   unmaskingPlan,
+  runUnmaskingJob,
   type ClientState,
   type JobRunner,
   type ServerLiveState,
   type ServerState,
   type ServerStep,
+  type UnmaskingKeysJob,
   type UnmaskingPlan,
+  type UnmaskingResult,
 } from '../src/protocol/index.js';
 import { simulateSession } from '../src/simulate/index.js';
 import { createWorkerPool } from '../src/workers/index.js';
@@ -66,6 +73,8 @@ import { simulateSessionParallel } from '../cli/simulate-parallel.js';
 import { deterministicRandomBytes } from '../src/testing/index.js';
 import { randomVector, serverAtMaskedInput, serverAtUnmasking } from './_server.js';
 import { addPackedInto, packBits } from '../src/protocol/bitpack.js';
+import { runKeysJobToday } from './_keys-today.js';
+import { loadavg } from 'node:os';
 
 const large = process.argv.includes('--large');
 // `--only=client`, `--only=server` or `--only=session` runs one section (with the baseline).
@@ -545,6 +554,91 @@ function printProjection(r: Rates): void {
     projection.map((p) => ({ cores: p.cores, 'projected s': p.seconds })),
   );
   printJson({ bench: 'protocol.projection', clients: 100_000, parameters: 1_000_000, dropout: 0.05, rates: r, projection });
+}
+
+// ------------------------------------------------------------------------------------------
+// 2c. Robust unmasking (issue 18): the single-threaded close (serverCloseRound's plan, inline)
+// with every secret rebuilt robustly from all N shares, honest and with 5 liars (each reveals a
+// random share for every owner it holds), beside today's figure: the same plan with its keys
+// jobs run as before issue 18 (createCombiner over each owner's first t + 1 holders,
+// bench/_keys-today.ts), closes interleaved on clones of one state (the order rotates every
+// round). Also the keys stage alone (its jobs on this thread), where the difference lies.
+
+/** The close of `server` through the plan, keys jobs by `keys` (masks jobs as the library runs them). */
+function closeWith(server: ServerState, keys: (job: UnmaskingKeysJob) => UnmaskingResult): { step: ServerStep; keysSeconds: number } {
+  let plan: UnmaskingPlan = unmaskingPlan(server);
+  let keysSeconds = 0;
+  while (plan.stage !== 'done') {
+    const t0 = now();
+    const results = plan.jobs.map((job) => (job.kind === 'keys' ? keys(job) : runUnmaskingJob(job)));
+    if (plan.stage === 'keys') keysSeconds = (now() - t0) / 1000;
+    plan = applyUnmaskingResults(plan, results);
+  }
+  return { step: plan.step, keysSeconds };
+}
+
+if (runs('robust')) {
+  const rows: Row[] = [];
+  const keysRows: Row[] = [];
+  const cases: [number, number, number][] = smoke ? [[40, 1000, 0.1]] : [[500, 100_000, 0.3]];
+  const loadBefore = loadavg()[0] as number;
+  for (const [n, length, dropout] of cases) {
+    const survivors = n - Math.round(n * dropout);
+    const liars = Array.from({ length: smoke ? 2 : 5 }, (_, k) => 1 + Math.floor(((2 * k + 1) * survivors) / 10));
+    const honest = serverAtUnmasking(n, length, dropout).server;
+    const lying = serverAtUnmasking(n, length, dropout, liars).server;
+    const rng = deterministicRandomBytes(new Uint8Array(32).fill(9));
+    const todayKeys = (job: UnmaskingKeysJob): UnmaskingResult => runKeysJobToday(job, rng);
+    const robustKeys = (job: UnmaskingKeysJob): UnmaskingResult => runUnmaskingJob(job);
+    const variants: [string, ServerState, (job: UnmaskingKeysJob) => UnmaskingResult][] = [
+      ['today (t + 1, createCombiner), honest', honest, todayKeys],
+      ['robust, honest', honest, robustKeys],
+      [`robust, ${liars.length} liars`, lying, robustKeys],
+    ];
+    const keysTimes = variants.map((): number[] => []);
+    const clones = variants.map(([, state]) => Array.from({ length: runsPerCase + (smoke ? 0 : 1) }, () => structuredClone(state)));
+    const timings = interleaved(
+      variants.map(([name, , keys], i) => () => {
+        const { step, keysSeconds } = closeWith(clones[i]?.pop() as ServerState, keys);
+        if (step.state.round !== 'completed') throw new Error(`${name}: the close did not complete`);
+        const named = step.state.drops.filter((d) => d.reason === 'INCONSISTENT_SHARE').map((d) => d.id);
+        if (named.join() !== (i === 2 ? liars : []).join()) throw new Error(`${name}: named ${named.join()}`);
+        keysTimes[i]?.push(keysSeconds);
+      }),
+      { minSeconds: 0, minRounds: runsPerCase, warmupRounds: smoke ? 0 : 1 },
+    );
+    variants.forEach(([name], i) => {
+      const tm = timings[i] as Timing;
+      const keys = summarize((keysTimes[i] as number[]).slice(smoke ? 0 : 1));
+      rows.push({ clients: n, elements: length, dropout, close: name, 'unmask s': tm.wall, 'cpu s': tm.cpu.median, 'today / this (paired)': tm.wallVsFirst, 'keys stage s': keys });
+      printJson({ bench: 'protocol.robust', clients: n, elements: length, dropout, liars: i === 2 ? liars.length : 0, reconstruction: i === 0 ? 'createCombiner-t+1' : 'robust', ...stats(tm.wall), cpuSeconds: tm.cpu.median, pairedTodayOverThis: stats(tm.wallVsFirst, 'x'), keysStage: stats(keys), load: loadavg()[0] });
+    });
+    // The keys stage alone: the plan's keys jobs run on this thread (smallest CPU time of 5).
+    const keysJobs = (state: ServerState): UnmaskingKeysJob[] => {
+      const plan = unmaskingPlan(structuredClone(state));
+      return plan.stage === 'keys' ? (plan.jobs as UnmaskingKeysJob[]) : [];
+    };
+    const honestJobs = keysJobs(honest);
+    const lyingJobs = keysJobs(lying);
+    const cpuOf = (fn: () => unknown): number => {
+      let best = Number.POSITIVE_INFINITY;
+      for (let r = 0; r < (smoke ? 1 : 6); r++) {
+        const c0 = process.cpuUsage();
+        fn();
+        const c1 = process.cpuUsage(c0);
+        if (smoke || r > 0) best = Math.min(best, (c1.user + c1.system) / 1e6);
+      }
+      return best;
+    };
+    const today = cpuOf(() => honestJobs.map(todayKeys));
+    const robustHonest = cpuOf(() => honestJobs.map(robustKeys));
+    const robustLying = cpuOf(() => lyingJobs.map(robustKeys));
+    keysRows.push({ clients: n, dropout, 'today cpu s': today, 'robust honest cpu s': robustHonest, 'honest / today': robustHonest / today, [`${liars.length} liars cpu s`]: robustLying, 'liars / today': robustLying / today });
+    printJson({ bench: 'protocol.robust-keys', clients: n, dropout, todayCpuSeconds: today, robustHonestCpuSeconds: robustHonest, robustLiarsCpuSeconds: robustLying, liars: liars.length, load: loadavg()[0] });
+  }
+  console.log(`\nload average (1 min) ${loadBefore.toFixed(2)} before, ${(loadavg()[0] as number).toFixed(2)} after the robust section`);
+  printTable(`robust unmasking: single-threaded close, interleaved (median (min-max) of ${runsPerCase}; today / this: paired wall ratio, > 1 when this is faster)`, rows);
+  printTable('robust unmasking: the keys stage alone, its jobs on this thread (smallest CPU time of 5)', keysRows);
 }
 
 // ------------------------------------------------------------------------------------------

@@ -12,7 +12,9 @@
  *   large, flagged in the table) against one combiner reused for the n secrets.
  * - robust: `createRobustCombiner` over all N shares against today's server check, a
  *   `createCombiner` over the first t + 1 holders (what src/protocol/server.ts `finish()` does),
- *   for one secret (warm and cold) and for a round of 500 secrets, honest and with liars.
+ *   for one secret (warm and cold) and for a round of 500 secrets, honest and with liars; and
+ *   the server's reconstruction (src/protocol/server/_reconstruct.ts: accepted within
+ *   floor((N - t - 1) / 2) errors, known liars left out when safe) against the same today.
  */
 import { mapSummary, stats, type Measurement, type Summary } from './_harness.js';
 import { machine, measure, printJson, printTable, type Row } from './_harness.js';
@@ -20,6 +22,7 @@ import { loadavg } from 'node:os';
 import { combineShares, createCombiner, createRobustCombiner, splitSecret, type Share } from '../src/shamir/index.js';
 import { deterministicRandomBytes } from '../src/testing/index.js';
 import { EXP, LOG } from '../src/shamir/_gf.js';
+import { keysReconstruction, maxLiars } from '../src/protocol/server/_reconstruct.js';
 
 const quick = process.argv.includes('--quick');
 const onlyRobust = process.argv.includes('--only=robust');
@@ -160,6 +163,7 @@ function robustSection(): void {
     : [[250, 350], [334, 350], [250, 500], [334, 500], [400, 500], [500, 500]];
   const secretRows: Row[] = [];
   const roundRows: Row[] = [];
+  const serverRows: Row[] = [];
   const loadBefore = loadavg()[0] as number;
   for (const [t, n] of cases) {
     const e = (n - t) >> 1;
@@ -233,9 +237,49 @@ function robustSection(): void {
     }
     roundRows.push(roundRow);
     printJson({ bench: 'shamir', case: 'robust-round', t, n, secrets, secretBytes: 32, minCpuMs: honestRound, baselineMinCpuMs: todayRound, baseline: 'createCombiner-t+1', ratio: honestRound / todayRound, liars: roundRow, load: loadavg()[0], machine: where });
+
+    // The server's reconstruction (src/protocol/server/_reconstruct.ts): 500 secrets over the same
+    // holders, a secret accepted within r = floor((N - t - 1) / 2) errors, known liars left out
+    // when that cannot change the outcome; beside the same without leaving them out (every call
+    // decodes all N shares), which is what each liar would cost every secret otherwise.
+    const r = maxLiars(n, t);
+    const block = (shares: readonly Share[]): Uint8Array => {
+      const out = new Uint8Array(32 * shares.length);
+      shares.forEach((sh, k) => out.set(sh.y, 32 * k));
+      return out;
+    };
+    const serverCounts = [...new Set([5, r])].filter((l) => l >= 1 && l <= r);
+    const blocks = (liars: readonly number[]): Uint8Array[] => pool.map((shares) => block(shares.map((sh) => (liars.includes(sh.x) ? { x: sh.x, y: rng(32) } : sh))));
+    const serverRow: Row = { t, N: n, r, 'today cpu ms': todayRound };
+    const honestBlocks = blocks([]);
+    serverRow['server honest cpu ms'] = cpuMs(() => {
+      const rec = keysReconstruction(t, rng);
+      for (let k = 0; k < secrets; k++) rec.rebuild(holders, honestBlocks[k % 16] as Uint8Array);
+    }, 6);
+    serverRow['honest / today'] = (serverRow['server honest cpu ms'] as number) / todayRound;
+    for (const l of serverCounts) {
+      const liars = Array.from({ length: l }, (_, k) => 1 + Math.floor((k * n) / l));
+      const bad = blocks(liars);
+      serverRow[`${l === r ? 'r' : l} liars cpu ms`] = cpuMs(() => {
+        const rec = keysReconstruction(t, rng);
+        for (let k = 0; k < secrets; k++) {
+          const out = rec.rebuild(holders, bad[k % 16] as Uint8Array);
+          if (out.liars.length > 0) rec.accept(out.liars);
+          else if (k === 0) throw new Error('robust bench: the server found no liar');
+        }
+      }, 6);
+      const badShares = pool.map((shares) => shares.map((sh) => (liars.includes(sh.x) ? { x: sh.x, y: rng(32) } : sh)));
+      serverRow[`${l === r ? 'r' : l}, none left out`] = cpuMs(() => {
+        const c = createRobustCombiner({ threshold: t, secretLength: 32, excludeLiars: false, rng });
+        for (let k = 0; k < secrets; k++) c.combine(badShares[k % 16] as Share[]);
+      }, 2); // about a second each: two runs
+    }
+    serverRows.push(serverRow);
+    printJson({ bench: 'shamir', case: 'robust-server', t, n, r, secrets, row: serverRow, baseline: 'createCombiner-t+1', load: loadavg()[0], machine: where });
   }
   const loadAfter = loadavg()[0] as number;
   console.log(`\nload average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after the robust section`);
   printTable('robust: one 32-byte secret (today = createCombiner over the first t + 1 holders; ratio = robust / today)', secretRows);
   printTable('robust: a round of 500 secrets over the same holders, combiner made inside (ratio = robust honest / today)', roundRows);
+  printTable('robust: the server\'s reconstruction of 500 secrets (r = floor((N - t - 1) / 2); liars lie in every secret; "none left out": every call decodes all N shares)', serverRows);
 }

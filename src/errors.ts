@@ -74,7 +74,7 @@ export const ErrorCode = {
   STATE_CONSUMED: 'STATE_CONSUMED',
   /**
    * A threshold is below what the security rule needs for the assumed corrupt clients (active,
-   * complete graph: 2t > n + corrupt; SecAgg+: 2t > k + 1 + corrupt neighbours; passive:
+   * complete graph: 2t > n + corrupt; SecAgg+: 2t > k + 2 + corrupt neighbours; passive:
    * t > corrupt). The message names the smallest valid threshold.
    */
   THRESHOLD_TOO_LOW: 'THRESHOLD_TOO_LOW',

@@ -135,8 +135,10 @@ class Hypergeometric {
  * library uses (docs/protocol-graph.md, "Rules"):
  * - the corrupt neighbours of an honest victim are drawn from the n - 1 other clients, all c
  *   corrupt ones among them (Google draws from n, which is slightly optimistic);
- * - semi-malicious threshold: 2t > k + 1 + t1, counting the victim's own share among the k + 1
- *   holders (Google's rule gives 2t = k + 1 + t1 when t1 is odd).
+ * - semi-malicious threshold: 2t > k + 2 + t1, so that neither a split view of the victim's
+ *   k + 1 holders (2t <= k + 1 + c) nor rebuilding the keys of a relay of t - 1 senders while
+ *   the victim reveals its own share (2t <= k + 2 + c) works (Google's rule gives
+ *   2t = k + 1 + t1 for odd t1 and k + 2 + t1 for even t1).
  * The counts themselves (corrupt rounded up, dropouts rounded up) are the caller's.
  */
 export type SearchRule = 'google' | 'sound';
@@ -207,11 +209,11 @@ export function corruptNeighbourBound(s: HararySearch, k: number): number {
 /**
  * Smallest threshold that the corrupt neighbours cannot reach, given the bound t1 on them:
  * semi-honest t1 + 1; semi-malicious, Google's ceil((t1 + k - 1.25) / 2) + 1, or the sound
- * floor((k + 1 + t1) / 2) + 1 (the least t with 2t > k + 1 + t1). Never below 2.
+ * floor((k + 2 + t1) / 2) + 1 (the least t with 2t > k + 2 + t1). Never below 2.
  */
 export function securityThreshold(t1: number, k: number, semiMalicious: boolean, rule: SearchRule): number {
   if (!semiMalicious) return Math.max(t1 + 1, 2);
-  const t = rule === 'sound' ? Math.floor((k + 1 + t1) / 2) + 1 : Math.ceil((t1 + k - 1.25) / 2) + 1;
+  const t = rule === 'sound' ? Math.floor((k + 2 + t1) / 2) + 1 : Math.ceil((t1 + k - 1.25) / 2) + 1;
   return Math.max(t, 2);
 }
 

@@ -123,11 +123,12 @@ export function countAtFraction(fraction: number, total: number): number {
  * registry should call {@link deriveGraph} with the registry's count.
  *
  * Unlike Google's finder (whose numbers the tests still reproduce with its own rules), the
- * counts are rounded up, the semi-malicious threshold keeps the victim's own share in the
- * count, and small cohorts get the complete graph: docs/protocol-graph.md, "Rules".
+ * counts are rounded up, the semi-malicious threshold leaves no route to a client's input at
+ * the bound on its corrupt neighbours (2t > k + 2 + t1), and small cohorts get the complete
+ * graph: docs/protocol-graph.md, "Rules".
  *
- * Examples at 5% corrupt, 5% dropout: 1,000 clients, k = 30, t = 17 (semi-honest), k = 52,
- * t = 37 (semi-malicious); 10,000 clients: 34 / 20 and 62 / 44; 12 clients: k = 4, t = 2
+ * Examples at 5% corrupt, 5% dropout: 1,000 clients, k = 30, t = 17 (semi-honest), k = 54,
+ * t = 39 (semi-malicious); 10,000 clients: 34 / 20 and 66 / 47; 12 clients: k = 4, t = 2
  * (semi-honest; one corrupt client) and the complete graph with t = 11 (semi-malicious).
  *
  * The adversary is `options.adversary`, or follows `options.active` (semi-malicious when true;
@@ -173,7 +174,7 @@ export function findGraphParameters(options: GraphParameterOptions): GraphParame
  *   rounding): the least even k < n - 1 with the survivors connected and t1 < t <= t2, where t1
  *   bounds the corrupt neighbours (P[> t1] <= 2^-(securityBits+1) / n, neighbours drawn from the
  *   n - 1 others), t2 the surviving ones, and t = t1 + 1 (semi-honest) or the least t with
- *   2t > k + 1 + t1 (semi-malicious). The Harary graph is used when its neighbourhood k + 1 is
+ *   2t > k + 2 + t1 (semi-malicious). The Harary graph is used when its neighbourhood k + 1 is
  *   at most half the cohort; otherwise (small cohorts, or the search fails) the complete graph,
  *   and the Harary graph only if the complete graph is insecure.
  *
@@ -183,7 +184,7 @@ export function findGraphParameters(options: GraphParameterOptions): GraphParame
  * @example
  * ```ts
  * deriveGraph({ clients: 1000, corruptClients: 55, dropoutFraction: 0.05, adversary: 'semiMalicious', policy: 'secaggplus' });
- * // { kind: 'harary', degree: 54, threshold: 39 } (55 = 5% of a registry of 1,100)
+ * // { kind: 'harary', degree: 58, threshold: 42 } (55 = 5% of a registry of 1,100)
  * ```
  */
 export function deriveGraph(options: DeriveGraphOptions): GraphParameters {
@@ -212,8 +213,8 @@ export function deriveGraph(options: DeriveGraphOptions): GraphParameters {
  * and its error messages (the liveness side is the caller's). With c = `corruptClients`:
  * complete graph, c + 1 (semi-honest) or floor((n + c) / 2) + 1 (semi-malicious: 2t > n + c);
  * Harary graph of degree k, with t1 the corrupt-neighbour bound for (n, c, k) that
- * {@link deriveGraph} uses: t1 + 1 (semi-honest) or floor((k + 1 + t1) / 2) + 1 (2t > k + 1 + t1,
- * so 2t > k + 1 at least). Never below 2. The result can exceed the neighbourhood size
+ * {@link deriveGraph} uses: t1 + 1 (semi-honest) or floor((k + 2 + t1) / 2) + 1 (2t > k + 2 + t1,
+ * so 2t > k + 2 at least). Never below 2. The result can exceed the neighbourhood size
  * (degree + 1): then no threshold is secure.
  *
  * @throws {SecAggError} `UNKNOWN_OPTION`, `INVALID_TYPE`, `OUT_OF_RANGE` for bad options,
@@ -222,7 +223,7 @@ export function deriveGraph(options: DeriveGraphOptions): GraphParameters {
  * @example
  * ```ts
  * minimumThreshold({ kind: 'complete', clients: 7, corruptClients: 0, adversary: 'semiMalicious' }); // 4
- * minimumThreshold({ kind: 'harary', clients: 1000, degree: 52, corruptClients: 50, adversary: 'semiMalicious' }); // 37
+ * minimumThreshold({ kind: 'harary', clients: 1000, degree: 52, corruptClients: 50, adversary: 'semiMalicious' }); // 38
  * ```
  */
 export function minimumThreshold(options: MinimumThresholdOptions): number {

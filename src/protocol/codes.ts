@@ -46,7 +46,12 @@ export const AbortCode = {
   LOCAL_ABORT: 13,
   /** Server: too few clients remain for the round to succeed (a threshold would be missed). */
   TOO_FEW_CLIENTS: 14,
-  /** Server: reconstructed secrets are inconsistent (a rebuilt key does not match its public key). */
+  /**
+   * Server: a secret could not be rebuilt: more of its holders' shares are wrong than can be
+   * corrected, a rebuilt masking key does not match its public key, or a self-mask seed rests
+   * on exactly `threshold` shares (nothing checked) one of which comes from a client named by
+   * reconstruction.
+   */
   RECONSTRUCTION_FAILED: 15,
   /**
    * Client (`joinRound`): the server's configuration is not the one the client derives from its
@@ -98,6 +103,14 @@ export const DropReason = {
   TOO_FEW_NEIGHBOURS: 11,
   /** The caller dropped the client (e.g. its connection closed). */
   DROPPED_BY_CALLER: 12,
+  /**
+   * Named by reconstruction (unmasking): a share the client revealed disagrees with the secret
+   * rebuilt from the other holders' shares of that owner. Named, not proven malicious: the
+   * owner may have dealt it a bad share. A masked input it sent stays in the sums (removing it
+   * would need both of its secrets, which the protocol never reveals). Recorded even for a
+   * client dropped earlier in the round, whose revealed shares were used.
+   */
+  INCONSISTENT_SHARE: 13,
 } as const;
 
 /** Name of a drop reason. */

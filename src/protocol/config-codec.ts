@@ -10,7 +10,7 @@
  *   u8 active | 32-byte nonce
  *   u32 registrySize | clients x u32 cohort (registry indices, strictly increasing)
  *   32-byte policy digest
- *   u8 has beacon round | [u32 high | u32 low: the round number]
+ *   u8 has beacon round | [u32 high (0) | u32 low: the round number, 1..2^32 - 1]
  *   u8 vector count | per vector: u8 name length, name (ASCII), u32 length, u8 bits
  *   u8 has keys | [clients x 32-byte Ed25519 verification keys]
  *
@@ -164,7 +164,7 @@ export function decodeSessionConfig(bytes: Uint8Array): SessionConfig {
   if (flag(r, 'beacon flag')) {
     const high = r.u32('beacon round');
     const low = r.u32('beacon round');
-    if (high >= 2 ** 21) throw bad('beacon round above 2^53 - 1');
+    if (high !== 0) throw bad('beacon round above 2^32 - 1');
     beaconRound = high * 2 ** 32 + low;
   }
   const vectors = readVectorSpecList(r);

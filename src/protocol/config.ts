@@ -6,7 +6,13 @@
  */
 import { assertInteger, assertNumber, assertOptions, copyBytes, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
-import { countAtFraction as countOf, deriveGraph, minimumThreshold, type AdversaryClass as Adversary } from '../graph/index.js';
+import {
+  MAX_BEACON_ROUND as GRAPH_MAX_BEACON_ROUND,
+  countAtFraction as countOf,
+  deriveGraph,
+  minimumThreshold,
+  type AdversaryClass as Adversary,
+} from '../graph/index.js';
 import type { GraphSpec, SessionConfig, VectorSpec } from './types.js';
 
 /** Largest number of clients in a session (Shamir x-coordinates are 1..65535). */
@@ -17,8 +23,12 @@ export const MAX_VECTOR_LENGTH: number = 2 ** 28;
 export const MAX_VECTORS = 64;
 /** Largest registry a cohort is drawn from (2^24 entries). */
 export const MAX_REGISTRY: number = 2 ** 24;
-/** Largest beacon round number (a safe integer). */
-export const MAX_BEACON_ROUND: number = Number.MAX_SAFE_INTEGER;
+/**
+ * Largest beacon round number: 2^32 - 1, the largest round whose time the beacon schedule
+ * computes (`beaconRoundTime`), so that a client can check every round a configuration names
+ * (at a 3-second period, 400 years of rounds).
+ */
+export const MAX_BEACON_ROUND: number = GRAPH_MAX_BEACON_ROUND;
 
 /** The Harary graph as `createSessionConfig` takes it. */
 export interface HararyGraphInput {
@@ -93,6 +103,20 @@ function invalid(message: string): SecAggError {
 }
 
 /**
+ * A copy of an array made with one read of its length (then one read per element), or null
+ * when `value` is not an array: what is checked afterwards is the copy, so an object cannot
+ * show one length to a check and another to the code that keeps it. Internal.
+ */
+export function copyArray(value: unknown): unknown[] | null {
+  if (!Array.isArray(value)) return null;
+  const length: unknown = value.length;
+  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) return null;
+  const out = new Array<unknown>(Math.min(length, MAX_REGISTRY + 1));
+  for (let i = 0; i < out.length; i++) out[i] = value[i];
+  return out;
+}
+
+/**
  * Validates a session configuration and returns a normalised copy (plain data, safe to
  * structured-clone and to share between the server and every client). Ids are 1..n with the
  * cohort 0..n-1 of a registry of n; no policy (`policyDigest` zero). Clients that must hold
@@ -104,7 +128,8 @@ function invalid(message: string): SecAggError {
  *   duplicate or malformed vector names, verification keys missing in the active variant or
  *   given in the passive one, the active variant without its corrupt assumption or with a
  *   Harary seed not stated to come from a beacon), `THRESHOLD_TOO_LOW` (the security rule:
- *   active complete graph 2t > n + corrupt, active Harary 2t > k + 1, passive t > corrupt; the
+ *   active complete graph 2t > n + corrupt, active Harary 2t > k + 2 + corrupt neighbours,
+ *   passive t > corrupt (Harary: corrupt neighbours); the
  *   message names the smallest valid t), `NO_FEASIBLE_GRAPH` (from `auto`).
  * @example
  * ```ts
@@ -168,8 +193,8 @@ export function createSessionConfig(input: SessionConfigInput): SessionConfig {
 
   let verificationKeys: Uint8Array[] | null = null;
   if (active) {
-    const keys: unknown = o.verificationKeys;
-    if (!Array.isArray(keys)) {
+    const keys = copyArray(o.verificationKeys);
+    if (keys === null) {
       throw invalid('the active variant needs verificationKeys: one Ed25519 public key per client id');
     }
     if (keys.length !== clients) {
@@ -253,14 +278,15 @@ export function validateConfig(config: unknown): SessionConfig {
   checkThreshold(threshold, { clients, graph, corruptClients, active });
   const vectors = readVectorSpecs(c['vectors']);
   const nonce = copyBytes(c['nonce'], 'config.nonce', 32);
-  const keys = c['verificationKeys'];
+  const rawKeys = c['verificationKeys'];
+  const keys = copyArray(rawKeys);
   let verificationKeys: Uint8Array[] | null = null;
   if (active) {
-    if (!Array.isArray(keys) || keys.length !== clients) {
+    if (keys === null || keys.length !== clients) {
       throw invalid(`the active variant needs verificationKeys: ${clients} Ed25519 public keys (index id - 1)`);
     }
     verificationKeys = keys.map((k: unknown, i) => copyBytes(k, `config.verificationKeys[${i}]`, 32));
-  } else if (keys !== null) {
+  } else if (rawKeys !== null) {
     throw invalid('verificationKeys must be null in the passive variant');
   }
   const registrySize = assertInteger(c['registrySize'], 'config.registrySize', clients, MAX_REGISTRY);
@@ -308,7 +334,7 @@ export function checkThreshold(
     ? 't > corrupt clients'
     : kind === 'complete'
       ? '2t > n + corrupt clients, so that a server showing two groups of clients different survivor sets cannot collect both shares of a client'
-      : '2t > k + 1 (+ corrupt neighbours), so that a server showing two groups different survivor sets cannot collect both shares of a client';
+      : '2t > k + 2 + corrupt neighbours, so that a server showing clients different survivor sets cannot collect what unmasks a client';
   const max = neighbourhoodSize(c.clients, c.graph);
   throw new SecAggError(
     'THRESHOLD_TOO_LOW',
@@ -335,9 +361,10 @@ function readCohort(value: unknown, clients: number, registrySize: number): numb
 }
 
 /** The vector specs of a configuration or policy: 1..64 vectors, unique printable names. Internal. */
-export function readVectorSpecs(value: unknown): VectorSpec[] {
-  if (!Array.isArray(value)) {
-    throw new SecAggError('INVALID_TYPE', `vectors must be an array, got ${describeType(value)}`);
+export function readVectorSpecs(input: unknown): VectorSpec[] {
+  const value = copyArray(input);
+  if (value === null) {
+    throw new SecAggError('INVALID_TYPE', `vectors must be an array, got ${describeType(input)}`);
   }
   if (value.length < 1 || value.length > MAX_VECTORS) {
     throw invalid(`vectors must list 1..${MAX_VECTORS} vectors, got ${value.length}`);

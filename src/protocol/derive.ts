@@ -7,7 +7,7 @@
 import { assertBytes, assertInteger, assertOptions, copyBytes, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
 import { countAtFraction as countOf, deriveGraph, graphSeedFromBeacon, graphSeedFromNonce } from '../graph/index.js';
-import { MAX_BEACON_ROUND, MAX_CLIENTS, validateConfig } from './config.js';
+import { MAX_BEACON_ROUND, MAX_CLIENTS, copyArray, validateConfig } from './config.js';
 import { sessionPolicyDigest } from './policy-codec.js';
 import { createSessionPolicy, type SessionPolicy } from './policy.js';
 import type { GraphSpec, SessionConfig } from './types.js';
@@ -18,7 +18,7 @@ export interface RoundParameters {
   readonly cohort: readonly number[];
   /** 32 fresh public bytes. */
   readonly nonce: Uint8Array;
-  /** The beacon round whose value seeds the graph, when the policy names a beacon; else null. */
+  /** The beacon round (1..2^32 - 1) whose value seeds the graph, when the policy names a beacon; else null. */
   readonly beaconRound: number | null;
 }
 
@@ -100,8 +100,9 @@ export function deriveSessionConfig(policy: SessionPolicy, round: RoundParameter
   });
 }
 
-function readCohort(value: unknown, registrySize: number, minClients: number): number[] {
-  if (!Array.isArray(value)) throw new SecAggError('INVALID_TYPE', `round.cohort must be an array, got ${describeType(value)}`);
+function readCohort(input: unknown, registrySize: number, minClients: number): number[] {
+  const value = copyArray(input);
+  if (value === null) throw new SecAggError('INVALID_TYPE', `round.cohort must be an array, got ${describeType(input)}`);
   if (value.length < minClients || value.length > MAX_CLIENTS) {
     throw new SecAggError('INVALID_CONFIG', `the cohort has ${value.length} clients; the policy accepts ${minClients}..${MAX_CLIENTS}`);
   }

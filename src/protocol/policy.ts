@@ -6,7 +6,7 @@
  */
 import { assertInteger, assertNumber, assertOptions, copyBytes, describeType } from '../_assert.js';
 import { SecAggError } from '../errors.js';
-import { MAX_CLIENTS, MAX_REGISTRY, readVectorSpecs } from './config.js';
+import { MAX_CLIENTS, MAX_REGISTRY, copyArray, readVectorSpecs } from './config.js';
 import type { VectorSpec } from './types.js';
 
 /**
@@ -19,11 +19,11 @@ import type { VectorSpec } from './types.js';
 export interface BeaconSource {
   /** Which beacon (printable ASCII, 1..64 characters, e.g. a drand chain hash): for the digest and the logs. */
   readonly name: string;
-  /** Unix time (seconds, an integer in 0..2^40) of round 1. */
+  /** Unix time (seconds, an integer in 0..2^32 - 1) of round 1. */
   readonly genesisTime: number;
   /** Seconds between rounds: an integer in 1..86,400. */
   readonly period: number;
-  /** How far (seconds, 0..3,600) a client's clock may be from the beacon's. */
+  /** How far (whole seconds, 0..3,600) a client's clock may be from the beacon's. */
   readonly maxClockSkew: number;
 }
 
@@ -55,7 +55,11 @@ export interface SessionPolicy {
   readonly minClients: number;
   /** The beacon that seeds the graph: required with `active` and `secaggplus`; else may be null. */
   readonly beacon: BeaconSource | null;
-  /** The finder's security parameter sigma (bits, 1..128; default 40). */
+  /**
+   * The finder's security parameter sigma (bits, 40..128; default 40). Not below 40: every
+   * client re-checks a Harary configuration's threshold against the corrupt-neighbour bound at
+   * 40 bits (`createClient`), so a smaller sigma would give thresholds no client accepts.
+   */
   readonly securityBits: number;
   /** The finder's correctness parameter eta (bits, 1..64; default 20). */
   readonly correctnessBits: number;
@@ -126,7 +130,7 @@ export function createSessionPolicy(input: SessionPolicyInput): SessionPolicy {
   if (active && graph === 'secaggplus' && beacon === null) {
     throw invalid('an active SecAgg+ policy needs a beacon: the graph must be seeded by randomness the server cannot choose (docs/protocol-graph.md)');
   }
-  const securityBits = o['securityBits'] === undefined ? 40 : assertInteger(o['securityBits'], 'policy.securityBits', 1, 128);
+  const securityBits = o['securityBits'] === undefined ? 40 : assertInteger(o['securityBits'], 'policy.securityBits', 40, 128);
   const correctnessBits = o['correctnessBits'] === undefined ? 20 : assertInteger(o['correctnessBits'], 'policy.correctnessBits', 1, 64);
   return {
     version: 2, registry, vectors, active, graph, corruptFraction: corruptFraction === 0 ? 0 : corruptFraction,
@@ -147,11 +151,12 @@ function readRegistry(value: unknown, active: boolean): Registry {
     return { size: assertInteger(r['size'], 'policy.registry.size', 2, MAX_REGISTRY) };
   }
   if (!active) throw invalid('verification keys are used by the active variant only: give the registry\'s size');
-  if (!Array.isArray(keys)) throw new SecAggError('INVALID_TYPE', `policy.registry.verificationKeys must be an array, got ${describeType(keys)}`);
-  if (keys.length < 2 || keys.length > MAX_REGISTRY) {
-    throw new SecAggError('OUT_OF_RANGE', `policy.registry.verificationKeys must hold 2..${MAX_REGISTRY} keys, got ${keys.length}`);
+  const list = copyArray(keys);
+  if (list === null) throw new SecAggError('INVALID_TYPE', `policy.registry.verificationKeys must be an array, got ${describeType(keys)}`);
+  if (list.length < 2 || list.length > MAX_REGISTRY) {
+    throw new SecAggError('OUT_OF_RANGE', `policy.registry.verificationKeys must hold 2..${MAX_REGISTRY} keys, got ${list.length}`);
   }
-  const copies = keys.map((k: unknown, i) => copyBytes(k, `policy.registry.verificationKeys[${i}]`, 32));
+  const copies = list.map((k: unknown, i) => copyBytes(k, `policy.registry.verificationKeys[${i}]`, 32));
   const seen = new Set<string>();
   copies.forEach((k, i) => {
     const text = String.fromCharCode(...k);
@@ -161,7 +166,11 @@ function readRegistry(value: unknown, active: boolean): Registry {
   return { verificationKeys: copies };
 }
 
-/** A validated copy of a beacon source. Internal (the policy codec reads with it too). */
+/**
+ * A validated copy of a beacon source, in the ranges the beacon schedule takes (graph/beacon.ts:
+ * every source a policy accepts is one `joinRound` can check rounds against). Internal (the
+ * policy codec reads with it too).
+ */
 export function readBeacon(value: unknown): BeaconSource {
   if (value === null || typeof value !== 'object') {
     throw new SecAggError('INVALID_TYPE', `policy.beacon must be an object or null, got ${describeType(value)}`);
@@ -171,8 +180,8 @@ export function readBeacon(value: unknown): BeaconSource {
   if (typeof name !== 'string' || !BEACON_NAME.test(name)) throw invalid('policy.beacon.name must be 1..64 printable ASCII characters');
   return {
     name,
-    genesisTime: assertInteger(b['genesisTime'], 'policy.beacon.genesisTime', 0, 2 ** 40),
+    genesisTime: assertInteger(b['genesisTime'], 'policy.beacon.genesisTime', 0, 0xffff_ffff) || 0,
     period: assertInteger(b['period'], 'policy.beacon.period', 1, 86_400),
-    maxClockSkew: assertNumber(b['maxClockSkew'], 'policy.beacon.maxClockSkew', 0, 3_600) || 0,
+    maxClockSkew: assertInteger(b['maxClockSkew'], 'policy.beacon.maxClockSkew', 0, 3_600) || 0,
   };
 }

@@ -70,7 +70,7 @@ export interface SessionConfig {
   readonly registrySize: number;
   /** SHA-256 of the policy's canonical encoding; 32 zero bytes for a config made without one. */
   readonly policyDigest: Uint8Array;
-  /** The public-randomness beacon round whose value seeded the graph, when the policy names a beacon; else null. */
+  /** The public-randomness beacon round (1..2^32 - 1) whose value seeded the graph, when the policy names a beacon; else null. */
   readonly beaconRound: number | null;
 }
 

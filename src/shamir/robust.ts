@@ -25,6 +25,14 @@ export interface RobustCombinerOptions {
   /** Holders whose shares are ignored from the start (x's in 1..65535; repeats are ignored). */
   readonly excluded?: readonly number[];
   /**
+   * Whether a holder found lying is ignored in every later call (default true). With false each
+   * call decodes all the shares it is given (of holders not in `excluded`): liars are still named
+   * in its result and in `liars`, and the sets of holders they belong to still get fresh checks,
+   * but the caller decides whose shares to leave out (a server that must get, for every secret,
+   * what its own shares decode to, whatever the order of the calls).
+   */
+  readonly excludeLiars?: boolean;
+  /**
    * Randomness for the consistency checks (drawn once per set of holders) and for the decoder's
    * random combination; defaults to the platform CSPRNG. The checks are only as good as it is.
    */
@@ -37,7 +45,8 @@ export interface RobustCombineResult {
   readonly secret: Uint8Array;
   /**
    * Holders among this call's shares whose share was wrong (in any element, or malformed),
-   * ascending. The combiner ignores their shares from now on.
+   * ascending. The combiner ignores their shares from now on (unless made with
+   * `excludeLiars: false`).
    */
   readonly liars: readonly number[];
   /**
@@ -59,7 +68,10 @@ export interface RobustCombiner {
   readonly secretLength: number;
   /** Every holder found lying so far, ascending (a fresh frozen array). */
   readonly liars: readonly number[];
-  /** Every holder whose shares are ignored: excluded by the caller or found lying, ascending. */
+  /**
+   * Every holder whose shares are ignored, ascending: excluded by the caller, or found lying
+   * (unless the combiner was made with `excludeLiars: false`).
+   */
   readonly excluded: readonly number[];
   /**
    * Ignores these holders' shares from now on (x's in 1..65535; repeats and holders already
@@ -86,7 +98,7 @@ export interface RobustCombiner {
   combine(shares: readonly Share[]): RobustCombineResult;
 }
 
-const OPTIONS = ['threshold', 'secretLength', 'excluded', 'rng'] as const;
+const OPTIONS = ['threshold', 'secretLength', 'excluded', 'excludeLiars', 'rng'] as const;
 /** Sets of holders kept (most recently used first): the server reuses one set per round. */
 const CACHED_SETS = 4;
 const MAX_SECRET_LENGTH = 65_535;
@@ -102,6 +114,8 @@ class RobustLagrange implements RobustCombiner {
   /** Field elements per secret. */
   private readonly m: number;
   private readonly rng: RandomBytes;
+  /** The flags whose holders a call skips: BY_CALLER, and FOUND unless liars stay in. */
+  private readonly skip: number;
   private readonly flags = new Uint8Array(MAX_X + 1);
   /** seen[x] === generation marks a holder already taken in the current call. */
   private readonly seen = new Int32Array(MAX_X + 1);
@@ -113,8 +127,9 @@ class RobustLagrange implements RobustCombiner {
   /** What the slow path (_decode.ts) uses of this combiner. */
   private readonly decoder: DecoderContext;
 
-  constructor(t: number, secretLength: number, excluded: readonly number[], rng: RandomBytes) {
+  constructor(t: number, secretLength: number, excluded: readonly number[], excludeLiars: boolean, rng: RandomBytes) {
     this.threshold = t;
+    this.skip = excludeLiars ? BY_CALLER | FOUND : BY_CALLER;
     this.secretLength = secretLength;
     this.payloadLength = shareLengthFor(secretLength);
     this.m = (secretLength + 1) >>> 1;
@@ -137,7 +152,7 @@ class RobustLagrange implements RobustCombiner {
   }
 
   get excluded(): readonly number[] {
-    return this.holdersFlagged(BY_CALLER | FOUND);
+    return this.holdersFlagged(this.skip);
   }
 
   private holdersFlagged(mask: number): readonly number[] {
@@ -212,6 +227,7 @@ class RobustLagrange implements RobustCombiner {
     }
     const stamp = ++this.generation;
     const flags = this.flags;
+    const skip = this.skip;
     const maxX = MAX_X; // local: V8 does not hoist loads of imported bindings out of loops
     const payloadLength = this.payloadLength;
     const odd = this.secretLength % 2 === 1;
@@ -230,7 +246,7 @@ class RobustLagrange implements RobustCombiner {
         throw new SecAggError('DUPLICATE_SHARE', `shares: x = ${holder} appears more than once`);
       }
       seen[holder] = stamp;
-      if (flags[holder] !== 0) continue;
+      if (((flags[holder] as number) & skip) !== 0) continue;
       if (payload.length !== payloadLength || (odd && payload[payloadLength - 1] !== 0)) {
         malformed.push(holder);
         continue;
@@ -328,7 +344,7 @@ function readExcluded(value: unknown, name: string): number[] {
  * O(N L / 2) table lookups for L-byte secrets. With wrong shares: Gao's algorithm, O(N^2)
  * once per call that finds liars, then the fast path on the remaining holders.
  *
- * @throws {SecAggError} `INVALID_TYPE` (options, excluded or rng of the wrong type),
+ * @throws {SecAggError} `INVALID_TYPE` (options, excluded, excludeLiars or rng of the wrong type),
  *   `INVALID_THRESHOLD` (threshold outside 2..65535), `OUT_OF_RANGE` (secretLength outside
  *   1..65535), `INVALID_SHARE_INDEX` (an excluded x outside 1..65535), `UNKNOWN_OPTION`.
  * @example
@@ -349,8 +365,12 @@ export function createRobustCombiner(options: RobustCombinerOptions): RobustComb
   const t = checkThreshold(threshold, MAX_X);
   const length = assertInteger(secretLength, 'secretLength', 1, MAX_SECRET_LENGTH);
   const skip = excluded === undefined ? [] : readExcluded(excluded, 'excluded');
+  const excludeLiars: unknown = opts.excludeLiars;
+  if (excludeLiars !== undefined && typeof excludeLiars !== 'boolean') {
+    throw new SecAggError('INVALID_TYPE', `excludeLiars must be a boolean, got ${describeType(excludeLiars)}`);
+  }
   if (rng !== undefined && typeof rng !== 'function') {
     throw new SecAggError('INVALID_TYPE', `rng must be a function, got ${describeType(rng)}`);
   }
-  return new RobustLagrange(t, length, skip, (rng as RandomBytes | undefined) ?? cryptoRandomBytes);
+  return new RobustLagrange(t, length, skip, excludeLiars ?? true, (rng as RandomBytes | undefined) ?? cryptoRandomBytes);
 }

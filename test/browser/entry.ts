@@ -35,8 +35,8 @@ try {
   const replay = simulateSession({ ...(g.options as object), seed: Uint8Array.from(g.seedHex.match(/../g)!.map((h) => parseInt(h, 16))) } as never);
   const hash = Array.from(replay.transcriptHash as Uint8Array, (b) => b.toString(16).padStart(2, '0')).join('');
   check('golden session replays byte for byte (same transcript as Node)', hash === g.transcriptSha256, hash.slice(0, 16));
-  // 24 clients: the smallest cohorts get the complete graph (the finder's rules), this one a Harary graph.
-  const round = simulateSession({ clients: 24, length: 2000, bits: 20, graph: 'harary', active: true, dropout: 0.1, seed: new Uint8Array(32).fill(3) });
+  // 26 clients: the smallest cohorts get the complete graph (the finder's rules), this one a Harary graph (k = 12, t = 9).
+  const round = simulateSession({ clients: 26, length: 2000, bits: 20, graph: 'harary', active: true, dropout: 0.1, seed: new Uint8Array(32).fill(3) });
   check(
     'SecAgg+ active round with dropouts',
     round.config.graph.kind === 'harary' && round.outcome === 'completed' && round.match === true && round.drops.length > 0,

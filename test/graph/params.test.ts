@@ -80,11 +80,16 @@ describe('the semi-malicious margin (split view on a Harary neighbourhood)', () 
   // Split view on victim v: k + 1 holders (k neighbours and v), c corrupt. Honest holders told
   // "v survived" (B, v among them) reveal b-shares, those told "v dropped" (S) key shares; the
   // server needs c + |B| >= t and c + |S| >= t with |B| + |S| <= k + 1 - c: possible iff
-  // 2t <= k + 1 + c. The bound c <= t1 holds except with probability 2^-41 / n.
+  // 2t <= k + 1 + c. The second route (docs/protocol-graph.md: the victim masks with a relay of
+  // t - 1 senders, signs with them and reveals its own b-share; everyone else reveals b_v and the
+  // senders' keys) needs 2t <= k + 2 + c (test/protocol/split-view.test.ts runs both). The bound
+  // c <= t1 holds except with probability 2^-41 / n.
   const splitViewWorks = (k: number, t: number, c: number): boolean => 2 * t <= k + 1 + c;
+  const relayRouteWorks = (k: number, t: number, c: number): boolean => 2 * t <= k + 2 + c;
 
-  it("Google's rule leaves no margin when t1 is odd: split view succeeds at c = t1 on reference rows", () => {
+  it("Google's rule fails at c = t1 on every reference row: split view when t1 is odd, the second route when it is even", () => {
     let odd = 0;
+    let even = 0;
     for (const v of params.google.filter((r) => r.adversary === 'semiMalicious' && r.kind === 'harary')) {
       const { corrupt } = googleCounts(v.clients, v.corruptFraction, v.dropoutFraction);
       const t1 = corruptNeighbourBound(
@@ -93,12 +98,15 @@ describe('the semi-malicious margin (split view on a Harary neighbourhood)', () 
       );
       if (v.degree < 4 || corrupt === 0) continue;
       expect(splitViewWorks(v.degree, v.threshold, t1), JSON.stringify(v)).toBe(t1 % 2 === 1);
+      expect(relayRouteWorks(v.degree, v.threshold, t1), JSON.stringify(v)).toBe(true);
       if (t1 % 2 === 1) odd += 1;
+      else even += 1;
     }
     expect(odd).toBeGreaterThanOrEqual(5);
+    expect(even).toBeGreaterThanOrEqual(5);
   });
 
-  it('the sound rule never lets split view succeed at c <= t1 (every semi-malicious Harary result)', () => {
+  it('the sound rule lets neither route succeed at c <= t1 (every semi-malicious Harary result)', () => {
     const rows = [
       ...params.google.map((v) => ({ ...fractions(v) })),
       ...sound.finder.map((r) => ({ clients: r[0] as number, corruptFraction: r[1] as number, dropoutFraction: r[2] as number, adversary: r[3] as AdversaryClass })),
@@ -110,7 +118,8 @@ describe('the semi-malicious margin (split view on a Harary neighbourhood)', () 
       const [, k, t] = p as [string, number, number];
       const t1 = t1Sound(r.clients, countAtFraction(r.corruptFraction, r.clients), k);
       expect(splitViewWorks(k, t, t1), JSON.stringify(r)).toBe(false);
-      expect(2 * t).toBeGreaterThan(k + 1 + t1);
+      expect(relayRouteWorks(k, t, t1), JSON.stringify(r)).toBe(false);
+      expect(2 * t).toBeGreaterThan(k + 2 + t1);
       checked += 1;
     }
     expect(checked).toBeGreaterThan(50);
@@ -137,11 +146,11 @@ describe('findGraphParameters and deriveGraph: the sound rules', () => {
   it('the issue examples: 1,000 and 10,000 clients at 5%/5%; a registry of 1,100 costs degree', () => {
     const p = (clients: number, adversary: AdversaryClass) => findGraphParameters({ clients, corruptFraction: 0.05, dropoutFraction: 0.05, adversary });
     expect(p(1000, 'semiHonest')).toEqual({ kind: 'harary', degree: 30, threshold: 17 });
-    expect(p(1000, 'semiMalicious')).toEqual({ kind: 'harary', degree: 52, threshold: 37 });
+    expect(p(1000, 'semiMalicious')).toEqual({ kind: 'harary', degree: 54, threshold: 39 });
     expect(p(10_000, 'semiHonest')).toEqual({ kind: 'harary', degree: 34, threshold: 20 });
-    expect(p(10_000, 'semiMalicious')).toEqual({ kind: 'harary', degree: 62, threshold: 44 });
+    expect(p(10_000, 'semiMalicious')).toEqual({ kind: 'harary', degree: 66, threshold: 47 });
     const registry = deriveGraph({ clients: 1000, corruptClients: countAtFraction(0.05, 1100), dropoutFraction: 0.05, adversary: 'semiMalicious', policy: 'secaggplus' });
-    expect(registry).toEqual({ kind: 'harary', degree: 54, threshold: 39 });
+    expect(registry).toEqual({ kind: 'harary', degree: 58, threshold: 42 });
   });
 
   it('small cohorts no longer get a ring with t = 2 and no corrupt client (the issue: 4, 8, 12, 20, 30 clients)', () => {
@@ -275,9 +284,9 @@ describe('minimumThreshold', () => {
     expect(minimumThreshold({ kind: 'complete', clients: 7, corruptClients: 3, adversary: 'semiHonest' })).toBe(4);
     expect(minimumThreshold({ kind: 'complete', clients: 7, corruptClients: 7, adversary: 'semiHonest' })).toBe(8); // above n: none
   });
-  it('Harary: t1 + 1, or the least t with 2t > k + 1 + t1 (2t > k + 1 when nobody is corrupt)', () => {
-    expect(minimumThreshold({ kind: 'harary', clients: 1000, degree: 52, corruptClients: 50, adversary: 'semiMalicious' })).toBe(37);
-    expect(minimumThreshold({ kind: 'harary', clients: 1000, degree: 52, corruptClients: 0, adversary: 'semiMalicious' })).toBe(27);
+  it('Harary: t1 + 1, or the least t with 2t > k + 2 + t1 (2t > k + 2 when nobody is corrupt)', () => {
+    expect(minimumThreshold({ kind: 'harary', clients: 1000, degree: 52, corruptClients: 50, adversary: 'semiMalicious' })).toBe(38);
+    expect(minimumThreshold({ kind: 'harary', clients: 1000, degree: 52, corruptClients: 0, adversary: 'semiMalicious' })).toBe(28);
     expect(minimumThreshold({ kind: 'harary', clients: 1000, degree: 30, corruptClients: 50, adversary: 'semiHonest' })).toBe(17);
     expect(minimumThreshold({ kind: 'harary', clients: 1000, degree: 30, corruptClients: 0, adversary: 'semiHonest' })).toBe(2);
     expect(minimumThreshold({ kind: 'harary', clients: 1000, degree: 30, corruptClients: 50, adversary: 'semiHonest', securityBits: 80 })).toBeGreaterThan(17);

@@ -38,12 +38,12 @@ const files = new Set(tarballFiles(tarball));
 const targets = [...subpaths.flatMap((s) => [s.types, s.file]), ...Object.values(pkg.bin ?? {})].map((t) => normalize(t));
 const missing = targets.filter((t) => !files.has(t));
 checks.check('the tarball holds every exports and bin target', missing.length === 0, `missing: ${missing.join(', ')}`, `${targets.length} files`);
-const required = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'docs/protocol.md'];
+const required = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'SECURITY.md', 'docs/protocol.md'];
 const absent = required.filter((f) => !files.has(f));
-checks.check('the tarball holds package.json, README.md, LICENSE, CHANGELOG.md and docs/', absent.length === 0, `missing: ${absent.join(', ')}`);
+checks.check('the tarball holds package.json, README.md, LICENSE, CHANGELOG.md, SECURITY.md and docs/', absent.length === 0, `missing: ${absent.join(', ')}`);
 const license = files.has('LICENSE') ? run('tar', ['-xzOf', tarball, 'package/LICENSE'], scratch).stdout : '';
 checks.check('LICENSE is the MIT licence that package.json names', pkg.license === 'MIT' && license.startsWith('MIT License'), `license ${pkg.license}: ${license.slice(0, 80)}`);
-const topLevel = new Set(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']);
+const topLevel = new Set(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'SECURITY.md']);
 const stray = [...files].filter((f) => !topLevel.has(f) && !/^(dist|src|docs|examples)\//.test(f));
 checks.check('nothing else ships (no tests, benches or scripts; examples are documentation)', stray.length === 0, `unexpected: ${stray.slice(0, 20).join(', ')}`);
 

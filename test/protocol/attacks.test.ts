@@ -10,9 +10,11 @@ import { applyMasksInto, type MaskTerm } from '../../src/masking/index.js';
 import { maskKey, pairwiseMaskLabel, selfMaskLabel } from '../../src/protocol/_kdf.js';
 import { combineShares } from '../../src/shamir/index.js';
 import {
+  clientAbort,
   clientReceive,
   createSessionConfig,
   serverCloseRound,
+  serverDropClient,
   serverReceive,
   type ClientState,
   type ClientStep,
@@ -159,6 +161,25 @@ describe('a client answers each round once (in-process re-stepping)', () => {
     expect(secondAnswer(() => receive(first.state, moved))).toEqual({ outbox: [], code: 'LATE_MESSAGE' });
   });
 
+  it('a shallow copy of a state (spread, Object.assign) is consumed with it: unmasking twice through one never reveals both shares', () => {
+    // A shallow copy shares every secret buffer and the record of what the state answered with
+    // the state it copies: it is the same state, not a snapshot (structuredClone makes those).
+    const request = passive.serverMessages['unmasking']?.[1] as UnmaskingRequestMessage;
+    const moved = { ...request, survivors: [1, 3, 4, 5], dropped: [2] };
+    for (const copy of [(s: ClientState): ClientState => ({ ...s }), (s: ClientState): ClientState => Object.assign({}, s)]) {
+      const state = snapshot(passive, 'unmasking', 1);
+      const kept = copy(state);
+      expect((receive(state, request).outbox[0] as UnmaskingMessage).shares).toHaveLength(5);
+      // Before the fix: a second unmasking message, with peer 2's masking-key share beside the
+      // self-mask share the first one revealed.
+      expect(secondAnswer(() => receive(kept, moved))).toBe('STATE_CONSUMED');
+      // And the other way round: stepping the copy consumes the original.
+      const other = snapshot(passive, 'unmasking', 1);
+      receive(copy(other), request);
+      expect(secondAnswer(() => receive(other, moved))).toBe('STATE_CONSUMED');
+    }
+  });
+
   it('masking again with one sender fewer in the relay never sends a second vector under the same masks', () => {
     const state = snapshot(passive, 'maskedInputCollection', 1);
     const relay = passive.serverMessages['maskedInputCollection']?.[1] as EncryptedSharesMessage;
@@ -294,6 +315,37 @@ describe('a message from the network never throws, even to a finished party', ()
         result = serverReceive(s, late);
       } catch (error) {
         result = error instanceof SecAggError ? `threw ${error.code}` : error;
+      }
+      expect(result).toEqual({ state: s, outbox: [], note: 'LATE_MESSAGE' });
+    }
+  });
+
+  it('a late undecodable message, or a closed connection, after the end: dropping its sender is noted, not thrown', () => {
+    // The README example drops the sender of bytes that do not decode (or name someone else).
+    const completed = serverCloseRound(deliverAll(prepare(makeConfig(5, 3).config, 'unmasking'))).state;
+    const aborted = serverCloseRound(prepare(makeConfig(5, 3).config, 'advertiseKeys').server).state;
+    for (const s of [completed, aborted]) {
+      let result: unknown;
+      try {
+        result = serverDropClient(s, 2);
+      } catch (error) {
+        result = error instanceof SecAggError ? `threw ${error.code}` : error; // before the fix: threw WRONG_ROUND
+      }
+      expect(result).toEqual({ state: s, outbox: [], note: 'LATE_MESSAGE' });
+    }
+  });
+
+  it('late undecodable bytes to a finished client: aborting it, as the README example does, is noted, not thrown', () => {
+    const trace = honestTrace(5, 3);
+    const request = trace.serverMessages['unmasking']?.[1] as UnmaskingRequestMessage;
+    const completed = receive(snapshot(trace, 'unmasking', 1), request).state;
+    const aborted = receive(snapshot(trace, 'unmasking', 1), { type: 'abort', code: 'LOCAL_ABORT' }).state;
+    for (const s of [completed, aborted]) {
+      let result: unknown;
+      try {
+        result = clientAbort(s, 'undecodable server message');
+      } catch (error) {
+        result = error instanceof SecAggError ? `threw ${error.code}` : error; // before the fix: threw WRONG_ROUND
       }
       expect(result).toEqual({ state: s, outbox: [], note: 'LATE_MESSAGE' });
     }

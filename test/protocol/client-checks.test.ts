@@ -406,8 +406,8 @@ describe('illegal calls throw WRONG_ROUND; finished clients take late messages w
     expectAbort(clientReceive(fresh(), m), 'SERVER_ABORTED');
     expectAbort(clientReceive(fresh(), msg(passive, 'shareKeys', 1)), 'UNEXPECTED_MESSAGE');
   });
-  it('clientAbort in completed and aborted', () => {
-    for (const s of [completed(), abortedState()]) expectSecAggError(() => clientAbort(s), 'WRONG_ROUND');
+  it('clientAbort in completed and aborted: a note, the state unchanged', () => {
+    for (const s of [completed(), abortedState()]) expect(clientAbort(s)).toEqual({ state: s, outbox: [], note: 'LATE_MESSAGE' });
   });
   it('hostile states and options', () => {
     expectSecAggError(() => clientAdvertiseKeys(null as unknown as ClientState), 'WRONG_ROUND');

@@ -7,7 +7,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { absentLeaf, buildDirectory, directoryHeight, directoryProof, keyLeaf, rootFromProof } from '../../src/protocol/_directory.js';
 import { neighbourIds } from '../../src/graph/index.js';
-import type { AdvertisedKeysMessage } from '../../src/protocol/index.js';
+import { computeSessionId } from '../../src/protocol/_kdf.js';
+import { validateConfig } from '../../src/protocol/config.js';
+import type { AdvertisedKeysMessage, SessionConfig } from '../../src/protocol/index.js';
 import { honestTrace, seed } from './_driver.js';
 
 const sha = (...parts: Uint8Array[]): Uint8Array => {
@@ -113,5 +115,45 @@ describe('key messages in a SecAgg+ round', () => {
     }
     expect(ids.size).toBe(1);
     if (trace.final.round === 'completed') expect(ids.has(Buffer.from(trace.final.sessionId).toString('hex'))).toBe(true);
+  });
+});
+
+describe('the session id binds the whole configuration', () => {
+  it('changing any one field of the configuration changes the session id', () => {
+    const keys = Array.from({ length: 6 }, (_, i) => seed(40 + i));
+    const base: SessionConfig = validateConfig({
+      version: 2, clients: 6, threshold: 5, corruptClients: 1, graph: { kind: 'harary', degree: 4, seed: seed(1) },
+      vectors: [{ name: 'x', length: 8, bits: 16 }, { name: 'y', length: 3, bits: 32 }], active: true, nonce: seed(2),
+      verificationKeys: keys, cohort: [0, 2, 3, 5, 8, 9], registrySize: 12, policyDigest: seed(3), beaconRound: 77,
+    });
+    const swapped = (i: number, key: Uint8Array): Uint8Array[] => keys.map((k, j) => (j === i ? key : k));
+    const variants: Partial<SessionConfig>[] = [
+      { threshold: 4, corruptClients: 0 },
+      { corruptClients: 0 },
+      { graph: { kind: 'harary', degree: 4, seed: seed(4) } },
+      { graph: { kind: 'complete' }, threshold: 5 },
+      { active: false, verificationKeys: null },
+      { nonce: seed(5) },
+      { verificationKeys: swapped(5, seed(50)) },
+      { verificationKeys: [...keys].reverse() },
+      { cohort: [0, 2, 3, 5, 8, 10] },
+      { registrySize: 13 },
+      { policyDigest: seed(6) },
+      { beaconRound: 78 },
+      { beaconRound: null },
+      { vectors: [{ name: 'x', length: 8, bits: 15 }, { name: 'y', length: 3, bits: 32 }] },
+      { vectors: [{ name: 'x', length: 9, bits: 16 }, { name: 'y', length: 3, bits: 32 }] },
+      { vectors: [{ name: 'y', length: 3, bits: 32 }, { name: 'x', length: 8, bits: 16 }] },
+      { vectors: [{ name: 'x', length: 8, bits: 16 }, { name: 'z', length: 3, bits: 32 }] },
+    ];
+    const root = seed(9);
+    const ids = new Set([Buffer.from(computeSessionId(base, root)).toString('hex')]);
+    for (const change of variants) ids.add(Buffer.from(computeSessionId(validateConfig({ ...base, ...change }), root)).toString('hex'));
+    expect(ids.size).toBe(1 + variants.length);
+    // More clients (the cohort, keys and n together), and the directory root.
+    const seven = validateConfig({ ...base, clients: 7, cohort: [...base.cohort, 11], verificationKeys: [...keys, seed(60)] });
+    ids.add(Buffer.from(computeSessionId(seven, root)).toString('hex'));
+    ids.add(Buffer.from(computeSessionId(base, seed(10))).toString('hex'));
+    expect(ids.size).toBe(3 + variants.length);
   });
 });

@@ -28,6 +28,7 @@ import {
   type SessionPolicy,
   type SessionPolicyInput,
 } from '../../src/protocol/index.js';
+import { validateConfig } from '../../src/protocol/config.js';
 import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { expectSecAggError, notBytes, notNumbers } from '../_hostile.js';
 import { inputFor, plainSum, seed } from './_driver.js';
@@ -72,6 +73,9 @@ describe('createSessionPolicy', () => {
       [{ beacon: { ...beacon, period: 0 } }, 'OUT_OF_RANGE'],
       [{ beacon: { ...beacon, name: 'with space' } }, 'INVALID_CONFIG'],
       [{ beacon: { ...beacon, maxClockSkew: Number.NaN } }, 'OUT_OF_RANGE'],
+      // What the beacon schedule cannot use (before the fix, accepted here and thrown by joinRound).
+      [{ beacon: { ...beacon, maxClockSkew: 2.5 } }, 'OUT_OF_RANGE'],
+      [{ beacon: { ...beacon, genesisTime: 2 ** 33 } }, 'OUT_OF_RANGE'],
       [{ beacon: { ...beacon, extra: 1 } as never }, 'UNKNOWN_OPTION'],
       [{ colour: 'red' }, 'UNKNOWN_OPTION'],
       [{ vectors: [] }, 'INVALID_CONFIG'],
@@ -168,6 +172,22 @@ describe('deriveSessionConfig', () => {
     expectSecAggError(() => deriveSessionConfig(createSessionPolicy({ ...activePolicy, corruptFraction: 0.2 }), { cohort, nonce: seed(1), beaconRound: null }), 'NO_FEASIBLE_GRAPH');
   });
 
+  it('every securityBits a policy accepts derives a SecAgg+ round (a configuration\'s own check assumes at least 40)', () => {
+    const big = Array.from({ length: 1000 }, (_, i) => i);
+    for (const securityBits of [1, 20, 39, 40, 64, 128]) {
+      let policy: SessionPolicy;
+      try {
+        policy = createSessionPolicy({ ...passivePolicy, registry: { size: 1000 }, graph: 'secaggplus', corruptFraction: 0.05, dropoutFraction: 0.05, securityBits });
+      } catch (error) {
+        expect(securityBits).toBeLessThan(40);
+        expect(error instanceof SecAggError && error.code).toBe('OUT_OF_RANGE');
+        continue;
+      }
+      // Before the fix, 1..39 were accepted here and every derivation threw THRESHOLD_TOO_LOW.
+      expect(deriveSessionConfig(policy, { cohort: big, nonce: seed(1), beaconRound: null }).graph.kind).toBe('harary');
+    }
+  });
+
   it('refuses cohorts the policy does not allow, and beacon rounds against the policy', () => {
     const p = createSessionPolicy(passivePolicy);
     const round = { cohort, nonce: seed(1), beaconRound: null };
@@ -209,7 +229,7 @@ describe('session config codec', () => {
     deriveSessionConfig(createSessionPolicy(passivePolicy), { cohort, nonce: seed(1), beaconRound: null }),
     deriveSessionConfig(createSessionPolicy(activePolicy), { cohort, nonce: seed(2), beaconRound: null }),
     deriveSessionConfig(createSessionPolicy({ ...passivePolicy, beacon, graph: 'secaggplus', registry: { size: 200 } }), {
-      cohort: Array.from({ length: 80 }, (_, i) => 2 * i), nonce: seed(3), beaconRound: 2 ** 40 + 3,
+      cohort: Array.from({ length: 80 }, (_, i) => 2 * i), nonce: seed(3), beaconRound: 2 ** 32 - 1,
     }),
   ];
 
@@ -317,6 +337,70 @@ describe('joinRound: a client holds the server to its policy', () => {
     expectSecAggError(() => joinRound(p, config, { member: 0, signingKey: seed(1) }), 'INVALID_CONFIG'); // no beacon value or offer time
   });
 
+  it('fuzzing the encoded configuration: whatever joinRound accepts is byte for byte the derivation from the round parameters it carries', () => {
+    const keys = Array.from({ length: 100 }, (_, i) => ed25519PublicKey(seed(i + 1)));
+    const p = createSessionPolicy({ ...activePolicy, registry: { verificationKeys: keys }, graph: 'secaggplus', beacon, dropoutFraction: 0.05, corruptFraction: 0.01 });
+    const round = { cohort: Array.from({ length: 70 }, (_, i) => i + (i >= 35 ? 10 : 0)), nonce: seed(1), beaconRound: 1000 };
+    const honestBytes = encodeSessionConfig(deriveSessionConfig(p, round, seed(9)));
+    expect(deriveSessionConfig(p, round, seed(9)).graph.kind).toBe('harary');
+    const options = { member: 3, signingKey: seed(4), beaconValue: seed(9), offerReceivedAt: beacon.genesisTime, rng: deterministicRandomBytes(seed(4)) };
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), (edits) => {
+        const bytes = Uint8Array.from(honestBytes);
+        for (const [at, value] of edits) bytes[at % bytes.length] = value;
+        let received: SessionConfig;
+        try {
+          received = decodeSessionConfig(bytes);
+        } catch {
+          return; // refused before joinRound
+        }
+        const state = joinRound(p, received, options); // never throws on a received configuration
+        if (state.round === 'aborted') {
+          expect(state.code).toBe('UNTRUSTED_CONFIG');
+          return;
+        }
+        accepted++;
+        expect(state.round === 'advertiseKeys' && encodeSessionConfig(state.config)).toEqual(bytes);
+        const own = deriveSessionConfig(p, { cohort: received.cohort, nonce: received.nonce, beaconRound: received.beaconRound }, seed(9));
+        expect(state.round === 'advertiseKeys' && state.config).toEqual(own);
+      }),
+      { numRuns: 150, seed: 14 },
+    );
+    expect(accepted).toBeGreaterThan(0); // edits of the nonce (the server's choice) are accepted
+  });
+
+  it('an offer time in the wrong unit is refused: before the beacon\'s genesis (every published round would look fresh) or in milliseconds', () => {
+    const p = createSessionPolicy({ ...activePolicy, beacon });
+    const config = deriveSessionConfig(p, { cohort, nonce: seed(4), beaconRound: 1000 }); // published in 2023
+    const join = (offerReceivedAt: number): ClientState =>
+      joinRound(p, config, { member: 5, signingKey: signingKeys[5] as Uint8Array, beaconValue: seed(9), offerReceivedAt });
+    // performance.now() / 1000, Date.now() / 1e6, Date.now(): before the fix the first two joined a round long published.
+    for (const wrong of [12_345.6, 1_700_000, 1_700_000_000_000]) expectSecAggError(() => join(wrong), 'OUT_OF_RANGE');
+    expect(refusal(join(1_700_000_000))).toMatch(/^UNTRUSTED_CONFIG: beacon round 1000 is published at/); // a real clock: stale
+    expect(join(beacon.genesisTime).round).toBe('advertiseKeys');
+  });
+
+  it('a beacon round beyond the schedule (above 2^32 - 1) is refused, never thrown, and never derived', () => {
+    const p = createSessionPolicy({ ...activePolicy, beacon });
+    const at = 1_700_000_000;
+    for (const beaconRound of [2 ** 32, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER]) {
+      // A server's configuration naming that round, consistent in every other field.
+      const config = { ...deriveSessionConfig(p, { cohort, nonce: seed(4), beaconRound: 2 ** 32 - 1 }), beaconRound };
+      let result: string;
+      try {
+        result = refusal(joinRound(p, config, { member: 5, signingKey: signingKeys[5] as Uint8Array, beaconValue: seed(9), offerReceivedAt: at }));
+      } catch (error) {
+        result = `threw ${error instanceof SecAggError ? error.code : String(error)}`; // before the fix: threw OUT_OF_RANGE
+      }
+      expect(result).toMatch(/^UNTRUSTED_CONFIG/);
+      expectSecAggError(() => deriveSessionConfig(p, { cohort, nonce: seed(4), beaconRound }), 'OUT_OF_RANGE');
+    }
+    expect(joinRound(p, deriveSessionConfig(p, { cohort, nonce: seed(4), beaconRound: 2 ** 32 - 1 }), {
+      member: 5, signingKey: signingKeys[5] as Uint8Array, beaconValue: seed(9), offerReceivedAt: at,
+    }).round).toBe('advertiseKeys');
+  });
+
   it('local mistakes throw: a bad policy, options, or signing key', () => {
     expectSecAggError(() => joinRound({ ...policy, corruptFraction: 2 }, honest, { member: 5, signingKey: signingKeys[5] as Uint8Array }), 'OUT_OF_RANGE');
     expectSecAggError(() => joinRound(policy, honest, { member: 40 }), 'OUT_OF_RANGE');
@@ -374,14 +458,14 @@ describe('createSessionConfig applies the threshold rules (the low-level path)',
     expect(createSessionConfig({ ...base, threshold: 3 }).corruptClients).toBe(2);
   });
 
-  it('active SecAgg+: 2t > k + 1, and the labelling must come from a beacon (stated by the caller)', () => {
+  it('active SecAgg+: 2t > k + 2 (+ corrupt neighbours), and the labelling must come from a beacon (stated by the caller)', () => {
     const n = 20;
     const more = Array.from({ length: n }, (_, i) => ed25519PublicKey(seed(i + 1)));
     const harary = { kind: 'harary' as const, degree: 6, seed: seed(5) };
     const config = { ...base, clients: n, active: true, corruptClients: 0, verificationKeys: more };
     expectSecAggError(() => createSessionConfig({ ...config, threshold: 5, graph: harary }), 'INVALID_CONFIG'); // no seedSource
-    expectSecAggError(() => createSessionConfig({ ...config, threshold: 3, graph: { ...harary, seedSource: 'beacon' } }), 'THRESHOLD_TOO_LOW'); // 6 <= 7
-    expect(createSessionConfig({ ...config, threshold: 4, graph: { ...harary, seedSource: 'beacon' } }).graph).toEqual(harary);
+    expectSecAggError(() => createSessionConfig({ ...config, threshold: 4, graph: { ...harary, seedSource: 'beacon' } }), 'THRESHOLD_TOO_LOW'); // 8 <= 8
+    expect(createSessionConfig({ ...config, threshold: 5, graph: { ...harary, seedSource: 'beacon' } }).graph).toEqual(harary);
     expectSecAggError(() => createSessionConfig({ ...config, threshold: 5, graph: { ...harary, seedSource: 'server' as never } }), 'INVALID_CONFIG');
   });
 
@@ -391,5 +475,47 @@ describe('createSessionConfig applies the threshold rules (the low-level path)',
     expect(small.threshold).toBe(7); // 8 - ceil(0.4)
     expect(small.corruptClients).toBe(1); // ceil(0.4): a fraction is counted up, never down
     expectSecAggError(() => createSessionConfig({ ...base, graph: { kind: 'auto', corruptFraction: 0.05, dropoutFraction: 0.05, seed: seed(2) }, corruptClients: 1 }), 'INVALID_CONFIG');
+  });
+});
+
+describe('validation copies an array once, then checks the copy', () => {
+  /** An array whose length grows after `honest` reads, as a hostile Proxy can make it. */
+  function growing<T>(items: T[], extra: T[], honest: number): T[] {
+    let reads = 0;
+    return new Proxy(items, {
+      get(target, key, receiver) {
+        if (key === 'length') return ++reads > honest ? items.length + extra.length : items.length;
+        const i = typeof key === 'string' ? Number(key) : Number.NaN;
+        return Number.isInteger(i) && i >= items.length ? extra[i - items.length] : Reflect.get(target, key, receiver);
+      },
+    });
+  }
+  const many = Array.from({ length: 300 }, (_, i) => ({ name: `v${i}`, length: 1, bits: 8 }));
+
+  it('a configuration keeps at most 64 vectors and n keys, whatever a second read of the array says', () => {
+    const base = createSessionConfig({ clients: 5, threshold: 4, nonce: seed(1), vectors, active: true, corruptClients: 0, verificationKeys: verificationKeys.slice(0, 5) });
+    for (let honest = 1; honest <= 4; honest++) {
+      for (const change of [{ vectors: growing([...vectors], many, honest) }, { verificationKeys: growing(verificationKeys.slice(0, 5), [seed(9)], honest) }]) {
+        let kept: SessionConfig | string;
+        try {
+          kept = validateConfig({ ...base, ...change });
+        } catch (error) {
+          kept = error instanceof SecAggError ? error.code : String(error);
+        }
+        // Before the fix: a configuration of 301 vectors (the check had read 1).
+        if (typeof kept !== 'string') {
+          expect(kept.vectors.length).toBeLessThanOrEqual(64);
+          expect(kept.verificationKeys).toHaveLength(5);
+        }
+      }
+      const policy = (() => {
+        try {
+          return createSessionPolicy({ ...passivePolicy, vectors: growing([...vectors], many, honest) });
+        } catch {
+          return null;
+        }
+      })();
+      if (policy !== null) expect(policy.vectors.length).toBeLessThanOrEqual(64);
+    }
   });
 });

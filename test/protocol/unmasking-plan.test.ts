@@ -25,7 +25,7 @@ import {
 } from '../../src/protocol/index.js';
 import { expectSecAggError } from '../_hostile.js';
 import { plainSum } from './_driver.js';
-import { expectPlainSums, serverAtUnmaskingClose, unmaskingCase, type StopRound, type UnmaskingCase } from './_unmasking.js';
+import { expectOutcome, namedLiars, serverAtUnmaskingClose, unmaskingCase, type StopRound, type UnmaskingCase } from './_unmasking.js';
 
 /** Runs a plan to the end, each stage's jobs in the order `order` gives (results put back in plan order). */
 function drive(plan: UnmaskingPlan, order: (n: number) => number[] = (n) => [...Array(n).keys()]): ServerStep {
@@ -40,18 +40,33 @@ function drive(plan: UnmaskingPlan, order: (n: number) => number[] = (n) => [...
 const reversed = (n: number): number[] => [...Array(n).keys()].reverse();
 
 describe('unmaskingPlan and applyUnmaskingResults', () => {
-  it('any concurrency, slice length and job order: the same step as serverCloseRound', () => {
-    fc.assert(
-      fc.property(unmaskingCase, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 160 }), fc.boolean(), (c, concurrency, slice, backwards) => {
-        const { config, server } = serverAtUnmaskingClose(c);
+  it('any concurrency, slice length and job order, sync or async: the same step as serverCloseRound, liars included', async () => {
+    // Liars in about half the cases (test/protocol/_unmasking.ts): each owner's outcome depends
+    // on its own shares only, so however owners are cut into jobs the same clients are named,
+    // the same sums come out or the same abort.
+    let lied = 0;
+    let named = 0;
+    await fc.assert(
+      fc.asyncProperty(unmaskingCase, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 160 }), fc.boolean(), async (c, concurrency, slice, backwards) => {
+        const { config, server, liars } = serverAtUnmaskingClose(c);
         if (server.round !== 'unmasking') return; // an earlier round aborted: nothing to unmask
         const want = serverCloseRound(structuredClone(server));
-        expectPlainSums(config, want);
+        expectOutcome(config, want, liars);
+        if (liars.length > 0) lied++;
+        if (namedLiars(want).length > 0) named++;
         const plan = unmaskingPlan(structuredClone(server), { concurrency, sliceLength: slice });
         expect(drive(plan, backwards ? reversed : undefined)).toEqual(want);
+        let delay = 0;
+        const shuffling: JobRunner = {
+          concurrency,
+          run: (job) => new Promise((resolve) => setTimeout(() => resolve(runUnmaskingJob(job)), (delay = (delay + 7) % 3))),
+        };
+        expect(await serverCloseRoundAsync(structuredClone(server), { runner: shuffling, sliceLength: slice })).toEqual(want);
       }),
       { numRuns: 30 },
     );
+    expect(lied).toBeGreaterThan(3); // the cases do exercise liars
+    expect(named).toBeGreaterThan(3);
   });
 
   it('completes with the plain sum, over slices that do not divide the vector length', () => {
@@ -84,13 +99,15 @@ describe('unmaskingPlan and applyUnmaskingResults', () => {
     expect(want.state.round === 'aborted' && want.state.code).toBe('TOO_FEW_CLIENTS');
   });
 
-  it('a wrong revealed share aborts the plan as it aborts serverCloseRound (RECONSTRUCTION_FAILED)', () => {
+  it('a wrong revealed share that cannot be corrected aborts the plan as it aborts serverCloseRound (RECONSTRUCTION_FAILED)', () => {
+    // 5 holders per secret, t = 3: a wrong share is detected, not corrected (floor((5 - 3 - 1) / 2) = 0).
     const stops = new Map<number, StopRound>([[3, 'maskedInputCollection']]);
     const { server } = serverAtUnmaskingClose({ clients: 6, threshold: 3, vectors: [{ name: 'x', length: 20, bits: 16 }], stops });
     const live = server as ServerLiveState;
     (live.revealed[1] as Uint8Array[])[0]?.fill(0x5a); // holder 1's first share (of owner 1)
     const want = serverCloseRound(structuredClone(server));
     expect(want.state.round === 'aborted' && want.state.code).toBe('RECONSTRUCTION_FAILED');
+    expect(want.state.round === 'aborted' && want.state.reason).toMatch(/client 1's secret could not be rebuilt: more of its 5 shares are wrong than can be corrected/);
     expect(drive(unmaskingPlan(structuredClone(server), { concurrency: 4 }))).toEqual(want);
   });
 
@@ -131,6 +148,10 @@ describe('unmaskingPlan and applyUnmaskingResults', () => {
       [{ ...k0, keys: [(k0.keys[0] as Uint8Array).subarray(1)] }, ...keys.slice(1)],
       [{ ...k0, keys: 'x' }, ...keys.slice(1)],
       [{ ...k0, failure: { owner: 999, cause: 'KEY_MISMATCH' } }, ...keys.slice(1)],
+      [{ ...k0, liars: undefined }, ...keys.slice(1)],
+      [{ ...k0, liars: [999] }, ...keys.slice(1)],
+      [{ ...k0, liars: [2, 1] }, ...keys.slice(1)],
+      [{ ...k0, liars: ['1'] }, ...keys.slice(1)],
     ];
     for (const bad of badKeys) expect(() => applyUnmaskingResults(plan, bad as UnmaskingResult[])).toThrow();
     plan = applyUnmaskingResults(plan, keys);

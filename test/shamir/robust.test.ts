@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { deterministicRandomBytes } from '../../src/testing/index.js';
 import { combineShares, createCombiner, createRobustCombiner, splitSecret, type Share } from '../../src/shamir/index.js';
+import { gfMul } from '../../src/shamir/_gf.js';
 import { expectSecAggError } from '../_hostile.js';
 import { corrupt, robustProperties } from './_robust-helpers.js';
 
@@ -150,6 +151,51 @@ describe('robust combiner: round semantics', () => {
     // Excluding down to fewer than t usable shares is TOO_FEW_SHARES.
     robust.exclude([1, 2, 4, 5, 6]);
     expectSecAggError(() => robust.combine(shares), 'TOO_FEW_SHARES');
+  });
+
+  it('excludeLiars: false: each call decodes every share it is given; liars are named, not skipped', () => {
+    const secrets = [rng(32), rng(32)];
+    const all = secrets.map((s) => splitSecret(s, { threshold: t, holders, rng }));
+    const robust = createRobustCombiner({ threshold: t, secretLength: 32, rng, excludeLiars: false, excluded: [11] });
+    expect(robust.combine(corrupt(all[0] as Share[], [2, 7], 'random', rng))).toEqual({ secret: secrets[0], liars: [2, 7], correctable: 3 });
+    expect(robust.liars).toEqual([2, 7]);
+    expect(robust.excluded).toEqual([11]); // only the caller's
+    // Holders 2 and 7 are used again: honest now, N = 10; lying again, they are named again.
+    expect(robust.combine(all[1] as Share[])).toEqual({ secret: secrets[1], liars: [], correctable: 3 });
+    expect(robust.combine(corrupt(all[1] as Share[], [2, 7, 9], 'one element', rng))).toEqual({ secret: secrets[1], liars: [2, 7, 9], correctable: 3 });
+    expect(robust.liars).toEqual([2, 7, 9]);
+    expectSecAggError(() => createRobustCombiner({ threshold: t, secretLength: 32, excludeLiars: 0 as never }), 'INVALID_TYPE');
+  });
+
+  it('e + 1 colluders need only their own shares to present another sharing (N - t even): no dealer, no honest share', () => {
+    // g = f + h with h(x) = prod_{j in S} (x + j) for t - 1 honest ids S (public): each colluder adds
+    // h(x) to its own share. g agrees with S and the colluders, t - 1 + e + 1 = N - e shares: the
+    // decoder returns g's secret (f(0) + h(0)) and names the e other honest holders.
+    const n = 11; // t = 5: N - t = 6, e = 3
+    const secret = rng(32);
+    const shares = splitSecret(secret, { threshold: 5, holders: n, rng });
+    const S = [5, 6, 7, 8];
+    const colluders = [1, 2, 3, 4];
+    const h = (x: number): number => S.reduce((acc, j) => gfMul(acc, x ^ j), 1);
+    const lied = shares.map((sh) => {
+      if (!colluders.includes(sh.x)) return sh;
+      const y = Uint8Array.from(sh.y);
+      for (let e = 0; e < 16; e++) {
+        const v = (((y[2 * e] as number) << 8) | (y[2 * e + 1] as number)) ^ h(sh.x);
+        y[2 * e] = v >>> 8;
+        y[2 * e + 1] = v & 0xff;
+      }
+      return { x: sh.x, y };
+    });
+    const out = createRobustCombiner({ threshold: 5, secretLength: 32, rng }).combine(lied);
+    expect(out.liars).toEqual([9, 10, 11]);
+    const shifted = Uint8Array.from(secret);
+    for (let e = 0; e < 16; e++) {
+      const v = (((shifted[2 * e] as number) << 8) | (shifted[2 * e + 1] as number)) ^ h(0);
+      shifted[2 * e] = v >>> 8;
+      shifted[2 * e + 1] = v & 0xff;
+    }
+    expect(out.secret).toEqual(shifted);
   });
 
   it('malformed payloads (wrong length, non-zero odd marker) are liars, treated as erasures', () => {

@@ -5,7 +5,7 @@
 #   t1 = min x with P[X > x] < 2^-(sigma+1) / n, X ~ Hypergeometric(n - 1 others, c corrupt, k drawn);
 #   t2 = min r with P[S <= r] >= 2^-eta / n, S ~ Hypergeometric(n, n - d survivors, k drawn);
 #   connectivity: k > c + d, or n (n - k - 1) / 2 * prod_{i<k} (B - i) / (n - i) < 2^-(sigma+1), B = c + d;
-#   t = max(t1 + 1, 2) (semi-honest) or max(floor((k + 1 + t1) / 2) + 1, 2) (semi-malicious); k works iff t <= t2;
+#   t = max(t1 + 1, 2) (semi-honest) or max(floor((k + 2 + t1) / 2) + 1, 2) (semi-malicious); k works iff t <= t2;
 #   search only if 10 (c + d) <= 9 n (semi-honest) or 10 (c + 2 d) <= 9 n (semi-malicious);
 #   Harary if found and 2 (k + 1) <= n; else complete with t = n - d if t >= max(2, c + 1) (semi-honest)
 #   or max(2, floor((n + c) / 2) + 1) (semi-malicious); else the Harary graph found; else none.
@@ -50,7 +50,7 @@ def connected(n, c, d, k, sec):
     return p < Fraction(1, 2 ** (sec + 1))
 
 def security_threshold(t1, k, mal):
-    return max(2, (k + 1 + t1) // 2 + 1 if mal else t1 + 1)
+    return max(2, (k + 2 + t1) // 2 + 1 if mal else t1 + 1)
 
 def search(n, c, d, mal, sec, eta):
     k = 2

@@ -23,7 +23,7 @@ import {
 import { startWorkerPool, workerExecArgv, type WorkerPool } from '../../src/workers/_pool.js';
 import { bundleWorker } from './_bundle.js';
 import { createWorkerPool } from '../../src/workers/index.js';
-import { expectPlainSums, serverAtUnmaskingClose, unmaskingCase, type StopRound, type UnmaskingCase } from '../protocol/_unmasking.js';
+import { expectOutcome, serverAtUnmaskingClose, unmaskingCase, type StopRound, type UnmaskingCase } from '../protocol/_unmasking.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'secagg-pool-'));
 let flags = 0;
@@ -65,13 +65,13 @@ describe('serverCloseRoundAsync on a worker pool', () => {
     await Promise.all(sized.map((p) => p.ready()));
   }, 60_000);
 
-  it('the same step as the single-threaded close: random dropouts, 1-4 workers, any slice length, several bit widths', async () => {
+  it('the same step as the single-threaded close: random dropouts and liars, 1-4 workers, any slice length, several bit widths', async () => {
     await fc.assert(
       fc.asyncProperty(unmaskingCase, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 160 }), async (c, workers, slice) => {
-        const { config, server } = serverAtUnmaskingClose(c);
+        const { config, server, liars } = serverAtUnmaskingClose(c);
         if (server.round !== 'unmasking') return;
         const want = serverCloseRound(structuredClone(server));
-        expectPlainSums(config, want);
+        expectOutcome(config, want, liars);
         const got = await serverCloseRoundAsync(structuredClone(server), { runner: sized[workers - 1] as WorkerPool, sliceLength: slice });
         expect(got).toEqual(want);
       }),

@@ -32,26 +32,34 @@ export function common(s: ClientCommon, answered: Partial<AnsweredRequests> = {}
   return { config: s.config, id: s.id, neighbours: s.neighbours, signingKey: s.signingKey, answered: { ...s.answered, ...answered } };
 }
 
-/** A new client has answered nothing. */
-export const NOTHING_ANSWERED: AnsweredRequests = Object.freeze({
-  advertisedKeys: null,
-  encryptedShares: null,
-  input: null,
-  consistencyRequest: null,
-  unmaskingRequest: null,
-});
+/** A new client has answered nothing: a record of its own (consumption follows it). */
+export function nothingAnswered(): AnsweredRequests {
+  return { advertisedKeys: null, encryptedShares: null, input: null, consistencyRequest: null, unmaskingRequest: null };
+}
 
 /**
  * Client states that a step consumed: as on the server, a state is used once, so that no
  * caller can answer one round twice by keeping a reference to an old state (structuredClone is
  * the explicit snapshot, and the README's rule covers snapshots). Terminal states are never
  * consumed (a late message leaves them as they are).
+ *
+ * A live state's `answered` record is consumed with it: every live state has its own (each
+ * step and `createClient` make a new one), and a shallow copy (`{ ...state }`,
+ * `Object.assign`) shares it, so it is refused too. Such a copy shares every secret buffer of
+ * the state it copies: it is that state, not a snapshot.
  */
 const consumed = new WeakSet<object>();
 
-/** Throws `STATE_CONSUMED` for a state an earlier step consumed. */
+/** The `answered` record of a live client state (null for terminal or foreign values). */
+function recordOf(state: ClientState): object | null {
+  const answered: unknown = (state as { answered?: unknown } | null)?.answered;
+  return answered !== null && typeof answered === 'object' ? answered : null;
+}
+
+/** Throws `STATE_CONSUMED` for a state an earlier step consumed (or a shallow copy of one). */
 export function checkNotConsumed(state: ClientState, step: string): void {
-  if (consumed.has(state)) {
+  const record = recordOf(state);
+  if (consumed.has(state) || (record !== null && consumed.has(record))) {
     throw new SecAggError(
       'STATE_CONSUMED',
       `${step} was given a client state that an earlier step consumed; step the state it returned (structuredClone a state to keep a snapshot)`,
@@ -62,6 +70,8 @@ export function checkNotConsumed(state: ClientState, step: string): void {
 /** Consumes `state` and returns `step` (every step that moves a client on ends here). */
 export function settle(state: ClientState, step: ClientStep): ClientStep {
   consumed.add(state);
+  const record = recordOf(state);
+  if (record !== null) consumed.add(record);
   return step;
 }
 

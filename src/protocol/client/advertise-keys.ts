@@ -11,7 +11,7 @@ import type { RandomBytes } from '../../random.js';
 import { checkConfig, readClientOptions, readRng, wrongRound, type ClientStepOptions } from '../_common.js';
 import { advertiseSignedBytes, configDigest } from '../_kdf.js';
 import type { ClientAdvertiseKeysState, ClientShareKeysState, ClientState, ClientStep, SessionConfig } from '../types.js';
-import { NOTHING_ANSWERED, checkNotConsumed, common, keepAgreement, settle, signerFor } from './_state.js';
+import { checkNotConsumed, common, keepAgreement, nothingAnswered, settle, signerFor } from './_state.js';
 
 /** Options of {@link createClient}. */
 export interface CreateClientOptions {
@@ -65,12 +65,12 @@ export function createClient(config: SessionConfig, options: CreateClientOptions
     throw new SecAggError('INVALID_CONFIG', 'signingKey is only used by the active variant');
   }
   // Each private key is imported once: for its public key now, and kept for its one round.
-  const channelPrivateKey = copyBytes(rng(32), 'rng output', 32);
+  const channelPrivateKey = draw(rng);
   const channel = createX25519Agreement(channelPrivateKey, backend);
-  const maskingPrivateKey = copyBytes(rng(32), 'rng output', 32);
+  const maskingPrivateKey = draw(rng);
   const masking = createX25519Agreement(maskingPrivateKey, backend);
-  const selfMaskSeed = copyBytes(rng(32), 'rng output', 32);
-  const shareSeed = copyBytes(rng(32), 'rng output', 32);
+  const selfMaskSeed = draw(rng);
+  const shareSeed = draw(rng);
   const keys = { channelPrivateKey, channelPublicKey: channel.publicKey.slice(), maskingPrivateKey, maskingPublicKey: masking.publicKey.slice() };
   keepAgreement(channelPrivateKey, channel);
   keepAgreement(maskingPrivateKey, masking);
@@ -80,11 +80,22 @@ export function createClient(config: SessionConfig, options: CreateClientOptions
     id,
     neighbours: neighbourIds(cfg, id),
     signingKey,
-    answered: NOTHING_ANSWERED,
+    answered: nothingAnswered(),
     keys,
     selfMaskSeed,
     shareSeed,
   };
+}
+
+/**
+ * 32 secret bytes from `rng`: a copy (checked on the copy), and the rng's own array zeroed (it
+ * returned fresh bytes, which are now the client's secret and must not linger).
+ */
+function draw(rng: RandomBytes): Uint8Array {
+  const bytes: unknown = rng(32);
+  const copy = copyBytes(bytes, 'rng output', 32);
+  (bytes as Uint8Array).fill(0);
+  return copy;
 }
 
 /**

@@ -9,7 +9,7 @@ import { equalBytes } from '../../_bytes.js';
 import type { CryptoBackend } from '../../crypto/index.js';
 import { SecAggError } from '../../errors.js';
 import type { RandomBytes } from '../../random.js';
-import { beaconRoundIsFresh, beaconRoundTime } from '../../graph/index.js';
+import { MAX_BEACON_TIME, beaconRoundIsFresh, beaconRoundTime } from '../../graph/index.js';
 import { writeConfig } from '../config-codec.js';
 import { validateConfig } from '../config.js';
 import { deriveSessionConfig } from '../derive.js';
@@ -30,7 +30,8 @@ export interface JoinRoundOptions {
   readonly beaconValue?: Uint8Array;
   /**
    * When the policy names a beacon: when this client received the server's offer (unix
-   * seconds, your clock). The core reads no clock: the beacon round must be published strictly
+   * seconds, your clock: `Date.now() / 1000`), from the beacon's genesis time to 2^34 (a time
+   * in another unit is refused). The core reads no clock: the beacon round must be published strictly
    * after this time plus the policy's `maxClockSkew`, so the cohort (which fixes the ids) was
    * chosen before the value that labels the graph existed.
    */
@@ -55,7 +56,8 @@ export type JoinRefused = AbortedState & { readonly id: number };
  * makes this throw.
  *
  * @throws {SecAggError} for local mistakes only: the errors of `createSessionPolicy` for the
- *   policy; `INVALID_TYPE`, `OUT_OF_RANGE`, `UNKNOWN_OPTION` for the options; `INVALID_CONFIG`
+ *   policy; `INVALID_TYPE`, `OUT_OF_RANGE` (an offer time before the beacon's genesis or above
+ *   2^34: not unix seconds), `UNKNOWN_OPTION` for the options; `INVALID_CONFIG`
  *   when the policy names a beacon and `beaconValue` or `offerReceivedAt` is missing, or the
  *   signing key is missing, extra or not registry entry `member`'s.
  * @example
@@ -74,7 +76,12 @@ export function joinRound(policy: SessionPolicy, config: SessionConfig, options:
   if (p.beacon !== null && (o.beaconValue === undefined || o.offerReceivedAt === undefined)) {
     throw new SecAggError('INVALID_CONFIG', `the policy's beacon ${p.beacon.name} seeds the graph: pass beaconValue (from your own source) and offerReceivedAt`);
   }
-  const offerReceivedAt = o.offerReceivedAt === undefined ? null : assertNumber(o.offerReceivedAt, 'options.offerReceivedAt', 0, 2 ** 40);
+  // Not before the beacon's first round: a clock in a smaller unit (performance.now() / 1000)
+  // would make every published round look fresh; a larger one (Date.now()) exceeds 2^34.
+  const offerReceivedAt =
+    o.offerReceivedAt === undefined
+      ? null
+      : assertNumber(o.offerReceivedAt, 'options.offerReceivedAt (unix seconds, not before the beacon\'s genesis)', p.beacon?.genesisTime ?? 0, MAX_BEACON_TIME);
   const refuse = (id: number, reason: string): JoinRefused => ({ round: 'aborted', id, code: 'UNTRUSTED_CONFIG', reason, atRound: 'advertiseKeys' });
 
   // The received configuration, read like network input.

@@ -81,8 +81,9 @@ const INPUT_LABEL = new TextEncoder().encode('secagg/v2/input\0');
  * Consumes `state`, unless it returns a note.
  *
  * @param input One Uint32Array per configured vector name, elements below 2^bits.
- * @throws {SecAggError} `WRONG_ROUND` unless in `maskedInputCollection` (or later: then the
- *   relay is screened as a repeat); `STATE_CONSUMED`; `INVALID_TYPE`, `UNKNOWN_OPTION`,
+ * @throws {SecAggError} `WRONG_ROUND` unless in `maskedInputCollection` (or finished: a note;
+ *   a repeat of the relay to a client in a later round goes through `clientReceive`, which
+ *   screens it as a repeat); `STATE_CONSUMED`; `INVALID_TYPE`, `UNKNOWN_OPTION`,
  *   `LENGTH_MISMATCH`, `ELEMENT_OUT_OF_RANGE` for a bad input.
  * @example
  * ```ts
@@ -179,11 +180,13 @@ function openShares(s: ClientMaskedInputState, shares: EncryptedShares, backend:
     if (pt === null) return ['SHARE_DECRYPTION_FAILED', `the shares from ${v} do not decrypt`];
     const view = new DataView(pt.buffer, pt.byteOffset, pt.byteLength);
     if (pt.length !== SHARE_PLAINTEXT_BYTES || view.getUint32(0) !== v || view.getUint32(4) !== id) {
+      pt.fill(0);
       return ['SHARE_MISADDRESSED', `the shares from ${v} name another sender or recipient`];
     }
     owners.push(v);
     selfMaskShares.push(pt.slice(8, 8 + SHARE_BYTES));
     maskingKeyShares.push(pt.slice(8 + SHARE_BYTES));
+    pt.fill(0); // the state keeps the copies; the plaintext goes
   }
   if (!ownPushed) pushOwn();
   return { owners, selfMaskShares, maskingKeyShares };

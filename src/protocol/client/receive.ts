@@ -87,11 +87,13 @@ function readType(message: unknown): unknown {
 }
 
 /**
- * Aborts the client locally (code LOCAL_ABORT), e.g. on a framework timeout. Secrets are
- * dropped. Consumes `state`.
+ * Aborts the client locally (code LOCAL_ABORT), e.g. on a framework timeout or bytes from the
+ * server that do not decode. Secrets are dropped. Consumes `state`. A client that already
+ * completed or aborted comes back unchanged with the note `LATE_MESSAGE` (late bytes after the
+ * end never make a step throw).
  *
- * @throws {SecAggError} `WRONG_ROUND` when the client already completed or aborted;
- *   `STATE_CONSUMED`; `INVALID_TYPE` for a reason that is not a string.
+ * @throws {SecAggError} `WRONG_ROUND` when `state` is not a client state; `STATE_CONSUMED`;
+ *   `INVALID_TYPE` for a reason that is not a string.
  * @example
  * ```ts
  * ({ state } = clientAbort(state, 'timeout'));
@@ -99,10 +101,9 @@ function readType(message: unknown): unknown {
  */
 export function clientAbort(state: ClientState, reason = 'aborted by the caller'): ClientStep {
   const round = state?.round;
-  if (round === undefined || round === 'completed' || round === 'aborted') {
-    throw new SecAggError('WRONG_ROUND', `clientAbort cannot run in round "${String(round)}"`);
-  }
   if (typeof reason !== 'string') throw new SecAggError('INVALID_TYPE', 'reason must be a string');
+  if (round === 'completed' || round === 'aborted') return { state, outbox: [], note: 'LATE_MESSAGE' };
+  if (round === undefined) throw new SecAggError('WRONG_ROUND', `clientAbort cannot run in round "${String(round)}"`);
   checkNotConsumed(state, 'clientAbort');
   return settle(state, aborted(state as { id: number; round: Round }, 'LOCAL_ABORT', reason));
 }

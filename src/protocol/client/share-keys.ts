@@ -213,6 +213,7 @@ function shareSecrets(s: ClientShareKeysState, sessionId: Uint8Array, peers: Pee
   const rng = createDrbg(s.shareSeed, sessionId, SHARE_COEFFICIENTS_INFO);
   const bShares = splitSecret(s.selfMaskSeed, { threshold: config.threshold, holders, rng });
   const sShares = splitSecret(s.keys.maskingPrivateKey, { threshold: config.threshold, holders, rng });
+  rng.wipe(); // its key and one share would give each secret
   const agreement = takeAgreement(s.keys.channelPrivateKey, backend);
   const ciphertexts: Uint8Array[] = new Array(peers.ids.length);
   const channelKeysFrom: Uint8Array[] = new Array(peers.ids.length);

@@ -66,6 +66,16 @@ export function drop(s: Live, id: number, reason: DropReason): void {
 }
 
 /**
+ * Records a client named by reconstruction (INCONSISTENT_SHARE): a member is dropped; a client
+ * dropped earlier in the round, after it revealed the shares that were used, gets this second
+ * record, so that leaving after lying cannot keep a client from being named.
+ */
+export function nameLiar(s: Live, id: number): void {
+  removeMember(s, id);
+  s.drops.push({ id, reason: 'INCONSISTENT_SHARE', round: s.round });
+}
+
+/**
  * The session id for an outbox: a copy, so that no message shares memory with the state (a
  * transport may transfer or reuse a message's buffers). Messages of one outbox share it.
  */

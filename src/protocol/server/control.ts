@@ -40,18 +40,22 @@ export function createServer(config: SessionConfig): ServerLiveState {
 
 /**
  * Drops a client on the caller's behalf (reason DROPPED_BY_CALLER), e.g. when its connection
- * closed. A masked input already accepted stays in the sums (the client counts as a survivor,
- * and the completed state lists it in `droppedAfterInput`, not in `drops`).
- * Unknown or already dropped ids are ignored. Consumes `state`.
+ * closed or it sent bytes that do not decode. A masked input already accepted stays in the
+ * sums (the client counts as a survivor, and the completed state lists it in
+ * `droppedAfterInput`, not in `drops`). Unknown or already dropped ids are ignored. Consumes
+ * `state`. After the session ended (completed or aborted) there is nothing to drop: the state
+ * comes back unchanged with the note `LATE_MESSAGE`, as for a late message (network events
+ * never make a step throw).
  *
- * @throws {SecAggError} `WRONG_ROUND` when completed or aborted, `STATE_CONSUMED`,
- *   `OUT_OF_RANGE` / `INVALID_TYPE` for a bad id.
+ * @throws {SecAggError} `STATE_CONSUMED`, `OUT_OF_RANGE` / `INVALID_TYPE` for a bad id, and
+ *   `INVALID_TYPE` when `state` is not a server state.
  * @example
  * ```ts
  * ({ state: server } = serverDropClient(server, 17));
  * ```
  */
 export function serverDropClient(state: ServerState, id: number): ServerStep {
+  if (state?.round === 'completed' || state?.round === 'aborted') return { state, outbox: [], note: 'LATE_MESSAGE' };
   if (state !== null && typeof state === 'object' && !consumed.has(state) && LIVE_ROUNDS.includes(state.round)) {
     const n = (state as ServerLiveState).config.clients;
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > n) {

@@ -4,10 +4,11 @@
  * (`unmaskingPlan`) and takes their results back (`applyUnmaskingResults`).
  *
  * Two kinds, run in two stages (the masks need every key):
- * - `keys`: rebuild secrets from their holders' shares (Shamir over GF(2^16)) and derive the mask
- *   keys: a survivor's self-mask seed b_u gives one key per vector; a dropped client's masking
- *   key s_v is checked against its advertised public key, agreed (X25519) with each surviving
- *   neighbour and each shared secret gives one key per vector. The secrets never leave the job.
+ * - `keys`: rebuild secrets from all their holders' shares (Shamir over GF(2^16), robustly: wrong
+ *   shares corrected and their holders named, ./_reconstruct.ts) and derive the mask keys: a
+ *   survivor's self-mask seed b_u gives one key per vector; a dropped client's masking key s_v is
+ *   checked against its advertised public key, agreed (X25519) with each surviving neighbour and
+ *   each shared secret gives one key per vector. The secrets never leave the job.
  * - `masks`: for a slice [offset, offset + length) of one vector, the accumulated masked sum's
  *   slice with every mask term (key, sign) removed (the mask PRG is seekable).
  */
@@ -17,16 +18,16 @@ import { createX25519Agreement, x25519PublicKey, type CryptoBackend } from '../.
 import { SecAggError, type ErrorCode } from '../../errors.js';
 import { applyMasksInto, type MaskTerm } from '../../masking/index.js';
 import { cryptoRandomBytes, type RandomBytes } from '../../random.js';
-import { createCombiner } from '../../shamir/index.js';
 import { maskKey, pairwiseMaskLabel, selfMaskLabel } from '../_kdf.js';
+import { keysReconstruction } from './_reconstruct.js';
 
 /** One secret to rebuild: its owner and the shares its holders revealed. */
 export interface UnmaskingShareSet {
   /** The client whose secret this is. */
   readonly owner: number;
   /**
-   * The holders' ids (their share x-coordinates), increasing: the first `threshold` define the
-   * secret; one more, when present, checks the others.
+   * The holders' ids (their share x-coordinates), increasing: every client that revealed a share
+   * of this secret, at least `threshold`. Up to floor((N - t - 1) / 2) of N shares may be wrong.
    */
   readonly holders: readonly number[];
   /** Their shares, 32 bytes each, in `holders` order (secret: `threshold` of them give it away). */
@@ -90,8 +91,9 @@ export type UnmaskingJob = UnmaskingKeysJob | UnmaskingMasksJob;
 export interface UnmaskingFailure {
   readonly owner: number;
   /**
-   * `KEY_MISMATCH`: the rebuilt masking key does not match the advertised public key; otherwise
-   * the code of the error the reconstruction or agreement threw (e.g. `MISMATCHED_SHARES`).
+   * `TOO_MANY_ERRORS`: no sharing agrees with all but floor((N - t - 1) / 2) of the owner's N
+   * shares; `KEY_MISMATCH`: the rebuilt masking key does not match the advertised public key;
+   * otherwise the code of the error the reconstruction or agreement threw.
    */
   readonly cause: 'KEY_MISMATCH' | ErrorCode;
 }
@@ -106,6 +108,14 @@ export interface UnmaskingKeysResult {
   readonly keys: readonly Uint8Array[];
   /** The first owner (in job order) whose secret could not be used, or null. */
   readonly failure: UnmaskingFailure | null;
+  /**
+   * Holders named by reconstruction, ascending: each revealed a share that disagrees with the
+   * secret rebuilt for one of the job's owners (from the shares of that owner alone; see
+   * docs/protocol.md, "Wrong shares"). Named, not proven malicious: the owner may have dealt that
+   * holder a bad share. Set with or without `failure` (owners after a failure are still rebuilt,
+   * so that the liars named do not depend on how owners were cut into jobs).
+   */
+  readonly liars: readonly number[];
 }
 
 /** What a `masks` job gives back: the slice with the masks removed (the slice of the sum). */
@@ -120,8 +130,9 @@ export type UnmaskingResult = UnmaskingKeysResult | UnmaskingMasksResult;
 /** Options of {@link runUnmaskingJob}. */
 export interface RunUnmaskingJobOptions {
   /**
-   * Randomness for the check of extra shares (default: the platform CSPRNG). It only decides
-   * whether inconsistent shares are caught (missed with probability 2^-32), never the result.
+   * Randomness of the robust reconstruction's checks and decoder (default: the platform CSPRNG).
+   * It never decides the result, except that an inconsistent set of shares passes a check with
+   * probability 2^-32.
    */
   readonly rng?: RandomBytes;
 }
@@ -149,14 +160,14 @@ export function termSigns(job: UnmaskingKeysJob): Int8Array {
 
 /**
  * Runs one unmasking job on this thread and returns its result. Pure: the same job gives the
- * same result wherever it runs (the randomness only checks extra shares). It does not wipe the
+ * same result wherever it runs (the randomness only draws checks, see `rng`). It does not wipe the
  * job's secret bytes: call {@link wipeUnmaskingJob} once the job is no longer needed (a worker
  * does it after each job; the server's closes do it when a stage is done).
  *
  * Jobs come from {@link unmaskingPlan}: their shape is checked (they may have crossed a queue),
  * their values are trusted. A secret that cannot be rebuilt or does not match its public key is
  * not an error: it is the result's `failure`, and the round aborts (RECONSTRUCTION_FAILED) when
- * the results are applied.
+ * the results are applied. Holders whose shares were wrong are the result's `liars`.
  *
  * @throws {SecAggError} `INVALID_TYPE` for something that is not a well-formed unmasking job,
  *   `LENGTH_MISMATCH` for a masks job whose keys are not 32 bytes per sign, the mask option
@@ -195,8 +206,8 @@ function checkKeysJob(job: UnmaskingKeysJob): UnmaskingKeysJob {
   if (!Array.isArray(survivors) || !Array.isArray(dropped)) throw malformed('survivors and dropped must be arrays');
   for (const set of [...survivors, ...dropped] as unknown[]) {
     const x = set as Partial<UnmaskingDroppedClient> | null;
-    if (x === null || typeof x !== 'object' || !isId(x.owner) || !isIds(x.holders) || x.holders.length < t || x.holders.length > t + 1) {
-      throw malformed('each owner needs an id and threshold or threshold + 1 increasing holder ids');
+    if (x === null || typeof x !== 'object' || !isId(x.owner) || !isIds(x.holders) || x.holders.length < t) {
+      throw malformed('each owner needs an id and at least threshold increasing holder ids');
     }
     if (!isBytesOf(x.shares, 32 * x.holders.length)) throw malformed('shares must be 32 bytes per holder');
   }
@@ -255,22 +266,17 @@ export function wipeUnmaskingResult(result: UnmaskingResult): void {
   if (Array.isArray(keys)) for (const block of keys) if (block instanceof Uint8Array) block.fill(0);
 }
 
-/** Rebuilds each secret, derives its keys; stops at the first secret that cannot be used. */
+/**
+ * Rebuilds each secret and derives its keys. After the first secret that cannot be used no key is
+ * derived, but the other owners are still rebuilt: the liars named are then those of every
+ * owner that could be rebuilt, whatever the job's cut (the closes' results agree, liars included).
+ */
 function runKeysJob(job: UnmaskingKeysJob, rng: RandomBytes): UnmaskingKeysResult {
   const { threshold: t, sessionId, vectors, backend } = job;
   const terms = termCount(job);
   const keys = vectors.map(() => new Uint8Array(32 * terms));
-  const combiners = new Map<string, ReturnType<typeof createCombiner>>();
-  // One combiner per set of holders (in the complete graph every owner has the same set).
-  const rebuild = (set: UnmaskingShareSet): Uint8Array => {
-    const id = set.holders.join(',');
-    let c = combiners.get(id);
-    if (c === undefined) {
-      c = createCombiner(set.holders, { threshold: t, rng });
-      combiners.set(id, c);
-    }
-    return c.combine(set.holders.map((x, i) => ({ x, y: set.shares.subarray(32 * i, 32 * i + 32) })));
-  };
+  const rebuilder = keysReconstruction(t, rng);
+  let failure: UnmaskingFailure | null = null;
   const put = (term: number, seed: Uint8Array, label: (name: string) => string): void => {
     vectors.forEach((name, j) => {
       const key = maskKey(seed, sessionId, label(name), backend);
@@ -278,42 +284,56 @@ function runKeysJob(job: UnmaskingKeysJob, rng: RandomBytes): UnmaskingKeysResul
       key.fill(0);
     });
   };
-  const failed = (owner: number, cause: UnmaskingFailure['cause']): UnmaskingKeysResult => {
+  const fail = (owner: number, cause: UnmaskingFailure['cause']): void => {
+    if (failure !== null) return;
+    failure = { owner, cause };
     for (const block of keys) block.fill(0);
-    return { kind: 'keys', keys: [], failure: { owner, cause } };
   };
   let term = 0;
   for (const set of job.survivors) {
-    let b: Uint8Array | undefined;
+    const { secret: b, liars, cause } = rebuilder.rebuild(set.holders, set.shares);
     try {
-      b = rebuild(set);
-      put(term++, b, selfMaskLabel);
+      if (b === null) fail(set.owner, cause);
+      else {
+        rebuilder.accept(liars);
+        if (failure === null) put(term, b, selfMaskLabel);
+      }
+      term++;
     } catch (error) {
       if (!(error instanceof SecAggError)) throw error;
-      return failed(set.owner, error.code);
+      fail(set.owner, error.code);
     } finally {
       b?.fill(0); // rebuilt secrets, like the keys, are wiped once used (as the clients do)
     }
   }
   for (const d of job.dropped) {
-    let sk: Uint8Array | undefined;
+    const { secret: sk, liars, cause } = rebuilder.rebuild(d.holders, d.shares);
     try {
-      sk = rebuild(d);
-      if (!equalBytes(x25519PublicKey(sk, backend), d.publicKey)) return failed(d.owner, 'KEY_MISMATCH');
-      const agreement = createX25519Agreement(sk, backend);
-      d.peers.forEach((u, i) => {
-        const shared = agreement.sharedSecret(d.peerKeys.subarray(32 * i, 32 * i + 32));
-        put(term++, shared, (name) => pairwiseMaskLabel(u, d.owner, name));
-        shared.fill(0);
-      });
+      if (sk === null) fail(d.owner, cause);
+      else if (!equalBytes(x25519PublicKey(sk, backend), d.publicKey)) {
+        // Not the key it advertised: a sharing other than its own, so its liars are not named.
+        fail(d.owner, 'KEY_MISMATCH');
+      } else {
+        rebuilder.accept(liars);
+        if (failure === null) {
+          const agreement = createX25519Agreement(sk, backend);
+          d.peers.forEach((u, i) => {
+            const shared = agreement.sharedSecret(d.peerKeys.subarray(32 * i, 32 * i + 32));
+            put(term + i, shared, (name) => pairwiseMaskLabel(u, d.owner, name));
+            shared.fill(0);
+          });
+        }
+      }
     } catch (error) {
       if (!(error instanceof SecAggError)) throw error;
-      return failed(d.owner, error.code);
+      fail(d.owner, error.code);
     } finally {
       sk?.fill(0);
     }
+    term += d.peers.length;
   }
-  return { kind: 'keys', keys, failure: null };
+  const liars = rebuilder.liars();
+  return failure === null ? { kind: 'keys', keys, failure, liars } : { kind: 'keys', keys: [], failure, liars };
 }
 
 /** Removes every term's mask from the slice, in place, and hands the slice back. */

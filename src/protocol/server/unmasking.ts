@@ -13,7 +13,7 @@ import type { CryptoBackend } from '../../crypto/index.js';
 import { MAX_VECTOR_LENGTH } from '../config.js';
 import type { AdvertisedKey, ServerLiveState, ServerState, ServerStep } from '../types.js';
 import type { AbortCode } from '../codes.js';
-import { abortServer, completedState, consumed, dropSilent, LIVE_ROUNDS, take, type Live } from './_live.js';
+import { abortServer, completedState, consumed, dropSilent, LIVE_ROUNDS, nameLiar, take, type Live } from './_live.js';
 import { ownersOf, topologyOf, unmaskable, within } from './_sets.js';
 import {
   termCount,
@@ -21,6 +21,7 @@ import {
   wipeUnmaskingJob,
   wipeUnmaskingResult,
   type UnmaskingDroppedClient,
+  type UnmaskingFailure,
   type UnmaskingJob,
   type UnmaskingKeysJob,
   type UnmaskingKeysResult,
@@ -85,12 +86,14 @@ const PLAN_OPTIONS = ['concurrency', 'sliceLength', 'backend'] as const;
  * Starts the close of the unmasking round as a plan of jobs. Clients that sent nothing are
  * dropped (NO_MESSAGE) and the thresholds are checked, as `serverCloseRound` does; when the
  * round cannot succeed the plan is already `done` with the abort (TOO_FEW_CLIENTS). Otherwise
- * the plan's `keys` jobs carry, per owner, the shares its holders revealed (never the rebuilt
- * secrets: those exist only inside a job). Consumes `state`.
+ * the plan's `keys` jobs carry, per owner, every share its holders revealed (never the rebuilt
+ * secrets: those exist only inside a job, which corrects wrong shares and names their holders).
+ * Consumes `state`.
  *
  * Run the jobs with `runUnmaskingJob` on any thread or host (they are structured-clone-able;
- * `v8.serialize` puts them on a queue), then call {@link applyUnmaskingResults}. The sums are
- * the same whatever the concurrency, slice length or order in which jobs ran.
+ * `v8.serialize` puts them on a queue), then call {@link applyUnmaskingResults}. The outcome
+ * (sums, abort, clients named by reconstruction) is the same whatever the concurrency, slice
+ * length or order in which jobs ran.
  *
  * @throws {SecAggError} `WRONG_ROUND` outside the unmasking round (the state is not consumed),
  *   `STATE_CONSUMED`, `UNKNOWN_OPTION`, `INVALID_TYPE` / `OUT_OF_RANGE` for a bad option.
@@ -179,23 +182,17 @@ export function keysBuilder(s: Live, topo: Topology, o: PlanOptions): KeysBuilde
   const t = config.threshold;
   const n = config.clients;
   const held = new Array<HeldShares | undefined>(n + 1).fill(undefined); // packed, not a sparse (dictionary) array
-  // One share beyond the threshold, when there is one, checks the others: a client that
-  // revealed a wrong share makes the round abort (RECONSTRUCTION_FAILED) instead of silently
-  // corrupting the sum. With exactly t shares nothing can be checked. The shares of a job's
-  // owners go into one block (one allocation, and a worker gets it in one piece).
+  // Every share the server holds of a secret goes into its job: beyond the threshold they let the
+  // job correct wrong shares and name their holders (./_reconstruct.ts). With exactly t shares
+  // nothing can be checked. The shares of a job's owners go into one block (one allocation, and
+  // a worker gets it in one piece).
   const holdersOf = (owner: number, withOwner: boolean): number[] => {
-    const xs: number[] = [];
-    const list = within(topo.of(owner), u5, n);
-    for (let i = 0; i < list.length && xs.length <= t; i++) {
-      const x = list[i] as number;
-      if (withOwner && x > owner) {
-        xs.push(owner);
-        withOwner = false;
-        if (xs.length > t) break;
-      }
-      xs.push(x);
+    const xs = within(topo.of(owner), u5, n);
+    if (withOwner) {
+      const at = xs.findIndex((x) => x > owner);
+      if (at < 0) xs.push(owner);
+      else xs.splice(at, 0, owner);
     }
-    if (withOwner && xs.length <= t) xs.push(owner);
     return xs;
   };
   const fillShares = (owner: number, xs: readonly number[], block: Uint8Array, words: Uint32Array, at: number): void => {
@@ -336,10 +333,13 @@ const usedPlans: WeakSet<object> = new WeakSet<object>();
 /**
  * Takes the results of a plan's stage (one per job, in job order) and returns the next stage,
  * or the `done` plan whose `step` is the completed state (sums of the survivors' inputs) or the
- * aborted one: RECONSTRUCTION_FAILED when a secret could not be rebuilt or a rebuilt masking key
- * does not match its public key (the first such owner in plan order, as `serverCloseRound`
- * reports it). Consumes `plan`; the secret bytes of its jobs, of the results and of the revealed
- * shares are wiped once used.
+ * aborted one: RECONSTRUCTION_FAILED when a secret could not be rebuilt (more wrong shares than
+ * can be corrected; a rebuilt masking key that does not match its public key; a self-mask seed
+ * from exactly t shares, one of a client named by reconstruction), naming the first such owner
+ * in plan order, as `serverCloseRound` reports it. Clients the keys jobs named by reconstruction
+ * get a drop record INCONSISTENT_SHARE (ascending), whether the round completes or aborts.
+ * Consumes `plan`; the secret bytes of its jobs, of the results and of the revealed shares are
+ * wiped once used.
  *
  * Results are checked before anything is used (kind, lengths, ranges): a runner that returns
  * something else is a bug of the runner, reported by a throw that leaves the plan unconsumed.
@@ -381,13 +381,14 @@ function checkKeys(plan: UnmaskingStage, results: readonly unknown[]): Unmasking
     const job = plan.jobs[i] as UnmaskingKeysJob;
     if (r === null || typeof r !== 'object' || (r as { kind?: unknown }).kind !== 'keys') throw wrongResult(i, "a 'keys' result");
     const { keys, failure } = r as { keys?: unknown; failure?: unknown };
+    const liars = checkLiars(job, (r as { liars?: unknown }).liars, i);
     if (failure !== null) {
       const f = failure as { owner?: unknown; cause?: unknown } | undefined;
       const owners = [...job.survivors, ...job.dropped].map((x) => x.owner);
       if (typeof f !== 'object' || !owners.includes(f.owner as number) || typeof f.cause !== 'string') {
         throw wrongResult(i, 'a keys result whose failure names an owner of its job');
       }
-      return { kind: 'keys', keys: [], failure: { owner: f.owner as number, cause: f.cause as 'KEY_MISMATCH' } };
+      return { kind: 'keys', keys: [], failure: { owner: f.owner as number, cause: f.cause as 'KEY_MISMATCH' }, liars };
     }
     const size = 32 * termCount(job);
     if (!Array.isArray(keys) || keys.length !== vectors || keys.some((k) => !(k instanceof Uint8Array))) {
@@ -396,8 +397,22 @@ function checkKeys(plan: UnmaskingStage, results: readonly unknown[]): Unmasking
     keys.forEach((k: Uint8Array, j) => {
       if (k.length !== size) throw new SecAggError('LENGTH_MISMATCH', `results[${i}].keys[${j}] must hold ${size} bytes, got ${k.length}`);
     });
-    return { kind: 'keys', keys: keys as Uint8Array[], failure: null };
+    return { kind: 'keys', keys: keys as Uint8Array[], failure: null, liars };
   });
+}
+
+/** A keys result's liars: increasing ids, each a holder of one of the job's owners (a copy). */
+function checkLiars(job: UnmaskingKeysJob, liars: unknown, i: number): number[] {
+  const what = 'a keys result whose liars are increasing ids of its holders';
+  if (!Array.isArray(liars)) throw wrongResult(i, what);
+  const out = liars.slice() as unknown[];
+  if (out.length === 0) return [];
+  const holders = new Set<number>();
+  for (const set of [...job.survivors, ...job.dropped]) for (const x of set.holders) holders.add(x);
+  out.forEach((x, k) => {
+    if (typeof x !== 'number' || !holders.has(x) || (k > 0 && x <= (out[k - 1] as number))) throw wrongResult(i, what);
+  });
+  return out as number[];
 }
 
 /** The masks results' slices, checked against their jobs. */
@@ -427,13 +442,13 @@ function planMasks(plan: UnmaskingStage, results: UnmaskingKeysResult[]): Unmask
   // The revealed shares did their work (they are in the jobs): wipe them with the jobs.
   wipeRevealed(s);
   for (const job of jobs) wipeUnmaskingJob(job);
-  const failed = results.find((r) => r.failure !== null)?.failure ?? null;
-  if (failed !== null) {
+  // Every client named by reconstruction in any job, ascending: the same set however the
+  // owners were cut into jobs (see ./_reconstruct.ts), named whether the round completes or not.
+  const liars = [...new Set(results.flatMap((r) => r.liars))].sort((a, b) => a - b);
+  for (const id of liars) nameLiar(s, id);
+  const reason = firstFailure(jobs, results, liars, s.config.threshold);
+  if (reason !== null) {
     for (const r of results) wipeUnmaskingResult(r);
-    const reason =
-      failed.cause === 'KEY_MISMATCH'
-        ? `client ${failed.owner}'s rebuilt masking key does not match its public key`
-        : `secrets could not be rebuilt (${failed.cause})`;
     return done(abortUnmasking(s, 'RECONSTRUCTION_FAILED', reason));
   }
   const terms = jobs.reduce((a, job) => a + termCount(job), 0);
@@ -480,6 +495,36 @@ function planMasks(plan: UnmaskingStage, results: UnmaskingKeysResult[]): Unmask
   for (const r of results) wipeUnmaskingResult(r);
   s.revealed = [];
   return { ...plan, stage: 'masks', jobs: masks };
+}
+
+/**
+ * Why the close must abort, for the first owner in plan order whose secret cannot be used (as
+ * `serverCloseRound` always reported it), or null: a job's failure, or a survivor whose self-mask
+ * seed rests on exactly t shares, one of them from a client named by reconstruction (nothing
+ * could check that share, and its holder is known to lie).
+ */
+function firstFailure(jobs: readonly UnmaskingKeysJob[], results: readonly UnmaskingKeysResult[], liars: readonly number[], t: number): string | null {
+  const named = new Set(liars);
+  const failedAt = (failure: UnmaskingFailure, holders: number): string => {
+    if (failure.cause === 'KEY_MISMATCH') return `client ${failure.owner}'s rebuilt masking key does not match its public key`;
+    if (failure.cause === 'TOO_MANY_ERRORS') {
+      return `client ${failure.owner}'s secret could not be rebuilt: more of its ${holders} shares are wrong than can be corrected (TOO_MANY_ERRORS)`;
+    }
+    return `secrets could not be rebuilt (${failure.cause})`;
+  };
+  for (let i = 0; i < jobs.length; i++) {
+    const job = jobs[i] as UnmaskingKeysJob;
+    const failure = (results[i] as UnmaskingKeysResult).failure;
+    for (const set of job.survivors) {
+      if (failure?.owner === set.owner) return failedAt(failure, set.holders.length);
+      const liar = named.size > 0 && set.holders.length === t ? set.holders.find((x) => named.has(x)) : undefined;
+      if (liar !== undefined) {
+        return `client ${set.owner}'s self-mask seed rests on exactly ${t} shares, one from client ${liar}, named by reconstruction: it cannot be checked`;
+      }
+    }
+    for (const d of job.dropped) if (failure?.owner === d.owner) return failedAt(failure, d.holders.length);
+  }
+  return null;
 }
 
 /** After the masks stage: the slices go back into the sums and the server completes. */
