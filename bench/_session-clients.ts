@@ -1,28 +1,30 @@
 /**
- * A worker thread hosting many session clients for bench/session.ts: one ClientSession per
- * member, each over its own MessagePort (the server's end is on the main thread), each
- * submitting a random float update once (quantised by the session). Members listed in `drop` close their connection when
- * the shares arrive (after sharing their keys: the costly dropout for the server). Posts
- * `{ done, completed }` to the parent when every client has its outcome.
+ * A child process hosting many session clients for bench/session.ts, at the lowest CPU priority
+ * (nice 19) so that the server's thread, the one measured, is not preempted by them: one
+ * ClientSession per member over its own WebSocket to the server on loopback, each submitting a
+ * random float update once (quantised by the session). Members listed in DROP close their
+ * connection when the shares arrive (after sharing their keys: the costly dropout for the
+ * server). Prints `{"completed": k}` when every client has its outcome.
+ *
+ *   node --import tsx bench/_session-clients.ts <url> <members, comma-separated>   (SPEC_HEX, DROP)
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import type { MessagePort } from 'node:worker_threads';
+import { setPriority } from 'node:os';
 import { ClientSession, decodeSessionSpec } from '../src/session/index.js';
 import type { Connection } from '../src/transport/index.js';
-import { openPort } from '../src/transport/port.js';
+import { connectWebSocket } from '../src/transport/ws/index.js';
 
-interface Data {
-  readonly spec: Uint8Array;
-  readonly members: readonly number[];
-  readonly ports: readonly MessagePort[];
-  readonly drop: readonly number[];
+try {
+  setPriority(19);
+} catch {
+  // not allowed here: the measurement is then noisier
 }
-const data = workerData as Data;
-const spec = decodeSessionSpec(data.spec);
-const v = spec.policy.vectors[0] as { length: number };
-const dropping = new Set(data.drop);
+const [url, list] = process.argv.slice(2) as [string, string];
+const members = list.split(',').map(Number);
+const spec = decodeSessionSpec(Uint8Array.from(Buffer.from(process.env['SPEC_HEX'] ?? '', 'hex')));
+const dropping = new Set((process.env['DROP'] ?? '').split(',').filter((x) => x !== '').map(Number));
+const length = (spec.policy.vectors[0] as { length: number }).length;
 
-/** The connection, closed by this client when the shares (0x12) arrive, for a dropping member. */
+/** The connection, closed by this client when the shares (0x12) arrive. */
 function leaving(connection: Connection): Connection {
   let handler: ((frame: Uint8Array) => void) | null = null;
   connection.onFrame = (frame) => {
@@ -60,13 +62,20 @@ function leaving(connection: Connection): Connection {
 }
 
 const outcomes = await Promise.all(
-  data.members.map(async (member, i) => {
-    const port = openPort(data.ports[i] as MessagePort, { identity: 'server', maxFrameBytes: 1 << 30 });
-    const client = new ClientSession({ spec, member, transport: dropping.has(member) ? leaving(port) : port, deadlines: { offer: 600_000, round: 600_000 } });
-    const update = Float32Array.from({ length: v.length }, () => Math.random() * 2 - 1);
+  members.map(async (member) => {
+    const client = new ClientSession({
+      spec,
+      member,
+      transport: async ({ signal }) => {
+        const c = await connectWebSocket(url, { protocols: ['secagg', `client-${member}`], maxFrameBytes: 1 << 30, signal });
+        return dropping.has(member) ? leaving(c) : c;
+      },
+      deadlines: { offer: 1_800_000, round: 1_800_000 },
+    });
+    const update = Float32Array.from({ length }, () => Math.random() * 2 - 1);
     const outcome = await client.submit({ update });
     await client.close();
     return outcome;
   }),
 );
-parentPort?.postMessage({ done: true, completed: outcomes.filter((o) => o.outcome === 'completed').length });
+console.log(JSON.stringify({ completed: outcomes.filter((o) => o.outcome === 'completed').length }));
