@@ -14,7 +14,7 @@ const client = new ClientSession({
   transport: ({ signal }) => connectWebSocket(url, { protocols: ['secagg', name], signal }),
 });
 for (let round = 1; round <= 3; round++) {
-  const outcome = await client.submit({ weights: new Float32Array(1000).fill(0.01 * round), bias: new Float32Array(10).fill(0.5) });
+  const outcome = await client.submit({ weights: new Float32Array(1000).fill(0.01 * round), bias: new Float32Array(10).fill(identities.indexOf(name) / 10) });
   log(`${name} round ${round}: ${outcome.outcome} ${outcome.code ?? ''}`);
 }
 await client.close();

@@ -10,7 +10,7 @@ const transport = await listenWebSocket({
 const server = new ServerSession({ spec, identities, transport, deadlines: { admission: 2000, round: 10_000 } });
 for (let round = 1; round <= 3; round++) {
   const result = await server.runRound();
-  if (result.outcome === 'completed') console.log(`round ${round}: mean of ${result.included.length}`, result.values.bias);
+  if (result.outcome === 'completed') console.log(`round ${round}: mean over ${result.included.join(' ')}: bias[0] ${result.values.bias?.[0]}`);
   else console.log(`round ${round}: ${result.abort.code} (${result.abort.reason})`);
 }
 await server.close();
