@@ -14,8 +14,10 @@ const client = new ClientSession({
   transport: ({ signal }) => connectWebSocket(url, { protocols: ['secagg', name], signal }),
 });
 for (let round = 1; round <= 3; round++) {
-  const outcome = await client.submit({ weights: new Float32Array(1000).fill(0.01 * round), bias: new Float32Array(10).fill(identities.indexOf(name) / 10) });
-  log(`${name} round ${round}: ${outcome.outcome} ${outcome.code ?? ''}`);
+  const weights = new Float32Array(1000).fill(0.01 * round); // train here
+  const bias = new Float32Array(10).fill(identities.indexOf(name) / 10);
+  const { outcome, code } = await client.submit({ weights, bias });
+  log(`${name} round ${round}: ${outcome} ${code ?? ''}`);
 }
 await client.close();
 log('done');

@@ -13,8 +13,9 @@ const client = new ClientSession({
   store: { load: () => readFile(record).catch(() => null), save: (bytes) => writeFile(record, bytes) },
 });
 for (let round = 1; round <= 3; round++) {
-  const update = { weights: new Float32Array(1000).fill(0.01 * round), bias: new Float32Array(10).fill(identities.indexOf(name) / 10) }; // train here
-  const outcome = await client.submit(update);
-  console.log(`${name} round ${round}: ${outcome.outcome} ${outcome.code ?? ''}`);
+  const weights = new Float32Array(1000).fill(0.01 * round); // train here
+  const bias = new Float32Array(10).fill(identities.indexOf(name) / 10);
+  const { outcome, code } = await client.submit({ weights, bias });
+  console.log(`${name} round ${round}: ${outcome} ${code ?? ''}`);
 }
 await client.close();
