@@ -16,6 +16,7 @@ import {
   type ClientMessage,
   type ClientState,
   type ClientUnmaskingState,
+  type DropRecord,
   type ServerState,
   type ServerStep,
   type SessionConfig,
@@ -229,11 +230,19 @@ export function expectPlainSums(config: SessionConfig, step: ServerStep): void {
   for (const spec of config.vectors) expect(sums[spec.name], spec.name).toEqual(plainSum(config, included, spec.name));
 }
 
+/**
+ * A finished step's drop records: a completed state's `drops` and `droppedAfterInput` (a liar
+ * that sent its masked input stays in the sums, so it is reported in the latter), an aborted
+ * state's `drops`.
+ */
+export function dropRecords(step: ServerStep): readonly DropRecord[] {
+  const s = step.state;
+  return s.round === 'completed' ? [...s.drops, ...s.droppedAfterInput] : s.round === 'aborted' ? s.drops : [];
+}
+
 /** The clients a step's drops name by reconstruction (INCONSISTENT_SHARE), in record order. */
 export function namedLiars(step: ServerStep): number[] {
-  return step.state.round === 'completed' || step.state.round === 'aborted'
-    ? step.state.drops.filter((d) => d.reason === 'INCONSISTENT_SHARE').map((d) => d.id)
-    : [];
+  return dropRecords(step).filter((d) => d.reason === 'INCONSISTENT_SHARE').map((d) => d.id);
 }
 
 /**
