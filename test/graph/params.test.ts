@@ -243,8 +243,8 @@ describe('findGraphParameters and deriveGraph: the sound rules', () => {
     const base = { clients: 1000, corruptFraction: 0.05, dropoutFraction: 0.05 };
     expect(findGraphParameters(base)).toEqual(findGraphParameters({ ...base, adversary: 'semiHonest' }));
     expect(findGraphParameters({ ...base, active: false })).toEqual(findGraphParameters({ ...base, adversary: 'semiHonest' }));
-    expect(findGraphParameters({ ...base, active: true })).toEqual({ kind: 'harary', degree: 52, threshold: 37 });
-    expect(findGraphParameters({ ...base, active: true, adversary: 'semiMalicious' })).toEqual({ kind: 'harary', degree: 52, threshold: 37 });
+    expect(findGraphParameters({ ...base, active: true })).toEqual({ kind: 'harary', degree: 54, threshold: 39 });
+    expect(findGraphParameters({ ...base, active: true, adversary: 'semiMalicious' })).toEqual({ kind: 'harary', degree: 54, threshold: 39 });
     expectSecAggError(() => findGraphParameters({ ...base, active: true, adversary: 'semiHonest' }), 'INVALID_CONFIG');
     expectSecAggError(() => findGraphParameters({ ...base, active: 'yes' as never }), 'INVALID_TYPE');
   });
