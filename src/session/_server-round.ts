@@ -161,8 +161,10 @@ export class ServerRound {
       void this.#close();
       return;
     }
+    // Armed once, when the unmasking first has the shares it needs: later shares do not push the
+    // close back (the wait is a bound, not an idle window).
     const wait = this.#ctx.extraSharesWait;
-    if (state.round === 'unmasking' && wait !== null && canUnmask(state)) this.#extra.arm(wait, () => void this.#close());
+    if (state.round === 'unmasking' && wait !== null && !this.#extra.armed && canUnmask(state)) this.#extra.arm(wait, () => void this.#close());
   }
 
   #arm(): void {

@@ -68,6 +68,11 @@ export class Deadline {
     }, ms);
   }
 
+  /** Whether a run is armed and has not fired or been cleared. */
+  get armed(): boolean {
+    return this.#armed;
+  }
+
   clear(): void {
     if (this.#armed) this.#clock.clearTimeout(this.#handle);
     this.#armed = false;

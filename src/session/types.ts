@@ -55,7 +55,11 @@ export interface SessionDrop {
 export interface FrameCounts {
   /** For a finished or another round, from a client outside the cohort, or after the close. */
   readonly late: number;
-  /** A repeat of a message the server had accepted (the first one stands). */
+  /**
+   * Ignored by the protocol (the core's `ignored` count): a repeat of a message the server had
+   * accepted (the first one stands), a message from a member already dropped (e.g. a restarted
+   * client re-sending its answer), or a second frame while the server waits for the beacon.
+   */
   readonly duplicate: number;
   /** Bytes that are not a session frame, or a frame of the wrong direction (the sender is dropped when in the round). */
   readonly malformed: number;

@@ -16,7 +16,6 @@ import {
   type ClientMessage,
   type ClientState,
   type ClientUnmaskingState,
-  type DropRecord,
   type ServerState,
   type ServerStep,
   type SessionConfig,
@@ -230,19 +229,16 @@ export function expectPlainSums(config: SessionConfig, step: ServerStep): void {
   for (const spec of config.vectors) expect(sums[spec.name], spec.name).toEqual(plainSum(config, included, spec.name));
 }
 
-/**
- * A finished step's drop records: a completed state's `drops` and `droppedAfterInput` (a liar
- * that sent its masked input stays in the sums, so it is reported in the latter), an aborted
- * state's `drops`.
- */
-export function dropRecords(step: ServerStep): readonly DropRecord[] {
-  const s = step.state;
-  return s.round === 'completed' ? [...s.drops, ...s.droppedAfterInput] : s.round === 'aborted' ? s.drops : [];
-}
-
 /** The clients a step's drops name by reconstruction (INCONSISTENT_SHARE), in record order. */
 export function namedLiars(step: ServerStep): number[] {
-  return dropRecords(step).filter((d) => d.reason === 'INCONSISTENT_SHARE').map((d) => d.id);
+  const liars = (drops: readonly { id: number; reason: string }[]): number[] => drops.filter((d) => d.reason === 'INCONSISTENT_SHARE').map((d) => d.id);
+  if (step.state.round === 'completed') {
+    // A liar revealed shares in the unmasking, so its masked input is in the sums: it is reported
+    // once, in droppedAfterInput, never in drops.
+    expect(liars(step.state.drops)).toEqual([]);
+    return liars(step.state.droppedAfterInput);
+  }
+  return step.state.round === 'aborted' ? liars(step.state.drops) : [];
 }
 
 /**

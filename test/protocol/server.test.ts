@@ -173,7 +173,7 @@ describe('server drop reasons', () => {
         expect(closed.state.round).toBe('completed');
         if (closed.state.round !== 'completed') continue;
         expect(closed.state.result.sums['x']).toEqual(want);
-        expect(dropsOf(closed.state)).toEqual([]); // the liar's input is in the sums: reported once, in droppedAfterInput
+        expect(dropsOf(closed.state)).toEqual([]); // the liar's input is in the sum: reported once, below
         expect(closed.state.droppedAfterInput.map((d) => [d.id, d.reason])).toEqual([[holder, 'INCONSISTENT_SHARE']]);
         corrected++;
       }

@@ -8,7 +8,7 @@ import { encodeFrame } from '../../src/session/_frames.js';
 import { ClientSession, type ClientOutcome, type SessionSpec } from '../../src/session/index.js';
 import { createMemoryPair, type MemoryConnection } from '../../src/transport/memory.js';
 import { sumVectors } from '../../src/vector/index.js';
-import { FakeClock, MessageByte, network, protocolType, settle, smallSpec } from './_helpers.js';
+import { FakeClock, MessageByte, names, network, protocolType, settle, smallSpec } from './_helpers.js';
 
 function encoded(spec: SessionSpec, i: number): Uint32Array {
   const v = spec.policy.vectors[0] as { length: number };
@@ -101,6 +101,46 @@ describe('deadlines (a fake clock)', () => {
       const o = await outcomes;
       expect(o[2]).toMatchObject({ outcome: 'aborted', code: 'DROPPED', inputSent: false });
       expect(clock.pending).toBe(0);
+    } finally {
+      await net.close();
+    }
+  });
+
+  it('extraSharesWait: once the unmasking has the shares it needs, the close comes that long after, however many more shares arrive', async () => {
+    const spec = sumSpec(7);
+    const clock = new FakeClock();
+    const net = network(spec, 7, { server: { clock, cohort: { min: 7 }, extraSharesWait: 1_000, deadlines: { round: 60_000 } } });
+    // Client 6 never answers the unmasking; client 5's answer is held back and delivered later.
+    let held: Uint8Array | null = null;
+    (net.hooks[6] as (typeof net.hooks)[number]).outgoing = (frame) => (protocolType(frame) === MessageByte.unmasking ? 'drop' : 'pass');
+    (net.hooks[5] as (typeof net.hooks)[number]).outgoing = (frame) => {
+      if (protocolType(frame) !== MessageByte.unmasking) return 'pass';
+      held = Uint8Array.from(frame);
+      return 'drop';
+    };
+    try {
+      const round = net.server.runRound();
+      let done = false;
+      void round.then(() => (done = true));
+      const outcomes = Promise.all(net.clients.map((c, i) => c.submit(encoded(spec, i))));
+      while (held === null) await settle(2);
+      await settle(30); // clients 0..4 answered: t of them suffice
+      clock.advance(600);
+      await settle(10);
+      expect(done).toBe(false);
+      (net.links[5] as (typeof net.links)[number]).extra(held as Uint8Array); // a share beyond t, 600 ms in
+      await settle(30);
+      clock.advance(399);
+      await settle(10);
+      expect(done).toBe(false);
+      clock.advance(1); // 1,000 ms after the unmasking could close, not 1,000 ms after the last share
+      const result = await round;
+      expect(result.outcome).toBe('completed');
+      if (result.outcome !== 'completed') return;
+      expect(result.included).toEqual(names(7));
+      expect(result.droppedAfterInput).toMatchObject([{ identity: 'client-6', reason: 'NO_MESSAGE', round: 'unmasking' }]);
+      expect(result.sum).toEqual(sumVectors([0, 1, 2, 3, 4, 5, 6].map((i) => encoded(spec, i)), 16));
+      await outcomes;
     } finally {
       await net.close();
     }

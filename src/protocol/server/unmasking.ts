@@ -337,7 +337,8 @@ const usedPlans: WeakSet<object> = new WeakSet<object>();
  * can be corrected; a rebuilt masking key that does not match its public key; a self-mask seed
  * from exactly t shares, one of a client named by reconstruction), naming the first such owner
  * in plan order, as `serverCloseRound` reports it. Clients the keys jobs named by reconstruction
- * get a drop record INCONSISTENT_SHARE (ascending), whether the round completes or aborts.
+ * get a drop record INCONSISTENT_SHARE (ascending), whether the round completes (in
+ * `droppedAfterInput`: their inputs are in the sums) or aborts (in `drops`).
  * Consumes `plan`; the secret bytes of its jobs, of the results and of the revealed shares are
  * wiped once used.
  *
