@@ -15,15 +15,21 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
 
 /** The README's code blocks introduced by a line naming an example file: `examples/ws/x.ts`:. */
-function readmeBlocks(): Map<string, string> {
+function readmeBlocks(file = 'README.md'): Map<string, string> {
   const blocks = new Map<string, string>();
-  for (const m of read('README.md').matchAll(/`(examples\/ws\/[\w-]+\.ts)`:\n\n```ts\n([\s\S]*?)```\n/g)) blocks.set(m[1] as string, m[2] as string);
+  for (const m of read(file).matchAll(/`(examples\/ws\/[\w-]+\.ts)`:\n\n```ts\n([\s\S]*?)```\n/g)) blocks.set(m[1] as string, m[2] as string);
   return blocks;
 }
 
 describe('examples/ws: the README quick start', () => {
   it('the README shows the spec, the server and the Node client, each equal to its file', () => {
     const blocks = readmeBlocks();
+    expect([...blocks.keys()].sort()).toEqual([...FILES].sort());
+    for (const file of FILES) expect(blocks.get(file), file).toBe(read(file));
+  });
+
+  it('docs/session.md walks through the same files, each equal to its file', () => {
+    const blocks = readmeBlocks('docs/session.md');
     expect([...blocks.keys()].sort()).toEqual([...FILES].sort());
     for (const file of FILES) expect(blocks.get(file), file).toBe(read(file));
   });
