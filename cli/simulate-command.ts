@@ -279,6 +279,7 @@ function printReport(report: SimulationReport, log: (line: string) => void): voi
   const byRound = new Map<string, number>();
   for (const d of report.drops) byRound.set(`${d.round}/${d.reason}`, (byRound.get(`${d.round}/${d.reason}`) ?? 0) + 1);
   log(`  dropped: ${report.drops.length}${[...byRound].map(([k, v]) => ` ${k}=${v}`).join(',')}`);
+  if (report.droppedAfterInput.length > 0) log(`  dropped after their input (in the sum): ${report.droppedAfterInput.length}`);
   if (report.clientAborts.length > 0) log(`  client aborts: ${report.clientAborts.map((a) => `${a.id}:${a.code}`).join(', ')}`);
   if (report.totalBytes > 0) {
     log(

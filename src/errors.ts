@@ -114,6 +114,16 @@ export const ErrorCode = {
    * could not be listened on. The medium's error is the `cause`.
    */
   TRANSPORT_FAILED: 'TRANSPORT_FAILED',
+
+  // src/session
+  /**
+   * A client session's stored record is refused, never stepped: truncated or torn (its checksum
+   * fails), altered (it does not replay to the answers it stored), or not this client's (another
+   * spec or registry entry). The message says which.
+   */
+  INVALID_RECORD: 'INVALID_RECORD',
+  /** A client session's store failed to load or save (the store's error is the `cause`); nothing was sent after a failed save. */
+  STORE_FAILED: 'STORE_FAILED',
 } as const;
 
 /** One of the stable error codes in {@link ErrorCode}. */

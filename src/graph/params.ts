@@ -30,8 +30,13 @@ export interface GraphParameterOptions {
   readonly corruptFraction: number;
   /** Assumed fraction of clients that drop out before the end, in [0, 1). */
   readonly dropoutFraction: number;
-  /** `'semiHonest'` (honest-but-curious server) or `'semiMalicious'` (active variant). */
-  readonly adversary: AdversaryClass;
+  /**
+   * `'semiHonest'` (honest-but-curious server) or `'semiMalicious'` (active variant). Default:
+   * from `active`, as `createSessionConfig` infers it.
+   */
+  readonly adversary?: AdversaryClass;
+  /** The active (malicious-server) variant: `adversary` defaults to `'semiMalicious'` (default false: `'semiHonest'`). */
+  readonly active?: boolean;
   /** Security: a breach has probability at most 2^-securityBits. Integer 1..128, default 40. */
   readonly securityBits?: number;
   /** Correctness: the round fails with probability at most 2^-correctnessBits. 1..64, default 20. */
@@ -86,7 +91,7 @@ export interface MinimumThresholdOptions {
   readonly securityBits?: number;
 }
 
-const FINDER_KEYS = ['clients', 'corruptFraction', 'dropoutFraction', 'adversary', 'securityBits', 'correctnessBits'];
+const FINDER_KEYS = ['clients', 'corruptFraction', 'dropoutFraction', 'adversary', 'active', 'securityBits', 'correctnessBits'];
 const DERIVE_KEYS = ['clients', 'corruptClients', 'dropoutFraction', 'adversary', 'policy', 'securityBits', 'correctnessBits'];
 const MINIMUM_KEYS = ['kind', 'clients', 'degree', 'corruptClients', 'adversary', 'securityBits'];
 
@@ -126,13 +131,18 @@ export function countAtFraction(fraction: number, total: number): number {
  * t = 39 (semi-malicious); 10,000 clients: 34 / 20 and 66 / 47; 12 clients: k = 4, t = 2
  * (semi-honest; one corrupt client) and the complete graph with t = 11 (semi-malicious).
  *
+ * The adversary is `options.adversary`, or follows `options.active` (semi-malicious when true;
+ * semi-honest when both are left out, as `createSessionConfig` without `active`).
+ *
  * @throws {SecAggError} `UNKNOWN_OPTION`, `INVALID_TYPE`, `OUT_OF_RANGE` for bad options,
- *   `INVALID_CONFIG` for an unknown adversary class, `NO_FEASIBLE_GRAPH` when neither a Harary
- *   graph nor the complete graph meets the requirements.
+ *   `INVALID_CONFIG` for an unknown adversary class or one that contradicts `active`,
+ *   `NO_FEASIBLE_GRAPH` when neither a Harary graph nor the complete graph meets the requirements.
  * @example
  * ```ts
- * findGraphParameters({ clients: 1000, corruptFraction: 0.05, dropoutFraction: 0.05, adversary: 'semiHonest' });
- * // { kind: 'harary', degree: 30, threshold: 17 }
+ * findGraphParameters({ clients: 1000, corruptFraction: 0.05, dropoutFraction: 0.05 });
+ * // { kind: 'harary', degree: 30, threshold: 17 } (semi-honest)
+ * findGraphParameters({ clients: 1000, corruptFraction: 0.05, dropoutFraction: 0.05, active: true });
+ * // { kind: 'harary', degree: 52, threshold: 37 }
  * ```
  */
 export function findGraphParameters(options: GraphParameterOptions): GraphParameters {
@@ -140,7 +150,7 @@ export function findGraphParameters(options: GraphParameterOptions): GraphParame
   const n = assertInteger(o.clients, 'options.clients', 1, MAX_FINDER_CLIENTS);
   const corrupt = assertNumber(o.corruptFraction, 'options.corruptFraction', 0, 1, { max: true });
   const dropout = assertNumber(o.dropoutFraction, 'options.dropoutFraction', 0, 1, { max: true });
-  const semiMalicious = readAdversary(o.adversary);
+  const semiMalicious = readFinderAdversary(o.adversary, o.active);
   const { securityBits, correctnessBits } = readBits(o);
   return chooseGraph({
     clients: n,
@@ -296,6 +306,19 @@ function completeMinimum(n: number, c: number, semiMalicious: boolean): number {
 function readObject<T extends object>(value: unknown, keys: readonly string[]): T {
   if (value === undefined) throw new SecAggError('INVALID_TYPE', 'options must be an object, got undefined');
   return assertOptions<T>(value, 'options', keys);
+}
+
+/** The finder's adversary: given, or inferred from `active` (default passive); both must agree. */
+function readFinderAdversary(adversary: unknown, active: unknown): boolean {
+  if (active !== undefined && typeof active !== 'boolean') {
+    throw new SecAggError('INVALID_TYPE', `options.active must be a boolean, got ${show(active)}`);
+  }
+  if (adversary === undefined) return active === true;
+  const semiMalicious = readAdversary(adversary);
+  if (active !== undefined && active !== semiMalicious) {
+    throw new SecAggError('INVALID_CONFIG', `options.adversary ${show(adversary)} contradicts options.active ${String(active)}: give one of them`);
+  }
+  return semiMalicious;
 }
 
 function readAdversary(value: unknown): boolean {

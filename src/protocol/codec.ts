@@ -329,7 +329,8 @@ function encodeWith(m: Record<string, unknown>, specs: readonly VectorSpec[] | n
 }
 
 /**
- * Decodes bytes from the wire into a message object (client or server message). Vectors are
+ * Decodes bytes from the wire into a message object (client or server message; the typed
+ * {@link decodeClientMessage} and {@link decodeServerMessage} say which one you expect). Vectors are
  * unpacked into fresh Uint32Arrays. Without `config` their number, lengths and bit widths are
  * checked by the receiving step; a server should pass its session configuration, so that a
  * masked input whose vectors do not match it is refused before anything is unpacked (a message
@@ -495,6 +496,42 @@ export function readMaskedInputFrame(
   const vectors = readPackedVectors(r, config.vectors);
   r.end();
   return { sender, sessionId, vectors };
+}
+
+const CLIENT_TYPES: ReadonlySet<string> = new Set(['advertiseKeys', 'shareKeys', 'maskedInput', 'consistencySignature', 'unmasking']);
+
+/**
+ * Decodes the bytes a client sent: {@link decodeMessage} for the server side, typed. Pass the
+ * session configuration so that a masked input whose vectors do not match it is refused before
+ * anything is unpacked.
+ *
+ * @throws {SecAggError} as {@link decodeMessage}, and `MALFORMED_ENCODING` for a server message
+ *   (bytes that decode, but not as anything a client sends).
+ * @example
+ * ```ts
+ * const message = decodeClientMessage(bytes, config);
+ * if (message.sender === from) ({ state: server } = serverReceive(server, message));
+ * ```
+ */
+export function decodeClientMessage(bytes: Uint8Array, config?: SessionConfig): ClientMessage {
+  const message = decodeMessage(bytes, config);
+  if (!CLIENT_TYPES.has(message.type)) throw bad(`a server message (${message.type}) where a client message was expected`);
+  return message as ClientMessage;
+}
+
+/**
+ * Decodes the bytes the server sent: {@link decodeMessage} for the client side, typed.
+ *
+ * @throws {SecAggError} as {@link decodeMessage}, and `MALFORMED_ENCODING` for a client message.
+ * @example
+ * ```ts
+ * ({ state, outbox } = clientReceive(state, decodeServerMessage(bytes), { input }));
+ * ```
+ */
+export function decodeServerMessage(bytes: Uint8Array): ServerMessage {
+  const message = decodeMessage(bytes);
+  if (CLIENT_TYPES.has(message.type)) throw bad(`a client message (${message.type}) where a server message was expected`);
+  return message as ServerMessage;
 }
 
 function readId(r: ByteReader, what: string): number {

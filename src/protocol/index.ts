@@ -20,9 +20,12 @@
  *   {@link runUnmaskingJob} and {@link applyUnmaskingResults} by hand (docs/parallel.md).
  * - Masked inputs received by several processes: {@link serverPartialSum} in each,
  *   {@link serverReceivePartialSum} in the coordinator.
+ * - Inspecting a state without stepping it: {@link isLive}, {@link pendingClients},
+ *   {@link canUnmask}.
  * - Every step consumes the state it is given (`STATE_CONSUMED` if it is stepped again;
  *   `structuredClone` keeps a snapshot); a network message never throws.
- * - Wire: {@link encodeMessage} / {@link decodeMessage}.
+ * - Wire: {@link encodeMessage}; {@link decodeClientMessage} (server side) and
+ *   {@link decodeServerMessage} (client side), or the untyped {@link decodeMessage}.
  * - Whole sessions in memory: `secagg/simulate` (not re-exported here: it is built on this).
  *
  * States are plain structured-clone-able data; steps do no I/O and read no clock. See
@@ -48,7 +51,15 @@ export {
 export type { ClientStepOptions, StepOptions } from './_common.js';
 export { SHARE_CIPHERTEXT_BYTES } from './_kdf.js';
 export { AbortCode, DropReason, StepNote } from './codes.js';
-export { decodeMessage, encodeMessage, MessageType, WIRE_MAGIC, WIRE_VERSION } from './codec.js';
+export {
+  decodeClientMessage,
+  decodeMessage,
+  decodeServerMessage,
+  encodeMessage,
+  MessageType,
+  WIRE_MAGIC,
+  WIRE_VERSION,
+} from './codec.js';
 export { CONFIG_VERSION, decodeSessionConfig, encodeSessionConfig } from './config-codec.js';
 export {
   createSessionConfig,
@@ -113,4 +124,5 @@ export {
   type UnmaskingShareSet,
   type UnmaskingStage,
 } from './server/index.js';
+export { canUnmask, isLive, pendingClients } from './inspect.js';
 export type * from './types.js';

@@ -279,7 +279,14 @@ export interface ServerCompletedState {
   readonly config: SessionConfig;
   readonly sessionId: Uint8Array;
   readonly result: AggregationResult;
+  /** The clients dropped whose inputs are NOT in the sums, in order. */
   readonly drops: readonly DropRecord[];
+  /**
+   * The clients dropped after their masked input was accepted (in the consistency check or the
+   * unmasking): their inputs ARE in the sums, and they are in `result.included`. Each client is
+   * in exactly one of `drops` and `droppedAfterInput`, or in neither.
+   */
+  readonly droppedAfterInput: readonly DropRecord[];
 }
 
 /** The server's state. */

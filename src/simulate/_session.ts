@@ -176,14 +176,14 @@ export class SessionRun {
       const a = server as Extract<ServerState, { round: 'aborted' }>;
       return {
         config, rounds, outcome: 'aborted', abort: { code: a.code, reason: a.reason }, included: [], match: null,
-        sums: null, drops: a.drops, clientAborts, totalBytes, plainBytes, transcriptHash, seconds,
+        sums: null, drops: a.drops, droppedAfterInput: [], clientAborts, totalBytes, plainBytes, transcriptHash, seconds,
       };
     }
     const { result } = server;
     return {
       config, rounds, outcome: 'completed', abort: null, included: result.included,
       match: this.matchesPlainSum(result.included, result.sums), sums: result.sums,
-      drops: server.drops, clientAborts, totalBytes, plainBytes, transcriptHash, seconds,
+      drops: server.drops, droppedAfterInput: server.droppedAfterInput, clientAborts, totalBytes, plainBytes, transcriptHash, seconds,
     };
   }
 

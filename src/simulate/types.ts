@@ -86,7 +86,10 @@ export interface SimulationReport {
   readonly match: boolean | null;
   /** The server's sums (null when aborted). */
   readonly sums: Readonly<Record<string, Uint32Array>> | null;
+  /** Clients the server dropped whose inputs are not in the sums (all of them when aborted). */
   readonly drops: readonly DropRecord[];
+  /** Clients dropped after their masked input was accepted: their inputs are in the sums (and in `included`). */
+  readonly droppedAfterInput: readonly DropRecord[];
   /** Clients that aborted, with their codes. */
   readonly clientAborts: readonly { readonly id: number; readonly code: AbortCode; readonly round: Round }[];
   /** Bytes on the wire, both directions. */

@@ -238,6 +238,16 @@ describe('findGraphParameters and deriveGraph: the sound rules', () => {
     expect(findGraphParameters({ ...base, correctnessBits: 40 }).degree).toBeGreaterThanOrEqual(d40);
     expect(findGraphParameters({ ...base, securityBits: 20 }).degree).toBeLessThanOrEqual(d40);
   });
+
+  it('the adversary defaults as createSessionConfig infers it: from active, semi-honest without it', () => {
+    const base = { clients: 1000, corruptFraction: 0.05, dropoutFraction: 0.05 };
+    expect(findGraphParameters(base)).toEqual(findGraphParameters({ ...base, adversary: 'semiHonest' }));
+    expect(findGraphParameters({ ...base, active: false })).toEqual(findGraphParameters({ ...base, adversary: 'semiHonest' }));
+    expect(findGraphParameters({ ...base, active: true })).toEqual({ kind: 'harary', degree: 54, threshold: 39 });
+    expect(findGraphParameters({ ...base, active: true, adversary: 'semiMalicious' })).toEqual({ kind: 'harary', degree: 54, threshold: 39 });
+    expectSecAggError(() => findGraphParameters({ ...base, active: true, adversary: 'semiHonest' }), 'INVALID_CONFIG');
+    expectSecAggError(() => findGraphParameters({ ...base, active: 'yes' as never }), 'INVALID_TYPE');
+  });
 });
 
 describe('countAtFraction: rounded up, never down', () => {
@@ -313,7 +323,7 @@ describe('hostile inputs', () => {
       expectSecAggError(() => findGraphParameters({ ...ok, corruptFraction: bad as number }));
       expectSecAggError(() => findGraphParameters({ ...ok, dropoutFraction: bad as number }));
     }
-    for (const bad of ['active', 'SEMI_HONEST', undefined, 1, null]) {
+    for (const bad of ['active', 'SEMI_HONEST', 1, null]) {
       expectSecAggError(() => findGraphParameters({ ...ok, adversary: bad as never }), 'INVALID_CONFIG');
     }
     for (const bad of [0, 129, 1.5, Number.NaN, '40']) {

@@ -19,6 +19,7 @@ export const ROOT: string = join(import.meta.dirname, '..', '..');
 export const NOT_FOR_BROWSERS: Readonly<Record<string, string>> = {
   './simulate': 'the in-memory harness for tests, benchmarks and the CLI; it may host clients on worker threads',
   './workers': 'a pool of worker_threads (Node only)',
+  './session/file': 'a durable ClientStore over node:fs (Node only; browsers use IndexedDB)',
 };
 
 /** One subpath of the package. */
@@ -108,6 +109,14 @@ export const SMOKE: Readonly<Record<string, string>> = {
   './dp': `
     const eps = new api.RdpAccountant().compose(api.poissonSampledEvent(0.01, api.gaussianEvent(4)), 10000).getEpsilon(1e-5);
     return Math.abs(eps - 1.03549) < 1e-4;`,
+  './session': `
+    const spec = api.createSessionSpec({ policy: { registry: { size: 3 }, corruptFraction: 0, dropoutFraction: 0.2, minClients: 3 },
+      model: [{ name: 'w', length: 2 }], aggregation: { kind: 'mean', clip: 1, bits: 16 } });
+    const back = api.decodeSessionSpec(api.encodeSessionSpec(spec));
+    return back.policy.vectors[0].length === 2 && api.unflatten(api.flatten({ w: Float32Array.of(1, 2) }, back), back).w[1] === 2;`,
+  './session/file': `
+    const store = api.fileStore('alice.secagg');
+    return store.path === 'alice.secagg' && typeof store.save === 'function' && typeof store.clear === 'function';`,
   './simulate': `
     const r = api.simulateSession({ clients: 6, length: 50, dropout: 0.2, seed: new Uint8Array(32).fill(1) });
     return r.outcome === 'completed' && r.match === true;`,

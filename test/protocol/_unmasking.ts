@@ -231,9 +231,14 @@ export function expectPlainSums(config: SessionConfig, step: ServerStep): void {
 
 /** The clients a step's drops name by reconstruction (INCONSISTENT_SHARE), in record order. */
 export function namedLiars(step: ServerStep): number[] {
-  return step.state.round === 'completed' || step.state.round === 'aborted'
-    ? step.state.drops.filter((d) => d.reason === 'INCONSISTENT_SHARE').map((d) => d.id)
-    : [];
+  const liars = (drops: readonly { id: number; reason: string }[]): number[] => drops.filter((d) => d.reason === 'INCONSISTENT_SHARE').map((d) => d.id);
+  if (step.state.round === 'completed') {
+    // A liar revealed shares in the unmasking, so its masked input is in the sums: it is reported
+    // once, in droppedAfterInput, never in drops.
+    expect(liars(step.state.drops)).toEqual([]);
+    return liars(step.state.droppedAfterInput);
+  }
+  return step.state.round === 'aborted' ? liars(step.state.drops) : [];
 }
 
 /**

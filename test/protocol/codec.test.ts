@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { SecAggError } from '../../src/errors.js';
 import {
   createSessionConfig,
+  decodeClientMessage,
   decodeMessage,
+  decodeServerMessage,
   encodeMessage,
   SHARE_CIPHERTEXT_BYTES,
   type ClientMessage,
@@ -60,6 +62,24 @@ describe('wire codec', () => {
       types.add(m.type);
     }
     expect(types.size).toBe(10);
+  });
+
+  it('the typed decoders take their own direction and refuse the other one', () => {
+    const clientTypes = new Set(['advertiseKeys', 'shareKeys', 'maskedInput', 'consistencySignature', 'unmasking']);
+    for (const m of sample) {
+      const bytes = encodeMessage(m, passive.config);
+      if (clientTypes.has(m.type)) {
+        expect(decodeClientMessage(bytes)).toEqual(m);
+        expectSecAggError(() => decodeServerMessage(bytes), 'MALFORMED_ENCODING');
+      } else {
+        expect(decodeServerMessage(bytes)).toEqual(m);
+        expectSecAggError(() => decodeClientMessage(bytes, passive.config), 'MALFORMED_ENCODING');
+      }
+    }
+    for (const bad of notBytes) {
+      expectSecAggError(() => decodeClientMessage(bad as Uint8Array), 'INVALID_TYPE');
+      expectSecAggError(() => decodeServerMessage(bad as Uint8Array), 'INVALID_TYPE');
+    }
   });
 
   it('bit-packs masked vectors at their width', () => {

@@ -123,10 +123,13 @@ describe('server drop reasons', () => {
     const m1 = p.pending[1] as Extract<ClientMessage, { type: 'unmasking' }>;
     p.pending[1] = { ...m1, shares: m1.shares.slice(1) };
     const closed = serverCloseRound(deliverAll(p));
-    expect(dropsOf(closed.state)).toEqual([[1, 'WRONG_SHARES']]);
     expect(closed.state.round).toBe('completed');
     if (closed.state.round === 'completed') {
       expect(closed.state.result.sums['x']).toEqual(plainSum(p.config, [1, 2, 3, 4, 5, 6]));
+      // In the sum, so reported once, as dropped after its input (not among the drops).
+      expect(closed.state.drops).toEqual([]);
+      expect(closed.state.droppedAfterInput).toEqual([{ id: 1, reason: 'WRONG_SHARES', round: 'unmasking' }]);
+      expect(closed.state.result.included).toEqual([1, 2, 3, 4, 5, 6]);
     }
   });
 
@@ -170,7 +173,8 @@ describe('server drop reasons', () => {
         expect(closed.state.round).toBe('completed');
         if (closed.state.round !== 'completed') continue;
         expect(closed.state.result.sums['x']).toEqual(want);
-        expect(dropsOf(closed.state)).toEqual([[holder, 'INCONSISTENT_SHARE']]);
+        expect(dropsOf(closed.state)).toEqual([]); // the liar's input is in the sum: reported once, below
+        expect(closed.state.droppedAfterInput.map((d) => [d.id, d.reason])).toEqual([[holder, 'INCONSISTENT_SHARE']]);
         corrected++;
       }
     }

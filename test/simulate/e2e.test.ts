@@ -58,6 +58,9 @@ describe('end to end', () => {
       [5, 'shareKeys', 'NO_MESSAGE'],
       [7, 'maskedInputCollection', 'NO_MESSAGE'],
       [8, 'maskedInputCollection', 'NO_MESSAGE'],
+    ]);
+    // Dropped after their masked input: reported once, under the name that says they are in the sum.
+    expect(r.droppedAfterInput.map((d) => [d.id, d.round, d.reason])).toEqual([
       [9, 'consistencyCheck', 'NO_MESSAGE'],
       [12, 'unmasking', 'NO_MESSAGE'],
     ]);
@@ -170,10 +173,12 @@ describe('end to end', () => {
 
   it('an explicit dropout schedule drops each listed client in its round', () => {
     const report = simulateSession({ clients: 6, active: true, dropouts: { consistencyCheck: [3], unmasking: [5] } });
-    expect(report.drops.map((d) => [d.id, d.round])).toEqual([
+    expect(report.drops).toEqual([]);
+    expect(report.droppedAfterInput.map((d) => [d.id, d.round])).toEqual([
       [3, 'consistencyCheck'],
       [5, 'unmasking'],
     ]);
+    expect(report.included).toEqual([1, 2, 3, 4, 5, 6]);
     expect(report.match).toBe(true);
   });
 });

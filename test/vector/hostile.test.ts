@@ -69,6 +69,7 @@ describe('every export is covered', () => {
         'decodeWeightedMean',
         'dequantizeSum',
         'encodeWeightedUpdate',
+        'encodedVector',
         'negateInto',
         'planQuantization',
         'planWeightedQuantization',

@@ -30,7 +30,7 @@ export interface ClientReceiveOptions extends ClientStepOptions {
  *   the local-argument errors of the step it calls (a bad input, bad options).
  * @example
  * ```ts
- * ({ state, outbox } = clientReceive(state, decodeMessage(bytes) as ServerMessage, { input }));
+ * ({ state, outbox } = clientReceive(state, decodeServerMessage(bytes), { input }));
  * ```
  */
 export function clientReceive(state: ClientState, message: ServerMessage, options?: ClientReceiveOptions): ClientStep {

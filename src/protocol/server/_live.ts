@@ -5,7 +5,7 @@
 import { SecAggError } from '../../errors.js';
 import { indexOf } from '../../graph/index.js';
 import type { AbortCode, DropReason } from '../codes.js';
-import type { AdvertisedKey, DropRecord, Round, ServerLiveState, ServerState, ServerStep } from '../types.js';
+import type { AdvertisedKey, DropRecord, Round, ServerCompletedState, ServerLiveState, ServerState, ServerStep } from '../types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** A live server state as a step holds it: its own copy (see {@link take}), written in place. */
@@ -104,4 +104,22 @@ export function dropSilent(s: Live): void {
 /** Forgets who sent in the round that closed: the next round starts with nobody. */
 export function resetReceived(s: Live): void {
   s.received = new Array<boolean>(s.config.clients + 1).fill(false);
+}
+
+/**
+ * The completed state with the sums: the drops split into those whose input is not in the sums
+ * and those dropped after their masked input was accepted (reported once, in the list whose
+ * name says their input is in).
+ */
+export function completedState(s: Live, sums: Record<string, Uint32Array>): ServerCompletedState {
+  const included = s.rounds.u3.slice();
+  const inSum = new Set(included);
+  return {
+    round: 'completed',
+    config: s.config,
+    sessionId: s.sessionId as Uint8Array,
+    result: { sums, included },
+    drops: s.drops.filter((d) => !inSum.has(d.id)),
+    droppedAfterInput: s.drops.filter((d) => inSum.has(d.id)),
+  };
 }

@@ -41,7 +41,8 @@ export function createServer(config: SessionConfig): ServerLiveState {
 /**
  * Drops a client on the caller's behalf (reason DROPPED_BY_CALLER), e.g. when its connection
  * closed or it sent bytes that do not decode. A masked input already accepted stays in the
- * sums (the client counts as a survivor). Unknown or already dropped ids are ignored. Consumes
+ * sums (the client counts as a survivor, and the completed state lists it in
+ * `droppedAfterInput`, not in `drops`). Unknown or already dropped ids are ignored. Consumes
  * `state`. After the session ended (completed or aborted) there is nothing to drop: the state
  * comes back unchanged with the note `LATE_MESSAGE`, as for a late message (network events
  * never make a step throw).

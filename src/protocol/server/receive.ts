@@ -32,7 +32,8 @@ const EXPECTED_TYPE: Readonly<Record<string, ClientMessage['type']>> = {
  * @throws {SecAggError} `STATE_CONSUMED`; `INVALID_TYPE` when `state` is not a server state.
  * @example
  * ```ts
- * ({ state: server } = serverReceive(server, decodeClientMessage(bytes)));
+ * const message = decodeClientMessage(bytes, config); // check message.sender against the connection
+ * ({ state: server } = serverReceive(server, message));
  * ```
  */
 export function serverReceive(state: ServerState, message: ClientMessage, options?: StepOptions): ServerStep {

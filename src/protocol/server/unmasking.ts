@@ -13,7 +13,7 @@ import type { CryptoBackend } from '../../crypto/index.js';
 import { MAX_VECTOR_LENGTH } from '../config.js';
 import type { AdvertisedKey, ServerLiveState, ServerState, ServerStep } from '../types.js';
 import type { AbortCode } from '../codes.js';
-import { abortServer, consumed, dropSilent, LIVE_ROUNDS, nameLiar, take, type Live } from './_live.js';
+import { abortServer, completedState, consumed, dropSilent, LIVE_ROUNDS, nameLiar, take, type Live } from './_live.js';
 import { ownersOf, topologyOf, unmaskable, within } from './_sets.js';
 import {
   termCount,
@@ -337,7 +337,8 @@ const usedPlans: WeakSet<object> = new WeakSet<object>();
  * can be corrected; a rebuilt masking key that does not match its public key; a self-mask seed
  * from exactly t shares, one of a client named by reconstruction), naming the first such owner
  * in plan order, as `serverCloseRound` reports it. Clients the keys jobs named by reconstruction
- * get a drop record INCONSISTENT_SHARE (ascending), whether the round completes or aborts.
+ * get a drop record INCONSISTENT_SHARE (ascending), whether the round completes (in
+ * `droppedAfterInput`: their inputs are in the sums) or aborts (in `drops`).
  * Consumes `plan`; the secret bytes of its jobs, of the results and of the revealed shares are
  * wiped once used.
  *
@@ -553,10 +554,7 @@ function finishMasks(plan: UnmaskingStage, sums: Uint32Array[]): UnmaskingDone {
   config.vectors.forEach((spec, j) => {
     result[spec.name] = s.accumulators[j] as Uint32Array;
   });
-  return done({
-    state: { round: 'completed', config, sessionId: s.sessionId as Uint8Array, result: { sums: result, included: s.rounds.u3.slice() }, drops: s.drops },
-    outbox: [],
-  });
+  return done({ state: completedState(s, result), outbox: [] });
 }
 
 /**
