@@ -605,7 +605,7 @@ if (runs('robust')) {
       variants.map(([name, , keys], i) => () => {
         const { step, keysSeconds } = closeWith(clones[i]?.pop() as ServerState, keys);
         if (step.state.round !== 'completed') throw new Error(`${name}: the close did not complete`);
-        const named = step.state.drops.filter((d) => d.reason === 'INCONSISTENT_SHARE').map((d) => d.id);
+        const named = step.state.droppedAfterInput.filter((d) => d.reason === 'INCONSISTENT_SHARE').map((d) => d.id); // liars sent their inputs: reported in droppedAfterInput
         if (named.join() !== (i === 2 ? liars : []).join()) throw new Error(`${name}: named ${named.join()}`);
         keysTimes[i]?.push(keysSeconds);
       }),
