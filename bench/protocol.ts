@@ -650,8 +650,8 @@ if (runs('robust')) {
 
 if (runs('session')) {
   const rows: Row[] = [];
-  // The bar case runs with the clients on two worker threads and the server's unmasking on a
-  // pool of two (cli/simulate-parallel.ts: the server's other steps, the codec and the
+  // The bar case runs with the clients on two worker threads, which also run the server's
+  // unmasking jobs (cli/simulate-parallel.ts: the server's other steps, the codec and the
   // measurements stay on the main thread; same transcript and result).
   const cases: [number, number, number][] = smoke
     ? [[60, 1000, 1], [60, 1000, 2]]

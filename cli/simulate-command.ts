@@ -14,9 +14,8 @@ import { runUnmaskingJob, type UnmaskingResult } from '../src/protocol/index.js'
 import { SimulatedClients, type ClientWork, type ClientWorkItem } from '../src/simulate/clients.js';
 import { runSimulation, type ServerWork } from '../src/simulate/run.js';
 import type { RoundReport, SimulationOptions, SimulationReport } from '../src/simulate/types.js';
-import { createWorkerPool, type WorkerPool } from '../src/workers/index.js';
 import { Progress } from './progress.js';
-import { runJobs, startWorkers } from './simulate-parallel.js';
+import { startWorkers } from './simulate-parallel.js';
 
 export const SIMULATE_USAGE = `usage: secagg simulate [options]
   --clients N        number of clients, 2..65535 (default 100)
@@ -29,7 +28,7 @@ export const SIMULATE_USAGE = `usage: secagg simulate [options]
   --seed S           any text; the session is a deterministic function of it (default "demo")
   --backend B        native or portable crypto and masks (default: native where available)
   --workers N        host the clients on N worker threads, 1..256, at most one per client,
-                     and run the server's unmasking on a pool of N more (default 1: all in
+                     which also run the server's unmasking jobs (default 1: all in
                      this thread); the server's other steps stay here, and the transcript
                      and result are the same
   --no-encode        skip the wire codec (no byte counts)
@@ -128,6 +127,8 @@ function readArgs(args: readonly string[]): SimulateArgs | 'help' {
 /** Who steps the clients: this thread, or a pool of worker threads. */
 interface ClientHost {
   run(work: ClientWork): Promise<ClientWorkItem[]> | ClientWorkItem[];
+  /** The server's unmasking jobs: on the worker threads with --workers, else on this thread. */
+  runJobs(work: ServerWork): Promise<UnmaskingResult[]> | UnmaskingResult[];
   close(): Promise<void>;
 }
 
@@ -138,6 +139,7 @@ function localHost(): ClientHost {
       if (work.kind === 'advertise') clients = new SimulatedClients(work.context);
       return (clients as SimulatedClients).run(work);
     },
+    runJobs: (work) => work.jobs.map((job) => runUnmaskingJob(job)),
     close: async () => undefined,
   };
 }
@@ -210,15 +212,11 @@ export async function simulateCommand(args: readonly string[]): Promise<number> 
     `secagg simulate: ${options.clients} clients, ${options.length?.toLocaleString('en-US')} elements at ${options.bits} bits, ` +
       `${options.graph === 'harary' ? 'SecAgg+ (parameters from the finder)' : 'complete graph'}` +
       `${options.active === true ? ', active variant' : ''}, dropout ${options.dropout}, seed "${seedText}"` +
-      `${workers > 1 ? `, the server's unmasking on a pool of ${workers} and the clients on ${workers} worker threads` : ''}` +
+      `${workers > 1 ? `, the clients and the server's unmasking jobs on ${workers} worker threads` : ''}` +
       `${workers < parsed.workers ? ` (--workers ${parsed.workers} capped at one per client)` : ''}`,
   );
 
   const host = workers > 1 ? startWorkers(workers) : localHost();
-  // The server's unmasking jobs: on a worker pool with --workers, else on this thread.
-  const jobs: WorkerPool | null = workers > 1 ? createWorkerPool({ size: workers }) : null;
-  const runServer = (work: ServerWork): Promise<UnmaskingResult[]> =>
-    jobs === null ? Promise.resolve(work.jobs.map((job) => runUnmaskingJob(job))) : runJobs(jobs, work);
   let status = '';
   const show = (text: string): void => {
     status = text;
@@ -234,7 +232,7 @@ export async function simulateCommand(args: readonly string[]): Promise<number> 
       const work = next.value;
       if (work.kind === 'server') {
         // the server's unmasking jobs (the status line still says "server at work")
-        next = driver.next(await runServer(work));
+        next = driver.next(await host.runJobs(work));
         continue;
       }
       if (roundOf(work) !== round) [round, stepped] = [roundOf(work), 0];
@@ -253,7 +251,7 @@ export async function simulateCommand(args: readonly string[]): Promise<number> 
     return 1;
   } finally {
     clearInterval(ticker);
-    await Promise.all([host.close(), jobs?.close()]);
+    await host.close();
   }
   progress.clear();
   printReport(report, log);

@@ -2,18 +2,19 @@
  * `simulateSession` with the clients spread over worker threads (Node only, hence here and not
  * in src/): the server, the dropout schedule, the codec and the measurements stay on the calling
  * thread ({@link runSimulation}); each worker hosts the clients whose id is its index modulo the
- * worker count and steps them on each round's deliveries, and the server's unmasking jobs run on
- * a `secagg/workers` pool of as many threads. Same transcript, sums and report as the
- * single-threaded run with the same options; only the wall time differs.
+ * worker count and steps them on each round's deliveries, and the same threads run the server's
+ * unmasking jobs (the clients are idle then: a separate pool would add an isolate per thread,
+ * ~0.1 GB each at 10,000 clients, and its start-up would compete with the first rounds). Same
+ * transcript, sums and report as the single-threaded run with the same options; only the wall
+ * time differs.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SecAggError } from '../src/errors.js';
-import type { UnmaskingResult } from '../src/protocol/index.js';
+import type { UnmaskingJob, UnmaskingResult } from '../src/protocol/index.js';
 import type { ClientWork, ClientWorkItem, Delivery } from '../src/simulate/clients.js';
 import { runSimulation, type ServerWork } from '../src/simulate/run.js';
 import type { SimulationOptions, SimulationReport } from '../src/simulate/types.js';
-import { createWorkerPool, type WorkerPool } from '../src/workers/index.js';
 
 /** Options of {@link simulateSessionParallel}: those of `simulateSession` plus `workers`. */
 export type ParallelSimulationOptions = SimulationOptions & {
@@ -21,8 +22,14 @@ export type ParallelSimulationOptions = SimulationOptions & {
   readonly workers?: number;
 };
 
-/** What a worker answers: its items, or the error its clients threw. */
-export type WorkerReply = { readonly items: ClientWorkItem[] } | { readonly error: string; readonly stack?: string };
+/** What a worker is sent: clients' work, or one of the server's unmasking jobs. */
+export type WorkerTask = ClientWork | { readonly kind: 'job'; readonly job: UnmaskingJob };
+
+/** What a worker answers: its items, a job's result, or the error its clients or the job threw. */
+export type WorkerReply =
+  | { readonly items: ClientWorkItem[] }
+  | { readonly result: UnmaskingResult }
+  | { readonly error: string; readonly stack?: string };
 
 /**
  * Runs a whole session with the clients on worker threads.
@@ -47,33 +54,29 @@ export async function simulateSessionParallel(options: ParallelSimulationOptions
   let next = driver.next();
   if (next.done === true) return next.value;
   const pool = startWorkers(Math.min(count, rest.clients));
-  const jobs = createWorkerPool({ size: count }); // the server's unmasking jobs
   try {
     while (next.done !== true) {
       const work = next.value;
-      next = driver.next(work.kind === 'server' ? await runJobs(jobs, work) : await pool.run(work));
+      next = driver.next(work.kind === 'server' ? await pool.runJobs(work) : await pool.run(work));
     }
     return next.value;
   } finally {
-    await Promise.all([pool.close(), jobs.close()]);
+    await pool.close();
   }
 }
 
-/** A stage of the server's unmasking on the job pool; a job that failed fails the simulation. */
-export function runJobs(jobs: WorkerPool, work: ServerWork): Promise<UnmaskingResult[]> {
-  return Promise.all(work.jobs.map((job) => jobs.run(job)));
-}
-
-/** Clients hosted on worker threads: steps them on work, and ends the threads. */
+/** Clients hosted on worker threads: steps them on work, runs the server's jobs, and ends the threads. */
 export interface Pool {
   run(work: ClientWork): Promise<ClientWorkItem[]>;
+  /** A stage of the server's unmasking, each thread taking the next job when it is free; a job that failed fails the simulation. */
+  runJobs(work: ServerWork): Promise<UnmaskingResult[]>;
   close(): Promise<void>;
 }
 
 /** A worker and the replies it owes, oldest first (it answers in order). */
 interface Hosted {
   readonly worker: Worker;
-  readonly waiting: { resolve: (items: ClientWorkItem[]) => void; reject: (error: Error) => void }[];
+  readonly waiting: { resolve: (reply: ClientWorkItem[] | UnmaskingResult) => void; reject: (error: Error) => void }[];
 }
 
 /** Worker threads hosting the clients, each those whose id is its index modulo `count`. */
@@ -91,6 +94,7 @@ export function startWorkers(count: number): Pool {
     h.worker.on('message', (reply: WorkerReply) => {
       const next = h.waiting.shift();
       if ('items' in reply) next?.resolve(reply.items);
+      else if ('result' in reply) next?.resolve(reply.result);
       else next?.reject(Object.assign(new Error(`simulation worker failed: ${reply.error}`), { stack: reply.stack }));
     });
     h.worker.on('error', (error: Error) => {
@@ -98,10 +102,10 @@ export function startWorkers(count: number): Pool {
     });
     return h;
   });
-  const ask = (h: Hosted, work: ClientWork): Promise<ClientWorkItem[]> =>
+  const ask = <T extends ClientWorkItem[] | UnmaskingResult>(h: Hosted, task: WorkerTask): Promise<T> =>
     new Promise((resolve, reject) => {
-      h.waiting.push({ resolve, reject });
-      h.worker.postMessage(work);
+      h.waiting.push({ resolve: resolve as (reply: ClientWorkItem[] | UnmaskingResult) => void, reject });
+      h.worker.postMessage(task);
     });
   // Splits work by client id (a client lives in one worker) and puts the answers back in order.
   const dispatch = async (work: ClientWork): Promise<ClientWorkItem[]> => {
@@ -115,7 +119,7 @@ export function startWorkers(count: number): Pool {
           work.kind === 'advertise'
             ? { kind: 'advertise', context: work.context, ids: mine.map((i) => ids[i] as number) }
             : { kind: 'deliver', deliveries: mine.map((i) => work.deliveries[i] as Delivery), upcoming: null };
-        return ask(h, part);
+        return ask<ClientWorkItem[]>(h, part);
       }),
     );
     const items = new Array<ClientWorkItem>(ids.length);
@@ -135,6 +139,19 @@ export function startWorkers(count: number): Pool {
         started.set(work.upcoming, ahead);
       }
       return own;
+    },
+    async runJobs(work) {
+      const results = new Array<UnmaskingResult>(work.jobs.length);
+      let taken = 0;
+      await Promise.all(
+        hosted.map(async (h) => {
+          while (taken < work.jobs.length) {
+            const at = taken++;
+            results[at] = await ask<UnmaskingResult>(h, { kind: 'job', job: work.jobs[at] as UnmaskingJob });
+          }
+        }),
+      );
+      return results;
     },
     async close() {
       await Promise.all(hosted.map((h) => h.worker.terminate()));

@@ -1,16 +1,21 @@
 /**
  * Worker thread of cli/simulate-parallel.ts: hosts a share of the simulated clients and steps
- * them on the work it is sent (round 0 creates them).
+ * them on the work it is sent (round 0 creates them), and runs the server's unmasking jobs.
  */
 import { parentPort } from 'node:worker_threads';
-import { SimulatedClients, type ClientWork } from '../src/simulate/clients.js';
-import type { WorkerReply } from './simulate-parallel.js';
+import { runUnmaskingJob } from '../src/protocol/index.js';
+import { SimulatedClients } from '../src/simulate/clients.js';
+import type { WorkerReply, WorkerTask } from './simulate-parallel.js';
 
 let clients: SimulatedClients | undefined;
 
-parentPort?.on('message', (work: ClientWork) => {
+parentPort?.on('message', (work: WorkerTask) => {
   let reply: WorkerReply;
   try {
+    if (work.kind === 'job') {
+      parentPort?.postMessage({ result: runUnmaskingJob(work.job) } satisfies WorkerReply);
+      return;
+    }
     if (work.kind === 'advertise') clients = new SimulatedClients(work.context);
     if (clients === undefined) throw new Error('work arrived before round 0');
     reply = { items: clients.run(work) };

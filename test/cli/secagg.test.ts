@@ -80,7 +80,7 @@ describe.concurrent('secagg CLI (child processes)', () => {
     const quiet = { SECAGG_PROGRESS_AFTER_MS: '600000' }; // worker threads start slowly on a loaded machine
     const [table, json] = await Promise.all([secagg(args, quiet), secagg([...args, '--json'], quiet)]);
     expect(table.code).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/clients on 3 worker threads \(--workers 8 capped at one per client\)$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/unmasking jobs on 3 worker threads \(--workers 8 capped at one per client\)$/);
     expect(table.stderr).toBe('');
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ workers: 3, match: true, outcome: 'completed' });
