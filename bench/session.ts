@@ -63,6 +63,7 @@ interface Case {
   readonly maxDelayMs: number;
   readonly p99DelayMs: number;
   readonly completedClients: number;
+  readonly worstIn: string;
 }
 
 async function runCase(name: string, runner: JobRunner | undefined): Promise<Case> {
@@ -80,12 +81,31 @@ async function runCase(name: string, runner: JobRunner | undefined): Promise<Cas
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   const t0 = performance.now();
+  // Where the largest block falls: a 5 ms tick notes its own lateness and when it happened.
+  let worst = { lateMs: 0, atMs: 0 };
+  let expected = performance.now() + 5;
+  const tick = setInterval(() => {
+    const now = performance.now();
+    if (now - expected > worst.lateMs) worst = { lateMs: now - expected, atMs: now - t0 };
+    expected = now + 5;
+  }, 5);
   const result = await server.runRound();
   const seconds = (performance.now() - t0) / 1000;
+  clearInterval(tick);
   delay.disable();
   const completedClients = await completed;
   await server.close();
-  return { name, result, seconds, maxDelayMs: delay.max / 1e6, p99DelayMs: delay.percentile(99) / 1e6, completedClients };
+  return { name, result, seconds, maxDelayMs: delay.max / 1e6, p99DelayMs: delay.percentile(99) / 1e6, completedClients, worstIn: roundAt(result, worst.atMs) };
+}
+
+/** The protocol round running `atMs` after runRound began (from the result's per-round times). */
+function roundAt(result: RoundResult, atMs: number): string {
+  let end = 0;
+  for (const [round, ms] of Object.entries(result.milliseconds)) {
+    end += ms ?? 0;
+    if (atMs <= end) return round;
+  }
+  return 'after the unmasking';
 }
 
 console.log(`# bench/session.ts: ${clients} clients x ${length} elements at ${bits} bits, ${dropping.length} leaving after shareKeys; clients in ${procs} processes at nice 19, over ws on loopback; ${machine()}`);
@@ -101,6 +121,7 @@ const rows: Row[] = cases.map((c) => ({
   'unmasking s': (c.result.milliseconds.unmasking ?? 0) / 1000,
   'max block ms': c.maxDelayMs,
   'p99 block ms': c.p99DelayMs,
+  'largest block in': c.worstIn,
   'vs baseline': c.maxDelayMs / (cases[1] as Case).maxDelayMs,
 }));
 printTable('the server session\'s event loop over one round', rows);
@@ -108,7 +129,7 @@ for (const c of cases) if (c.result.outcome === 'aborted') console.log(`${c.name
 for (const c of cases) {
   printJson({
     bench: 'session.eventLoop', case: c.name, clients, length, bits, dropped: dropping.length, outcome: c.result.outcome,
-    roundSeconds: c.seconds, milliseconds: c.result.milliseconds, maxBlockMs: c.maxDelayMs, p99BlockMs: c.p99DelayMs, completedClients: c.completedClients,
+    roundSeconds: c.seconds, milliseconds: c.result.milliseconds, maxBlockMs: c.maxDelayMs, p99BlockMs: c.p99DelayMs, largestBlockIn: c.worstIn, completedClients: c.completedClients,
   });
 }
 const bar = (cases[0] as Case).maxDelayMs;
