@@ -102,8 +102,10 @@ export interface BarPanel {
 export interface Footer {
   /** CPU, cores and Node version. */
   readonly machine: string;
-  /** The 1-minute load average of the run. */
+  /** The 1-minute load average when the run began (the quiet-machine rule's figure). */
   readonly load: number;
+  /** The highest 1-minute load seen during the run (the bench's own threads raise it). */
+  readonly peakLoad?: number;
   /** The date of the run (ISO). */
   readonly date: string;
   readonly indicative: boolean;
@@ -138,8 +140,9 @@ export function barChart(spec: Single<BarPanel>): string {
 /** The footer's text: machine, load, date, and the "indicative" mark when it applies. */
 export function footerText(f: Footer): string {
   const load = f.load.toFixed(2);
-  const mark = f.indicative ? ` · indicative, load ${load}: regenerate on a quiet machine (bench/README.md)` : '';
-  return `${f.machine} · load ${load} · ${f.date}${mark}${f.note === undefined ? '' : ` · ${f.note}`}`;
+  const peak = f.peakLoad === undefined ? '' : ` (peak ${f.peakLoad.toFixed(2)})`;
+  const mark = f.indicative ? ` · indicative, load ${load} at the start: regenerate on a quiet machine (bench/README.md)` : '';
+  return `${f.machine} · load ${load} at the start${peak} · ${f.date}${mark}${f.note === undefined ? '' : ` · ${f.note}`}`;
 }
 
 /** Writes `svg` to `dir/file` (creating `dir`), prints and returns the path. */

@@ -247,15 +247,18 @@ export function runLoad(m: MachineInfo = machineInfo()): number {
   return m.peakLoad;
 }
 
-/** Whether this run's figures are only indicative (loaded machine, or `--indicative`). */
+/**
+ * Whether this run's figures are only indicative (`--indicative`, or a machine that was not quiet
+ * when the bench began: during the run the bench's own threads raise the load, up to their count).
+ */
 export function indicative(m: MachineInfo = machineInfo()): boolean {
-  return options.indicative || runLoad(m) >= QUIET_LOAD;
+  return options.indicative || m.loadAtStart >= QUIET_LOAD;
 }
 
 /** The chart footer for this run: machine, load, date, and "indicative" on a loaded machine. */
 export function chartFooter(note?: string): Footer {
   const m = machineInfo();
-  const footer = { machine: `${m.cpu}, ${m.cores} cores, Node ${m.node}`, load: runLoad(m), date: m.date, indicative: indicative(m) };
+  const footer = { machine: `${m.cpu}, ${m.cores} cores, Node ${m.node}`, load: m.loadAtStart, peakLoad: runLoad(m), date: m.date, indicative: indicative(m) };
   return note === undefined ? footer : { ...footer, note };
 }
 

@@ -10,7 +10,9 @@ import type { ExampleOptions } from './options.js';
 
 export interface ChartContext {
   readonly machine: string;
+  /** The 1-minute load when the run began, and the highest seen during it. */
   readonly load: number;
+  readonly peakLoad: number;
   readonly cohort: number;
   readonly population: number;
   readonly options: ExampleOptions;
@@ -99,7 +101,7 @@ export function writeFedavgChart(path: string, results: readonly ArmResult[], c:
         plotHeight: 230,
       },
     ],
-    footer: { machine: c.machine, load: c.load, date: new Date().toISOString().slice(0, 10), indicative: c.load >= 0.5 },
+    footer: { machine: c.machine, load: c.load, peakLoad: c.peakLoad, date: new Date().toISOString().slice(0, 10), indicative: c.load >= 0.5 },
   });
   return writeChart(dirname(path), basename(path), svg);
 }

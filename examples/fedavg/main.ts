@@ -118,7 +118,7 @@ function finish(o: ExampleOptions, setup: Prepared, results: readonly ArmResult[
   printSummary(summary, o);
   const machine = `${(cpus()[0]?.model ?? 'unknown CPU').trim().replace(/\s+/g, ' ')}, ${cpus().length} cores, Node ${process.version}`;
   console.log(`\n${machine}; load (1 min) ${loads[0]?.toFixed(2)} at start, ${peakLoad.toFixed(2)} peak; whole run ${seconds.toFixed(1)} s`);
-  if (o.chart !== null) writeFedavgChart(o.chart, results, { machine, load: peakLoad, cohort: f.cohort, population: o.clients, options: o });
+  if (o.chart !== null) writeFedavgChart(o.chart, results, { machine, load: loads[0] ?? 0, peakLoad, cohort: f.cohort, population: o.clients, options: o });
   const rounds = results.flatMap((a) => a.rounds);
   const checks = {
     sumMatches: rounds.filter((r) => r.sumMatches === true).length,
