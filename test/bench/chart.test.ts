@@ -173,7 +173,8 @@ describe('bench/_chart', () => {
   });
 
   it('names the machine, load and date in the footer, and marks a loaded run indicative', () => {
-    expect(footerText(quiet)).toBe(`${MACHINE} · load 0.12 · 2025-01-02`);
-    expect(footerText(loaded)).toContain('indicative, load 1.37');
+    expect(footerText(quiet)).toBe(`${MACHINE} · load 0.12 at the start · 2025-01-02`);
+    expect(footerText({ ...quiet, peakLoad: 1.9 })).toBe(`${MACHINE} · load 0.12 at the start (peak 1.90) · 2025-01-02`); // a quiet start; the run's own threads raised the load
+    expect(footerText(loaded)).toContain('indicative, load 1.37 at the start');
   });
 });
