@@ -3,7 +3,7 @@
  * them on the work it is sent (round 0 creates them), and runs the server's unmasking jobs.
  */
 import { parentPort } from 'node:worker_threads';
-import { runUnmaskingJob } from '../src/protocol/index.js';
+import { runUnmaskingJob, wipeUnmaskingJob, wipeUnmaskingResult } from '../src/protocol/index.js';
 import { SimulatedClients } from '../src/simulate/clients.js';
 import type { WorkerReply, WorkerTask } from './simulate-parallel.js';
 
@@ -13,7 +13,15 @@ parentPort?.on('message', (work: WorkerTask) => {
   let reply: WorkerReply;
   try {
     if (work.kind === 'job') {
-      parentPort?.postMessage({ result: runUnmaskingJob(work.job) } satisfies WorkerReply);
+      // This thread's copies of the job and its result hold secrets (shares, rebuilt keys):
+      // wiped once used, as the secagg/workers pool does.
+      try {
+        const result = runUnmaskingJob(work.job);
+        parentPort?.postMessage({ result } satisfies WorkerReply); // a structured clone, made here
+        wipeUnmaskingResult(result);
+      } finally {
+        wipeUnmaskingJob(work.job);
+      }
       return;
     }
     if (work.kind === 'advertise') clients = new SimulatedClients(work.context);
