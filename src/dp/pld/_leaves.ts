@@ -129,3 +129,39 @@ export function flattenEvent(event: DpEvent, mult: number, out: [Leaf, number][]
       unsupported(name, 'unknown event kind');
   }
 }
+
+/** A base mechanism and how many times it is composed: one entry of an accountant's ledger. */
+export interface LedgerEntry {
+  readonly leaf: Leaf;
+  count: number;
+}
+
+/**
+ * The ledger's total for each of `leaves` after `n` more compositions, every total checked
+ * before the caller records anything ({@link recordTotals}).
+ * @throws SecAggError `OUT_OF_RANGE` (`${name}: ...`) for a total beyond 2^53 - 1.
+ */
+export function totalsAfter(ledger: ReadonlyMap<string, LedgerEntry>, leaves: readonly [Leaf, number][], n: number, name: string): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const [leaf, c] of leaves) {
+    const key = leafKey(leaf);
+    const add = c * n;
+    const t = (totals.get(key) ?? ledger.get(key)?.count ?? 0) + add;
+    if (!Number.isSafeInteger(add) || !Number.isSafeInteger(t)) {
+      throw new SecAggError('OUT_OF_RANGE', `${name}: total composition count exceeds 2^53 - 1`);
+    }
+    totals.set(key, t);
+  }
+  return totals;
+}
+
+/** Records the totals {@link totalsAfter} checked. */
+export function recordTotals(ledger: Map<string, LedgerEntry>, leaves: readonly [Leaf, number][], totals: ReadonlyMap<string, number>): void {
+  for (const [leaf] of leaves) {
+    const key = leafKey(leaf);
+    const entry = ledger.get(key);
+    const t = totals.get(key) as number;
+    if (entry === undefined) ledger.set(key, { leaf, count: t });
+    else entry.count = t;
+  }
+}

@@ -15,7 +15,7 @@ import {
 } from '../accountant.js';
 import { validateEvent, type DpEvent } from '../events.js';
 import { discreteGaussianPmf, gaussianPmf, symmetrisePmf, type Direction } from './_mechanisms.js';
-import { flattenEvent, isSymmetric, leafKey, type Leaf } from './_leaves.js';
+import { flattenEvent, isSymmetric, leafKey, recordTotals, totalsAfter, type LedgerEntry, type Leaf } from './_leaves.js';
 import {
   convolve,
   deltaForEpsilon,
@@ -60,11 +60,6 @@ export interface PldGridInfo {
   readonly addPoints: number;
   /** Largest probability mass at loss +Infinity (a floor on delta). */
   readonly infinityMass: number;
-}
-
-interface Entry {
-  readonly leaf: Leaf;
-  count: number;
 }
 
 interface Materialised {
@@ -122,7 +117,7 @@ export class PldAccountant implements PrivacyAccountant {
   readonly tailMassTruncation: number;
   /** Configured grid point limit. */
   readonly maxGridPoints: number;
-  readonly #ledger = new Map<string, Entry>();
+  readonly #ledger = new Map<string, LedgerEntry>();
   #materialised: Materialised | undefined;
   readonly #baseCache = new Map<string, Pmf>();
 
@@ -174,24 +169,7 @@ export class PldAccountant implements PrivacyAccountant {
     const leaves: [Leaf, number][] = [];
     this.#flatten(valid, 1, leaves);
     if (n === 0) return this;
-    // Check every total before recording anything.
-    const totals = new Map<string, number>();
-    for (const [leaf, c] of leaves) {
-      const key = leafKey(leaf);
-      const add = c * n;
-      const t = (totals.get(key) ?? this.#ledger.get(key)?.count ?? 0) + add;
-      if (!Number.isSafeInteger(add) || !Number.isSafeInteger(t)) {
-        throw new SecAggError('OUT_OF_RANGE', 'PldAccountant: total composition count exceeds 2^53 - 1');
-      }
-      totals.set(key, t);
-    }
-    for (const [leaf] of leaves) {
-      const key = leafKey(leaf);
-      const entry = this.#ledger.get(key);
-      const t = totals.get(key) as number;
-      if (entry === undefined) this.#ledger.set(key, { leaf, count: t });
-      else entry.count = t;
-    }
+    recordTotals(this.#ledger, leaves, totalsAfter(this.#ledger, leaves, n, 'PldAccountant'));
     if (leaves.length > 0) this.#materialised = undefined;
     return this;
   }
@@ -300,9 +278,9 @@ export class PldAccountant implements PrivacyAccountant {
     const keys = [...this.#ledger.keys()].sort();
     // Gaussians without subsampling compose exactly into one Gaussian.
     let precision = 0;
-    const others: Entry[] = [];
+    const others: LedgerEntry[] = [];
     for (const key of keys) {
-      const e = this.#ledger.get(key) as Entry;
+      const e = this.#ledger.get(key) as LedgerEntry;
       if (e.count === 0) continue;
       if (e.leaf.kind === 'gaussian' && e.leaf.q === 1) precision += e.count / (e.leaf.sigma * e.leaf.sigma);
       else others.push(e);

@@ -16,7 +16,7 @@ import {
 } from '../accountant.js';
 import { validateEvent, type DpEvent } from '../events.js';
 import { RdpAccountant } from '../rdp.js';
-import { flattenEvent, isSymmetric, leafKey, type Leaf } from '../pld/_leaves.js';
+import { flattenEvent, isSymmetric, recordTotals, totalsAfter, type LedgerEntry, type Leaf } from '../pld/_leaves.js';
 import {
   convolve,
   deltaForEpsilon,
@@ -73,11 +73,6 @@ export interface PrvDeltaBounds {
   readonly epsilonError: number;
   readonly deltaError: number;
   readonly gridStep: number;
-}
-
-interface Entry {
-  readonly leaf: Leaf;
-  count: number;
 }
 
 /** One composed direction: atoms at (pmf.lo + k) h + offset. */
@@ -145,7 +140,7 @@ export class PrvAccountant implements PrivacyAccountant {
   readonly relativeEpsilonError: number;
   readonly deltaError: number;
   readonly maxGridPoints: number;
-  readonly #ledger = new Map<string, Entry>();
+  readonly #ledger = new Map<string, LedgerEntry>();
   readonly #rdp: RdpAccountant;
   readonly #cache = new Map<number, Composition>();
 
@@ -193,24 +188,10 @@ export class PrvAccountant implements PrivacyAccountant {
     const leaves: [Leaf, number][] = [];
     this.#flatten(valid, 1, leaves);
     if (n === 0) return this;
-    const totals = new Map<string, number>();
-    for (const [leaf, c] of leaves) {
-      const key = leafKey(leaf);
-      const t = (totals.get(key) ?? this.#ledger.get(key)?.count ?? 0) + c * n;
-      if (!Number.isSafeInteger(c * n) || !Number.isSafeInteger(t)) {
-        throw new SecAggError('OUT_OF_RANGE', 'PrvAccountant: total composition count exceeds 2^53 - 1');
-      }
-      totals.set(key, t);
-    }
+    const totals = totalsAfter(this.#ledger, leaves, n, 'PrvAccountant');
     // The RDP accountant only sets the grid's scale; it accepts every event accepted here.
     this.#rdp.compose(valid, n);
-    for (const [leaf] of leaves) {
-      const key = leafKey(leaf);
-      const entry = this.#ledger.get(key);
-      const t = totals.get(key) as number;
-      if (entry === undefined) this.#ledger.set(key, { leaf, count: t });
-      else entry.count = t;
-    }
+    recordTotals(this.#ledger, leaves, totals);
     if (leaves.length > 0) this.#cache.clear();
     return this;
   }
@@ -402,7 +383,7 @@ export class PrvAccountant implements PrivacyAccountant {
     let precision = 0;
     const parts: { leaf: Extract<Leaf, { kind: 'gaussian' }>; count: number }[] = [];
     for (const key of [...this.#ledger.keys()].sort()) {
-      const { leaf, count } = this.#ledger.get(key) as Entry;
+      const { leaf, count } = this.#ledger.get(key) as LedgerEntry;
       if (count === 0 || leaf.kind !== 'gaussian') continue;
       if (leaf.q === 1) precision += count / (leaf.sigma * leaf.sigma);
       else parts.push({ leaf, count });
