@@ -256,22 +256,7 @@ export class PrvAccountant implements PrivacyAccountant {
     // Slightly finer than getEpsilon's grid for the same epsilon, so that a delta computed at
     // getEpsilon's answer is checked on a grid at least as fine (consistent round trips).
     const target = (this.relativeEpsilonError * Math.max(epsilon, 0.05)) / 1.08;
-    const rung = this.#rung(target, steps);
-    const comp = this.#composition(rung);
-    let best = this.#deltaOn(comp, epsilon);
-    for (const other of this.#cache.values()) {
-      if (other === comp) continue;
-      const b = this.#deltaOn(other, epsilon);
-      best = {
-        lower: Math.max(best.lower, b.lower),
-        estimate: other.h < best.gridStep ? b.estimate : best.estimate,
-        upper: Math.min(best.upper, b.upper),
-        epsilonError: Math.min(best.epsilonError, b.epsilonError),
-        deltaError: best.deltaError,
-        gridStep: Math.min(best.gridStep, b.gridStep),
-      };
-    }
-    return Object.freeze(best);
+    return this.#tightest(this.#rung(target, steps), (comp) => this.#deltaOn(comp, epsilon));
   }
 
   #flatten(event: DpEvent, mult: number, out: [Leaf, number][]): void {
@@ -299,11 +284,19 @@ export class PrvAccountant implements PrivacyAccountant {
 
   /** Epsilon bounds at `delta` on the composition at `rung` and every other cached one. */
   #epsilonAt(rung: number, delta: number): PrvEpsilonBounds {
+    return this.#tightest(rung, (comp) => this.#epsilonOn(comp, delta));
+  }
+
+  /**
+   * The tightest bounds `on` gives over the composition at `rung` and every other cached one
+   * (each gives valid bounds; the estimate comes from the finest grid).
+   */
+  #tightest(rung: number, on: (comp: Composition) => PrvEpsilonBounds | PrvDeltaBounds): PrvEpsilonBounds & PrvDeltaBounds {
     const comp = this.#composition(rung);
-    let best = this.#epsilonOn(comp, delta);
+    let best = on(comp);
     for (const other of this.#cache.values()) {
       if (other === comp) continue;
-      const b = this.#epsilonOn(other, delta);
+      const b = on(other);
       best = {
         lower: Math.max(best.lower, b.lower),
         estimate: other.h < best.gridStep ? b.estimate : best.estimate,
