@@ -12,6 +12,7 @@ import { setPriority } from 'node:os';
 import { ClientSession, decodeSessionSpec } from '../src/session/index.js';
 import type { Connection } from '../src/transport/index.js';
 import { connectWebSocket } from '../src/transport/ws/index.js';
+import { interceptIncoming } from '../test/session/_intercept.js';
 
 try {
   setPriority(19);
@@ -26,39 +27,10 @@ const length = (spec.policy.vectors[0] as { length: number }).length;
 
 /** The connection, closed by this client when the shares (0x12) arrive. */
 function leaving(connection: Connection): Connection {
-  let handler: ((frame: Uint8Array) => void) | null = null;
-  connection.onFrame = (frame) => {
+  return interceptIncoming(connection, (frame, deliver) => {
     if (frame.length > 10 && frame[3] === 3 && frame[10] === 0x12) connection.close();
-    else handler?.(frame);
-  };
-  return {
-    get identity() {
-      return connection.identity;
-    },
-    get maxFrameBytes() {
-      return connection.maxFrameBytes;
-    },
-    get bufferedAmount() {
-      return connection.bufferedAmount;
-    },
-    get closed() {
-      return connection.closed;
-    },
-    send: (frame) => connection.send(frame),
-    close: (code, reason) => connection.close(code, reason),
-    get onFrame() {
-      return handler;
-    },
-    set onFrame(h) {
-      handler = h;
-    },
-    get onClose() {
-      return connection.onClose;
-    },
-    set onClose(h) {
-      connection.onClose = h;
-    },
-  };
+    else deliver(frame);
+  });
 }
 
 const outcomes = await Promise.all(

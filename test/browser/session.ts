@@ -22,6 +22,7 @@ import { WebSocket } from 'ws';
 import { ServerSession, type RoundResult } from '../../src/session/index.js';
 import type { Connection, ServerTransport } from '../../src/transport/index.js';
 import { listenWebSocket } from '../../src/transport/ws/index.js';
+import { interceptIncoming } from '../session/_intercept.js';
 import { identities, spec } from '../../examples/ws/spec.js';
 import { findChromium } from './_chromium.js';
 
@@ -89,39 +90,10 @@ const transport: ServerTransport = { onConnection: null, close: () => ws.close()
 ws.onConnection = (inner) => transport.onConnection?.(watched(inner));
 function watched(inner: Connection): Connection {
   if (inner.identity !== LEAVING) return inner;
-  let handler: ((frame: Uint8Array) => void) | null = null;
-  inner.onFrame = (frame) => {
-    handler?.(frame);
+  return interceptIncoming(inner, (frame, deliver) => {
+    deliver(frame);
     if (frame[3] === 3) onLeaverProtocol?.(); // a protocol frame (src/session/_frames.ts)
-  };
-  return {
-    get identity() {
-      return inner.identity;
-    },
-    get maxFrameBytes() {
-      return inner.maxFrameBytes;
-    },
-    get bufferedAmount() {
-      return inner.bufferedAmount;
-    },
-    get closed() {
-      return inner.closed;
-    },
-    send: (frame) => inner.send(frame),
-    close: (code, reason) => inner.close(code, reason),
-    get onFrame() {
-      return handler;
-    },
-    set onFrame(h) {
-      handler = h;
-    },
-    get onClose() {
-      return inner.onClose;
-    },
-    set onClose(h) {
-      inner.onClose = h;
-    },
-  };
+  });
 }
 const server = new ServerSession({ spec, identities, transport, deadlines: { admission: 500, round: 20_000 } });
 cleanups.push(() => server.close());
