@@ -204,18 +204,8 @@ export function protocolType(frame: Uint8Array): number | null {
   return frame.length > 10 && frame[3] === 3 ? (frame[10] as number) : null;
 }
 
-export const MessageByte = {
-  advertiseKeys: 0x01,
-  shareKeys: 0x02,
-  maskedInput: 0x03,
-  consistencySignature: 0x04,
-  unmasking: 0x05,
-  advertisedKeys: 0x11,
-  encryptedShares: 0x12,
-  consistencyRequest: 0x13,
-  unmaskingRequest: 0x14,
-  abort: 0x15,
-} as const;
+/** The wire's message type bytes, by message type (the codec's own table). */
+export { MessageType as MessageByte } from '../../src/protocol/codec.js';
 
 /**
  * A client spoken with the pure protocol over a raw memory end (no session, none of its checks):
