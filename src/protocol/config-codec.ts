@@ -107,11 +107,13 @@ export function readVectorSpecList(r: ByteReader): VectorSpec[] {
   return out;
 }
 
-function bad(message: string): SecAggError {
+/** A MALFORMED_ENCODING error (shared with ./policy-codec.ts). */
+export function bad(message: string): SecAggError {
   return new SecAggError('MALFORMED_ENCODING', message);
 }
 
-function flag(r: ByteReader, what: string): boolean {
+/** A canonical boolean byte: 0 or 1, anything else refused (shared with ./policy-codec.ts). */
+export function flag(r: ByteReader, what: string): boolean {
   const f = r.u8(what);
   if (f > 1) throw bad(`${what} must be 0 or 1`);
   return f === 1;

@@ -16,7 +16,7 @@ import { sha256 } from '../crypto/index.js';
 import { SecAggError } from '../errors.js';
 import { isBytes } from './_validate.js';
 import { MAX_REGISTRY } from './config.js';
-import { readVectorSpecList, writeVectorSpecs } from './config-codec.js';
+import { bad, flag, readVectorSpecList, writeVectorSpecs } from './config-codec.js';
 import { createSessionPolicy, type BeaconSource, type Registry, type SessionPolicy } from './policy.js';
 
 const POLICY_MAGIC = [0x5a, 0x50] as const;
@@ -83,16 +83,6 @@ function writePolicy(p: SessionPolicy): Uint8Array {
  */
 export function sessionPolicyDigest(policy: SessionPolicy): Uint8Array {
   return sha256(encodeSessionPolicy(policy));
-}
-
-function bad(message: string): SecAggError {
-  return new SecAggError('MALFORMED_ENCODING', message);
-}
-
-function flag(r: ByteReader, what: string): boolean {
-  const f = r.u8(what);
-  if (f > 1) throw bad(`${what} must be 0 or 1`);
-  return f === 1;
 }
 
 /**
