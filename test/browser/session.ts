@@ -25,23 +25,19 @@ import { listenWebSocket } from '../../src/transport/ws/index.js';
 import { interceptIncoming } from '../session/_intercept.js';
 import { identities, spec } from '../../examples/ws/spec.js';
 import { findChromium } from './_chromium.js';
+import { Checks } from '../package/_report.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ROUNDS = 3;
 const LEAVING: string = 'dave';
 
-let passed = 0;
-let failed = 0;
-function check(ok: boolean, what: string, detail = ''): void {
-  if (ok) passed++;
-  else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${ok || detail === '' ? '' : `\n     ${detail}`}`);
-}
+const checks = new Checks(); // one ok/FAIL line per check, then the `checks:` line .ci/run reads
+const check = (ok: boolean, what: string, detail = ''): void => void checks.check(what, ok, detail);
 const cleanups: (() => unknown)[] = [];
 async function finish(): Promise<never> {
   for (const cleanup of cleanups.reverse()) await cleanup();
-  console.log(`checks: ${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 && passed > 0 ? 0 : 1);
+  checks.finish();
+  process.exit(process.exitCode);
 }
 const watchdog = setTimeout(() => {
   check(false, 'the run finished within 150 s');

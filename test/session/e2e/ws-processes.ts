@@ -21,19 +21,15 @@ import { fileURLToPath } from 'node:url';
 import { createSessionSpec, encodeSessionSpec, ServerSession, type RoundResult } from '../../../src/session/index.js';
 import { listenWebSocket } from '../../../src/transport/ws/index.js';
 import { sumVectors } from '../../../src/vector/index.js';
+import { Checks } from '../../package/_report.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const N = 8;
 const LENGTH = 64;
 const type = { offer: 0, advertisedKeys: 0x11, encryptedShares: 0x12, unmaskingRequest: 0x14 } as const;
 
-let passed = 0;
-let failed = 0;
-function check(ok: boolean, what: string, detail = ''): void {
-  if (ok) passed++;
-  else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${ok || detail === '' ? '' : `\n     ${detail}`}`);
-}
+const checks = new Checks(); // one ok/FAIL line per check, then the `checks:` line .ci/run reads
+const check = (ok: boolean, what: string, detail = ''): void => void checks.check(what, ok, detail);
 
 const vectorOf = (m: number): Uint32Array => Uint32Array.from({ length: LENGTH }, (_, k) => (97 * (m + 1) + 13 * k) % 4096);
 
@@ -232,6 +228,5 @@ try {
   for (const c of children) if (c.alive) c.process.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
   console.log(`session over ws with processes took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`checks: ${passed} passed, ${failed} failed`);
-  process.exitCode = failed === 0 && passed > 0 ? 0 : 1;
+  checks.finish();
 }
