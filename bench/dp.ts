@@ -177,22 +177,27 @@ function pldComposition(): void {
   );
 }
 
+/** The reference runs of docs/dp-pld.md and docs/dp-prv.md: name, sampling rate q, noise multiplier z, steps, delta. */
+const REFERENCE_RUNS: readonly [string, number, number, number, number][] = [
+  ['DP-SGD MNIST (Abadi et al.)', 0.01, 4, 10_000, 1e-5],
+  ['DP-SGD MNIST, 60 epochs', 256 / 60_000, 1.1, 14_063, 1e-5],
+  ['DP-SGD CIFAR-10, 100 epochs', 256 / 50_000, 1.5, 19_532, 1e-5],
+  ['DP-FedAvg', 5e-3, 1.0, 2_000, 1e-6],
+  ['cross-device FL', 1e-3, 0.8, 10_000, 1e-6],
+  ['full-batch Gaussian', 1, 10, 100, 1e-5],
+];
+
+/** One step of a reference run: the Gaussian, Poisson-sampled unless q = 1. */
+const referenceEvent = (q: number, z: number): DpEvent => (q === 1 ? gaussianEvent(z) : poissonSampledEvent(q, gaussianEvent(z)));
+
 /**
  * pld-vs-rdp: epsilon of standard DP-SGD / DP-FedAvg runs under both accountants (the table
  * in docs/dp-pld.md). The ratio column is RDP epsilon / PLD epsilon: how much RDP overstates.
  */
 function pldVersusRdp(): void {
-  const settings: readonly [string, number, number, number, number][] = [
-    ['DP-SGD MNIST (Abadi et al.)', 0.01, 4, 10_000, 1e-5],
-    ['DP-SGD MNIST, 60 epochs', 256 / 60_000, 1.1, 14_063, 1e-5],
-    ['DP-SGD CIFAR-10, 100 epochs', 256 / 50_000, 1.5, 19_532, 1e-5],
-    ['DP-FedAvg', 5e-3, 1.0, 2_000, 1e-6],
-    ['cross-device FL', 1e-3, 0.8, 10_000, 1e-6],
-    ['full-batch Gaussian', 1, 10, 100, 1e-5],
-  ];
   const rows: Row[] = [];
-  for (const [name, q, z, steps, delta] of settings) {
-    const event = q === 1 ? gaussianEvent(z) : poissonSampledEvent(q, gaussianEvent(z));
+  for (const [name, q, z, steps, delta] of REFERENCE_RUNS) {
+    const event = referenceEvent(q, z);
     const rdpEps = new RdpAccountant().compose(event, steps).getEpsilon(delta);
     let pldEps = 0;
     const t = measure(() => {
@@ -353,17 +358,9 @@ function mechanismsRotation(): void {
  * inside them, and the time (bar: 10,000 steps in < 1 s).
  */
 function prvReferenceRuns(): void {
-  const settings: readonly [string, number, number, number, number][] = [
-    ['DP-SGD MNIST (Abadi et al.)', 0.01, 4, 10_000, 1e-5],
-    ['DP-SGD MNIST, 60 epochs', 256 / 60_000, 1.1, 14_063, 1e-5],
-    ['DP-SGD CIFAR-10, 100 epochs', 256 / 50_000, 1.5, 19_532, 1e-5],
-    ['DP-FedAvg', 5e-3, 1.0, 2_000, 1e-6],
-    ['cross-device FL', 1e-3, 0.8, 10_000, 1e-6],
-    ['full-batch Gaussian', 1, 10, 100, 1e-5],
-  ];
   const rows: Row[] = [];
-  for (const [name, q, z, steps, delta] of settings) {
-    const event = q === 1 ? gaussianEvent(z) : poissonSampledEvent(q, gaussianEvent(z));
+  for (const [name, q, z, steps, delta] of REFERENCE_RUNS) {
+    const event = referenceEvent(q, z);
     let b = new PrvAccountant().getEpsilonBounds(delta);
     const prv = measure(() => {
       b = new PrvAccountant().compose(event, steps).getEpsilonBounds(delta);
