@@ -58,6 +58,8 @@ interface Child {
   readonly member: number;
   process: ChildProcess;
   alive: boolean;
+  /** Set as the signal is sent: the server can see the socket close before this process sees the exit. */
+  killed: boolean;
   stopped: boolean;
   outcomes: Record<string, unknown>[];
   exited: Promise<number | null>;
@@ -71,7 +73,7 @@ function start(member: number): Child {
     env: { ...process.env, SPEC_HEX: Buffer.from(encodeSessionSpec(spec)).toString('hex') },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const c: Child = { member, process: child, alive: true, stopped: false, outcomes: [], exited: new Promise((r) => child.on('exit', (code) => r(code))), onHeld: null };
+  const c: Child = { member, process: child, alive: true, killed: false, stopped: false, outcomes: [], exited: new Promise((r) => child.on('exit', (code) => r(code))), onHeld: null };
   void c.exited.then(() => (c.alive = false));
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
     let event: Record<string, unknown>;
@@ -101,6 +103,7 @@ function killAt(member: number, kind: keyof typeof type, signal: 'SIGKILL' | 'SI
   c.onHeld = () => {
     c.onHeld = null;
     if (signal === 'SIGSTOP') c.stopped = true;
+    else c.killed = true;
     c.process.kill(signal);
   };
 }
@@ -122,7 +125,11 @@ async function round(): Promise<RoundResult> {
   pendingOfferKills = [];
   if (kills.length > 0) {
     await waitFor(() => server.status.round !== null, 20_000);
-    for (const m of kills) children[m]?.process.kill('SIGKILL');
+    for (const m of kills) {
+      const c = children[m] as Child;
+      c.killed = true;
+      c.process.kill('SIGKILL');
+    }
   }
   return running;
 }
@@ -138,7 +145,7 @@ async function checkRound(result: RoundResult, label: string): Promise<void> {
   }
   for (const identity of result.cohort) {
     const c = children[Number(identity.slice(7))] as Child;
-    if (!c.alive || c.stopped) continue;
+    if (!c.alive || c.killed || c.stopped) continue;
     const ok = await waitFor(() => c.outcomes.some((o) => o['round'] === result.round), 15_000);
     const o = c.outcomes.find((x) => x['round'] === result.round) ?? {};
     const included = result.outcome === 'completed' && result.included.includes(identity);
@@ -200,7 +207,7 @@ try {
   const r4 = await round();
   check(r4.outcome === 'aborted' && r4.abort.code === 'TOO_FEW_CLIENTS', `round 4: aborted (${r4.outcome === 'aborted' ? r4.abort.code : 'completed'})`);
   await checkRound(r4, 'round 4');
-  const survivors = r4.cohort.map((n) => children[Number(n.slice(7))] as Child).filter((c) => c.alive && !c.stopped);
+  const survivors = r4.cohort.map((n) => children[Number(n.slice(7))] as Child).filter((c) => c.alive && !c.killed && !c.stopped);
   check(
     survivors.length > 0 && survivors.every((c) => c.outcomes.some((o) => o['round'] === r4.round && o['code'] === 'SERVER_ABORTED' && o['serverCode'] === 'TOO_FEW_CLIENTS')),
     `round 4: every surviving client (${survivors.length}) ends with SERVER_ABORTED / TOO_FEW_CLIENTS`,
