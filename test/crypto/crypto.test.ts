@@ -54,6 +54,19 @@ it('the native backend is available on this Node and is the default', () => {
   expect(defaultCryptoBackend()).toBe('native');
 });
 
+describe('X25519 public keys', () => {
+  it('the native export of the public key equals the portable X25519(private, 9) for any 32 bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (privateKey) => {
+        const portable = toHex(x25519PublicKey(privateKey, 'portable'));
+        expect(toHex(x25519PublicKey(privateKey, 'native'))).toBe(portable);
+        expect(toHex(createX25519Agreement(privateKey, 'native').publicKey)).toBe(portable);
+      }),
+      { seed: 14, numRuns: 64 },
+    );
+  });
+});
+
 describe.each(BACKENDS)('known answers (%s backend)', (backend) => {
   it('X25519: RFC 7748 §5.2', () => {
     for (const v of vectors.x25519) {
