@@ -492,6 +492,22 @@ describe('validation copies an array once, then checks the copy', () => {
   }
   const many = Array.from({ length: 300 }, (_, i) => ({ name: `v${i}`, length: 1, bits: 8 }));
 
+  it('a checked cohort is frozen and shared by the configurations read from it; any other array is copied and checked', () => {
+    const base = deriveSessionConfig(createSessionPolicy(passivePolicy), { cohort, nonce: seed(1), beaconRound: null });
+    expect(Object.isFrozen(base.cohort)).toBe(true);
+    expect(validateConfig(base).cohort).toBe(base.cohort); // no copy: it cannot change
+    const own = cohort.slice();
+    const read = validateConfig({ ...base, cohort: own });
+    expect(read.cohort).not.toBe(own);
+    own[0] = 1; // the caller's array stays the caller's
+    expect(read.cohort).toEqual(cohort);
+    // A frozen array the module did not check is checked like any other.
+    expectSecAggError(() => validateConfig({ ...base, cohort: Object.freeze([3, 2, 5, 7, 11, 13]) }), 'INVALID_CONFIG');
+    // The shared cohort is still held to the configuration's registry.
+    expectSecAggError(() => validateConfig({ ...base, registrySize: 13 }), 'INVALID_CONFIG');
+  });
+
+
   it('a configuration keeps at most 64 vectors and n keys, whatever a second read of the array says', () => {
     const base = createSessionConfig({ clients: 5, threshold: 4, nonce: seed(1), vectors, active: true, corruptClients: 0, verificationKeys: verificationKeys.slice(0, 5) });
     for (let honest = 1; honest <= 4; honest++) {
