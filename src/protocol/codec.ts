@@ -214,21 +214,26 @@ function packedLength(length: number, bits: number): number {
  */
 export function encodeMessage(message: ClientMessage | ServerMessage, config: SessionConfig): Uint8Array {
   if (!isObject(message)) throw invalidMessage(`message must be an object, got ${describeType(message)}`);
-  return encodeWith(message, vectorSpecs(config, 'config'));
+  return encodeWith(message, vectorSpecs(config, 'config')).bytes;
 }
 
 /**
- * Encodes a server message (none needs the configuration's vector widths). Internal: a client
- * hashes the encoding of each request it answers, and answers the decoded copy.
+ * Encodes a server message (none needs the configuration's vector widths) and gives the copy
+ * the encoding was written from: every field read once from `message`, checked, copied, and
+ * equal to what decoding the bytes gives. Internal: a client hashes the encoding of each
+ * request it answers, and answers the copy.
  *
  * @throws {SecAggError} as {@link encodeMessage}; `INVALID_TYPE` for a client message.
  */
-export function encodeServerMessage(message: unknown): Uint8Array {
+export function encodeServerMessage(message: unknown): { readonly bytes: Uint8Array; readonly copy: ServerMessage } {
   if (!isObject(message)) throw invalidMessage(`message must be an object, got ${describeType(message)}`);
-  return encodeWith(message, null);
+  const { bytes, copy } = encodeWith(message, null);
+  if (copy === null) throw invalidMessage('a client message is not a server message');
+  return { bytes, copy };
 }
 
-function encodeWith(m: Record<string, unknown>, specs: readonly VectorSpec[] | null): Uint8Array {
+/** The encoding, and for a server message the checked copy it was written from (else null). */
+function encodeWith(m: Record<string, unknown>, specs: readonly VectorSpec[] | null): { bytes: Uint8Array; copy: ServerMessage | null } {
   const type = m['type'];
   const code = typeof type === 'string' && Object.hasOwn(MessageType, type) ? MessageType[type as keyof typeof MessageType] : undefined;
   if (code === undefined) throw invalidMessage('unknown message type');
@@ -236,6 +241,7 @@ function encodeWith(m: Record<string, unknown>, specs: readonly VectorSpec[] | n
   w.u8(WIRE_MAGIC);
   w.u8(WIRE_VERSION);
   w.u8(code);
+  let copy: ServerMessage | null = null;
   switch (type) {
     case 'advertiseKeys': {
       w.u16(checkId(m['sender'], 'sender'));
@@ -295,55 +301,78 @@ function encodeWith(m: Record<string, unknown>, specs: readonly VectorSpec[] | n
       w.bytes(checkBytes(m['sessionId'], 'sessionId', 32));
       writeBytesList(w, m['shares'], 'shares');
       break;
+    // The server messages: what is written is the copy (checkIdList and checkBytes return fresh
+    // arrays; the ciphertexts are views of a list written once), so no decoding is needed to
+    // get a message that is exactly its encoding.
     case 'advertisedKeys': {
       const ids = checkIdList(m['ids'], 'ids');
       const sig = m['signatures'];
       w.u8(sig === null ? 0 : 1);
       writeIdSet(w, ids);
-      w.bytes(checkBytes(m['channelPublicKeys'], 'channelPublicKeys', 32 * ids.length));
-      w.bytes(checkBytes(m['maskingPublicKeys'], 'maskingPublicKeys', 32 * ids.length));
-      if (sig !== null) w.bytes(checkBytes(sig, 'signatures', 64 * ids.length));
+      const channelPublicKeys = checkBytes(m['channelPublicKeys'], 'channelPublicKeys', 32 * ids.length);
+      const maskingPublicKeys = checkBytes(m['maskingPublicKeys'], 'maskingPublicKeys', 32 * ids.length);
+      const signatures = sig === null ? null : checkBytes(sig, 'signatures', 64 * ids.length);
+      w.bytes(channelPublicKeys);
+      w.bytes(maskingPublicKeys);
+      if (signatures !== null) w.bytes(signatures);
       const proof = checkBytes(m['proof'], 'proof');
       if (proof.length % 32 !== 0) throw invalidMessage('proof must be whole 32-byte hashes');
       w.u32(proof.length / 32);
       w.bytes(proof);
+      copy = { type: 'advertisedKeys', ids, channelPublicKeys, maskingPublicKeys, signatures, proof };
       break;
     }
     case 'encryptedShares': {
-      w.u16(checkId(m['recipient'], 'recipient'));
-      w.bytes(checkBytes(m['sessionId'], 'sessionId', 32));
+      const recipient = checkId(m['recipient'], 'recipient');
+      const sessionId = checkBytes(m['sessionId'], 'sessionId', 32);
+      w.u16(recipient);
+      w.bytes(sessionId);
       const senders = checkIdList(m['senders'], 'senders');
       const cts = m['ciphertexts'];
       if (!Array.isArray(cts) || cts.length !== senders.length) throw invalidMessage('one ciphertext per sender');
       writeIdSet(w, senders);
       const w2 = new ByteWriter(8);
       writeBytesList(w2, cts, 'ciphertexts');
-      w.bytes(w2.finish().subarray(4)); // the count is implied by the sender set
+      const list = w2.finish();
+      w.bytes(list.subarray(4)); // the count is implied by the sender set
+      const size = senders.length === 0 ? 0 : (list.length - 6) / senders.length;
+      const ciphertexts = senders.map((_, i) => list.subarray(6 + i * size, 6 + (i + 1) * size));
+      copy = { type: 'encryptedShares', recipient, sessionId, senders, ciphertexts };
       break;
     }
-    case 'consistencyRequest':
-      w.bytes(checkBytes(m['sessionId'], 'sessionId', 32));
-      writeIdSet(w, checkIdList(m['survivors'], 'survivors'));
+    case 'consistencyRequest': {
+      const sessionId = checkBytes(m['sessionId'], 'sessionId', 32);
+      const survivors = checkIdList(m['survivors'], 'survivors');
+      w.bytes(sessionId);
+      writeIdSet(w, survivors);
+      copy = { type: 'consistencyRequest', sessionId, survivors };
       break;
+    }
     case 'unmaskingRequest': {
-      w.bytes(checkBytes(m['sessionId'], 'sessionId', 32));
-      writeIdSet(w, checkIdList(m['survivors'], 'survivors'));
-      writeIdSet(w, checkIdList(m['dropped'], 'dropped'));
+      const sessionId = checkBytes(m['sessionId'], 'sessionId', 32);
+      const survivors = checkIdList(m['survivors'], 'survivors');
+      const dropped = checkIdList(m['dropped'], 'dropped');
+      w.bytes(sessionId);
+      writeIdSet(w, survivors);
+      writeIdSet(w, dropped);
       const signers = checkIdList(m['signers'], 'signers');
       const sigs = m['signatures'];
       if (!Array.isArray(sigs) || sigs.length !== signers.length) throw invalidMessage('one signature per signer');
       writeIdSet(w, signers);
-      for (let i = 0; i < sigs.length; i++) w.bytes(checkBytes(sigs[i], `signatures[${i}]`, 64));
+      const signatures = new Array<Uint8Array>(signers.length);
+      for (let i = 0; i < signers.length; i++) w.bytes((signatures[i] = checkBytes(sigs[i], `signatures[${i}]`, 64)));
+      copy = { type: 'unmaskingRequest', sessionId, survivors, dropped, signers, signatures };
       break;
     }
     case 'abort': {
       const c = m['code'];
       if (typeof c !== 'string' || !Object.hasOwn(AbortCode, c)) throw invalidMessage('code must be an abort code name');
       w.u16(AbortCode[c as AbortCode]);
+      copy = { type: 'abort', code: c as AbortCode };
       break;
     }
   }
-  return w.finish();
+  return { bytes: w.finish(), copy };
 }
 
 /**

@@ -66,7 +66,14 @@ export function writeConfig(c: SessionConfig): Uint8Array {
   w.u8(c.active ? 1 : 0);
   w.bytes(c.nonce);
   w.u32(c.registrySize);
-  for (const index of c.cohort) w.u32(index);
+  const cohort = w.reserve(4 * c.cohort.length); // one reservation: 10,000 entries at n = 10,000
+  for (let i = 0; i < c.cohort.length; i++) {
+    const index = c.cohort[i] as number;
+    cohort[4 * i] = index >>> 24;
+    cohort[4 * i + 1] = (index >>> 16) & 0xff;
+    cohort[4 * i + 2] = (index >>> 8) & 0xff;
+    cohort[4 * i + 3] = index & 0xff;
+  }
   w.bytes(c.policyDigest);
   if (c.beaconRound === null) w.u8(0);
   else {

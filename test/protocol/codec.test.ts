@@ -12,6 +12,7 @@ import {
   type ServerMessage,
   type SessionConfig,
 } from '../../src/protocol/index.js';
+import { encodeServerMessage } from '../../src/protocol/codec.js';
 import { expectSecAggError, notBytes } from '../_hostile.js';
 import { honestTrace, seed } from './_driver.js';
 
@@ -25,6 +26,23 @@ function messagesOf(trace: ReturnType<typeof honestTrace>): (ClientMessage | Ser
     for (const m of trace.serverMessages[round] ?? []) if (m !== undefined) out.push(m);
   }
   return out;
+}
+
+const SERVER_TYPES = new Set(['advertisedKeys', 'encryptedShares', 'consistencyRequest', 'unmaskingRequest', 'abort']);
+const isServerType = (type: string): boolean => SERVER_TYPES.has(type);
+
+/** Overwrites every byte and id of a message in place (a copy of it must not change). */
+function scribble(m: object): void {
+  for (const value of Object.values(m)) {
+    if (value instanceof Uint8Array) value.fill(0xee);
+    else if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const x: unknown = value[i];
+        if (x instanceof Uint8Array) x.fill(0xee);
+        else value[i] = 0;
+      }
+    }
+  }
 }
 
 const sample: (ClientMessage | ServerMessage)[] = [
@@ -215,6 +233,24 @@ describe('wire codec', () => {
     );
   });
 
+  it("a server message's checked copy equals the decoding of its encoding and shares no memory with the message", () => {
+    let seen = 0;
+    for (const m of sample) {
+      if (!isServerType(m.type)) continue;
+      const own = structuredClone(m);
+      const { bytes, copy } = encodeServerMessage(own);
+      expect(bytes).toEqual(encodeMessage(m, passive.config));
+      expect(copy).toEqual(decodeMessage(bytes));
+      expect(copy).toEqual(m);
+      // Every byte field and id list of the copy is its own: scribbling over the message's leaves it as it was.
+      const before = structuredClone(copy);
+      scribble(own);
+      expect(copy).toEqual(before);
+      seen++;
+    }
+    expect(seen).toBeGreaterThanOrEqual(5);
+  });
+
   it('hostile bytes: mutated valid messages decode or fail with SecAggError', () => {
     const encoded = sample.map((m) => encodeMessage(m, passive.config));
     fc.assert(
@@ -234,6 +270,11 @@ describe('wire codec', () => {
                 encodeMessage(m, passive.config);
               } catch (error) {
                 expect(error).toBeInstanceOf(SecAggError);
+              }
+              // A server message's checked copy is what decoding its encoding gives.
+              if (isServerType(m.type)) {
+                const { bytes: again, copy } = encodeServerMessage(m);
+                expect(copy).toEqual(decodeMessage(again));
               }
             } catch (error) {
               expect(error).toBeInstanceOf(SecAggError);

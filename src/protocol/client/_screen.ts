@@ -2,12 +2,12 @@
  * What every client step does with a server message before its round's own checks (internal):
  * late messages to a finished client, consumed states, aborts, and requests of rounds already
  * answered (a byte-identical repeat is a duplicate, anything else a conflict that reveals
- * nothing). The request to answer comes back as a canonical copy (decoded from its own wire
- * encoding), with the SHA-256 of that encoding: the step reads only the copy, and records the
- * digest in the state it returns.
+ * nothing). The request to answer comes back as a canonical copy (the checked copy its wire
+ * encoding was written from, equal to what decoding that encoding gives), with the SHA-256 of
+ * the encoding: the step reads only the copy, and records the digest in the state it returns.
  */
 import { sha256 } from '../../crypto/index.js';
-import { decodeMessage, encodeServerMessage } from '../codec.js';
+import { encodeServerMessage } from '../codec.js';
 import { isObject, typeLabel } from '../_validate.js';
 import type { AnsweredRequests, ClientState, ClientStep, ServerMessage } from '../types.js';
 import { wrongRound } from '../_common.js';
@@ -49,13 +49,14 @@ function readType(message: unknown): { type: unknown } | null {
 }
 
 /**
- * The message's wire encoding (which reads each field once, checking it) and its SHA-256; null
- * when it does not encode (a malformed or hostile object).
+ * The message's wire encoding (which reads each field once, checking and copying it), the copy
+ * it was written from, and its SHA-256; null when it does not encode (a malformed or hostile
+ * object).
  */
-function canonical(message: unknown): { bytes: Uint8Array; digest: Uint8Array } | null {
+function canonical(message: unknown): { copy: ServerMessage; digest: Uint8Array } | null {
   try {
-    const bytes = encodeServerMessage(message);
-    return { bytes, digest: sha256(bytes) };
+    const { bytes, copy } = encodeServerMessage(message);
+    return { copy, digest: sha256(bytes) };
   } catch {
     return null;
   }
@@ -104,13 +105,7 @@ export function screen<R extends keyof typeof REQUEST_OF & LiveRound, S extends 
     if (same) return { state: s, outbox: [], note: 'DUPLICATE_REQUEST' };
     return settle(s, aborted(s, 'CONFLICTING_REQUEST', `a second, different ${typeLabel(t.type)}: this client answered that round already`));
   }
-  let request: Request<(typeof REQUEST_OF)[R]>;
-  try {
-    request = decodeMessage(c.bytes, s.config) as Request<(typeof REQUEST_OF)[R]>;
-  } catch {
-    return settle(s, aborted(s, 'MALFORMED_MESSAGE', `${expected} is malformed`));
-  }
-  return { state: s, request, digest: c.digest };
+  return { state: s, request: c.copy as Request<(typeof REQUEST_OF)[R]>, digest: c.digest };
 }
 
 /** A message to a completed or aborted client: a duplicate of its last answer, or late. */
