@@ -7,8 +7,8 @@
  * unchanged from secagg/v1 and bound to the v2 session id.
  */
 import { ByteWriter, ascii, concatBytes, u32be } from '../_bytes.js';
-import { writeConfig } from './config-codec.js';
-import { AEAD_TAG_BYTES, hkdfSha256, sha256, type CryptoBackend } from '../crypto/index.js';
+import { configParts } from './config-codec.js';
+import { AEAD_TAG_BYTES, hkdfSha256, sha256, sha256Parts, type CryptoBackend } from '../crypto/index.js';
 import type { SessionConfig } from './types.js';
 
 const SESSION_LABEL = ascii('secagg/v2/session');
@@ -46,7 +46,9 @@ const digests = new WeakMap<SessionConfig, Uint8Array>();
 export function configDigest(config: SessionConfig): Uint8Array {
   let d = digests.get(config);
   if (d === undefined) {
-    d = sha256(concatBytes(lp(CONFIG_LABEL), lp(writeConfig(config))));
+    const parts = configParts(config); // the cohort's bytes are cached: no O(n) writing per client
+    const length = parts.reduce((a, p) => a + p.length, 0);
+    d = sha256Parts([lp(CONFIG_LABEL), u32be(length), ...parts]);
     digests.set(config, d);
   }
   return d.slice();

@@ -17,7 +17,7 @@
  * Integers are big-endian.
  */
 import { describeType } from '../_assert.js';
-import { ByteReader, ByteWriter } from '../_bytes.js';
+import { ByteReader, ByteWriter, concatBytes } from '../_bytes.js';
 import { SecAggError } from '../errors.js';
 import { isBytes } from './_validate.js';
 import { MAX_CLIENTS, MAX_VECTORS, validateConfig } from './config.js';
@@ -42,52 +42,68 @@ export function encodeSessionConfig(config: SessionConfig): Uint8Array {
   return writeConfig(validateConfig(config));
 }
 
+// The encodings of frozen cohorts (they cannot change): every client of a simulation, and every
+// configuration a server derives for one cohort, writes the same O(n) bytes.
+const cohortEncodings = new WeakMap<readonly number[], Uint8Array>();
+
+/** A cohort's registry indices as u32 big-endian, one after the other. */
+function cohortBytes(cohort: readonly number[]): Uint8Array {
+  const known = cohortEncodings.get(cohort);
+  if (known !== undefined) return known;
+  const out = new Uint8Array(4 * cohort.length);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < cohort.length; i++) view.setUint32(4 * i, cohort[i] as number);
+  if (Object.isFrozen(cohort)) cohortEncodings.set(cohort, out);
+  return out;
+}
+
 /**
- * The encoding of a configuration already validated (internal: the session id and the config
- * digest hash it).
+ * The encoding of a configuration already validated (internal: the config digest hashes it, the
+ * codec sends it).
  */
 export function writeConfig(c: SessionConfig): Uint8Array {
-  const w = new ByteWriter(160 + 4 * c.clients + c.vectors.length * 72 + (c.verificationKeys === null ? 0 : 32 * c.clients));
-  w.u8(CONFIG_MAGIC[0]);
-  w.u8(CONFIG_MAGIC[1]);
-  w.u8(CONFIG_VERSION);
-  w.u32(c.clients);
-  w.u32(c.threshold);
-  w.u32(c.corruptClients);
+  return concatBytes(...configParts(c));
+}
+
+/**
+ * The encoding in three pieces, the O(n) cohort in the middle as its cached bytes, so that a
+ * hash can take them without writing the whole encoding again per client.
+ */
+export function configParts(c: SessionConfig): readonly [Uint8Array, Uint8Array, Uint8Array] {
+  const head = new ByteWriter(160);
+  head.u8(CONFIG_MAGIC[0]);
+  head.u8(CONFIG_MAGIC[1]);
+  head.u8(CONFIG_VERSION);
+  head.u32(c.clients);
+  head.u32(c.threshold);
+  head.u32(c.corruptClients);
   if (c.graph.kind === 'complete') {
-    w.u8(0);
-    w.u32(0);
-    w.bytes(new Uint8Array(32));
+    head.u8(0);
+    head.u32(0);
+    head.bytes(new Uint8Array(32));
   } else {
-    w.u8(1);
-    w.u32(c.graph.degree);
-    w.bytes(c.graph.seed);
+    head.u8(1);
+    head.u32(c.graph.degree);
+    head.bytes(c.graph.seed);
   }
-  w.u8(c.active ? 1 : 0);
-  w.bytes(c.nonce);
-  w.u32(c.registrySize);
-  const cohort = w.reserve(4 * c.cohort.length); // one reservation: 10,000 entries at n = 10,000
-  for (let i = 0; i < c.cohort.length; i++) {
-    const index = c.cohort[i] as number;
-    cohort[4 * i] = index >>> 24;
-    cohort[4 * i + 1] = (index >>> 16) & 0xff;
-    cohort[4 * i + 2] = (index >>> 8) & 0xff;
-    cohort[4 * i + 3] = index & 0xff;
-  }
-  w.bytes(c.policyDigest);
-  if (c.beaconRound === null) w.u8(0);
+  head.u8(c.active ? 1 : 0);
+  head.bytes(c.nonce);
+  head.u32(c.registrySize);
+  const tail = new ByteWriter(64 + c.vectors.length * 72 + (c.verificationKeys === null ? 0 : 32 * c.clients));
+  tail.bytes(c.policyDigest);
+  if (c.beaconRound === null) tail.u8(0);
   else {
-    w.u8(1);
-    w.u32(Math.floor(c.beaconRound / 2 ** 32));
-    w.u32(c.beaconRound >>> 0);
+    tail.u8(1);
+    tail.u32(Math.floor(c.beaconRound / 2 ** 32));
+    tail.u32(c.beaconRound >>> 0);
   }
-  writeVectorSpecs(w, c.vectors);
-  if (c.verificationKeys === null) w.u8(0);
+  writeVectorSpecs(tail, c.vectors);
+  if (c.verificationKeys === null) tail.u8(0);
   else {
-    w.u8(1);
-    for (const k of c.verificationKeys) w.bytes(k);
+    tail.u8(1);
+    for (const k of c.verificationKeys) tail.bytes(k);
   }
-  return w.finish();
+  return [head.finish(), cohortBytes(c.cohort), tail.finish()];
 }
 
 /** u8 count | per vector: u8 name length, name (ASCII), u32 length, u8 bits. Internal. */
