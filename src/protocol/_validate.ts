@@ -78,20 +78,6 @@ export function isId(v: unknown, n: number): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= n;
 }
 
-/** A copy of `v` when it is an array of strictly increasing ids in 1..n; else null. */
-export function readIdList(v: unknown, n: number): number[] | null {
-  if (!Array.isArray(v) || v.length > n) return null;
-  const out = new Array<number>(v.length);
-  let prev = 0;
-  for (let i = 0; i < v.length; i++) {
-    const id: unknown = v[i];
-    if (!isId(id, n) || id <= prev) return null;
-    out[i] = id;
-    prev = id;
-  }
-  return out;
-}
-
 /** A copy of `v` when it is an array of `count` byte strings of `length` bytes; else null. */
 export function readBytesList(v: unknown, count: number | undefined, length: number | undefined): Uint8Array[] | null {
   if (!Array.isArray(v)) return null;

@@ -296,6 +296,13 @@ describe('client checks in unmasking', () => {
   it('TOO_FEW_PEERS when fewer than t survive', () => {
     expectAbort(run(passive, 'unmasking', 1, { ...req(), survivors: [1, 2], dropped: [3, 4, 5] }), 'TOO_FEW_PEERS');
   });
+  it('MALFORMED_MESSAGE for an id above the cohort in any list (ids up to 65535 encode)', () => {
+    expectAbort(run(passive, 'unmasking', 1, { ...req(), survivors: [1, 2, 3, 4, 5, 6] }), 'MALFORMED_MESSAGE');
+    expectAbort(run(passive, 'unmasking', 1, { ...req(), dropped: [65_535] }), 'MALFORMED_MESSAGE');
+    const m = msg<EncryptedSharesMessage>(passive, 'maskedInputCollection', 1);
+    const senders = [...m.senders.slice(0, -1), 6];
+    expectAbort(run(passive, 'maskedInputCollection', 1, { ...m, senders }), 'MALFORMED_MESSAGE');
+  });
   it('MALFORMED_MESSAGE for signatures in the passive variant', () => {
     expectAbort(run(passive, 'unmasking', 1, { ...req(), signers: [2], signatures: [new Uint8Array(64)] }), 'MALFORMED_MESSAGE');
   });

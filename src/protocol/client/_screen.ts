@@ -126,6 +126,15 @@ function late(state: ClientState, message: unknown, inputDigest: (() => Uint8Arr
   return { state, outbox: [], note: 'LATE_MESSAGE' };
 }
 
+/**
+ * An id list of a screened request, or null when it names an id above `n` (the cohort's size).
+ * The screened copy's lists are the codec's own, already strictly increasing ids from 1: only
+ * the bound is left to check, not the list again (an unmasking request lists every survivor).
+ */
+export function idsWithin(ids: readonly number[], n: number): readonly number[] | null {
+  return ids.length === 0 || (ids[ids.length - 1] as number) <= n ? ids : null;
+}
+
 /** Whether `step` is a finished step (a note or an abort) rather than a request to answer. */
 export function isFinished<S, M>(result: ClientStep | Screened<S, M>): result is ClientStep {
   return 'outbox' in result;

@@ -2,9 +2,8 @@
 import { equalBytes } from '../../_bytes.js';
 import { readClientOptions, type ClientStepOptions } from '../_common.js';
 import { consistencySignedBytes } from '../_kdf.js';
-import { readIdList } from '../_validate.js';
 import type { ClientConsistencyState, ClientState, ClientStep, ClientUnmaskingState, ServerMessage } from '../types.js';
-import { isFinished, screen } from './_screen.js';
+import { idsWithin, isFinished, screen } from './_screen.js';
 import { aborted, common, settle, signerFor } from './_state.js';
 import { checkSurvivors } from './_survivors.js';
 
@@ -28,7 +27,7 @@ export function clientConsistencyCheck(state: ClientState, message: ServerMessag
   if (isFinished(screened)) return screened;
   const { state: s, request, digest } = screened;
   if (!equalBytes(request.sessionId, s.sessionId)) return settle(s, aborted(s, 'SESSION_MISMATCH', 'the message is for another session'));
-  const survivors = readIdList(request.survivors, s.config.clients);
+  const survivors = idsWithin(request.survivors, s.config.clients);
   if (survivors === null) return settle(s, aborted(s, 'MALFORMED_MESSAGE', 'consistencyRequest is malformed'));
   const problem = checkSurvivors(s, survivors, null);
   if (problem !== null) return settle(s, aborted(s, problem[0], problem[1]));

@@ -19,7 +19,6 @@ import {
   selfMaskLabel,
   shareAad,
 } from '../_kdf.js';
-import { readIdList } from '../_validate.js';
 import type {
   ClientConsistencyState,
   ClientMaskedInputState,
@@ -31,7 +30,7 @@ import type {
   SessionConfig,
   VectorSpec,
 } from '../types.js';
-import { isFinished, screen } from './_screen.js';
+import { idsWithin, isFinished, screen } from './_screen.js';
 import { aborted, common, isProblem, settle, takeAgreement, type Problem } from './_state.js';
 
 /** The input vectors of one client, by configured name, each of its configured length. */
@@ -119,7 +118,7 @@ export function clientMaskedInput(
 
 /** The senders of an `encryptedShares` message, their ciphertexts, and where each is a peer. */
 interface EncryptedShares {
-  readonly senders: number[];
+  readonly senders: readonly number[];
   readonly ciphertexts: readonly Uint8Array[];
   /** The index in `peers` of each sender. */
   readonly positions: number[];
@@ -133,7 +132,7 @@ function readEncryptedShares(s: ClientMaskedInputState, message: EncryptedShares
   const { config, id, sessionId } = s;
   if (message.recipient !== id) return ['UNEXPECTED_MESSAGE', 'the shares are addressed to another client'];
   if (!equalBytes(message.sessionId, sessionId)) return ['SESSION_MISMATCH', 'the message is for another session'];
-  const senders = readIdList(message.senders, config.clients);
+  const senders = idsWithin(message.senders, config.clients);
   const cts = message.ciphertexts;
   if (senders === null || cts.length !== senders.length || cts.some((c) => c.length !== SHARE_CIPHERTEXT_BYTES)) {
     return ['MALFORMED_MESSAGE', 'encryptedShares is malformed'];

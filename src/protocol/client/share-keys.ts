@@ -20,7 +20,6 @@ import {
   shareAad,
   sharePlaintext,
 } from '../_kdf.js';
-import { readIdList } from '../_validate.js';
 import type {
   AdvertisedKey,
   AdvertisedKeysMessage,
@@ -31,7 +30,7 @@ import type {
   ServerMessage,
   SessionConfig,
 } from '../types.js';
-import { isFinished, screen } from './_screen.js';
+import { idsWithin, isFinished, screen } from './_screen.js';
 import { aborted, common, isProblem, settle, takeAgreement, type Problem } from './_state.js';
 
 interface ScannedKeys {
@@ -50,7 +49,7 @@ interface ScannedKeys {
  * blocks of the wrong size, signatures that do not fit the variant, a proof that does not fit.
  */
 function scanKeys(msg: AdvertisedKeysMessage, config: SessionConfig, id: number, neighbours: Uint32Array): ScannedKeys | null {
-  const ids = readIdList(msg.ids, config.clients);
+  const ids = idsWithin(msg.ids, config.clients);
   if (ids === null) return null;
   const n = ids.length;
   const { channelPublicKeys: c, maskingPublicKeys: m, signatures: sig, proof } = msg;

@@ -7,9 +7,8 @@ import { ed25519Verify, type CryptoBackend } from '../../crypto/index.js';
 import { indexOf } from '../../graph/index.js';
 import { readClientOptions, type ClientStepOptions } from '../_common.js';
 import { SHARE_BYTES, consistencySignedBytes } from '../_kdf.js';
-import { readIdList } from '../_validate.js';
 import type { ClientState, ClientStep, ClientUnmaskingState, ServerMessage } from '../types.js';
-import { isFinished, screen } from './_screen.js';
+import { idsWithin, isFinished, screen } from './_screen.js';
 import { aborted, settle, type Problem } from './_state.js';
 import { checkSurvivors } from './_survivors.js';
 
@@ -37,9 +36,9 @@ export function clientUnmask(state: ClientState, message: ServerMessage, options
   const { state: s, request, digest } = screened;
   const { config } = s;
   if (!equalBytes(request.sessionId, s.sessionId)) return settle(s, aborted(s, 'SESSION_MISMATCH', 'the message is for another session'));
-  const survivors = readIdList(request.survivors, config.clients);
-  const dropped = readIdList(request.dropped, config.clients);
-  const signers = readIdList(request.signers, config.clients);
+  const survivors = idsWithin(request.survivors, config.clients);
+  const dropped = idsWithin(request.dropped, config.clients);
+  const signers = idsWithin(request.signers, config.clients);
   const signatures = request.signatures;
   if (survivors === null || dropped === null || signers === null || signatures.length !== signers.length) {
     return settle(s, aborted(s, 'MALFORMED_MESSAGE', 'unmaskingRequest is malformed'));
