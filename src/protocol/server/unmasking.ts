@@ -374,8 +374,9 @@ export function applyUnmaskingResults(plan: UnmaskingPlan, results: readonly Unm
 }
 
 /**
- * {@link applyUnmaskingResults}: the checks at once (a throw leaves the plan unconsumed), the
- * rest in pieces of about one job or holder each (internal: the async close pauses between them).
+ * {@link applyUnmaskingResults} in pieces of about one job or holder each (internal: the async
+ * close pauses between them). Every result is checked before any is used: a throw (at once, or
+ * from a masks result's piece) leaves the plan unconsumed.
  */
 export function applyInPieces(plan: UnmaskingPlan, results: readonly UnmaskingResult[]): Pieces<UnmaskingPlan> {
   if (plan === null || typeof plan !== 'object' || (plan as { kind?: unknown }).kind !== 'unmaskingPlan') {
@@ -388,9 +389,21 @@ export function applyInPieces(plan: UnmaskingPlan, results: readonly UnmaskingRe
   if (!Array.isArray(results) || results.length !== plan.jobs.length) {
     throw new SecAggError('LENGTH_MISMATCH', `the stage has ${plan.jobs.length} jobs; give one result per job, in order`);
   }
-  const checked = plan.stage === 'keys' ? checkKeys(plan, results) : checkMasks(plan, results);
+  if (plan.stage === 'masks') return applyMasks(plan, results);
+  const checked = checkKeys(plan, results);
   usedPlans.add(plan);
-  return plan.stage === 'keys' ? planMasks(plan, checked as UnmaskingKeysResult[]) : finishMasks(plan, checked as Uint32Array[]);
+  return planMasks(plan, checked);
+}
+
+/** The masks results checked (one piece each: ~100,000 elements), then put into the sums. */
+function* applyMasks(plan: UnmaskingStage, results: readonly unknown[]): Pieces<UnmaskingPlan> {
+  const checked: Uint32Array[] = [];
+  for (let i = 0; i < results.length; i++) {
+    checked.push(checkMasks(plan, results[i], i));
+    yield;
+  }
+  usedPlans.add(plan);
+  return yield* finishMasks(plan, checked);
 }
 
 function wrongResult(i: number, what: string): SecAggError {
@@ -438,24 +451,22 @@ function checkLiars(job: UnmaskingKeysJob, liars: unknown, i: number): number[] 
   return out as number[];
 }
 
-/** The masks results' slices, checked against their jobs. */
-function checkMasks(plan: UnmaskingStage, results: readonly unknown[]): Uint32Array[] {
-  return results.map((r, i) => {
-    const job = plan.jobs[i] as UnmaskingMasksJob;
-    const sum: unknown = (r as { sum?: unknown } | null)?.sum;
-    if (r === null || typeof r !== 'object' || (r as { kind?: unknown }).kind !== 'masks' || !(sum instanceof Uint32Array)) {
-      throw wrongResult(i, "a 'masks' result with a Uint32Array sum");
-    }
-    if (sum.length !== job.sum.length) {
-      throw new SecAggError('LENGTH_MISMATCH', `results[${i}].sum must have ${job.sum.length} elements, got ${sum.length}`);
-    }
-    if (job.bits < 32) {
-      let any = 0;
-      for (let k = 0; k < sum.length; k++) any |= sum[k] as number;
-      if (any >>> job.bits !== 0) throw new SecAggError('ELEMENT_OUT_OF_RANGE', `results[${i}].sum has an element not below 2^${job.bits}`);
-    }
-    return sum;
-  });
+/** The slice of masks result `i`, checked against its job. */
+function checkMasks(plan: UnmaskingStage, r: unknown, i: number): Uint32Array {
+  const job = plan.jobs[i] as UnmaskingMasksJob;
+  const sum: unknown = (r as { sum?: unknown } | null)?.sum;
+  if (r === null || typeof r !== 'object' || (r as { kind?: unknown }).kind !== 'masks' || !(sum instanceof Uint32Array)) {
+    throw wrongResult(i, "a 'masks' result with a Uint32Array sum");
+  }
+  if (sum.length !== job.sum.length) {
+    throw new SecAggError('LENGTH_MISMATCH', `results[${i}].sum must have ${job.sum.length} elements, got ${sum.length}`);
+  }
+  if (job.bits < 32) {
+    let any = 0;
+    for (let k = 0; k < sum.length; k++) any |= sum[k] as number;
+    if (any >>> job.bits !== 0) throw new SecAggError('ELEMENT_OUT_OF_RANGE', `results[${i}].sum has an element not below 2^${job.bits}`);
+  }
+  return sum;
 }
 
 /** After the keys stage: the masks jobs, or the abort when a secret could not be used. */
