@@ -4,6 +4,7 @@
  * consumes or changes the state.
  */
 import { SecAggError } from '../errors.js';
+import { runPieces } from './_pieces.js';
 import type { Live } from './server/_live.js';
 import { topologyOf, unmaskable } from './server/_sets.js';
 import type { ClientState, ServerLiveState, ServerState } from './types.js';
@@ -74,5 +75,5 @@ export function canUnmask(state: ServerState): boolean {
   if (survivors.length === 0) return false;
   // Complete graph: every holder holds every secret, so the count of answers decides.
   if (s.config.graph.kind === 'complete') return responders.length >= s.config.threshold;
-  return unmaskable(s as Live, topologyOf(s), survivors, responders) === null;
+  return runPieces(unmaskable(s as Live, topologyOf(s), survivors, responders)) === null;
 }

@@ -6,9 +6,15 @@
  */
 import { serverCloseRoundAsync, serverReceiveBytes, type JobRunner, type ServerState, type ServerStep } from '../protocol/index.js';
 
-/** Closes the current round (the unmasking's jobs on `runner`, inline without one). */
-export function closeRound(state: ServerState, options: { readonly runner: JobRunner | undefined; readonly signal: AbortSignal }): Promise<ServerStep> {
-  return serverCloseRoundAsync(state, { signal: options.signal, ...(options.runner === undefined ? {} : { runner: options.runner }) });
+/**
+ * Closes the current round (the unmasking's jobs on `runner`, inline without one), calling
+ * `pause` between the pieces of the close's own work (a pacer of ./_pace.ts).
+ */
+export function closeRound(
+  state: ServerState,
+  options: { readonly runner: JobRunner | undefined; readonly signal: AbortSignal; readonly pause: () => Promise<void> | undefined },
+): Promise<ServerStep> {
+  return serverCloseRoundAsync(state, { signal: options.signal, pause: options.pause, ...(options.runner === undefined ? {} : { runner: options.runner }) });
 }
 
 /** What became of one client frame. */

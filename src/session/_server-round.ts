@@ -24,6 +24,7 @@ import type { Connection } from '../transport/index.js';
 import { closeRound, receiveFrom } from './_close.js';
 import { Deadline, type Clock } from './clock.js';
 import { encodeFrame } from './_frames.js';
+import { pacer } from './_pace.js';
 import type { SessionSpec } from './spec.js';
 import type { FrameCounts, RoundResult, SessionAbortCode, SessionDrop, SessionDropReason } from './types.js';
 import { decodeSum } from './update.js';
@@ -40,12 +41,6 @@ export interface RoundContext {
   readonly runner: JobRunner | undefined;
   connectionOf(index: number): Connection | null;
 }
-
-/** Gives the event loop a turn (a macrotask), so that a long send does not block it. */
-const turn = (): Promise<void> =>
-  new Promise((resolve) => (typeof globalThis.setImmediate === 'function' ? globalThis.setImmediate(resolve) : setTimeout(resolve, 0)));
-/** Milliseconds of work between turns while sending. */
-const SLICE_MS = 8;
 
 export class ServerRound {
   readonly number: number;
@@ -180,7 +175,7 @@ export class ServerRound {
     this.#deadline.clear();
     this.#extra.clear();
     const round = state.round as LiveRound;
-    const step = await closeRound(state, { runner: this.#ctx.runner, signal: this.#cancel.signal });
+    const step = await closeRound(state, { runner: this.#ctx.runner, signal: this.#cancel.signal, pause: pacer() });
     this.#state = step.state;
     this.milliseconds[round] = this.#ctx.clock.now() - this.#roundStarted;
     this.#roundStarted = this.#ctx.clock.now();
@@ -205,16 +200,13 @@ export class ServerRound {
   async #send(outbox: readonly Outgoing[]): Promise<void> {
     // Before the configuration exists only an abort is sent, which needs none of it.
     const config = this.#config ?? ({ vectors: this.#ctx.spec.policy.vectors } as unknown as SessionConfig);
-    let since = performance.now();
+    const pace = pacer();
     for (const { to, message } of outbox) {
       const frame = encodeFrame({ kind: 'protocol', round: this.number, message: encodeMessage(message, config) });
       const recipients = message.type === 'abort' ? this.cohort.map((_, i) => i + 1) : to;
       for (const id of recipients) {
         this.#ctx.connectionOf(this.cohort[id - 1] as number)?.send(frame);
-        if (performance.now() - since > SLICE_MS) {
-          await turn();
-          since = performance.now();
-        }
+        await pace();
       }
     }
   }
@@ -259,7 +251,11 @@ export class ServerRound {
     const inSum = new Set(included);
     const result = encodeFrame({ kind: 'result', round: this.number, included: included.length, inSum: true });
     const without = encodeFrame({ kind: 'result', round: this.number, included: included.length, inSum: false });
-    this.cohort.forEach((index, i) => this.#ctx.connectionOf(index)?.send(inSum.has(i + 1) ? result : without));
+    const pace = pacer();
+    for (const [i, index] of this.cohort.entries()) {
+      this.#ctx.connectionOf(index)?.send(inSum.has(i + 1) ? result : without);
+      await pace();
+    }
     this.#resolve({
       ...common,
       outcome: 'completed',

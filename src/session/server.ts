@@ -15,6 +15,7 @@ import type { BeaconFetch } from './client.js';
 import { readClock, type Clock } from './clock.js';
 import { decodeFrame, encodeFrame, type Frame } from './_frames.js';
 import { ServerRound, type RoundContext } from './_server-round.js';
+import { pacer } from './_pace.js';
 import { createSessionSpec, type SessionSpec } from './spec.js';
 import { specDigestOf } from './spec-codec.js';
 import type { RoundResult, SessionAbortCode } from './types.js';
@@ -358,6 +359,15 @@ export class ServerSession {
     };
   }
 
+  /** Sends `frame` to each of `indices` that is connected, in slices between which the event loop turns. */
+  async #sendAll(indices: readonly number[], frame: Uint8Array): Promise<void> {
+    const pace = pacer();
+    for (const index of indices) {
+      this.#connections.get(index)?.send(frame);
+      await pace();
+    }
+  }
+
   /** Sends the offers and starts the round once its configuration is known (after the beacon). */
   async #offer(round: ServerRound, signal: AbortSignal | undefined): Promise<void> {
     const beacon = this.#spec.policy.beacon;
@@ -374,15 +384,13 @@ export class ServerSession {
     try {
       let value: Uint8Array | undefined;
       if (beaconRound !== null) {
-        const frame = encodeFrame({ kind: 'offer', round: round.number, parameters });
-        for (const index of round.cohort) this.#connections.get(index)?.send(frame);
+        await this.#sendAll(round.cohort, encodeFrame({ kind: 'offer', round: round.number, parameters }));
         const abort = AbortSignal.any([this.#closing.signal, ...(signal === undefined ? [] : [signal])]);
         value = await (this.#beacon as BeaconFetch)(beaconRound, { signal: abort });
       }
       config = deriveSessionConfig(this.#spec.policy, parameters, value);
       if (beaconRound === null) {
-        const frame = encodeFrame({ kind: 'offer', round: round.number, parameters });
-        for (const index of round.cohort) this.#connections.get(index)?.send(frame);
+        await this.#sendAll(round.cohort, encodeFrame({ kind: 'offer', round: round.number, parameters }));
       }
     } catch (error) {
       const code = error instanceof SecAggError ? error.code : 'error';

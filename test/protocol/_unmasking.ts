@@ -79,8 +79,11 @@ export interface AtUnmaskingReveal {
   readonly rng: (n: number) => Uint8Array;
 }
 
-/** Runs the session of `c` until its clients have sent their reveals (see {@link AtUnmaskingReveal}). */
-export function atUnmaskingReveal(c: UnmaskingCase): AtUnmaskingReveal {
+/**
+ * Runs the session of `c` until its clients have sent their reveals (see {@link AtUnmaskingReveal});
+ * `beforeClose` sees the server before each round's close (to clone and close it another way).
+ */
+export function atUnmaskingReveal(c: UnmaskingCase, beforeClose?: (server: ServerState) => void): AtUnmaskingReveal {
   const n = c.clients;
   const config = createSessionConfig({
     clients: n,
@@ -100,6 +103,7 @@ export function atUnmaskingReveal(c: UnmaskingCase): AtUnmaskingReveal {
   }
   const owners: (readonly number[])[] = [];
   for (;;) {
+    beforeClose?.(server);
     const closed = serverCloseRound(server);
     server = closed.state;
     if (server.round === 'completed' || server.round === 'aborted') return { config, server, reveals: [], owners, rng };

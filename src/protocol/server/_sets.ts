@@ -3,6 +3,7 @@
  * topology of a configuration, whose shares a client holds, and the threshold checks.
  */
 import { topology, type Topology } from '../../graph/index.js';
+import type { Pieces } from '../_pieces.js';
 import type { SessionConfig } from '../types.js';
 import { drop, type Live } from './_live.js';
 
@@ -50,8 +51,8 @@ export function ownersOf(s: Live, topo: Topology, w: number): number[] {
   return list;
 }
 
-/** Drops, until none is left, members with fewer than t - 1 neighbours among the members. */
-export function pruneIsolated(s: Live, topo: Topology): void {
+/** Drops, until none is left, members with fewer than t - 1 neighbours among the members (in pieces: one member each). */
+export function* pruneIsolated(s: Live, topo: Topology): Pieces<void> {
   const t = s.config.threshold;
   const alive = new Uint8Array(s.config.clients + 1);
   for (const id of s.members) alive[id] = 1;
@@ -67,6 +68,7 @@ export function pruneIsolated(s: Live, topo: Topology): void {
         alive[u] = 0;
         changed = true;
       }
+      yield;
     }
   }
 }
@@ -74,9 +76,9 @@ export function pruneIsolated(s: Live, topo: Topology): void {
 /**
  * Checks that unmasking can still succeed when shares come from `responders`: every survivor
  * needs t holders (neighbours or itself) among them, every dropped client with a surviving
- * neighbour t neighbours among them. Returns a reason or null.
+ * neighbour t neighbours among them. Returns a reason or null (in pieces: one client each).
  */
-export function unmaskable(s: Live, topo: Topology, survivors: readonly number[], responders: readonly number[]): string | null {
+export function* unmaskable(s: Live, topo: Topology, survivors: readonly number[], responders: readonly number[]): Pieces<string | null> {
   const t = s.config.threshold;
   const n = s.config.clients;
   if (survivors.length === 0) return 'no client sent its masked input';
@@ -92,6 +94,7 @@ export function unmaskable(s: Live, topo: Topology, survivors: readonly number[]
   for (const u of survivors) {
     const c = count(topo.of(u), responding) + (responding[u] as number);
     if (c < t) return `client ${u}'s self mask has ${c} share holders left, threshold is ${t}`;
+    yield;
   }
   for (const v of s.rounds.u2) {
     if (surviving[v] === 1) continue;
@@ -99,6 +102,7 @@ export function unmaskable(s: Live, topo: Topology, survivors: readonly number[]
     if (count(nb, surviving) === 0) continue;
     const c = count(nb, responding);
     if (c < t) return `dropped client ${v}'s masking key has ${c} share holders left, threshold is ${t}`;
+    yield;
   }
   return null;
 }

@@ -8,9 +8,11 @@ import { describeType } from '../../_assert.js';
 import { SecAggError, isSecAggError } from '../../errors.js';
 import type { RandomBytes } from '../../random.js';
 import { readStepOptions, type StepOptions } from '../_common.js';
+import { runPiecesPausing, type Pause } from '../_pieces.js';
 import type { ServerState, ServerStep } from '../types.js';
-import { serverCloseRound } from './close.js';
-import { abandonUnmasking, applyUnmaskingResults, startUnmasking, type UnmaskingPlan, type UnmaskingStage } from './unmasking.js';
+import { take } from './_live.js';
+import { closePieces } from './close.js';
+import { abandonUnmasking, applyInPieces, startUnmasking, type UnmaskingPlan, type UnmaskingStage } from './unmasking.js';
 import { runUnmaskingJob, wipeUnmaskingResult, type UnmaskingJob, type UnmaskingResult } from './unmasking-jobs.js';
 
 /** Options of {@link JobRunner.run}. */
@@ -72,14 +74,25 @@ export interface CloseRoundAsyncOptions extends StepOptions {
   readonly signal?: AbortSignal;
   /** Elements per slice of a vector in the masks jobs, 1..2^28 (default 2^18; see `unmaskingPlan`). */
   readonly sliceLength?: number;
+  /**
+   * Called between the close's pieces of work on the calling thread (each about one client's
+   * worth: well under a millisecond at 500 clients); when it returns a promise, the close awaits
+   * it first. The core keeps no timers: give one here to let an event loop turn, e.g. a
+   * `setImmediate` once ~10 ms went by since the last turn. Default: no pause (each round's
+   * close other than the unmasking then runs in one synchronous stretch). A pause that throws or
+   * rejects is ignored: the close goes on.
+   */
+  readonly pause?: () => Promise<void> | undefined;
 }
 
 /**
  * Ends the current round like `serverCloseRound`, with the same outcome, but runs the unmasking
- * round's close as a plan of jobs on `runner` (the other rounds close synchronously, as
- * `serverCloseRound` does). On the calling thread it only plans and applies: at 500 clients and
- * 100,000 elements each piece takes milliseconds, and the event loop turns while the runner
- * works. The sums are the same whatever the runner, its concurrency or the slice length.
+ * round's close as a plan of jobs on `runner` (the other rounds run the code of
+ * `serverCloseRound`). On the calling thread it only plans and applies, in pieces of about one
+ * client's work with `pause` called between them: give a pause that lets the event loop turn and
+ * no stretch of the close blocks it for long (at 500 clients, milliseconds), while the runner
+ * works. The outcome and outbox are the same whatever the runner, its concurrency, the slice
+ * length or the pause.
  *
  * A job that the runner rejects (after its own retries: a worker pool retries a crashed job
  * once), a result that is not its job's, or an aborted `signal` ends the session: the promise
@@ -89,23 +102,26 @@ export interface CloseRoundAsyncOptions extends StepOptions {
  *
  * @throws {SecAggError} (as a rejected promise, the state not consumed) `WRONG_ROUND` when the
  *   server completed or aborted, `STATE_CONSUMED`, `INVALID_TYPE` / `UNKNOWN_OPTION` /
- *   `OUT_OF_RANGE` for bad options.
+ *   `OUT_OF_RANGE` for bad options (`pause` not a function: `INVALID_TYPE`).
  * @example
  * ```ts
  * const pool = createWorkerPool({ size: 2 });         // secagg/workers
- * const { state, outbox } = await serverCloseRoundAsync(server, { runner: pool });
+ * const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+ * const { state, outbox } = await serverCloseRoundAsync(server, { runner: pool, pause: turn });
  * await pool.close();
  * ```
  */
 export async function serverCloseRoundAsync(state: ServerState, options?: CloseRoundAsyncOptions): Promise<ServerStep> {
-  const o = readStepOptions(options, ['runner', 'signal', 'sliceLength']);
+  const o = readStepOptions(options, ['runner', 'signal', 'sliceLength', 'pause']);
   const runner = readRunner(o['runner'], o.rng);
   const signal = readSignal(o['signal']);
-  const step = { rng: o.rng, ...(o.backend === undefined ? {} : { backend: o.backend }) };
-  if (state === null || typeof state !== 'object' || state.round !== 'unmasking') return serverCloseRound(state, step);
+  const pause = readPause(o['pause']);
+  if (state === null || typeof state !== 'object' || state.round !== 'unmasking') {
+    return runPiecesPausing(closePieces(take(state, 'serverCloseRound'), o), pause);
+  }
   const sliceLength = o['sliceLength'];
   const concurrency = runner.concurrency ?? 1;
-  const builder = startUnmasking(
+  const pieces = startUnmasking(
     state,
     {
       concurrency,
@@ -114,16 +130,17 @@ export async function serverCloseRoundAsync(state: ServerState, options?: CloseR
     },
     'serverCloseRoundAsync',
   );
+  const builder = await runPiecesPausing(pieces, pause);
   let plan: UnmaskingPlan = builder.plan;
   // The keys jobs go to the runner as they are built (the first ones run while the next are
-  // made); the masks jobs are built at once from the keys (milliseconds).
-  let more = (): UnmaskingJob | null => (builder.next() ? ((plan.jobs as UnmaskingJob[]).at(-1) as UnmaskingJob) : null);
+  // made); the masks jobs are built from the keys, between the stages.
+  let more = async (): Promise<UnmaskingJob | null> => ((await runPiecesPausing(builder.next(), pause)) ? ((plan.jobs as UnmaskingJob[]).at(-1) as UnmaskingJob) : null);
   while (plan.stage !== 'done') {
     const current: UnmaskingStage = plan;
     let results: UnmaskingResult[] | undefined;
     try {
       results = await runStage(more, runner, concurrency, signal);
-      plan = applyUnmaskingResults(current, results);
+      plan = await runPiecesPausing(applyInPieces(current, results), pause);
     } catch (error) {
       for (const r of results ?? []) if (r !== null && typeof r === 'object') wipeUnmaskingResult(r);
       const code: string = isSecAggError(error) ? error.code : 'JOB_FAILED';
@@ -132,7 +149,7 @@ export async function serverCloseRoundAsync(state: ServerState, options?: CloseR
     }
     const jobs = plan.jobs;
     let at = 0;
-    more = () => (at < jobs.length ? (jobs[at++] as UnmaskingJob) : null);
+    more = () => Promise.resolve(at < jobs.length ? (jobs[at++] as UnmaskingJob) : null);
   }
   return plan.step;
 }
@@ -147,6 +164,12 @@ function readRunner(runner: unknown, rng: RandomBytes): JobRunner {
     throw new SecAggError('OUT_OF_RANGE', 'options.runner.concurrency must be an integer in 1..1024');
   }
   return runner as JobRunner;
+}
+
+function readPause(pause: unknown): Pause | undefined {
+  if (pause === undefined) return undefined;
+  if (typeof pause !== 'function') throw new SecAggError('INVALID_TYPE', `options.pause must be a function, got ${describeType(pause)}`);
+  return pause as Pause;
 }
 
 function readSignal(signal: unknown): AbortSignal | undefined {
@@ -164,7 +187,7 @@ function readSignal(signal: unknown): AbortSignal | undefined {
  * cancelling the other jobs; results that arrive after that are wiped as they come.
  */
 async function runStage(
-  more: () => UnmaskingJob | null,
+  more: () => Promise<UnmaskingJob | null>,
   runner: JobRunner,
   concurrency: number,
   signal: AbortSignal | undefined,
@@ -188,7 +211,7 @@ async function runStage(
   let inHand = 0;
   let freed: () => void = () => undefined;
   try {
-    for (let job = more(); job !== null; job = more()) {
+    for (let job = await more(); job !== null; job = await more()) {
       const j = job;
       const p = (async () => runner.run(j, { signal: cancel.signal }))();
       running.push(p);

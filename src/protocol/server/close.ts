@@ -5,9 +5,10 @@
  */
 import { SecAggError } from '../../errors.js';
 import { indexOf, withSelf, type Topology } from '../../graph/index.js';
-import { readStepOptions, type StepOptions } from '../_common.js';
-import { buildDirectory, directoryProof } from '../_directory.js';
+import { readStepOptions, type ResolvedOptions, type StepOptions } from '../_common.js';
+import { directoryPieces, directoryProof } from '../_directory.js';
 import { computeSessionId } from '../_kdf.js';
+import { runPieces, type Pieces } from '../_pieces.js';
 import type { AdvertisedKey, AdvertisedKeysMessage, Outgoing, ServerState, ServerStep } from '../types.js';
 import { abortServer, drop, dropSilent, outgoingId, resetReceived, take, type Live } from './_live.js';
 import { bitmapOf, pruneIsolated, topologyOf, unmaskable, within } from './_sets.js';
@@ -28,17 +29,25 @@ import { finish } from './finish.js';
  */
 export function serverCloseRound(state: ServerState, options?: StepOptions): ServerStep {
   const o = readStepOptions(options);
-  const s = take(state, 'serverCloseRound');
+  return runPieces(closePieces(take(state, 'serverCloseRound'), o));
+}
+
+/**
+ * {@link serverCloseRound} on a taken state, in pieces of about one client's work (internal: the
+ * async close pauses between them). The unmasking close is one piece here: the async close plans
+ * it as jobs instead.
+ */
+export function* closePieces(s: Live, o: ResolvedOptions): Pieces<ServerStep> {
   const topo = topologyOf(s);
   switch (s.round) {
     case 'advertiseKeys':
-      return closeAdvertiseKeys(s, topo);
+      return yield* closeAdvertiseKeys(s, topo);
     case 'shareKeys':
-      return closeShareKeys(s, topo);
+      return yield* closeShareKeys(s, topo);
     case 'maskedInputCollection':
-      return closeMaskedInput(s, topo);
+      return yield* closeMaskedInput(s, topo);
     case 'consistencyCheck':
-      return closeConsistencyCheck(s, topo);
+      return yield* closeConsistencyCheck(s, topo);
     case 'unmasking':
       return finish(s, topo, o);
     default:
@@ -50,7 +59,7 @@ export function serverCloseRound(state: ServerState, options?: StepOptions): Ser
  * Round 0 closes: clients with clashing keys are dropped, U1 is fixed, the session id is
  * computed over the key directory, and each client gets its neighbourhood's keys with the proof.
  */
-function closeAdvertiseKeys(s: Live, topo: Topology): ServerStep {
+function* closeAdvertiseKeys(s: Live, topo: Topology): Pieces<ServerStep> {
   const present = s.members.slice(); // told of an abort, even if this close drops them
   const { config } = s;
   const t = config.threshold;
@@ -71,13 +80,13 @@ function closeAdvertiseKeys(s: Live, topo: Topology): ServerStep {
   }
   for (const id of clash) drop(s, id, 'DUPLICATE_PUBLIC_KEY');
   const advertised = s.members.length;
-  pruneIsolated(s, topo);
+  yield* pruneIsolated(s, topo);
   if (s.members.length < t) {
     return abortServer(s, 'TOO_FEW_CLIENTS', `${advertised} clients advertised valid keys, ${s.members.length} with enough neighbours; threshold is ${t}`, present);
   }
   const u1 = s.members.slice();
   const inU1 = bitmapOf(u1, config.clients);
-  const directory = buildDirectory(config.clients, (id) => (inU1[id] === 1 ? (s.keys[id] as AdvertisedKey) : null));
+  const directory = yield* directoryPieces(config.clients, (id) => (inU1[id] === 1 ? (s.keys[id] as AdvertisedKey) : null));
   s.sessionId = computeSessionId(config, directory.root);
   s.rounds = { ...s.rounds, u1 };
   s.round = 'shareKeys';
@@ -98,21 +107,23 @@ function closeAdvertiseKeys(s: Live, topo: Topology): ServerStep {
     });
     return { type: 'advertisedKeys', ids, channelPublicKeys, maskingPublicKeys, signatures, proof: directoryProof(directory, known) };
   };
-  const outbox: Outgoing[] =
-    config.graph.kind === 'complete'
-      ? [{ to: u1.slice(), message: keysFor(withSelf(topo.of(1), 1)) }]
-      : u1.map((u) => ({ to: [u], message: keysFor(withSelf(topo.of(u), u)) }));
+  if (config.graph.kind === 'complete') return { state: s, outbox: [{ to: u1.slice(), message: keysFor(withSelf(topo.of(1), 1)) }] };
+  const outbox: Outgoing[] = [];
+  for (const u of u1) {
+    outbox.push({ to: [u], message: keysFor(withSelf(topo.of(u), u)) });
+    yield;
+  }
   return { state: s, outbox };
 }
 
 /** Round 1 closes: U2 is fixed and each client gets the shares its neighbours sealed for it. */
-function closeShareKeys(s: Live, topo: Topology): ServerStep {
+function* closeShareKeys(s: Live, topo: Topology): Pieces<ServerStep> {
   const present = s.members.slice(); // told of an abort, even if this close drops them
   const { config } = s;
   const t = config.threshold;
   dropSilent(s);
   const shared = s.members.length;
-  pruneIsolated(s, topo);
+  yield* pruneIsolated(s, topo);
   if (s.members.length < t) {
     return abortServer(s, 'TOO_FEW_CLIENTS', `${shared} clients shared keys, ${s.members.length} with enough neighbours; threshold is ${t}`, present);
   }
@@ -139,6 +150,7 @@ function closeShareKeys(s: Live, topo: Topology): ServerStep {
       ciphertexts[i] = (s.ciphertexts[w] as Uint8Array[])[at] as Uint8Array;
     }
     outbox.push({ to: [v], message: { type: 'encryptedShares', recipient: v, sessionId, senders, ciphertexts } });
+    yield;
   }
   s.rounds = { ...s.rounds, u2 };
   s.ciphertexts = [];
@@ -152,13 +164,13 @@ function closeShareKeys(s: Live, topo: Topology): ServerStep {
  * Round 2 closes: U3 (who sent a masked input) is fixed; the active variant asks the members to
  * sign it, the passive one asks for the shares at once.
  */
-function closeMaskedInput(s: Live, topo: Topology): ServerStep {
+function* closeMaskedInput(s: Live, topo: Topology): Pieces<ServerStep> {
   const present = s.members.slice(); // told of an abort, even if this close drops them
   const { config } = s;
   const u3: number[] = [];
   for (const id of s.rounds.u2) if (s.received[id] === true) u3.push(id);
   dropSilent(s);
-  const problem = unmaskable(s, topo, u3, s.members);
+  const problem = yield* unmaskable(s, topo, u3, s.members);
   if (problem !== null) return abortServer(s, 'TOO_FEW_CLIENTS', problem, present);
   s.rounds = { ...s.rounds, u3 };
   const sessionId = outgoingId(s);
@@ -181,22 +193,24 @@ function closeMaskedInput(s: Live, topo: Topology): ServerStep {
 }
 
 /** Round 3 closes (active variant): U4 is fixed; each member gets its neighbours' signatures. */
-function closeConsistencyCheck(s: Live, topo: Topology): ServerStep {
+function* closeConsistencyCheck(s: Live, topo: Topology): Pieces<ServerStep> {
   const present = s.members.slice(); // told of an abort, even if this close drops them
   const { config } = s;
   dropSilent(s);
   const u4 = s.members.slice();
-  const problem = unmaskable(s, topo, s.rounds.u3, u4);
+  const problem = yield* unmaskable(s, topo, s.rounds.u3, u4);
   if (problem !== null) return abortServer(s, 'TOO_FEW_CLIENTS', problem, present);
   s.rounds = { ...s.rounds, u4 };
   const sessionId = outgoingId(s);
   const survivors = s.rounds.u3.slice();
   const dropped = s.rounds.u2.filter((id) => indexOf(survivors, id) < 0);
-  const outbox: Outgoing[] = u4.map((u) => {
+  const outbox: Outgoing[] = [];
+  for (const u of u4) {
     const signers = within(topo.of(u), u4, config.clients);
     const signatures = signers.map((v) => s.signatures[v] as Uint8Array);
-    return { to: [u], message: { type: 'unmaskingRequest', sessionId, survivors, dropped, signers, signatures } };
-  });
+    outbox.push({ to: [u], message: { type: 'unmaskingRequest', sessionId, survivors, dropped, signers, signatures } });
+    yield;
+  }
   s.round = 'unmasking';
   s.signatures = [];
   s.revealed = new Array<Uint8Array[] | null>(config.clients + 1).fill(null);

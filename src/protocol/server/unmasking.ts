@@ -10,6 +10,7 @@ import { assertInteger, assertOptions, describeType } from '../../_assert.js';
 import { SecAggError } from '../../errors.js';
 import { indexOf, type Topology } from '../../graph/index.js';
 import type { CryptoBackend } from '../../crypto/index.js';
+import { runPieces, type Pieces } from '../_pieces.js';
 import { MAX_VECTOR_LENGTH } from '../config.js';
 import type { AdvertisedKey, ServerLiveState, ServerState, ServerStep } from '../types.js';
 import type { AbortCode } from '../codes.js';
@@ -105,15 +106,18 @@ const PLAN_OPTIONS = ['concurrency', 'sliceLength', 'backend'] as const;
  * ```
  */
 export function unmaskingPlan(state: ServerState, options?: UnmaskingPlanOptions): UnmaskingPlan {
-  const builder = startUnmasking(state, options, 'unmaskingPlan');
-  while (builder.next()) {
+  const builder = runPieces(startUnmasking(state, options, 'unmaskingPlan'));
+  while (runPieces(builder.next())) {
     // each call builds one more keys job
   }
   return builder.plan;
 }
 
-/** Checks the options and the round, takes the state and starts the keys stage (internal). */
-export function startUnmasking(state: ServerState, options: UnmaskingPlanOptions | undefined, step: string): KeysBuilder {
+/**
+ * Checks the options and the round and takes the state (at once: a throw leaves the state
+ * unconsumed), then starts the keys stage in pieces (internal).
+ */
+export function startUnmasking(state: ServerState, options: UnmaskingPlanOptions | undefined, step: string): Pieces<KeysBuilder> {
   const o = readPlanOptions(options);
   if (state !== null && typeof state === 'object' && !consumed.has(state) && LIVE_ROUNDS.includes(state.round) && state.round !== 'unmasking') {
     throw new SecAggError('WRONG_ROUND', `${step} needs a server in round "unmasking", not "${state.round}"`);
@@ -141,21 +145,22 @@ function readPlanOptions(options: unknown): PlanOptions {
 
 /** The keys stage (or the abort), from a live state in round unmasking (internal: the sync close). */
 export function planKeys(s: Live, topo: Topology, o: PlanOptions): UnmaskingPlan {
-  const builder = keysBuilder(s, topo, o);
-  while (builder.next()) {
+  const builder = runPieces(keysBuilder(s, topo, o));
+  while (runPieces(builder.next())) {
     // each call builds one more job into builder.plan.jobs
   }
   return builder.plan;
 }
 
 /**
- * The keys stage built one job per `next()` call (false once every job is built), so that the
- * async close can hand each job to its runner as soon as it is made and let the event loop turn
- * in between. `plan` is the stage (its `jobs` grow) or, when the round cannot succeed, the abort.
+ * The keys stage built one job per `next()` call (false once every job is built), in pieces of
+ * about one owner each, so that the async close can hand each job to its runner as soon as it is
+ * made and pause in between. `plan` is the stage (its `jobs` grow) or, when the round cannot
+ * succeed, the abort.
  */
 export interface KeysBuilder {
   readonly plan: UnmaskingPlan;
-  next(): boolean;
+  next(): Pieces<boolean>;
 }
 
 /**
@@ -169,16 +174,16 @@ function abortUnmasking(s: Live, code: AbortCode, reason: string): ServerStep {
   return abortServer(s, code, reason, presentAtClose.get(s) ?? s.members);
 }
 
-/** Starts the keys stage (internal: ./close-async.ts); see {@link KeysBuilder}. */
-export function keysBuilder(s: Live, topo: Topology, o: PlanOptions): KeysBuilder {
+/** Starts the keys stage in pieces (internal: ./close-async.ts); see {@link KeysBuilder}. */
+function* keysBuilder(s: Live, topo: Topology, o: PlanOptions): Pieces<KeysBuilder> {
   const { config } = s;
   const u3 = s.rounds.u3;
   const u5: number[] = [];
   for (let id = 1; id <= config.clients; id++) if (s.revealed[id] != null) u5.push(id);
   presentAtClose.set(s, s.members.slice());
   dropSilent(s);
-  const problem = unmaskable(s, topo, u3, u5);
-  if (problem !== null) return { plan: done(abortUnmasking(s, 'TOO_FEW_CLIENTS', problem)), next: () => false };
+  const problem = yield* unmaskable(s, topo, u3, u5);
+  if (problem !== null) return { plan: done(abortUnmasking(s, 'TOO_FEW_CLIENTS', problem)), next: function* () { return false; } };
   const t = config.threshold;
   const n = config.clients;
   const held = new Array<HeldShares | undefined>(n + 1).fill(undefined); // packed, not a sparse (dictionary) array
@@ -195,10 +200,15 @@ export function keysBuilder(s: Live, topo: Topology, o: PlanOptions): KeysBuilde
     }
     return xs;
   };
-  const fillShares = (owner: number, xs: readonly number[], block: Uint8Array, words: Uint32Array, at: number): void => {
+  // In pieces: a pause after each holder seen for the first time (the first owners meet them all).
+  function* fillShares(owner: number, xs: readonly number[], block: Uint8Array, words: Uint32Array, at: number): Pieces<void> {
     for (let i = 0; i < xs.length; i++) {
       const x = xs[i] as number;
-      const h = (held[x] ??= heldShares(ownersOf(s, topo, x), s.revealed[x] as Uint8Array[]));
+      let h = held[x];
+      if (h === undefined) {
+        h = held[x] = heldShares(ownersOf(s, topo, x), s.revealed[x] as Uint8Array[]);
+        yield;
+      }
       const k = indexOf(h.owners, owner);
       if (h.words === null) block.set(h.views[k] as Uint8Array, at + 32 * i);
       else {
@@ -209,7 +219,7 @@ export function keysBuilder(s: Live, topo: Topology, o: PlanOptions): KeysBuilde
         for (let w = 0; w < 8; w++) words[to + w] = h.words[from + w] as number;
       }
     }
-  };
+  }
   const key = (id: number): Uint8Array => (s.keys[id] as AdvertisedKey).maskingPublicKey;
   // Owners in a fixed order (survivors, then dropped clients, increasing), with a cost estimate
   // in units of about one X25519 agreement, so that jobs of similar cost can be cut.
@@ -220,6 +230,7 @@ export function keysBuilder(s: Live, topo: Topology, o: PlanOptions): KeysBuilde
     if (indexOf(u3, v) >= 0) continue;
     const alive = within(topo.of(v), u3, n);
     if (alive.length > 0) owners.push({ id: v, dropped: alive, cost: 7 + alive.length * (1 + perTerm) });
+    yield;
   }
   const total = owners.reduce((a, w) => a + w.cost, 0);
   const pieces = Math.min(owners.length, 4 * o.concurrency);
@@ -231,7 +242,7 @@ export function keysBuilder(s: Live, topo: Topology, o: PlanOptions): KeysBuilde
   let cost = 0;
   return {
     plan,
-    next(): boolean {
+    *next(): Pieces<boolean> {
       if (next >= owners.length) return false;
       // Whole owners until this job reached its share of the total cost (the last takes the rest).
       const picked: { readonly w: (typeof owners)[number]; readonly xs: number[] }[] = [];
@@ -242,6 +253,7 @@ export function keysBuilder(s: Live, topo: Topology, o: PlanOptions): KeysBuilde
         picked.push({ w, xs });
         bytes += 32 * xs.length;
         cost += w.cost;
+        yield;
       }
       const block = new Uint8Array(bytes);
       const words = new Uint32Array(block.buffer);
@@ -249,7 +261,8 @@ export function keysBuilder(s: Live, topo: Topology, o: PlanOptions): KeysBuilde
       const dropped: UnmaskingDroppedClient[] = [];
       let at = 0;
       for (const { w, xs } of picked) {
-        fillShares(w.id, xs, block, words, at);
+        yield* fillShares(w.id, xs, block, words, at);
+        yield;
         const set = { owner: w.id, holders: xs, shares: block.subarray(at, at + 32 * xs.length) };
         at += 32 * xs.length;
         if (w.dropped === null) survivors.push(set);
@@ -295,9 +308,10 @@ function heldShares(owners: readonly number[], views: readonly Uint8Array[]): He
  * Zeroes the revealed shares. They are 32-byte views, usually of one block per holder: runs of
  * adjacent views are wiped with one fill each.
  */
-function wipeRevealed(s: Live): void {
+function* wipeRevealed(s: Live): Pieces<void> {
   for (const shares of s.revealed) {
     if (shares == null) continue;
+    yield;
     let run: Uint8Array | null = null;
     let from = 0;
     let to = 0;
@@ -356,6 +370,15 @@ const usedPlans: WeakSet<object> = new WeakSet<object>();
  * ```
  */
 export function applyUnmaskingResults(plan: UnmaskingPlan, results: readonly UnmaskingResult[]): UnmaskingPlan {
+  return runPieces(applyInPieces(plan, results));
+}
+
+/**
+ * {@link applyUnmaskingResults} in pieces of about one job or holder each (internal: the async
+ * close pauses between them). Every result is checked before any is used: a throw (at once, or
+ * from a masks result's piece) leaves the plan unconsumed.
+ */
+export function applyInPieces(plan: UnmaskingPlan, results: readonly UnmaskingResult[]): Pieces<UnmaskingPlan> {
   if (plan === null || typeof plan !== 'object' || (plan as { kind?: unknown }).kind !== 'unmaskingPlan') {
     throw new SecAggError('INVALID_TYPE', `plan must be an unmasking plan, got ${describeType(plan)}`);
   }
@@ -366,9 +389,21 @@ export function applyUnmaskingResults(plan: UnmaskingPlan, results: readonly Unm
   if (!Array.isArray(results) || results.length !== plan.jobs.length) {
     throw new SecAggError('LENGTH_MISMATCH', `the stage has ${plan.jobs.length} jobs; give one result per job, in order`);
   }
-  const checked = plan.stage === 'keys' ? checkKeys(plan, results) : checkMasks(plan, results);
+  if (plan.stage === 'masks') return applyMasks(plan, results);
+  const checked = checkKeys(plan, results);
   usedPlans.add(plan);
-  return plan.stage === 'keys' ? planMasks(plan, checked as UnmaskingKeysResult[]) : finishMasks(plan, checked as Uint32Array[]);
+  return planMasks(plan, checked);
+}
+
+/** The masks results checked (one piece each: ~100,000 elements), then put into the sums. */
+function* applyMasks(plan: UnmaskingStage, results: readonly unknown[]): Pieces<UnmaskingPlan> {
+  const checked: Uint32Array[] = [];
+  for (let i = 0; i < results.length; i++) {
+    checked.push(checkMasks(plan, results[i], i));
+    yield;
+  }
+  usedPlans.add(plan);
+  return yield* finishMasks(plan, checked);
 }
 
 function wrongResult(i: number, what: string): SecAggError {
@@ -416,33 +451,34 @@ function checkLiars(job: UnmaskingKeysJob, liars: unknown, i: number): number[] 
   return out as number[];
 }
 
-/** The masks results' slices, checked against their jobs. */
-function checkMasks(plan: UnmaskingStage, results: readonly unknown[]): Uint32Array[] {
-  return results.map((r, i) => {
-    const job = plan.jobs[i] as UnmaskingMasksJob;
-    const sum: unknown = (r as { sum?: unknown } | null)?.sum;
-    if (r === null || typeof r !== 'object' || (r as { kind?: unknown }).kind !== 'masks' || !(sum instanceof Uint32Array)) {
-      throw wrongResult(i, "a 'masks' result with a Uint32Array sum");
-    }
-    if (sum.length !== job.sum.length) {
-      throw new SecAggError('LENGTH_MISMATCH', `results[${i}].sum must have ${job.sum.length} elements, got ${sum.length}`);
-    }
-    if (job.bits < 32) {
-      let any = 0;
-      for (let k = 0; k < sum.length; k++) any |= sum[k] as number;
-      if (any >>> job.bits !== 0) throw new SecAggError('ELEMENT_OUT_OF_RANGE', `results[${i}].sum has an element not below 2^${job.bits}`);
-    }
-    return sum;
-  });
+/** The slice of masks result `i`, checked against its job. */
+function checkMasks(plan: UnmaskingStage, r: unknown, i: number): Uint32Array {
+  const job = plan.jobs[i] as UnmaskingMasksJob;
+  const sum: unknown = (r as { sum?: unknown } | null)?.sum;
+  if (r === null || typeof r !== 'object' || (r as { kind?: unknown }).kind !== 'masks' || !(sum instanceof Uint32Array)) {
+    throw wrongResult(i, "a 'masks' result with a Uint32Array sum");
+  }
+  if (sum.length !== job.sum.length) {
+    throw new SecAggError('LENGTH_MISMATCH', `results[${i}].sum must have ${job.sum.length} elements, got ${sum.length}`);
+  }
+  if (job.bits < 32) {
+    let any = 0;
+    for (let k = 0; k < sum.length; k++) any |= sum[k] as number;
+    if (any >>> job.bits !== 0) throw new SecAggError('ELEMENT_OUT_OF_RANGE', `results[${i}].sum has an element not below 2^${job.bits}`);
+  }
+  return sum;
 }
 
 /** After the keys stage: the masks jobs, or the abort when a secret could not be used. */
-function planMasks(plan: UnmaskingStage, results: UnmaskingKeysResult[]): UnmaskingPlan {
+function* planMasks(plan: UnmaskingStage, results: UnmaskingKeysResult[]): Pieces<UnmaskingPlan> {
   const s = plan.server as Live;
   const jobs = plan.jobs as UnmaskingKeysJob[];
   // The revealed shares did their work (they are in the jobs): wipe them with the jobs.
-  wipeRevealed(s);
-  for (const job of jobs) wipeUnmaskingJob(job);
+  yield* wipeRevealed(s);
+  for (const job of jobs) {
+    wipeUnmaskingJob(job);
+    yield;
+  }
   // Every client named by reconstruction in any job, ascending: the same set however the
   // owners were cut into jobs (see ./_reconstruct.ts), named whether the round completes or not.
   const liars = [...new Set(results.flatMap((r) => r.liars))].sort((a, b) => a - b);
@@ -458,6 +494,7 @@ function planMasks(plan: UnmaskingStage, results: UnmaskingKeysResult[]): Unmask
   for (const job of jobs) {
     signs.set(termSigns(job), at);
     at += termCount(job);
+    yield;
   }
   // Per vector: slices of at most sliceLength elements, each cut into groups of terms so that
   // there are about plan.masksJobs jobs. A term costs a stream set-up per slice it is read in
@@ -465,13 +502,14 @@ function planMasks(plan: UnmaskingStage, results: UnmaskingKeysResult[]): Unmask
   // job per slice, and a job carries only its own terms' keys. A slice's first group starts
   // from the masked sum's slice, the others from zero; their results are added (finishMasks).
   const masks: UnmaskingMasksJob[] = [];
-  s.config.vectors.forEach((spec, j) => {
+  for (const [j, spec] of s.config.vectors.entries()) {
     const keys = new Uint8Array(32 * terms);
     let k = 0;
     for (const r of results) {
       const block = r.keys[j] as Uint8Array;
       keys.set(block, k);
       k += block.length;
+      yield;
     }
     const sum = s.accumulators[j] as Uint32Array;
     const slices = Math.ceil(spec.length / plan.sliceLength);
@@ -491,9 +529,13 @@ function planMasks(plan: UnmaskingStage, results: UnmaskingKeysResult[]): Unmask
           ...(plan.backend === null ? {} : { backend: plan.backend }),
         });
       });
+      yield;
     }
-  });
-  for (const r of results) wipeUnmaskingResult(r);
+  }
+  for (const r of results) {
+    wipeUnmaskingResult(r);
+    yield;
+  }
   s.revealed = [];
   return { ...plan, stage: 'masks', jobs: masks };
 }
@@ -529,13 +571,13 @@ function firstFailure(jobs: readonly UnmaskingKeysJob[], results: readonly Unmas
 }
 
 /** After the masks stage: the slices go back into the sums and the server completes. */
-function finishMasks(plan: UnmaskingStage, sums: Uint32Array[]): UnmaskingDone {
+function* finishMasks(plan: UnmaskingStage, sums: Uint32Array[]): Pieces<UnmaskingDone> {
   const s = plan.server as Live;
   const { config } = s;
   // A slice's first job (its first group) carries the masked sum: its result is the slice;
   // the other groups' results (zero minus their masks) are added to it.
   const placed = new Set<string>();
-  (plan.jobs as UnmaskingMasksJob[]).forEach((job, i) => {
+  for (const [i, job] of (plan.jobs as UnmaskingMasksJob[]).entries()) {
     const acc = s.accumulators[job.vector] as Uint32Array;
     const x = sums[i] as Uint32Array;
     const slice = `${job.vector}:${job.offset}`;
@@ -549,7 +591,8 @@ function finishMasks(plan: UnmaskingStage, sums: Uint32Array[]): UnmaskingDone {
       for (let k = 0, at = job.offset; k < x.length; k++, at++) acc[at] = ((acc[at] as number) + (x[k] as number)) & mask;
     }
     wipeUnmaskingJob(job);
-  });
+    yield;
+  }
   const result: Record<string, Uint32Array> = {};
   config.vectors.forEach((spec, j) => {
     result[spec.name] = s.accumulators[j] as Uint32Array;
@@ -564,7 +607,7 @@ function finishMasks(plan: UnmaskingStage, sums: Uint32Array[]): UnmaskingDone {
 export function abandonUnmasking(plan: UnmaskingStage, reason: string): UnmaskingDone {
   usedPlans.add(plan);
   const s = plan.server as Live;
-  wipeRevealed(s);
+  runPieces(wipeRevealed(s));
   for (const job of plan.jobs) wipeUnmaskingJob(job);
   return done(abortUnmasking(s, 'LOCAL_ABORT', reason));
 }
