@@ -50,8 +50,9 @@ export interface ServerSessionOptions {
   /** Cohort sizes: `min` (default policy.minClients, not below it) and `max` (default spec.maxClients, not above it). */
   readonly cohort?: { readonly min?: number; readonly max?: number };
   /**
-   * Runs the unmasking's jobs off the event loop: `createWorkerPool` of `secagg/workers` (any
-   * `JobRunner` of `secagg/protocol`); default inline, on this thread. The session does not
+   * Runs the unmasking's jobs off the event loop: `createWorkerPool({ niceIncrement: 10 })` of
+   * `secagg/workers` (its workers then yield the cores to this thread on Linux), or any
+   * `JobRunner` of `secagg/protocol`; default inline, on this thread. The session does not
    * close it.
    */
   readonly runner?: JobRunner;

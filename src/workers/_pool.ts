@@ -18,6 +18,14 @@ export interface WorkerPoolOptions {
   readonly size?: number;
   /** Closes the pool when aborted (as {@link WorkerPool.close}). */
   readonly signal?: AbortSignal;
+  /**
+   * Lowers the workers' scheduling priority by this nice increment, 0..19 (default 0). On Linux,
+   * where each thread has its own nice value, the thread running the event loop then gets a core
+   * first whenever it has work, and the workers take every cycle it leaves: a server that also
+   * receives and sends while a close runs keeps its event loop responsive (10 is a good value).
+   * Elsewhere it changes nothing: there the priority is the whole process's.
+   */
+  readonly niceIncrement?: number;
 }
 
 /** A pool of worker threads running unmasking jobs: a {@link JobRunner} for `serverCloseRoundAsync`. */
@@ -98,8 +106,10 @@ export function workerExecArgv(argv: readonly string[]): string[] {
   return out;
 }
 
-function startWorker(script: WorkerScript): Worker {
-  const base = script.workerData === undefined ? {} : { workerData: script.workerData };
+function startWorker(script: WorkerScript, niceIncrement: number): Worker {
+  // The library's own worker reads its priority from workerData (a test script has its own).
+  const workerData = script.workerData ?? (niceIncrement > 0 ? { niceIncrement } : undefined);
+  const base = workerData === undefined ? {} : { workerData };
   const make = (options: { execArgv?: string[] }): Worker => {
     if (!script.typescript) return new Worker(script.url, { ...base, ...options });
     // From the TypeScript sources a bootstrap registers tsx's loader in the worker first (a dev
@@ -130,7 +140,13 @@ export function startWorkerPool(options: WorkerPoolOptions | undefined, script: 
   const o = options ?? {};
   if (typeof o !== 'object' || o === null) throw new SecAggError('INVALID_TYPE', 'options must be an object');
   for (const key of Object.keys(o)) {
-    if (key !== 'size' && key !== 'signal') throw new SecAggError('UNKNOWN_OPTION', `options has an unknown field "${key}"; allowed: size, signal`);
+    if (key !== 'size' && key !== 'signal' && key !== 'niceIncrement') {
+      throw new SecAggError('UNKNOWN_OPTION', `options has an unknown field "${key}"; allowed: size, signal, niceIncrement`);
+    }
+  }
+  const niceIncrement = o.niceIncrement ?? 0;
+  if (typeof niceIncrement !== 'number' || !Number.isInteger(niceIncrement) || niceIncrement < 0 || niceIncrement > 19) {
+    throw new SecAggError('OUT_OF_RANGE', `options.niceIncrement must be an integer in 0..19, got ${String(niceIncrement)}`);
   }
   const size = o.size ?? Math.min(256, availableParallelism());
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 256) {
@@ -187,7 +203,7 @@ export function startWorkerPool(options: WorkerPoolOptions | undefined, script: 
   const spawn = (): void => {
     let worker: Worker;
     try {
-      worker = startWorker(script);
+      worker = startWorker(script, niceIncrement);
     } catch (error) {
       fail(new SecAggError('JOB_FAILED', `a worker thread could not start (${error instanceof Error ? error.name : 'error'})`));
       return;

@@ -6,8 +6,8 @@
  * worker and on the main thread.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -199,7 +199,28 @@ describe('the pool under crashes, throws, cancellation and close', () => {
     }
     expect(() => createWorkerPool({ threads: 2 } as never)).toThrow(expect.objectContaining({ code: 'UNKNOWN_OPTION' }));
     expect(() => createWorkerPool({ signal: {} as AbortSignal })).toThrow(expect.objectContaining({ code: 'INVALID_TYPE' }));
+    for (const niceIncrement of [-1, 20, 2.5, '10']) {
+      expect(() => createWorkerPool({ niceIncrement: niceIncrement as number })).toThrow(expect.objectContaining({ code: 'OUT_OF_RANGE' }));
+    }
   });
+
+  it.runIf(process.platform === 'linux')('niceIncrement lowers the workers\' threads only (Linux: a nice value per thread), and the pool still closes rounds', async () => {
+    const niceOfThreads = (): number[] =>
+      readdirSync('/proc/self/task').map((tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ')[16]));
+    const base = getPriority(); // this thread's
+    const before = niceOfThreads();
+    const p = startWorkerPool({ size: 2, niceIncrement: 7 }, { url: realWorker, typescript: false });
+    pools.push(p);
+    await p.ready();
+    const during = niceOfThreads();
+    // The two workers' threads run 7 below the rest; this thread and the others keep their value.
+    expect(during.filter((n) => n === base + 7)).toHaveLength(before.filter((n) => n === base + 7).length + 2);
+    expect(getPriority()).toBe(base);
+    const { server } = serverAtUnmaskingClose(bar);
+    const want = serverCloseRound(structuredClone(server));
+    expect(await serverCloseRoundAsync(server, { runner: p })).toEqual(want);
+    await p.close();
+  }, 30_000);
 
   it('no thread outlives the pool: a process that used pools exits by itself, closed or not', () => {
     const child = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '_exit-check.ts')], { encoding: 'utf8', timeout: 30_000 });
