@@ -18,6 +18,7 @@ import {
   type SessionConfig,
   type VectorSpec,
 } from '../protocol/index.js';
+import { validateConfig } from '../protocol/config.js';
 import { deterministicRandomBytes } from '../testing/index.js';
 
 /** SHA-256 of `label || seed || u32(id)`: every simulated random choice starts here. */
@@ -114,7 +115,10 @@ export class SimulatedClients {
   private readonly states = new Map<number, ClientState>();
 
   constructor(context: SimulationContext) {
-    this.context = context;
+    // Checked once here: every client then reads the one checked configuration, its frozen cohort
+    // shared rather than copied per client (a worker thread gets the context as a structured
+    // clone, which is not the checked configuration the caller made).
+    this.context = { ...context, config: validateConfig(context.config) };
   }
 
   /** Steps the clients named by `work`, in order. */
