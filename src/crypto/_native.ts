@@ -95,12 +95,14 @@ const publicKeyCache = new Map<string, KeyObject>();
 const PUBLIC_KEY_CACHE_LIMIT = 16_384;
 
 function cachedX25519Public(c: NodeCrypto, peerPublic: Uint8Array): KeyObject {
-  const x = b64u(peerPublic);
-  let key = publicKeyCache.get(x);
+  // Keyed by the bytes as a binary string: reading `.buffer` for base64url would move a small
+  // (on-heap) typed array off the heap first, on every agreement; base64url only on a miss.
+  const id = String.fromCharCode.apply(null, peerPublic as unknown as number[]);
+  let key = publicKeyCache.get(id);
   if (key === undefined) {
-    key = c.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
+    key = c.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64u(peerPublic) }, format: 'jwk' });
     if (publicKeyCache.size >= PUBLIC_KEY_CACHE_LIMIT) publicKeyCache.clear();
-    publicKeyCache.set(x, key);
+    publicKeyCache.set(id, key);
   }
   return key;
 }
