@@ -1,6 +1,7 @@
 /** Shared helpers of the session tests: specs, a memory network of clients, a fake clock. */
 import { createMemoryServer, type MemoryConnection, type MemoryServer } from '../../src/transport/memory.js';
 import type { Connection } from '../../src/transport/index.js';
+import { interceptIncoming } from './_intercept.js';
 import { ClientSession, createSessionSpec, ServerSession, type ClientSessionOptions, type ServerSessionOptions, type SessionSpec, type SessionSpecInput } from '../../src/session/index.js';
 import type { Clock } from '../../src/session/index.js';
 import { decodeFrame, encodeFrame } from '../../src/session/_frames.js';
@@ -147,50 +148,22 @@ export class SteeredConnection {
 
   constructor(end: MemoryConnection) {
     this.end = end;
-    const self = this;
-    let onFrame: ((frame: Uint8Array) => void) | null = null;
-    end.onFrame = (frame) => {
-      const action = self.incoming(frame);
-      if (action === 'sever') return end.sever();
-      if (action === 'pass') onFrame?.(frame);
+    const incoming = (frame: Uint8Array, deliver: (frame: Uint8Array) => void): void => {
+      const action = this.incoming(frame);
+      if (action === 'sever') end.sever();
+      else if (action === 'pass') deliver(frame);
     };
-    this.connection = {
-      get identity() {
-        return end.identity;
-      },
-      get maxFrameBytes() {
-        return end.maxFrameBytes;
-      },
-      get bufferedAmount() {
-        return end.bufferedAmount;
-      },
-      get closed() {
-        return end.closed;
-      },
-      send(frame: Uint8Array): boolean {
-        const action = self.outgoing(frame);
-        if (action === 'sever') {
-          end.sever();
-          return false;
-        }
-        if (action === 'drop') return true;
-        self.sent.push(Uint8Array.from(frame));
-        return end.send(frame);
-      },
-      close: (code?: number, reason?: string) => end.close(code, reason),
-      get onFrame() {
-        return onFrame;
-      },
-      set onFrame(handler) {
-        onFrame = handler;
-      },
-      get onClose() {
-        return end.onClose;
-      },
-      set onClose(handler) {
-        end.onClose = handler;
-      },
+    const send = (frame: Uint8Array): boolean => {
+      const action = this.outgoing(frame);
+      if (action === 'sever') {
+        end.sever();
+        return false;
+      }
+      if (action === 'drop') return true;
+      this.sent.push(Uint8Array.from(frame));
+      return end.send(frame);
     };
+    this.connection = interceptIncoming(end, incoming, { send });
   }
 
   /** Sends raw bytes as this client, past the session. */
