@@ -6,13 +6,12 @@
  */
 import { getPriority, setPriority } from 'node:os';
 
-/** Lowers the calling thread's priority by `increment` (1..19) on Linux; whether it did. */
-export function lowerThreadPriority(increment: number): boolean {
-  if (increment <= 0 || process.platform !== 'linux') return false;
+/** Lowers the calling thread's priority by `increment` (1..19) on Linux. */
+export function lowerThreadPriority(increment: number): void {
+  if (increment <= 0 || process.platform !== 'linux') return;
   try {
     setPriority(Math.min(19, getPriority() + increment));
-    return true;
   } catch {
-    return false; // not permitted here (a container's seccomp policy, say): run at the usual priority
+    // not permitted here (a container's seccomp policy, say): run at the usual priority
   }
 }
