@@ -67,6 +67,20 @@ export function copyBlock(v: unknown, size: number): Uint8Array[] | 'malformed' 
 }
 
 /**
+ * {@link copyBlock} for a list this library decoded itself (internal): entries already private,
+ * so they are only checked ('malformed' unless an array of Uint8Arrays, 'size' unless each is
+ * `size` bytes), and the list is kept as it is.
+ */
+export function checkBlock(v: unknown, size: number): Uint8Array[] | 'malformed' | 'size' {
+  if (!Array.isArray(v)) return 'malformed';
+  for (const b of v as unknown[]) {
+    if (!(b instanceof Uint8Array)) return 'malformed';
+    if (b.length !== size) return 'size';
+  }
+  return v as Uint8Array[];
+}
+
+/**
  * How a received message's `type` reads in an abort reason: the string itself (cut to 40
  * characters), else its `typeof` (which cannot throw, unlike String() or a getter).
  */

@@ -74,6 +74,20 @@ describe('serverReceiveBytes', () => {
     );
   });
 
+  it('keeps copies, not views of the bytes: overwriting each message after it is received changes no relayed ciphertext, share or sum', () => {
+    // The decoded lists of ciphertexts and shares are kept without a second copy; this holds only
+    // while the decoder copies them out of the bytes.
+    const config = createSessionConfig({ clients: 5, threshold: 3, nonce: seed(7), vectors: [{ name: 'x', length: 9, bits: 12 }] });
+    const end = sessionThroughBytes(config, (server, bytes, from) => {
+      const next = serverReceiveBytes(server, bytes, { from }).state;
+      bytes.fill(0xa5);
+      return next;
+    });
+    expect(end.round).toBe('completed');
+    if (end.round !== 'completed') return;
+    expect(end.result.sums['x']).toEqual(plainSum(config, [1, 2, 3, 4, 5], 'x'));
+  });
+
   it('a masked input gives the state serverReceive gives for the decoded message', () => {
     for (const bits of [8, 12, 16, 24, 32]) {
       const config = createSessionConfig({ clients: 4, threshold: 3, nonce: seed(4), vectors: [{ name: 'x', length: 5000, bits }] });
@@ -155,6 +169,9 @@ describe('serverReceiveBytes', () => {
       [new Uint8Array(3), { from: 5 }, 'OUT_OF_RANGE'],
       [new Uint8Array(3), { from: 1.5 }, 'OUT_OF_RANGE'],
       [new Uint8Array(3), { from: 1, sender: 1 }, 'UNKNOWN_OPTION'],
+      // Only the object's own enumerable fields are options (as Object.keys checked them).
+      [new Uint8Array(3), Object.create({ from: 1 }), 'INVALID_TYPE'],
+      [new Uint8Array(3), Object.defineProperty({}, 'from', { value: 1, enumerable: false }), 'INVALID_TYPE'],
       [[1, 2, 3], { from: 1 }, 'INVALID_TYPE'],
       [new DataView(new ArrayBuffer(3)), { from: 1 }, 'INVALID_TYPE'],
     ] as const) {

@@ -14,7 +14,7 @@ import { decodeMessage, readMaskedInputFrame, type PackedVector } from '../codec
 import type { DropReason } from '../codes.js';
 import type { ClientMessage, ServerState, ServerStep } from '../types.js';
 import { LIVE_ROUNDS, consumed, drop, take, type Live } from './_live.js';
-import { serverReceive } from './receive.js';
+import { receiveMessage } from './receive.js';
 
 /** Options of {@link serverReceiveBytes}. */
 export interface ReceiveBytesOptions extends StepOptions {
@@ -48,10 +48,9 @@ export interface ReceiveBytesOptions extends StepOptions {
 export function serverReceiveBytes(state: ServerState, bytes: Uint8Array, options: ReceiveBytesOptions): ServerStep {
   if (!isObject(options)) throw new SecAggError('INVALID_TYPE', 'options must be an object with `from`, the authenticated client id');
   const o = readStepOptions(options, ['from']);
-  const step: StepOptions = { rng: o.rng, ...(o.backend === undefined ? {} : { backend: o.backend }) };
   if (!isBytes(bytes)) throw new SecAggError('INVALID_TYPE', 'bytes must be a Uint8Array');
   const live = state !== null && typeof state === 'object' && !consumed.has(state) && LIVE_ROUNDS.includes(state.round);
-  if (!live) return serverReceive(state, decodeOrNull(bytes, undefined) as ClientMessage, step); // its errors and notes
+  if (!live) return receiveMessage(state, decodeOrNull(bytes, undefined) as ClientMessage, o.backend, true); // its errors and notes
   const { config } = state as Live;
   const from = assertInteger(o['from'], 'options.from', 1, config.clients);
   if (state.round === 'maskedInputCollection') {
@@ -68,7 +67,7 @@ export function serverReceiveBytes(state: ServerState, bytes: Uint8Array, option
   }
   const message = decodeOrNull(bytes, config);
   if (message === null || (message as { sender?: unknown }).sender !== from) return refuse(state, from, 'MALFORMED_MESSAGE');
-  return serverReceive(state, message, step);
+  return receiveMessage(state, message, o.backend, true);
 }
 
 function decodeOrNull(bytes: Uint8Array, config: Live['config'] | undefined): ClientMessage | null {

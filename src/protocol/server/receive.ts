@@ -8,7 +8,7 @@ import { SecAggError } from '../../errors.js';
 import { indexOf, type Topology } from '../../graph/index.js';
 import { readStepOptions, type StepOptions } from '../_common.js';
 import { SHARE_BYTES, SHARE_CIPHERTEXT_BYTES, advertiseSignedBytes, configDigest, consistencySignedBytes } from '../_kdf.js';
-import { copyBlock, copyOf, copyVectors, inRange, isId, isObject } from '../_validate.js';
+import { checkBlock, copyBlock, copyOf, copyVectors, inRange, isId, isObject } from '../_validate.js';
 import type { DropReason } from '../codes.js';
 import type { ClientMessage, ServerState, ServerStep } from '../types.js';
 import { drop, take, type Live } from './_live.js';
@@ -37,7 +37,16 @@ const EXPECTED_TYPE: Readonly<Record<string, ClientMessage['type']>> = {
  * ```
  */
 export function serverReceive(state: ServerState, message: ClientMessage, options?: StepOptions): ServerStep {
-  const o = readStepOptions(options);
+  return receiveMessage(state, message, readStepOptions(options).backend, false);
+}
+
+/**
+ * {@link serverReceive} with its options read (internal). `decoded`: the message is this
+ * library's fresh decoding of the received bytes (serverReceiveBytes), so its lists of
+ * ciphertexts and shares are already private copies, one block each: they are checked and kept
+ * as they are, not copied a second time.
+ */
+export function receiveMessage(state: ServerState, message: ClientMessage, backend: StepOptions['backend'], decoded: boolean): ServerStep {
   // A message after the session ended (a slow client, a retry): never an error.
   if (state?.round === 'completed' || state?.round === 'aborted') return { state, outbox: [], note: 'LATE_MESSAGE' };
   const s = take(state, 'serverReceive');
@@ -66,7 +75,7 @@ export function serverReceive(state: ServerState, message: ClientMessage, option
   }
   let reason: DropReason | null;
   try {
-    reason = accept(s, id, message as unknown as Record<string, unknown>, o.backend);
+    reason = accept(s, id, message as unknown as Record<string, unknown>, backend, decoded);
   } catch {
     // Only a hostile object can throw in there (a getter, a Proxy): whatever it throws, even a
     // SecAggError, is its sender's fault, and the state (already taken) must stay usable.
@@ -80,7 +89,7 @@ export function serverReceive(state: ServerState, message: ClientMessage, option
  * Validates and records one message; returns a drop reason or null. Every field is copied
  * before it is checked, and the copy is what is checked and kept (copy, check, store).
  */
-function accept(s: Live, id: number, m: Record<string, unknown>, backend: StepOptions['backend']): DropReason | null {
+function accept(s: Live, id: number, m: Record<string, unknown>, backend: StepOptions['backend'], decoded: boolean): DropReason | null {
   if (s.round === 'advertiseKeys') return acceptKeys(s, id, m, backend);
   const sid = copyOf(m['sessionId'], 32);
   if (sid === null) return 'MALFORMED_MESSAGE';
@@ -88,13 +97,13 @@ function accept(s: Live, id: number, m: Record<string, unknown>, backend: StepOp
   const topo = topologyOf(s);
   switch (s.round) {
     case 'shareKeys':
-      return acceptCiphertexts(s, topo, id, m);
+      return acceptCiphertexts(s, topo, id, m, decoded);
     case 'maskedInputCollection':
       return acceptMaskedInput(s, id, m);
     case 'consistencyCheck':
       return acceptSignature(s, id, m, backend);
     case 'unmasking':
-      return acceptShares(s, topo, id, m);
+      return acceptShares(s, topo, id, m, decoded);
     default:
       throw new SecAggError('WRONG_ROUND', `no messages are accepted in round ${s.round}`);
   }
@@ -122,10 +131,10 @@ function acceptKeys(s: Live, id: number, m: Record<string, unknown>, backend: St
 }
 
 /** Round 1: one share ciphertext for each of the sender's neighbours in U1. */
-function acceptCiphertexts(s: Live, topo: Topology, id: number, m: Record<string, unknown>): DropReason | null {
+function acceptCiphertexts(s: Live, topo: Topology, id: number, m: Record<string, unknown>, decoded: boolean): DropReason | null {
   const { config } = s;
   const expected = within(topo.of(id), s.rounds.u1, config.clients).length;
-  const cts = copyBlock(m['ciphertexts'], SHARE_CIPHERTEXT_BYTES);
+  const cts = (decoded ? checkBlock : copyBlock)(m['ciphertexts'], SHARE_CIPHERTEXT_BYTES);
   if (cts === 'malformed') return 'MALFORMED_MESSAGE';
   if (cts === 'size' || cts.length !== expected) return 'WRONG_RECIPIENTS';
   s.ciphertexts[id] = cts;
@@ -171,9 +180,9 @@ function acceptSignature(s: Live, id: number, m: Record<string, unknown>, backen
 }
 
 /** Round 4: one share per client whose shares the sender holds. */
-function acceptShares(s: Live, topo: Topology, id: number, m: Record<string, unknown>): DropReason | null {
+function acceptShares(s: Live, topo: Topology, id: number, m: Record<string, unknown>, decoded: boolean): DropReason | null {
   const expected = ownersOf(s, topo, id).length;
-  const shares = copyBlock(m['shares'], SHARE_BYTES);
+  const shares = (decoded ? checkBlock : copyBlock)(m['shares'], SHARE_BYTES);
   if (shares === 'malformed') return 'MALFORMED_MESSAGE';
   if (shares === 'size' || shares.length !== expected) return 'WRONG_SHARES';
   s.revealed[id] = shares;
