@@ -11,7 +11,6 @@
  * ceil(log2 clients).
  */
 import { sha256Fast as sha256 } from '../crypto/index.js';
-import { concatBytes } from '../_bytes.js';
 import { runPieces, type Pieces } from './_pieces.js';
 
 // One message scratch (JS is single-threaded, and directoryPieces yields only between two
@@ -91,6 +90,8 @@ export interface Directory {
   readonly height: number;
   /** levels[0] = leaves (2^height), ..., levels[height] = [root]. */
   readonly levels: readonly (readonly Uint8Array[])[];
+  /** The same hashes, each level as one table of 32-bit words (8 per hash), for the proofs. */
+  readonly words: readonly Uint32Array[];
   readonly root: Uint8Array;
 }
 
@@ -120,7 +121,17 @@ export function* directoryPieces(clients: number, keysOf: KeysOf): Pieces<Direct
     }
     levels.push(above);
   }
-  return { height, levels, root: (levels[height] as Uint8Array[])[0] as Uint8Array };
+  const words: Uint32Array[] = [];
+  for (const level of levels) {
+    const table = new Uint32Array(8 * level.length);
+    const bytes = new Uint8Array(table.buffer);
+    for (let p = 0; p < level.length; p++) {
+      bytes.set(level[p] as Uint8Array, 32 * p);
+      if (p % 1024 === 1023) yield;
+    }
+    words.push(table);
+  }
+  return { height, levels, words, root: (levels[height] as Uint8Array[])[0] as Uint8Array };
 }
 
 /**
@@ -128,17 +139,26 @@ export function* directoryPieces(clients: number, keysOf: KeysOf): Pieces<Direct
  * its walk to the root needs, concatenated (32 bytes each) in walk order.
  */
 export function directoryProof(directory: Directory, ids: readonly number[]): Uint8Array {
-  const hashes: Uint8Array[] = [];
+  const at: number[] = []; // level, position of each hash, in walk order
   walk<null>(
     directory.height,
     ids.map((id) => [id - 1, null] as const),
     () => null,
     (level, position) => {
-      hashes.push((directory.levels[level] as Uint8Array[])[position] as Uint8Array);
+      at.push(level, position);
       return null;
     },
   );
-  return concatBytes(...hashes);
+  // Copied as words from the level tables: a TypedArray.set per 32-byte hash (or a spread of
+  // them into concatBytes) cost 15-24 us for a proof of ~300 hashes, 0.15-0.24 s of the
+  // advertise close at 10,000 clients.
+  const proof = new Uint32Array(4 * at.length);
+  for (let i = 0, to = 0; i < at.length; i += 2, to += 8) {
+    const table = directory.words[at[i] as number] as Uint32Array;
+    const from = 8 * (at[i + 1] as number);
+    for (let w = 0; w < 8; w++) proof[to + w] = table[from + w] as number;
+  }
+  return new Uint8Array(proof.buffer);
 }
 
 /**

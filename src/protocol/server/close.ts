@@ -93,19 +93,21 @@ function* closeAdvertiseKeys(s: Live, topo: Topology): Pieces<ServerStep> {
   resetReceived(s);
   s.ciphertexts = new Array<Uint8Array[] | null>(config.clients + 1).fill(null);
   // Each client gets its neighbourhood's keys (in the complete graph the same message for
-  // everyone) and the proof linking them to the root.
+  // everyone) and the proof linking them to the root. The keys are gathered once into tables of
+  // 32-bit words, and each message copies words from them: a TypedArray.set per 32-byte key
+  // cost ~200 ns, 0.2 s of this close at 10,000 clients with 34 neighbours each.
+  const tables = keyTables(s, u1, config.active);
+  yield;
   const keysFor = (known: number[]): AdvertisedKeysMessage => {
     const ids = known.filter((id) => inU1[id] === 1);
-    const channelPublicKeys = new Uint8Array(32 * ids.length);
-    const maskingPublicKeys = new Uint8Array(32 * ids.length);
-    const signatures = config.active ? new Uint8Array(64 * ids.length) : null;
-    ids.forEach((id, i) => {
-      const k = s.keys[id] as AdvertisedKey;
-      channelPublicKeys.set(k.channelPublicKey, 32 * i);
-      maskingPublicKeys.set(k.maskingPublicKey, 32 * i);
-      if (signatures !== null) signatures.set(k.signature as Uint8Array, 64 * i);
-    });
-    return { type: 'advertisedKeys', ids, channelPublicKeys, maskingPublicKeys, signatures, proof: directoryProof(directory, known) };
+    return {
+      type: 'advertisedKeys',
+      ids,
+      channelPublicKeys: gatherWords(tables.channel, 8, ids),
+      maskingPublicKeys: gatherWords(tables.masking, 8, ids),
+      signatures: tables.signature === null ? null : gatherWords(tables.signature, 16, ids),
+      proof: directoryProof(directory, known),
+    };
   };
   if (config.graph.kind === 'complete') return { state: s, outbox: [{ to: u1.slice(), message: keysFor(withSelf(topo.of(1), 1)) }] };
   const outbox: Outgoing[] = [];
@@ -114,6 +116,35 @@ function* closeAdvertiseKeys(s: Live, topo: Topology): Pieces<ServerStep> {
     yield;
   }
   return { state: s, outbox };
+}
+
+/** The advertised keys of `members`, as rows of 32-bit words indexed by client id. */
+function keyTables(s: Live, members: readonly number[], active: boolean): { channel: Uint32Array; masking: Uint32Array; signature: Uint32Array | null } {
+  const rows = s.config.clients + 1;
+  const channel = new Uint32Array(8 * rows);
+  const masking = new Uint32Array(8 * rows);
+  const signature = active ? new Uint32Array(16 * rows) : null;
+  const channelBytes = new Uint8Array(channel.buffer);
+  const maskingBytes = new Uint8Array(masking.buffer);
+  const signatureBytes = signature === null ? null : new Uint8Array(signature.buffer);
+  for (const id of members) {
+    const k = s.keys[id] as AdvertisedKey;
+    channelBytes.set(k.channelPublicKey, 32 * id);
+    maskingBytes.set(k.maskingPublicKey, 32 * id);
+    if (signatureBytes !== null) signatureBytes.set(k.signature as Uint8Array, 64 * id);
+  }
+  return { channel, masking, signature };
+}
+
+/** The rows of `ids` (each `words` long) from `table`, in order, as bytes (a word copy keeps the bytes). */
+function gatherWords(table: Uint32Array, words: number, ids: readonly number[]): Uint8Array {
+  const out = new Uint32Array(words * ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const from = words * (ids[i] as number);
+    const to = words * i;
+    for (let w = 0; w < words; w++) out[to + w] = table[from + w] as number;
+  }
+  return new Uint8Array(out.buffer);
 }
 
 /** Round 1 closes: U2 is fixed and each client gets the shares its neighbours sealed for it. */
