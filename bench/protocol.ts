@@ -431,10 +431,10 @@ if (runs('parallel')) {
       want ??= sum;
       if (sum.length !== want.length || sum.some((v, i) => v !== want?.[i])) throw new Error('the parallel sum differs from the single-threaded one');
     };
-    // One untimed round first: a pool's first close of a case runs in fresh worker heaps and
-    // malloc arenas (~490,000 page faults at 100,000 elements against ~10,000 later) and its V8
-    // heap limits are still small, so it measured 1.3-1.7x slower than the next closes. A
-    // long-running server pays that once; it is printed apart.
+    // One untimed close first: a pool's first close of a case runs in fresh worker heaps and
+    // malloc arenas (90,000-500,000 page faults at 100,000 elements against 8,000-55,000 later)
+    // and measured up to 1.35x slower than the next closes (docs/parallel.md). A long-running
+    // server pays that once; it is printed apart.
     {
       const t1 = now();
       same(await serverCloseRoundAsync(structuredClone(server), { runner: pool2 }));
