@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cryptoRandomBytes } from '../src/index.js';
+import { pooledCryptoRandomBytes } from '../src/random.js';
 import { deterministicRandomBytes } from '../src/testing/index.js';
 import { chacha20 } from '@noble/ciphers/chacha.js';
 
@@ -14,6 +15,31 @@ describe('cryptoRandomBytes', () => {
   it('rejects negative and fractional lengths', () => {
     expect(() => cryptoRandomBytes(-1)).toThrow(expect.objectContaining({ code: 'OUT_OF_RANGE' }));
     expect(() => cryptoRandomBytes(1.5)).toThrow(expect.objectContaining({ code: 'OUT_OF_RANGE' }));
+  });
+});
+
+describe('pooledCryptoRandomBytes (internal)', () => {
+  it('hands out fresh copies that never repeat a byte of the pool, across refills and past the chunk size', () => {
+    const rng = pooledCryptoRandomBytes(64);
+    const draws = [10, 30, 24, 1, 63, 0, 64, 65, 200].map((n) => rng(n));
+    expect(draws.map((d) => d.length)).toEqual([10, 30, 24, 1, 63, 0, 64, 65, 200]);
+    // Distinct buffers, none a view of another (a view would share the pool's bytes).
+    const buffers = new Set(draws.map((d) => d.buffer));
+    expect(buffers.size).toBe(draws.length);
+    // No two 16-byte windows of the whole output are equal (a reused pool region would repeat):
+    // a chance repeat has probability below 2^-100 here.
+    const all = new Uint8Array(draws.reduce((a, d) => a + d.length, 0));
+    let at = 0;
+    for (const d of draws) {
+      all.set(d, at);
+      at += d.length;
+    }
+    const seen = new Set<string>();
+    for (let i = 0; i + 16 <= all.length; i += 16) {
+      const w = Buffer.from(all.subarray(i, i + 16)).toString('hex');
+      expect(seen.has(w)).toBe(false);
+      seen.add(w);
+    }
   });
 });
 

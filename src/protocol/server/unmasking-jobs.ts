@@ -17,7 +17,7 @@ import { equalBytes } from '../../_bytes.js';
 import { createX25519Agreement, x25519PublicKey, type CryptoBackend } from '../../crypto/index.js';
 import { SecAggError, type ErrorCode } from '../../errors.js';
 import { applyMasksInto, type MaskTerm } from '../../masking/index.js';
-import { cryptoRandomBytes, type RandomBytes } from '../../random.js';
+import { pooledCryptoRandomBytes, type RandomBytes } from '../../random.js';
 import { maskKey, pairwiseMaskLabel, selfMaskLabel } from '../_kdf.js';
 import { keysReconstruction } from './_reconstruct.js';
 
@@ -181,7 +181,7 @@ export function termSigns(job: UnmaskingKeysJob): Int8Array {
 export function runUnmaskingJob(job: UnmaskingJob, options?: RunUnmaskingJobOptions): UnmaskingResult {
   const o = assertOptions<RunUnmaskingJobOptions>(options, 'options', ['rng']);
   const kind: unknown = (job as { kind?: unknown } | null)?.kind;
-  if (kind === 'keys') return runKeysJob(checkKeysJob(job as UnmaskingKeysJob), o.rng ?? cryptoRandomBytes);
+  if (kind === 'keys') return runKeysJob(checkKeysJob(job as UnmaskingKeysJob), o.rng ?? pooledCryptoRandomBytes());
   if (kind === 'masks') return runMasksJob(checkMasksJob(job as UnmaskingMasksJob));
   throw new SecAggError('INVALID_TYPE', "job must be an unmasking job (kind 'keys' or 'masks')");
 }
