@@ -44,13 +44,14 @@ export const cryptoRandomBytes: RandomBytes = (length: number): Uint8Array => {
  * draw thousands of small amounts in one job (the dual checks of robust reconstruction draw
  * ~60 bytes per secret; a getRandomValues call costs ~2 us in Node, and 0.11 s for ~9,500
  * secrets in the profile of a 10,000-client round's keys stage; pooled, ~0.3 us). Each amount is
- * a copy; the pool's bytes are zeroed as they are handed out, and
- * bytes left at the end are never handed out.
+ * a copy; the pool's bytes are zeroed as they are handed out, and bytes left at the end are never
+ * handed out.
  */
 export function pooledCryptoRandomBytes(chunk = 4096): RandomBytes {
   let pool: Uint8Array = new Uint8Array(0);
   let at = 0;
   return (length: number): Uint8Array => {
+    assertInteger(length, 'length', 0, Number.MAX_SAFE_INTEGER);
     if (length > chunk) return cryptoRandomBytes(length);
     if (pool.length - at < length) {
       pool.fill(0);

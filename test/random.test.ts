@@ -41,6 +41,11 @@ describe('pooledCryptoRandomBytes (internal)', () => {
       seen.add(w);
     }
   });
+  it('rejects negative and fractional lengths, as cryptoRandomBytes does', () => {
+    const rng = pooledCryptoRandomBytes();
+    expect(() => rng(-1)).toThrow(expect.objectContaining({ code: 'OUT_OF_RANGE' }));
+    expect(() => rng(1.5)).toThrow(expect.objectContaining({ code: 'OUT_OF_RANGE' }));
+  });
 });
 
 describe('deterministicRandomBytes (secagg/testing)', () => {
