@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { isSecAggError } from '../src/errors.js';
-import { runUnmaskingJob, type UnmaskingResult } from '../src/protocol/index.js';
+import { serverCloseRound, type ServerStep } from '../src/protocol/index.js';
 import { SimulatedClients, type ClientWork, type ClientWorkItem } from '../src/simulate/clients.js';
 import { runSimulation, type ServerWork } from '../src/simulate/run.js';
 import type { RoundReport, SimulationOptions, SimulationReport } from '../src/simulate/types.js';
@@ -127,8 +127,8 @@ function readArgs(args: readonly string[]): SimulateArgs | 'help' {
 /** Who steps the clients: this thread, or a pool of worker threads. */
 interface ClientHost {
   run(work: ClientWork): Promise<ClientWorkItem[]> | ClientWorkItem[];
-  /** The server's unmasking jobs: on the worker threads with --workers, else on this thread. */
-  runJobs(work: ServerWork): Promise<UnmaskingResult[]> | UnmaskingResult[];
+  /** The server's unmasking close: its jobs on the worker threads with --workers, else on this thread. */
+  closeRound(work: ServerWork): Promise<ServerStep> | ServerStep;
   close(): Promise<void>;
 }
 
@@ -139,7 +139,7 @@ function localHost(): ClientHost {
       if (work.kind === 'advertise') clients = new SimulatedClients(work.context);
       return (clients as SimulatedClients).run(work);
     },
-    runJobs: (work) => work.jobs.map((job) => runUnmaskingJob(job)),
+    closeRound: (work) => serverCloseRound(work.state, work.options),
     close: async () => undefined,
   };
 }
@@ -198,7 +198,7 @@ export async function simulateCommand(args: readonly string[]): Promise<number> 
 
   // The library checks every option when the session is set up, before any work: a refused
   // run prints its error and nothing else.
-  const driver = runSimulation({ ...options, onRound }, Math.min(parsed.workers, options.clients));
+  const driver = runSimulation({ ...options, onRound });
   let next: IteratorResult<ClientWork | ServerWork, SimulationReport>;
   try {
     next = driver.next();
@@ -230,9 +230,9 @@ export async function simulateCommand(args: readonly string[]): Promise<number> 
     let round = '';
     while (next.done !== true) {
       const work = next.value;
-      if (work.kind === 'server') {
-        // the server's unmasking jobs (the status line still says "server at work")
-        next = driver.next(await host.runJobs(work));
+      if (work.kind === 'close') {
+        // the server's unmasking close (the status line still says "server at work")
+        next = driver.next(await host.closeRound(work));
         continue;
       }
       if (roundOf(work) !== round) [round, stepped] = [roundOf(work), 0];

@@ -11,7 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SecAggError } from '../src/errors.js';
-import type { UnmaskingJob, UnmaskingResult } from '../src/protocol/index.js';
+import { serverCloseRoundAsync, type JobRunner, type ServerStep, type UnmaskingJob, type UnmaskingResult } from '../src/protocol/index.js';
 import type { ClientWork, ClientWorkItem, Delivery } from '../src/simulate/clients.js';
 import { runSimulation, type ServerWork } from '../src/simulate/run.js';
 import type { SimulationOptions, SimulationReport } from '../src/simulate/types.js';
@@ -50,14 +50,14 @@ export async function simulateSessionParallel(options: ParallelSimulationOptions
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 256) {
     throw new SecAggError('OUT_OF_RANGE', `workers must be an integer in 1..256, got ${String(count)}`);
   }
-  const driver = runSimulation(rest, count);
+  const driver = runSimulation(rest);
   let next = driver.next();
   if (next.done === true) return next.value;
   const pool = startWorkers(Math.min(count, rest.clients));
   try {
     while (next.done !== true) {
       const work = next.value;
-      next = driver.next(work.kind === 'server' ? await pool.runJobs(work) : await pool.run(work));
+      next = driver.next(work.kind === 'close' ? await pool.closeRound(work) : await pool.run(work));
     }
     return next.value;
   } finally {
@@ -68,8 +68,12 @@ export async function simulateSessionParallel(options: ParallelSimulationOptions
 /** Clients hosted on worker threads: steps them on work, runs the server's jobs, and ends the threads. */
 export interface Pool {
   run(work: ClientWork): Promise<ClientWorkItem[]>;
-  /** A stage of the server's unmasking, each thread taking the next job when it is free; a job that failed fails the simulation. */
-  runJobs(work: ServerWork): Promise<UnmaskingResult[]>;
+  /**
+   * The server's unmasking close, as a server runs it: `serverCloseRoundAsync` with its jobs on
+   * these threads, each job handed to the one with the fewest waiting; a job that failed fails
+   * the simulation.
+   */
+  closeRound(work: ServerWork): Promise<ServerStep>;
   close(): Promise<void>;
 }
 
@@ -126,6 +130,15 @@ export function startWorkers(count: number): Pool {
     replies.forEach((reply, k) => (places[k] as number[]).forEach((at, j) => (items[at] = reply[j] as ClientWorkItem)));
     return items;
   };
+  // The server's jobs go where the fewest replies are owed (the close keeps at most
+  // concurrency + 1 in hand, so every thread has one running and one waiting).
+  const runner: JobRunner = {
+    concurrency: count,
+    run(job: UnmaskingJob): Promise<UnmaskingResult> {
+      const h = hosted.reduce((a, b) => (b.waiting.length < a.waiting.length ? b : a));
+      return ask<UnmaskingResult>(h, { kind: 'job', job });
+    },
+  };
   // Batches started ahead of their turn (see ClientWork.upcoming).
   const started = new Map<readonly Delivery[], Promise<ClientWorkItem[]>>();
   return {
@@ -140,19 +153,7 @@ export function startWorkers(count: number): Pool {
       }
       return own;
     },
-    async runJobs(work) {
-      const results = new Array<UnmaskingResult>(work.jobs.length);
-      let taken = 0;
-      await Promise.all(
-        hosted.map(async (h) => {
-          while (taken < work.jobs.length) {
-            const at = taken++;
-            results[at] = await ask<UnmaskingResult>(h, { kind: 'job', job: work.jobs[at] as UnmaskingJob });
-          }
-        }),
-      );
-      return results;
-    },
+    closeRound: (work) => serverCloseRoundAsync(work.state, { ...work.options, runner }),
     async close() {
       await Promise.all(hosted.map((h) => h.worker.terminate()));
     },

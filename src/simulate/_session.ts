@@ -6,14 +6,12 @@
 import { concatBytes } from '../_bytes.js';
 import { sha256 } from '../crypto/index.js';
 import {
-  applyUnmaskingResults,
   createServer,
   decodeMessage,
   encodeMessage,
   serverCloseRound,
   serverReceive,
   serverReceiveBytes,
-  unmaskingPlan,
   type AbortCode,
   type ClientMessage,
   type Round,
@@ -21,18 +19,20 @@ import {
   type ServerState,
   type ServerStep,
   type StepOptions,
-  type UnmaskingJob,
-  type UnmaskingPlan,
-  type UnmaskingResult,
 } from '../protocol/index.js';
 import type { Setup } from './_setup.js';
 import { clientVector, type ClientWorkItem, type Delivery } from './clients.js';
 import type { DropoutRound, RoundReport, SimulationReport } from './types.js';
 
-/** The server's work handed out by a simulation: a stage of the unmasking's jobs. */
+/**
+ * The server's work handed out by a simulation: the unmasking round's close, to be answered with
+ * its step. A host runs it as a server would: `serverCloseRound(state, options)` on its own
+ * thread, or `serverCloseRoundAsync(state, { ...options, runner })` with the jobs on a runner.
+ */
 export interface ServerWork {
-  readonly kind: 'server';
-  readonly jobs: readonly UnmaskingJob[];
+  readonly kind: 'close';
+  readonly state: ServerState;
+  readonly options: StepOptions;
 }
 
 /** The server of one simulated session, and everything measured so far. */
@@ -111,20 +111,14 @@ export class SessionRun {
   /**
    * Closes the server's round and reports it (`onRound`). Returns the next round's server
    * messages for the clients still stepping, or null when the session is over. The unmasking
-   * round's close is a plan of jobs: each stage's jobs are yielded, to be answered with their
-   * results (run inline or on a worker pool); the round's server time includes running them.
+   * round's close is yielded ({@link ServerWork}), to be answered with its step by a host that
+   * runs its jobs inline or on a worker pool; the round's server time includes it.
    */
-  *closeRound(concurrency: number): Generator<ServerWork, Delivery[] | null, UnmaskingResult[]> {
+  *closeRound(): Generator<ServerWork, Delivery[] | null, ServerStep> {
     const round = this.server.round as Round;
     const t1 = performance.now();
-    let closed: ServerStep | null;
-    if (round === 'unmasking') {
-      let plan: UnmaskingPlan = unmaskingPlan(this.server, { concurrency, ...(this.setup.backend === undefined ? {} : { backend: this.setup.backend }) });
-      while (plan.stage !== 'done') plan = applyUnmaskingResults(plan, yield { kind: 'server', jobs: plan.jobs });
-      closed = plan.step;
-    } else {
-      closed = serverCloseRound(this.server, this.stepOptions);
-    }
+    let closed: ServerStep | null =
+      round === 'unmasking' ? yield { kind: 'close', state: this.server, options: this.stepOptions } : serverCloseRound(this.server, this.stepOptions);
     this.sTime += (performance.now() - t1) / 1000;
     this.server = closed.state;
     let down = 0;

@@ -3,12 +3,11 @@
  * on a schedule, every message optionally passed through the wire codec (to count bytes), the
  * result checked against the plain sum. No I/O; used by the CLI, tests and benchmarks.
  */
-import { runUnmaskingJob } from '../protocol/index.js';
+import { serverCloseRound, type ServerStep } from '../protocol/index.js';
 import { readSetup } from './_setup.js';
 import { SessionRun, type ServerWork } from './_session.js';
 import { SimulatedClients, type ClientWork, type ClientWorkItem, type Delivery } from './clients.js';
 import type { SimulationOptions, SimulationReport } from './types.js';
-import type { UnmaskingResult } from '../protocol/index.js';
 
 export type { ServerWork } from './_session.js';
 
@@ -32,8 +31,8 @@ export function simulateSession(options: SimulationOptions): SimulationReport {
   let next = driver.next();
   while (next.done !== true) {
     const work = next.value;
-    if (work.kind === 'server') {
-      next = driver.next(work.jobs.map((job) => runUnmaskingJob(job)));
+    if (work.kind === 'close') {
+      next = driver.next(serverCloseRound(work.state, work.options));
       continue;
     }
     if (work.kind === 'advertise') clients = new SimulatedClients(work.context);
@@ -44,19 +43,16 @@ export function simulateSession(options: SimulationOptions): SimulationReport {
 
 /**
  * The session, with the clients' work handed out: yields each batch of {@link ClientWork}, to
- * be answered with one {@link ClientWorkItem} per client in the same order, and each stage of
- * the server's unmasking jobs ({@link ServerWork}), to be answered with their results in order;
- * returns the report. The server, the dropout schedule, the wire codec and every measurement
- * stay here, so a run gives the same transcript whoever steps the clients and runs the jobs.
- * Used by {@link simulateSession} and by the CLI's worker-thread runner, which passes the
- * concurrency of its job runner (the plan cuts the unmasking into that many pieces or more).
+ * be answered with one {@link ClientWorkItem} per client in the same order, and the unmasking
+ * round's close ({@link ServerWork}), to be answered with its step (`serverCloseRound`, or
+ * `serverCloseRoundAsync` with the jobs on a runner); returns the report. The server, the
+ * dropout schedule, the wire codec and every measurement stay here, so a run gives the same
+ * transcript whoever steps the clients and runs the jobs. Used by {@link simulateSession} and by
+ * the CLI's worker-thread runner.
  *
  * @throws {SecAggError} as {@link simulateSession}.
  */
-export function* runSimulation(
-  options: SimulationOptions,
-  concurrency = 1,
-): Generator<ClientWork | ServerWork, SimulationReport, ClientWorkItem[] | UnmaskingResult[]> {
+export function* runSimulation(options: SimulationOptions): Generator<ClientWork | ServerWork, SimulationReport, ClientWorkItem[] | ServerStep> {
   const setup = readSetup(options);
   const run = new SessionRun(setup);
   const all = Array.from({ length: setup.clients }, (_, i) => i + 1);
@@ -64,7 +60,7 @@ export function* runSimulation(
   const advertised = (yield { kind: 'advertise', context: setup.context, ids: all }) as ClientWorkItem[];
   run.collect(all, advertised, (id) => setup.stopAt.get(id) !== 'advertiseKeys');
   for (;;) {
-    const due = (yield* run.closeRound(concurrency) as Generator<ServerWork, Delivery[] | null, ClientWorkItem[] | UnmaskingResult[]>);
+    const due = (yield* run.closeRound() as Generator<ServerWork, Delivery[] | null, ClientWorkItem[] | ServerStep>);
     if (due === null) break;
     // In batches, so that a runner holds few answers (masked vectors) at once; each batch names
     // the next, which a parallel runner may start while this one's answers reach the server.
