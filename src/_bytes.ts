@@ -162,6 +162,14 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * The bytes as a string of char codes 0..255: a Map key for byte strings (keys, public keys),
+ * cheaper than hex or base64 and one-to-one.
+ */
+export function bytesKey(b: Uint8Array): string {
+  return String.fromCharCode.apply(null, b as unknown as number[]);
+}
+
 export function u32be(v: number): Uint8Array {
   // Byte stores, not a DataView: this runs several times per pair of clients, and a DataView
   // allocation costs more than the rest of the call.

@@ -23,7 +23,7 @@
  * once and dropped.
  */
 import type * as NodeCryptoModule from 'node:crypto';
-import { equalBytes, isAllZero } from '../_bytes.js';
+import { bytesKey, equalBytes, isAllZero } from '../_bytes.js';
 import { hexToBytes } from './_curve25519.js';
 
 export type NodeCrypto = typeof NodeCryptoModule;
@@ -97,7 +97,7 @@ const PUBLIC_KEY_CACHE_LIMIT = 16_384;
 function cachedX25519Public(c: NodeCrypto, peerPublic: Uint8Array): KeyObject {
   // Keyed by the bytes as a binary string: reading `.buffer` for base64url would move a small
   // (on-heap) typed array off the heap first, on every agreement; base64url only on a miss.
-  const id = String.fromCharCode.apply(null, peerPublic as unknown as number[]);
+  const id = bytesKey(peerPublic);
   let key = publicKeyCache.get(id);
   if (key === undefined) {
     key = c.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: b64u(peerPublic) }, format: 'jwk' });

@@ -2,7 +2,7 @@
  * Round 1 of the client: checking the server's key message, computing the session id, and
  * sharing the self-mask seed and the masking key with the neighbours.
  */
-import { equalBytes } from '../../_bytes.js';
+import { bytesKey, equalBytes } from '../../_bytes.js';
 import { aeadSeal, createDrbg, ed25519Verify, isValidX25519PublicKey, type CryptoBackend } from '../../crypto/index.js';
 import { SecAggError } from '../../errors.js';
 import { indexOf, withSelf } from '../../graph/index.js';
@@ -86,10 +86,6 @@ function scanKeys(msg: AdvertisedKeysMessage, config: SessionConfig, id: number,
   return { sessionId: computeSessionId(config, root), own, neighbours: found };
 }
 
-function latin1(b: Uint8Array): string {
-  return String.fromCharCode.apply(null, b as unknown as number[]);
-}
-
 /**
  * Round 1: checks the server's key message (its neighbourhood's advertised keys and their key
  * directory proof), computes the session id from them, Shamir-shares the self-mask seed b_u
@@ -164,7 +160,7 @@ function checkPeers(s: ClientShareKeysState, scanned: ScannedKeys, backend: Cryp
   const digest = config.active ? configDigest(config) : null;
   for (const k of [own, ...scanned.neighbours]) {
     for (const pk of [k.channelPublicKey, k.maskingPublicKey]) {
-      const key = latin1(pk);
+      const key = bytesKey(pk);
       if (seen.has(key)) return ['DUPLICATE_PUBLIC_KEY', `client ${k.id} advertised a key already seen`];
       seen.add(key);
       if (!isValidX25519PublicKey(pk)) {

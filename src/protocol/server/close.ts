@@ -3,6 +3,7 @@
  * clients that sent nothing, checks that the session can still succeed, and produces the next
  * round's messages (closing `unmasking` is ./finish.ts).
  */
+import { bytesKey } from '../../_bytes.js';
 import { SecAggError } from '../../errors.js';
 import { indexOf, withSelf, type Topology } from '../../graph/index.js';
 import { readStepOptions, type ResolvedOptions, type StepOptions } from '../_common.js';
@@ -70,7 +71,7 @@ function* closeAdvertiseKeys(s: Live, topo: Topology): Pieces<ServerStep> {
   for (const id of s.members) {
     const k = s.keys[id] as AdvertisedKey;
     for (const pk of [k.channelPublicKey, k.maskingPublicKey]) {
-      const key = String.fromCharCode.apply(null, pk as unknown as number[]);
+      const key = bytesKey(pk);
       const other = owner.get(key);
       if (other !== undefined && other !== id) {
         clash.add(other);
