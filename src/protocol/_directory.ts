@@ -88,9 +88,10 @@ function walk<T>(
 /** The whole tree, leaves first: what the server keeps while it writes the proofs. */
 export interface Directory {
   readonly height: number;
-  /** levels[0] = leaves (2^height), ..., levels[height] = [root]. */
-  readonly levels: readonly (readonly Uint8Array[])[];
-  /** The same hashes, each level as one table of 32-bit words (8 per hash), for the proofs. */
+  /**
+   * words[0] = the leaves (2^height hashes), ..., words[height] = the root: each level one table
+   * of 32-bit words, 8 per hash, so that a proof copies words rather than 32-byte arrays.
+   */
   readonly words: readonly Uint32Array[];
   readonly root: Uint8Array;
 }
@@ -105,33 +106,24 @@ type KeysOf = (id: number) => { readonly channelPublicKey: Uint8Array; readonly 
 /** {@link buildDirectory} in pieces of 64 hashes (a server of 500 clients hashes ~1,000 times). */
 export function* directoryPieces(clients: number, keysOf: KeysOf): Pieces<Directory> {
   const height = directoryHeight(clients);
-  const leaves: Uint8Array[] = new Array(2 ** height);
-  for (let p = 0; p < leaves.length; p++) {
+  const words: Uint32Array[] = [];
+  let below = new Uint8Array(32 * 2 ** height);
+  words.push(new Uint32Array(below.buffer));
+  for (let p = 0; p < 2 ** height; p++) {
     const keys = p < clients ? keysOf(p + 1) : null;
-    leaves[p] = keys === null ? absentLeaf(p + 1) : keyLeaf(p + 1, keys.channelPublicKey, keys.maskingPublicKey);
+    below.set(keys === null ? absentLeaf(p + 1) : keyLeaf(p + 1, keys.channelPublicKey, keys.maskingPublicKey), 32 * p);
     if (p % 64 === 63) yield;
   }
-  const levels: Uint8Array[][] = [leaves];
   for (let level = 0; level < height; level++) {
-    const below = levels[level] as Uint8Array[];
-    const above: Uint8Array[] = new Array(below.length / 2);
-    for (let p = 0; p < above.length; p++) {
-      above[p] = innerNode(below[2 * p] as Uint8Array, below[2 * p + 1] as Uint8Array);
+    const above = new Uint8Array(below.length / 2);
+    for (let p = 0; 32 * p < above.length; p++) {
+      above.set(innerNode(below.subarray(64 * p, 64 * p + 32), below.subarray(64 * p + 32, 64 * p + 64)), 32 * p);
       if (p % 64 === 63) yield;
     }
-    levels.push(above);
+    words.push(new Uint32Array(above.buffer));
+    below = above;
   }
-  const words: Uint32Array[] = [];
-  for (const level of levels) {
-    const table = new Uint32Array(8 * level.length);
-    const bytes = new Uint8Array(table.buffer);
-    for (let p = 0; p < level.length; p++) {
-      bytes.set(level[p] as Uint8Array, 32 * p);
-      if (p % 1024 === 1023) yield;
-    }
-    words.push(table);
-  }
-  return { height, levels, words, root: (levels[height] as Uint8Array[])[0] as Uint8Array };
+  return { height, words, root: below.slice(0, 32) };
 }
 
 /**
