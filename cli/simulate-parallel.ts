@@ -122,7 +122,7 @@ export function startWorkers(count: number): Pool {
         const part: ClientWork =
           work.kind === 'advertise'
             ? { kind: 'advertise', context: work.context, ids: mine.map((i) => ids[i] as number) }
-            : { kind: 'deliver', deliveries: mine.map((i) => work.deliveries[i] as Delivery), upcoming: null };
+            : { kind: 'deliver', deliveries: mine.map((i) => work.deliveries[i] as Delivery) };
         return ask<ClientWorkItem[]>(h, part);
       }),
     );
@@ -139,20 +139,8 @@ export function startWorkers(count: number): Pool {
       return ask<UnmaskingResult>(h, { kind: 'job', job });
     },
   };
-  // Batches started ahead of their turn (see ClientWork.upcoming).
-  const started = new Map<readonly Delivery[], Promise<ClientWorkItem[]>>();
   return {
-    async run(work) {
-      if (work.kind === 'advertise') return dispatch(work);
-      const own = started.get(work.deliveries) ?? dispatch(work);
-      started.delete(work.deliveries);
-      if (work.upcoming !== null) {
-        const ahead = dispatch({ kind: 'deliver', deliveries: work.upcoming, upcoming: null });
-        ahead.catch(() => undefined); // reported when its turn comes
-        started.set(work.upcoming, ahead);
-      }
-      return own;
-    },
+    run: dispatch,
     closeRound: (work) => serverCloseRoundAsync(work.state, { ...work.options, runner }),
     async close() {
       await Promise.all(hosted.map((h) => h.worker.terminate()));

@@ -85,11 +85,6 @@ export type ClientWork =
   | {
       readonly kind: 'deliver';
       readonly deliveries: readonly Delivery[];
-      /**
-       * The batch the next `deliver` will carry (the very same array), or null. Its clients do
-       * not depend on this batch's answers, so a runner may start them early.
-       */
-      readonly upcoming: readonly Delivery[] | null;
     };
 
 /** A server message for one client. */

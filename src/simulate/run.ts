@@ -62,15 +62,19 @@ export function* runSimulation(options: SimulationOptions): Generator<ClientWork
   for (;;) {
     const due = (yield* run.closeRound() as Generator<ServerWork, Delivery[] | null, ClientWorkItem[] | ServerStep>);
     if (due === null) break;
-    // In batches, so that a runner holds few answers (masked vectors) at once; each batch names
-    // the next, which a parallel runner may start while this one's answers reach the server.
+    // In batches, so that a runner holds few answers (masked vectors) at once. A batch is
+    // yielded only once the last one's answers reached the server: a parallel runner that
+    // started the next batch early put the simulated clients on the server's cores, and the
+    // server's time per round then measured them too (at 10,000 clients on 2 cores, 1.9-2.5 s
+    // against 1.7-1.9 s alone, for a whole round ~2% faster).
+    // Each batch is let go once answered.
     const batches: (Delivery[] | null)[] = [];
     for (let from = 0; from < due.length; from += WORK_BATCH) batches.push(due.slice(from, from + WORK_BATCH));
     due.length = 0;
     for (let b = 0; b < batches.length; b++) {
       const batch = batches[b] as Delivery[];
-      const items = (yield { kind: 'deliver', deliveries: batch, upcoming: batches[b + 1] ?? null }) as ClientWorkItem[];
       batches[b] = null;
+      const items = (yield { kind: 'deliver', deliveries: batch }) as ClientWorkItem[];
       run.collect(batch.map((d) => d.to), items, () => true);
     }
   }
