@@ -14,7 +14,8 @@
  *    beside a plain Uint32 add of the same length (bar: <= 0.5 ns per element at 16 and 24
  *    bits), and the whole receive step per message beside decodeMessage + serverReceive.
  *    2b (`parallel`). The unmasking round's close single-threaded beside the same close on a
- *    worker pool of 1 and 2 (bars at 500 clients, 30% dropout: 100,000 elements <= 3.6 s on 2
+ *    worker pool of 1 and 2, and beside its floor (its agreements and keystreams alone on
+ *    node:crypto, bench/_floor.ts) (bars at 500 clients, 30% dropout: 100,000 elements <= 3.6 s on 2
  *    workers and a paired speed-up >= 1.75x; 10,000 elements >= 1.6x; no event-loop block over
  *    50 ms during the parallel close), after one untimed close of each case that warms the pools
  *    (its time printed apart, like the pools' start-up), and the projection to
@@ -76,6 +77,7 @@ import { deterministicRandomBytes } from '../src/testing/index.js';
 import { randomVector, serverAtMaskedInput, serverAtUnmasking } from './_server.js';
 import { addPackedInto, packBits } from '../src/protocol/bitpack.js';
 import { runKeysJobToday } from './_keys-today.js';
+import { measureFloor } from './_floor.js';
 import { loadavg } from 'node:os';
 
 const large = process.argv.includes('--large');
@@ -475,10 +477,20 @@ if (runs('parallel')) {
       }
       samples.speedup.push(single / parallel);
     }
+    // The floor: the same close's agreements and keystreams on node:crypto alone (bench/_floor.ts).
+    const floorWork = { ...closeWork(server), bytesPerTerm: 3 * length };
+    const floor1: number[] = [];
+    const floor2: number[] = [];
+    for (let round = 0; round < runsPerCase; round++) {
+      floor1.push((await measureFloor(floorWork, 1)).wall);
+      floor2.push((await measureFloor(floorWork, 2)).wall);
+    }
     const t = {
       single: summarize(samples.single),
       workers1: summarize(samples.workers1),
       workers2: summarize(samples.workers2),
+      floor1: summarize(floor1),
+      floor2: summarize(floor2),
       keys1: summarize(samples.keys1),
       masks1: summarize(samples.masks1),
       mainBusy: summarize(samples.mainBusy),
@@ -498,6 +510,8 @@ if (runs('parallel')) {
       '1 worker s': t.workers1,
       '2 workers s': t.workers2,
       'paired speed-up (2 workers)': speedup,
+      'floor 1 / 2 threads s': `${t.floor1.median.toPrecision(3)} / ${t.floor2.median.toPrecision(3)}`,
+      '2 workers / floor': `${(t.workers2.median / t.floor2.median).toFixed(2)}x`,
       'event loop max ms': Math.round(maxDelayMs * 10) / 10,
       'main thread busy ms': mapSummary(t.mainBusy, (v) => v * 1000),
       bar: bars.join('; '),
@@ -505,12 +519,13 @@ if (runs('parallel')) {
     printJson({
       bench: 'protocol.parallel', clients: n, elements: length, dropout, ...stats(t.workers2),
       singleSeconds: t.single.median, workers1Seconds: t.workers1.median, speedup: speedup.median, maxEventLoopDelayMs: maxDelayMs, mainBusySeconds: t.mainBusy.median,
+      floor1Seconds: t.floor1.median, floor2Seconds: t.floor2.median,
       ranges: { ...t, speedup },
     });
     if (isBar) barStages.set(length, { work: closeWork(server), keys1: t.keys1.median, masks1: t.masks1.median, workers1: t.workers1.median, workers2: t.workers2.median, mainBusy: t.mainBusy.median });
 
   }
-  printTable(`the unmasking round's close, complete graph, 24-bit elements, clients drop after shareKeys (median (min-max) of ${runsPerCase}; pools started beforehand; event loop: the largest delay monitorEventLoopDelay saw during the 2-worker closes, main thread busy: its event-loop active time in one close, GC included)`, rows);
+  printTable(`the unmasking round's close, complete graph, 24-bit elements, clients drop after shareKeys (median (min-max) of ${runsPerCase}; pools started beforehand; event loop: the largest delay monitorEventLoopDelay saw during the 2-worker closes, main thread busy: its event-loop active time in one close, GC included; floor: the close's X25519 agreements and mask keystreams alone on node:crypto, split over 1 and 2 threads, bench/_floor.ts)`, rows);
   await Promise.all([pool1.close(), pool2.close()]);
   const big = barStages.get(100_000);
   const small = barStages.get(10_000);
