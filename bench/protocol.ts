@@ -15,10 +15,10 @@
  *    bits), and the whole receive step per message beside decodeMessage + serverReceive.
  *    2b (`parallel`). The unmasking round's close single-threaded beside the same close on a
  *    worker pool of 1 and 2, and beside its floor (its agreements and keystreams alone on
- *    node:crypto, bench/_floor.ts) (bars at 500 clients, 30% dropout: 100,000 elements <= 3.6 s on 2
- *    workers and a paired speed-up >= 1.75x; 10,000 elements >= 1.6x; no event-loop block over
- *    50 ms during the parallel close), after one untimed close of each case that warms the pools
- *    (its time printed apart, like the pools' start-up), and the projection to
+ *    node:crypto, bench/_floor.ts), after one untimed close of each case that warms the pools
+ *    (its time printed apart, like the pools' start-up). Bars at 500 clients, 30% dropout:
+ *    100,000 elements <= 3.6 s on 2 workers and a paired speed-up >= 1.75x; 10,000 elements
+ *    >= 1.6x; no event-loop block over 50 ms during the parallel close. Then the projection to
  *    100,000 clients x 1,000,000 parameters on 16 and 100 cores (docs/parallel.md).
  *    2c (`robust`). Robust unmasking (issue 18): the close at 500 clients, 100,000 elements, 30%
  *    dropout, honest and with 5 liars, beside today's reconstruction (createCombiner over the
