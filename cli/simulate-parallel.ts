@@ -70,8 +70,8 @@ export interface Pool {
   run(work: ClientWork): Promise<ClientWorkItem[]>;
   /**
    * The server's unmasking close, as a server runs it: `serverCloseRoundAsync` with its jobs on
-   * these threads, each job handed to the one with the fewest waiting; a job that failed fails
-   * the simulation.
+   * these threads, each job handed to the first that is free; a job that failed fails the
+   * simulation.
    */
   closeRound(work: ServerWork): Promise<ServerStep>;
   close(): Promise<void>;
@@ -85,6 +85,13 @@ interface Hosted {
 
 /** Worker threads hosting the clients, each those whose id is its index modulo `count`. */
 export function startWorkers(count: number): Pool {
+  const pending: { readonly job: UnmaskingJob; readonly resolve: (r: UnmaskingResult) => void; readonly reject: (e: Error) => void }[] = [];
+  const pump = (): void => {
+    for (const h of hosted) {
+      const next = h.waiting.length === 0 ? pending.shift() : undefined;
+      if (next !== undefined) ask<UnmaskingResult>(h, { kind: 'job', job: next.job }).then(next.resolve, next.reject);
+    }
+  };
   // From dist/ the worker is plain JS; from the TypeScript sources (tsx, vitest) a bootstrap
   // registers tsx's loader in the worker first (a dev dependency, present wherever .ts runs).
   const typescript = import.meta.url.endsWith('.ts');
@@ -100,6 +107,7 @@ export function startWorkers(count: number): Pool {
       if ('items' in reply) next?.resolve(reply.items);
       else if ('result' in reply) next?.resolve(reply.result);
       else next?.reject(Object.assign(new Error(`simulation worker failed: ${reply.error}`), { stack: reply.stack }));
+      pump();
     });
     h.worker.on('error', (error: Error) => {
       for (const w of h.waiting.splice(0)) w.reject(error);
@@ -130,13 +138,15 @@ export function startWorkers(count: number): Pool {
     replies.forEach((reply, k) => (places[k] as number[]).forEach((at, j) => (items[at] = reply[j] as ClientWorkItem)));
     return items;
   };
-  // The server's jobs go where the fewest replies are owed (the close keeps at most
-  // concurrency + 1 in hand, so every thread has one running and one waiting).
+  // The server's jobs wait here for a thread that owes nothing (the close keeps concurrency + 1
+  // in hand): queued on a thread they could wait behind a slow job while the other idles.
   const runner: JobRunner = {
     concurrency: count,
     run(job: UnmaskingJob): Promise<UnmaskingResult> {
-      const h = hosted.reduce((a, b) => (b.waiting.length < a.waiting.length ? b : a));
-      return ask<UnmaskingResult>(h, { kind: 'job', job });
+      return new Promise((resolve, reject) => {
+        pending.push({ job, resolve, reject });
+        pump();
+      });
     },
   };
   return {

@@ -121,6 +121,27 @@ describe('unmaskingPlan and applyUnmaskingResults', () => {
     expect(drive(unmaskingPlan(structuredClone(server), { concurrency: 4 }))).toEqual(want);
   });
 
+  it('a state whose revealed shares do not fit its graph aborts every close (RECONSTRUCTION_FAILED), never a wrong sum', async () => {
+    // The receive step checks each holder's share count; a state changed afterwards (here holder
+    // 2 lost its last share) is refused before any share is used, the revealed shares wiped.
+    const { server } = serverAtUnmaskingClose({ clients: 6, threshold: 3, vectors: [{ name: 'x', length: 20, bits: 16 }] });
+    const live = server as ServerLiveState;
+    (live.revealed[2] as Uint8Array[]).pop();
+    const reason = /client 2 revealed 5 shares for 6 owners/;
+    const steps = [
+      serverCloseRound(structuredClone(server)),
+      drive(unmaskingPlan(structuredClone(server), { concurrency: 3 })),
+      await serverCloseRoundAsync(structuredClone(server), { runner: createInlineRunner() }),
+    ];
+    for (const step of steps) {
+      expect(step.state.round === 'aborted' && step.state.code).toBe('RECONSTRUCTION_FAILED');
+      expect(step.state.round === 'aborted' && step.state.reason).toMatch(reason);
+    }
+    const revealed = live.revealed.filter((r) => r != null).flat() as Uint8Array[];
+    unmaskingPlan(server);
+    expect(revealed.every((b) => b.every((x) => x === 0))).toBe(true);
+  });
+
   it('refuses wrong rounds and reused states or plans', () => {
     const { config, server } = serverAtUnmaskingClose({ clients: 5, vectors: [{ name: 'x', length: 8, bits: 16 }] });
     const fresh = createServer(config);

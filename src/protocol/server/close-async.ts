@@ -130,16 +130,12 @@ export async function serverCloseRoundAsync(state: ServerState, options?: CloseR
     },
     'serverCloseRoundAsync',
   );
-  const builder = await runPiecesPausing(pieces, pause);
-  let plan: UnmaskingPlan = builder.plan;
-  // The keys jobs go to the runner as they are built (the first ones run while the next are
-  // made); the masks jobs are built from the keys, between the stages.
-  let more = async (): Promise<UnmaskingJob | null> => ((await runPiecesPausing(builder.next(), pause)) ? ((plan.jobs as UnmaskingJob[]).at(-1) as UnmaskingJob) : null);
+  let plan: UnmaskingPlan = await runPiecesPausing(pieces, pause);
   while (plan.stage !== 'done') {
     const current: UnmaskingStage = plan;
     let results: UnmaskingResult[] | undefined;
     try {
-      results = await runStage(more, runner, concurrency, signal);
+      results = await runStage(current.jobs, runner, concurrency, signal);
       plan = await runPiecesPausing(applyInPieces(current, results), pause);
     } catch (error) {
       for (const r of results ?? []) if (r !== null && typeof r === 'object') wipeUnmaskingResult(r);
@@ -147,9 +143,6 @@ export async function serverCloseRoundAsync(state: ServerState, options?: CloseR
       const what = code === 'ABORTED' ? 'the close was cancelled' : `an unmasking job failed (${code})`;
       return abandonUnmasking(current, `${what} in stage ${current.stage}`).step;
     }
-    const jobs = plan.jobs;
-    let at = 0;
-    more = () => Promise.resolve(at < jobs.length ? (jobs[at++] as UnmaskingJob) : null);
   }
   return plan.step;
 }
@@ -181,13 +174,13 @@ function readSignal(signal: unknown): AbortSignal | undefined {
 }
 
 /**
- * Runs a stage's jobs as `more()` makes them (null: no more), keeping at most `concurrency + 1`
- * in the runner's hands so that the making of the next job waits for a free place (and the event
- * loop turns while the runner works). Rejects at the first failure or when `signal` aborts,
- * cancelling the other jobs; results that arrive after that are wiped as they come.
+ * Runs a stage's jobs, keeping at most `concurrency + 1` in the runner's hands (so that a runner
+ * that queues per thread still has one waiting on each, and the event loop turns while the runner
+ * works). Rejects at the first failure or when `signal` aborts, cancelling the other jobs;
+ * results that arrive after that are wiped as they come.
  */
 async function runStage(
-  more: () => Promise<UnmaskingJob | null>,
+  jobs: readonly UnmaskingJob[],
   runner: JobRunner,
   concurrency: number,
   signal: AbortSignal | undefined,
@@ -211,8 +204,7 @@ async function runStage(
   let inHand = 0;
   let freed: () => void = () => undefined;
   try {
-    for (let job = await more(); job !== null; job = await more()) {
-      const j = job;
+    for (const j of jobs) {
       const p = (async () => runner.run(j, { signal: cancel.signal }))();
       running.push(p);
       inHand++;
