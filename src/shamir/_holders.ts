@@ -31,21 +31,28 @@ export class HolderSet {
   /** Per share: (b * w^A_j) | (b * w^B_j) << 16, both checks in one lookup. */
   private checkTables: Uint32Array | undefined;
 
-  /** @param xs distinct non-zero x's, ascending (owned by the set from here on). */
-  constructor(xs: Int32Array, t: number, rng: RandomBytes) {
-    const n = xs.length;
-    this.xs = xs;
+  /**
+   * @param xs distinct non-zero x's, ascending: the first `count` are copied. The set's arrays
+   *   share one buffer (one allocation: small typed arrays are each their own ArrayBuffer, and a
+   *   SecAgg+ server makes a set per secret).
+   */
+  constructor(xs: Int32Array, count: number, t: number, rng: RandomBytes) {
+    const n = count;
+    const checked = n > t;
+    const buffer = new Int32Array((checked ? 5 : 3) * n);
+    this.xs = buffer.subarray(0, n);
+    this.xs.set(xs.subarray(0, n));
     this.n = n;
     this.t = t;
-    this.logV = logDualScales(xs, n);
+    this.logV = logDualScales(this.xs, n, buffer.subarray(n, 2 * n));
     let sumLogX = 0;
-    for (let j = 0; j < n; j++) sumLogX += LOG[xs[j] as number] as number;
-    this.logMu = new Int32Array(n);
+    for (let j = 0; j < n; j++) sumLogX += LOG[this.xs[j] as number] as number;
+    this.logMu = buffer.subarray(2 * n, 3 * n);
     for (let j = 0; j < n; j++) {
-      this.logMu[j] = modOrder(sumLogX - (LOG[xs[j] as number] as number) + (this.logV[j] as number));
+      this.logMu[j] = modOrder(sumLogX - (LOG[this.xs[j] as number] as number) + (this.logV[j] as number));
     }
-    if (n > t) {
-      const checks = drawDualChecks(xs, n, t, this.logV, rng);
+    if (checked) {
+      const checks = drawDualChecks(this.xs, n, t, this.logV, rng, { logWeightA: buffer.subarray(3 * n, 4 * n), logWeightB: buffer.subarray(4 * n, 5 * n) });
       this.logWeightA = checks.logWeightA;
       this.logWeightB = checks.logWeightB;
     }

@@ -121,6 +121,9 @@ class RobustLagrange implements RobustCombiner {
   private readonly seen = new Int32Array(MAX_X + 1);
   private generation = 0;
   private cache: HolderSet[] = [];
+  /** Scratch of read(): the kept shares' x's and payloads (payloads reset to EMPTY after each call). */
+  private xs = new Int32Array(64);
+  private ys: Uint8Array[] = new Array<Uint8Array>(64).fill(EMPTY);
   /** Scratch of the fast path: each element's value at 0 and its check syndromes. */
   private readonly acc: Int32Array;
   private readonly syn: Int32Array;
@@ -169,6 +172,14 @@ class RobustLagrange implements RobustCombiner {
 
   combine(shares: readonly Share[]): RobustCombineResult {
     const list = checkArray(shares, 'shares');
+    try {
+      return this.combineList(list);
+    } finally {
+      this.ys.fill(EMPTY, 0, list.length); // the scratch keeps no share alive after the call, thrown or not
+    }
+  }
+
+  private combineList(list: readonly unknown[]): RobustCombineResult {
     const t = this.threshold;
     const { kept, xs, ys, malformed, sorted } = this.read(list);
     const usable = kept + malformed.length;
@@ -200,7 +211,6 @@ class RobustLagrange implements RobustCombiner {
     } finally {
       this.acc.fill(0);
       this.syn.fill(0);
-      ys.fill(EMPTY);
     }
   }
 
@@ -217,8 +227,13 @@ class RobustLagrange implements RobustCombiner {
     sorted: boolean;
   } {
     const count = list.length;
-    const xs = new Int32Array(count);
-    const ys = new Array<Uint8Array>(count).fill(EMPTY);
+    // Scratch of the call (combine does not re-enter): holder sets copy the x's they keep.
+    if (this.xs.length < count) {
+      this.xs = new Int32Array(Math.max(count, 2 * this.xs.length));
+      this.ys = new Array<Uint8Array>(this.xs.length).fill(EMPTY);
+    }
+    const xs = this.xs;
+    const ys = this.ys;
     const malformed: number[] = [];
     const seen = this.seen;
     if (this.generation === 0x7fffffff) {
@@ -272,7 +287,7 @@ class RobustLagrange implements RobustCombiner {
         return set;
       }
     }
-    const set = new HolderSet(xs.slice(0, count), this.threshold, this.rng);
+    const set = new HolderSet(xs, count, this.threshold, this.rng);
     cache.unshift(set);
     if (cache.length > CACHED_SETS) cache.pop();
     return set;
