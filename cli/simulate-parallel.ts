@@ -130,7 +130,7 @@ export function startWorkers(count: number): Pool {
         const part: ClientWork =
           work.kind === 'advertise'
             ? { kind: 'advertise', context: work.context, ids: mine.map((i) => ids[i] as number) }
-            : { kind: 'deliver', deliveries: mine.map((i) => work.deliveries[i] as Delivery) };
+            : { kind: 'deliver', deliveries: mine.map((i) => work.deliveries[i] as Delivery), final: work.final };
         return ask<ClientWorkItem[]>(h, part);
       }),
     );

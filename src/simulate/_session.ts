@@ -158,6 +158,11 @@ export class SessionRun {
     });
   }
 
+  /** The server's round: the round whose messages the clients answer next. */
+  get round(): ServerState['round'] {
+    return this.server.round;
+  }
+
   /** The report of the finished session, with the sum checked against the plain sum. */
   report(): SimulationReport {
     const { config, vectors, encode, clients: n } = this.setup;

@@ -85,6 +85,11 @@ export type ClientWork =
   | {
       readonly kind: 'deliver';
       readonly deliveries: readonly Delivery[];
+      /**
+       * The session's last client work (the unmasking round's last batch): no client is stepped
+       * again, so a host may let its clients go once it has answered.
+       */
+      readonly final: boolean;
     };
 
 /** A server message for one client. */

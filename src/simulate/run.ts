@@ -70,10 +70,11 @@ export function* runSimulation(options: SimulationOptions): Generator<ClientWork
     const batches: (Delivery[] | null)[] = [];
     for (let from = 0; from < due.length; from += WORK_BATCH) batches.push(due.slice(from, from + WORK_BATCH));
     due.length = 0;
+    const lastRound = run.round === 'unmasking'; // the clients' reveals end their part
     for (let b = 0; b < batches.length; b++) {
       const batch = batches[b] as Delivery[];
       batches[b] = null;
-      const items = (yield { kind: 'deliver', deliveries: batch }) as ClientWorkItem[];
+      const items = (yield { kind: 'deliver', deliveries: batch, final: lastRound && b === batches.length - 1 }) as ClientWorkItem[];
       run.collect(batch.map((d) => d.to), items, () => true);
     }
   }

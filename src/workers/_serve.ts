@@ -72,7 +72,7 @@ export function serve(port: ReplyPort): void {
  * it gets hot), and a pool's first close measured 1.5-2.5x slower than later ones. ~20-40 ms of a
  * worker's start-up instead. Random throwaway secrets; wiped like any job.
  */
-function warmUp(): void {
+export function warmUp(): void {
   const t = 16;
   const holders = Array.from({ length: t + 1 }, (_, i) => i + 1);
   const shareSet = (owner: number, secret: Uint8Array): UnmaskingShareSet => {
