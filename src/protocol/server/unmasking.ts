@@ -284,8 +284,9 @@ class Placement {
    * Copies every share the placed owners need, holder by holder (in pieces: one holder each).
    * Holders come in increasing order and each owner's holders are increasing, so an owner's next
    * share is the next one in its run: each copy is checked to be that holder's slot, and every
-   * run to be full at the end. Returns null, or why the revealed shares do not fit the graph
-   * (never for a state made by the server's own steps, which check each holder's share count).
+   * run to be full at the end. Each holder's shares are wiped once copied. Returns null, or why
+   * the revealed shares do not fit the graph (never for a state made by the server's own steps,
+   * which check each holder's share count).
    */
   *fill(s: Live, topo: Topology, u5: readonly number[], blocks: readonly Uint8Array[]): Pieces<string | null> {
     const words = blocks.map((b) => new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2));
@@ -310,6 +311,9 @@ class Placement {
           for (let w = 0, a = h.base + 8 * k, b = 8 * i; w < 8; w++) to[b + w] = from[a + w] as number;
         }
       }
+      // Copied where they are used: the holder's shares are wiped now (one fill for its block).
+      if (h.words === null) for (const y of h.views) y.fill(0);
+      else h.words.fill(0, h.base, h.base + 8 * h.owners.length);
       yield;
     }
     for (let u = 0; u < job.length; u++) if ((job[u] as number) >= 0 && copied[u] !== count[u]) return misfit(u);
@@ -511,8 +515,7 @@ function checkMasks(plan: UnmaskingStage, r: unknown, i: number): Uint32Array {
 function* planMasks(plan: UnmaskingStage, results: UnmaskingKeysResult[]): Pieces<UnmaskingPlan> {
   const s = plan.server as Live;
   const jobs = plan.jobs as UnmaskingKeysJob[];
-  // The revealed shares did their work (they are in the jobs): wipe them with the jobs.
-  yield* wipeRevealed(s);
+  // The revealed shares were wiped as they were copied into the jobs (Placement.fill).
   for (const job of jobs) {
     wipeUnmaskingJob(job);
     yield;
