@@ -265,6 +265,12 @@ describe('server state ownership and serialisation', () => {
     expectSecAggError(() => serverCloseRound(before), 'STATE_CONSUMED');
     expectSecAggError(() => serverDropClient(before, 2), 'STATE_CONSUMED');
     expectSecAggError(() => serverAbort(before), 'STATE_CONSUMED');
+    // A frozen state (it cannot take the mark a step puts on what it consumed) is consumed too.
+    const frozen = Object.freeze(structuredClone(snapshot));
+    serverReceive(frozen, p.pending[1] as ClientMessage);
+    expectSecAggError(() => serverReceive(frozen, p.pending[2] as ClientMessage), 'STATE_CONSUMED');
+    expect(Object.keys(frozen)).toEqual(Object.keys(snapshot));
+    expect(Object.keys(before)).toEqual(Object.keys(snapshot)); // the mark is not an enumerable key
     // The snapshot still holds the empty sums and can continue on its own.
     expect(Array.from(snapshot.accumulators[0] as Uint32Array).every((v) => v === 0)).toBe(true);
     let s: ServerState = snapshot;
