@@ -252,7 +252,8 @@ function* keysStage(s: Live, topo: Topology, o: PlanOptions): Pieces<UnmaskingPl
  * Where each owner's shares go in the keys jobs' blocks, and the copy into them. The copy runs
  * holder by holder, through each holder's revealed shares in order: owner by owner it would read
  * one share from each of ~30 holders' blocks scattered over the heap (at 10,000 clients ~330,000
- * dependent cache misses, ~170 ms; holder by holder the reads are sequential, ~10x less).
+ * scattered reads, ~170 ms; holder by holder the reads are sequential: ~40 ms, the writes to the
+ * jobs' blocks being what is left scattered).
  */
 class Placement {
   /** Per owner id: its job (-1: not an owner of the plan), its first share's index in the job's block, its share count. */
