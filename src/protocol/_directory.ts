@@ -142,26 +142,20 @@ function walkScratch(length: number): Int32Array {
  * its walk to the root needs, concatenated (32 bytes each) in walk order.
  */
 export function directoryProof(directory: Directory, ids: readonly number[]): Uint8Array {
-  const proof = new Uint32Array(8 * planProof(directory, ids));
-  writeProof(directory, proof, 0);
-  return new Uint8Array(proof.buffer);
+  return new Uint8Array(directoryProofInto(directory, ids, (hashes) => new Uint32Array(8 * hashes), 0).buffer);
 }
 
-/** The proof planProof walked last (its directory, hash count, and level and position per hash). */
-const NOTHING_PLANNED = { directory: null, hashes: 0, at: new Int32Array(0) };
-let planned: { directory: Directory | null; hashes: number; at: Int32Array } = NOTHING_PLANNED;
-
 /**
- * Walks the proof for `ids` (as {@link directoryProof}) and returns its number of hashes; the
- * next {@link writeProof} call writes them. Lets the server put a proof in a buffer it shares
- * with the message's other fields (one allocation per message).
+ * {@link directoryProof} written into the words `place(hashes)` gives, from word `offset` (8 words
+ * per hash), and returned: the server sizes one buffer for a whole key message once it knows the
+ * proof's length.
  */
-export function planProof(directory: Directory, ids: readonly number[]): number {
+export function directoryProofInto(directory: Directory, ids: readonly number[], place: (hashes: number) => Uint32Array, offset: number): Uint32Array {
   // The walk of rootFromProof without its hashes, on typed arrays, then the hashes copied as
   // words from the level tables. The server writes one proof per client: at 10,000 clients
   // (~450 hashes each) a proof took ~26 us with the generic walk's tuples and arrays per level,
   // ~11 us this way (a TypedArray.set per 32-byte hash instead of the word copy costs more).
-  const { height } = directory;
+  const { height, words } = directory;
   let count = ids.length;
   // One scratch: the known positions at the current level (ascending), then the level and
   // position of each proof hash in walk order (at most one per known node per level).
@@ -186,22 +180,14 @@ export function planProof(directory: Directory, ids: readonly number[]): number 
     }
     count = up;
   }
-  planned = { directory, hashes, at };
-  return hashes;
-}
-
-/** Writes the proof {@link planProof} just walked into `out` from word `offset` (8 words per hash). */
-export function writeProof(directory: Directory, out: Uint32Array, offset: number): void {
-  if (planned.directory !== directory) throw new Error('writeProof: no proof of this directory was planned');
-  const { words } = directory;
-  const { at, hashes } = planned;
+  const out = place(hashes);
   for (let h = 0; h < hashes; h++) {
     const table = words[at[2 * h] as number] as Uint32Array;
     const from = 8 * (at[2 * h + 1] as number);
     const to = offset + 8 * h;
     for (let w = 0; w < 8; w++) out[to + w] = table[from + w] as number;
   }
-  planned = NOTHING_PLANNED;
+  return out;
 }
 
 /**

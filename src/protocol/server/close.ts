@@ -7,7 +7,7 @@ import { bytesKey } from '../../_bytes.js';
 import { SecAggError } from '../../errors.js';
 import { indexOf, withSelf, type Topology } from '../../graph/index.js';
 import { readStepOptions, type ResolvedOptions, type StepOptions } from '../_common.js';
-import { directoryPieces, planProof, writeProof } from '../_directory.js';
+import { directoryPieces, directoryProofInto } from '../_directory.js';
 import { computeSessionId } from '../_kdf.js';
 import { runPieces, type Pieces } from '../_pieces.js';
 import type { AdvertisedKey, AdvertisedKeysMessage, Outgoing, ServerState, ServerStep } from '../types.js';
@@ -99,15 +99,14 @@ function* closeAdvertiseKeys(s: Live, topo: Topology): Pieces<ServerStep> {
   // cost ~200 ns, 0.2 s of this close at 10,000 clients with 34 neighbours each.
   const tables = keyTables(s, u1, config.active);
   yield;
-  // A message's four byte fields are views of one buffer (one allocation per message, not four).
+  // A message's four byte fields are views of one buffer (one allocation per message, not four),
+  // the proof written into it first.
   const keysFor = (known: number[]): AdvertisedKeysMessage => {
     const ids = known.filter((id) => inU1[id] === 1);
     const m = ids.length;
     const signatureWords = tables.signature === null ? 0 : 16 * m;
     const proofAt = 16 * m + signatureWords;
-    const hashes = planProof(directory, known);
-    const words = new Uint32Array(proofAt + 8 * hashes);
-    writeProof(directory, words, proofAt);
+    const words = directoryProofInto(directory, known, (hashes) => new Uint32Array(proofAt + 8 * hashes), proofAt);
     gatherWords(tables.channel, 8, ids, words, 0);
     gatherWords(tables.masking, 8, ids, words, 8 * m);
     if (tables.signature !== null) gatherWords(tables.signature, 16, ids, words, 16 * m);
