@@ -256,29 +256,26 @@ function* keysStage(s: Live, topo: Topology, o: PlanOptions): Pieces<UnmaskingPl
  * jobs' blocks being what is left scattered).
  */
 class Placement {
-  /** Per owner id: its job (-1: not an owner of the plan), its first share's index in the job's block, its share count. */
+  /** Per owner id: its job (-1: not an owner of the plan), its first share's index in the job's block. */
   private readonly job: Int32Array;
   private readonly first: Int32Array;
-  private readonly count: Int32Array;
   /** Per owner id: its shares copied so far. */
   private readonly copied: Int32Array;
-  /** Per job: the holder of each share of its block, in block order. */
-  private readonly holders: number[][] = [];
+  /** Per owner id: its holders, ascending (the job's `holders` list). */
+  private readonly holders: (readonly number[] | undefined)[];
 
   constructor(n: number) {
     this.job = new Int32Array(n + 1).fill(-1);
     this.first = new Int32Array(n + 1);
-    this.count = new Int32Array(n + 1);
     this.copied = new Int32Array(n + 1);
+    this.holders = new Array<readonly number[] | undefined>(n + 1).fill(undefined);
   }
 
   /** The owner's shares go to job `job` from share `first` on, one per holder in `xs` (ascending). */
   owner(id: number, job: number, first: number, xs: readonly number[]): void {
     this.job[id] = job;
     this.first[id] = first;
-    this.count[id] = xs.length;
-    const list = (this.holders[job] ??= []);
-    for (const x of xs) list.push(x);
+    this.holders[id] = xs;
   }
 
   /**
@@ -291,7 +288,7 @@ class Placement {
    */
   *fill(s: Live, topo: Topology, u5: readonly number[], blocks: readonly Uint8Array[]): Pieces<string | null> {
     const words = blocks.map((b) => new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2));
-    const { job, first, count, copied, holders } = this;
+    const { job, first, copied, holders } = this;
     const misfit = (owner: number): string => `the shares revealed for client ${owner} do not fit the session's graph`;
     for (const x of u5) {
       const h = heldShares(ownersOf(s, topo, x), s.revealed[x] as Uint8Array[]);
@@ -302,7 +299,7 @@ class Placement {
         if (j < 0) continue;
         const c = copied[u] as number;
         const i = (first[u] as number) + c;
-        if (c >= (count[u] as number) || (holders[j] as number[])[i] !== x) return misfit(u);
+        if ((holders[u] as readonly number[])[c] !== x) return misfit(u); // past the end: undefined
         copied[u] = c + 1;
         if (h.words === null) (blocks[j] as Uint8Array).set(h.views[k] as Uint8Array, 32 * i);
         else {
@@ -317,7 +314,7 @@ class Placement {
       else h.words.fill(0, h.base, h.base + 8 * h.owners.length);
       yield;
     }
-    for (let u = 0; u < job.length; u++) if ((job[u] as number) >= 0 && copied[u] !== count[u]) return misfit(u);
+    for (let u = 0; u < job.length; u++) if ((job[u] as number) >= 0 && copied[u] !== (holders[u] as readonly number[]).length) return misfit(u);
     return null;
   }
 }
