@@ -136,7 +136,7 @@ function clientCost(peers: number, length: number, backend: CryptoBackend): Clie
     channelPublicKey: channelPublicKeys.subarray(32 * (id - 1), 32 * id),
     maskingPublicKey: maskingPublicKeys.subarray(32 * (id - 1), 32 * id),
   });
-  const proof = directoryProof(buildDirectory(n, keysOf), ids); // what the server sends (complete graph)
+  const proof = directoryProof(buildDirectory(n, keysOf, null), ids); // what the server sends (complete graph)
   t0 = now();
   const sk = clientShareKeys(
     adv.state,

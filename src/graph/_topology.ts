@@ -50,6 +50,16 @@ export function neighbourIds(config: GraphConfig, id: number): Uint32Array {
   return out;
 }
 
+/**
+ * Where each id's key directory leaf sits (index id, 0 unused): its ring position in a Harary
+ * graph, so that a neighbourhood is one or two runs of leaves; null in the complete graph
+ * (position id - 1). The cached graph's own table: read it, never write to it.
+ */
+export function directoryPositions(config: GraphConfig): Uint32Array | null {
+  if (config.graph.kind === 'complete') return null;
+  return harary(config.clients, config.graph.degree, config.graph.seed).positionOfId;
+}
+
 /** The neighbourhood of `id`: its neighbours (increasing) with `id` itself in its place. */
 export function withSelf(neighbours: ArrayLike<number>, id: number): number[] {
   const out = Array.from(neighbours);

@@ -48,4 +48,4 @@ export {
   graphSeedFromNonce,
   type BeaconSource,
 } from './beacon.js';
-export { indexOf, neighbourIds, topology, withSelf, type GraphConfig, type Topology } from './_topology.js';
+export { directoryPositions, indexOf, neighbourIds, topology, withSelf, type GraphConfig, type Topology } from './_topology.js';

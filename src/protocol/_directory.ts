@@ -5,8 +5,11 @@
  * of every key of the cohort, while the session id still commits to every advertised key.
  * Normative text: docs/protocol.md ("Key directory"). Internal.
  *
- * Leaf of client `id` (position id - 1): SHA-256(0x00 || u32 id || c^PK || s^PK) if it
- * advertised keys, else SHA-256(0x00 || u32 id) (also for the padding ids above `clients`).
+ * Leaf of client `id`: SHA-256(0x00 || u32 id || c^PK || s^PK) if it advertised keys, else
+ * SHA-256(0x00 || u32 id). It sits at the client's ring position in a Harary graph (a
+ * neighbourhood is then one or two runs of leaves, and its proof ~2 log2 n hashes: in id order
+ * it was ~250 at 10,000 clients, 8 KB of each client's key message), at position id - 1 in the
+ * complete graph. Padding positions p = clients .. 2^height - 1 hold SHA-256(0x00 || u32 (p + 1)).
  * Inner node: SHA-256(0x01 || left || right). The tree has 2^height leaves, height =
  * ceil(log2 clients).
  */
@@ -85,9 +88,20 @@ function walk<T>(
   return (nodes[0] as readonly [number, T])[1];
 }
 
+/**
+ * Where each id's leaf sits (index id, 0 unused): `directoryPositions` of the configuration (the
+ * ring positions of a Harary graph), null for position id - 1.
+ */
+export type LeafPositions = Uint32Array | null;
+
+function positionOf(positions: LeafPositions, id: number): number {
+  return positions === null ? id - 1 : (positions[id] as number);
+}
+
 /** The whole tree, leaves first: what the server keeps while it writes the proofs. */
 export interface Directory {
   readonly height: number;
+  readonly positions: LeafPositions;
   /**
    * words[0] = the leaves (2^height hashes), ..., words[height] = the root: each level one table
    * of 32-bit words, 8 per hash, so that a proof copies words rather than 32-byte arrays.
@@ -97,21 +111,25 @@ export interface Directory {
 }
 
 /** Builds the directory of a cohort; `keysOf(id)` gives the keys of an advertised client. */
-export function buildDirectory(clients: number, keysOf: KeysOf): Directory {
-  return runPieces(directoryPieces(clients, keysOf));
+export function buildDirectory(clients: number, keysOf: KeysOf, positions: LeafPositions): Directory {
+  return runPieces(directoryPieces(clients, keysOf, positions));
 }
 
 type KeysOf = (id: number) => { readonly channelPublicKey: Uint8Array; readonly maskingPublicKey: Uint8Array } | null;
 
 /** {@link buildDirectory} in pieces of 64 hashes (a server of 500 clients hashes ~1,000 times). */
-export function* directoryPieces(clients: number, keysOf: KeysOf): Pieces<Directory> {
+export function* directoryPieces(clients: number, keysOf: KeysOf, positions: LeafPositions): Pieces<Directory> {
   const height = directoryHeight(clients);
   const words: Uint32Array[] = [];
   let below = new Uint8Array(32 * 2 ** height);
   words.push(new Uint32Array(below.buffer));
-  for (let p = 0; p < 2 ** height; p++) {
-    const keys = p < clients ? keysOf(p + 1) : null;
-    below.set(keys === null ? absentLeaf(p + 1) : keyLeaf(p + 1, keys.channelPublicKey, keys.maskingPublicKey), 32 * p);
+  for (let id = 1; id <= clients; id++) {
+    const keys = keysOf(id);
+    below.set(keys === null ? absentLeaf(id) : keyLeaf(id, keys.channelPublicKey, keys.maskingPublicKey), 32 * positionOf(positions, id));
+    if (id % 64 === 0) yield;
+  }
+  for (let p = clients; p < 2 ** height; p++) {
+    below.set(absentLeaf(p + 1), 32 * p);
     if (p % 64 === 63) yield;
   }
   for (let level = 0; level < height; level++) {
@@ -123,7 +141,7 @@ export function* directoryPieces(clients: number, keysOf: KeysOf): Pieces<Direct
     words.push(new Uint32Array(above.buffer));
     below = above;
   }
-  return { height, words, root: below.slice(0, 32) };
+  return { height, positions, words, root: below.slice(0, 32) };
 }
 
 // Reused by directoryProof, which does not yield (JS is single-threaded); kept only while small
@@ -138,8 +156,8 @@ function walkScratch(length: number): Int32Array {
 }
 
 /**
- * The proof for a client who knows the leaves of `ids` (sorted, distinct): the sibling hashes
- * its walk to the root needs, concatenated (32 bytes each) in walk order.
+ * The proof for a client who knows the leaves of `ids` (distinct, in any order): the sibling
+ * hashes its walk to the root needs, concatenated (32 bytes each) in walk order.
  */
 export function directoryProof(directory: Directory, ids: readonly number[]): Uint8Array {
   return new Uint8Array(directoryProofInto(directory, ids, (hashes) => new Uint32Array(8 * hashes), 0).buffer);
@@ -155,14 +173,15 @@ export function directoryProofInto(directory: Directory, ids: readonly number[],
   // words from the level tables. The server writes one proof per client: at 10,000 clients
   // (~450 hashes each) a proof took ~26 us with the generic walk's tuples and arrays per level,
   // ~11 us this way (a TypedArray.set per 32-byte hash instead of the word copy costs more).
-  const { height, words } = directory;
+  const { height, positions, words } = directory;
   let count = ids.length;
   // One scratch: the known positions at the current level (ascending), then the level and
   // position of each proof hash in walk order (at most one per known node per level).
   const scratch = walkScratch(count + 2 * count * height);
   const known = scratch.subarray(0, count);
   const at = scratch.subarray(count);
-  for (let i = 0; i < count; i++) known[i] = (ids[i] as number) - 1;
+  for (let i = 0; i < count; i++) known[i] = positionOf(positions, ids[i] as number);
+  known.sort();
   let hashes = 0;
   for (let level = 0; level < height; level++) {
     let up = 0;
@@ -191,12 +210,14 @@ export function directoryProofInto(directory: Directory, ids: readonly number[],
 }
 
 /**
- * The root from known leaves (sorted, distinct ids with their leaf hashes) and a proof; null
- * when the proof has too few or too many hashes.
+ * The root from known leaves (distinct ids with their leaf hashes, in any order), the leaf
+ * positions of the configuration and a proof; null when the proof has too few or too many
+ * hashes.
  */
 export function rootFromProof(
   height: number,
   leaves: readonly (readonly [number, Uint8Array])[],
+  positions: LeafPositions,
   proof: Uint8Array,
 ): Uint8Array | null {
   if (proof.length % 32 !== 0) return null;
@@ -204,7 +225,7 @@ export function rootFromProof(
   let short = false;
   const root = walk<Uint8Array>(
     height,
-    leaves.map(([id, leaf]) => [id - 1, leaf] as const),
+    leaves.map(([id, leaf]) => [positionOf(positions, id), leaf] as const).sort((a, b) => a[0] - b[0]),
     (left, right) => innerNode(left, right),
     () => {
       if (used + 32 > proof.length) {

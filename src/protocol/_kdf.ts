@@ -2,16 +2,17 @@
  * Byte-level derivations (docs/protocol.md is the normative text): config digest, session id,
  * pairwise mask seeds, per-direction AEAD keys, associated data, share plaintexts, the
  * messages that are signed and the seed of the Shamir coefficients. Internal. Labels carry the
- * version in which they were introduced: the config digest and session id are secagg/v2 (the
- * configuration gained the cohort, the corrupt count and the policy digest), the rest are
- * unchanged from secagg/v1 and bound to the v2 session id.
+ * version in which they were introduced: the session id is secagg/v3 (the key directory puts a
+ * Harary graph's leaves in ring order), the config digest secagg/v2 (the configuration gained
+ * the cohort, the corrupt count and the policy digest), the rest are unchanged from secagg/v1
+ * and bound to the v3 session id.
  */
 import { ByteWriter, ascii, concatBytes, u32be } from '../_bytes.js';
 import { configParts } from './config-codec.js';
 import { AEAD_TAG_BYTES, hkdfSha256, sha256, sha256Parts, type CryptoBackend } from '../crypto/index.js';
 import type { SessionConfig } from './types.js';
 
-const SESSION_LABEL = ascii('secagg/v2/session');
+const SESSION_LABEL = ascii('secagg/v3/session');
 const CONFIG_LABEL = ascii('secagg/v2/config');
 /** HKDF info of the key of the DRBG that draws a client's Shamir coefficients. */
 export const SHARE_COEFFICIENTS_INFO = 'secagg/v2/share-coefficients';
@@ -55,7 +56,7 @@ export function configDigest(config: SessionConfig): Uint8Array {
 }
 
 /**
- * Session id = SHA-256(lp("secagg/v2/session") || config digest || key directory root)
+ * Session id = SHA-256(lp("secagg/v3/session") || config digest || key directory root)
  * (./_directory.ts: the root commits to every advertised key and to who did not advertise).
  */
 export function computeSessionId(config: SessionConfig, directoryRoot: Uint8Array): Uint8Array {

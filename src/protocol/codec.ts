@@ -1,7 +1,7 @@
 /**
- * Wire codec of secagg messages (wire version 2). Every message is:
+ * Wire codec of secagg messages (wire version 3). Every message is:
  *
- *   0x5A (magic) | 0x02 (version) | u8 type | fields...
+ *   0x5A (magic) | 0x03 (version) | u8 type | fields...
  *
  * Integers are big-endian; client ids are u16 (1..65535); byte strings have fixed or declared
  * lengths; masked vectors are bit-packed at their bit width. Id sets are either a list
@@ -23,7 +23,7 @@ import type { ClientMessage, ServerMessage, SessionConfig, VectorSpec } from './
 /** First byte of every message. */
 export const WIRE_MAGIC = 0x5a;
 /** Second byte: the wire format version. */
-export const WIRE_VERSION = 2;
+export const WIRE_VERSION = 3;
 
 /** Message type bytes. */
 export const MessageType = {

@@ -211,7 +211,7 @@ export function keysMessage(entries: readonly AdvertisedKey[], clients: number):
     return out;
   };
   const byId = new Map(entries.map((e) => [e.id, e]));
-  const directory = buildDirectory(clients, (id) => byId.get(id) ?? null);
+  const directory = buildDirectory(clients, (id) => byId.get(id) ?? null, null);
   return {
     type: 'advertisedKeys',
     ids: entries.map((e) => e.id),

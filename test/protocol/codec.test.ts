@@ -73,7 +73,7 @@ describe('wire codec', () => {
     for (const m of sample) {
       const bytes = encodeMessage(m, passive.config);
       expect(bytes[0]).toBe(0x5a);
-      expect(bytes[1]).toBe(2); // wire version 2
+      expect(bytes[1]).toBe(3); // wire version 3
       const back = decodeMessage(bytes);
       expect(back).toEqual(m);
       expect(encodeMessage(back, passive.config)).toEqual(bytes);
@@ -138,17 +138,18 @@ describe('wire codec', () => {
     expectSecAggError(() => decodeMessage(new Uint8Array(0)), 'MALFORMED_ENCODING');
     expectSecAggError(() => decodeMessage(Uint8Array.of(0x5b, 1, 1)), 'MALFORMED_ENCODING');
     expectSecAggError(() => decodeMessage(Uint8Array.of(0x5a, 1, 1)), 'UNSUPPORTED_VERSION'); // wire version 1 (before issue 14)
-    expectSecAggError(() => decodeMessage(Uint8Array.of(0x5a, 3, 1)), 'UNSUPPORTED_VERSION');
-    expectSecAggError(() => decodeMessage(Uint8Array.of(0x5a, 2, 0x99)), 'MALFORMED_ENCODING');
+    expectSecAggError(() => decodeMessage(Uint8Array.of(0x5a, 2, 1)), 'UNSUPPORTED_VERSION'); // 2: key directory leaves in id order
+    expectSecAggError(() => decodeMessage(Uint8Array.of(0x5a, 4, 1)), 'UNSUPPORTED_VERSION');
+    expectSecAggError(() => decodeMessage(Uint8Array.of(0x5a, 3, 0x99)), 'MALFORMED_ENCODING');
     expectSecAggError(() => decodeMessage(good.subarray(0, good.length - 1)), 'MALFORMED_ENCODING');
     const longer = new Uint8Array(good.length + 1);
     longer.set(good);
     expectSecAggError(() => decodeMessage(longer), 'MALFORMED_ENCODING');
     // An id list that is not increasing, and a sender id 0.
-    expectSecAggError(() => decodeMessage(Uint8Array.of(0x5a, 2, 0x13, ...seed(0), 0, 0, 0, 0, 2, 0, 2, 0, 1)), 'MALFORMED_ENCODING');
-    expectSecAggError(() => decodeMessage(Uint8Array.of(0x5a, 2, 0x04, 0, 0, ...seed(0), ...new Uint8Array(64))), 'MALFORMED_ENCODING');
+    expectSecAggError(() => decodeMessage(Uint8Array.of(0x5a, 3, 0x13, ...seed(0), 0, 0, 0, 0, 2, 0, 2, 0, 1)), 'MALFORMED_ENCODING');
+    expectSecAggError(() => decodeMessage(Uint8Array.of(0x5a, 3, 0x04, 0, 0, ...seed(0), ...new Uint8Array(64))), 'MALFORMED_ENCODING');
     // A huge declared count does not allocate: it fails on the length check.
-    expectSecAggError(() => decodeMessage(Uint8Array.of(0x5a, 2, 0x02, 0, 1, ...seed(0), 0xff, 0xff, 0xff, 0xff, 0, 88)), 'MALFORMED_ENCODING');
+    expectSecAggError(() => decodeMessage(Uint8Array.of(0x5a, 3, 0x02, 0, 1, ...seed(0), 0xff, 0xff, 0xff, 0xff, 0, 88)), 'MALFORMED_ENCODING');
   });
 
   it('a list of empty entries, or more entries than a session has clients, is refused before allocating', () => {
@@ -156,7 +157,7 @@ describe('wire codec', () => {
     for (const type of [0x02, 0x05]) {
       for (const [count, size] of [[0xffffffff, 0], [1, 0], [65_536, 1]] as const) {
         const bytes = new Uint8Array(43 + (size === 1 ? 65_536 : 0));
-        bytes.set([0x5a, 2, type, 0, 1]);
+        bytes.set([0x5a, 3, type, 0, 1]);
         new DataView(bytes.buffer).setUint32(37, count);
         new DataView(bytes.buffer).setUint16(41, size);
         expectSecAggError(() => decodeMessage(bytes), 'MALFORMED_ENCODING');
@@ -221,7 +222,7 @@ describe('wire codec', () => {
   it('hostile bytes: random input never throws anything but SecAggError', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 0, max: 0x15 }), (tail, type) => {
-        for (const bytes of [tail, Uint8Array.of(0x5a, 2, type, ...tail)]) {
+        for (const bytes of [tail, Uint8Array.of(0x5a, 3, type, ...tail)]) {
           try {
             decodeMessage(bytes);
           } catch (error) {

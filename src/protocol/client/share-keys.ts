@@ -5,7 +5,7 @@
 import { bytesKey, equalBytes } from '../../_bytes.js';
 import { aeadSeal, createDrbg, ed25519Verify, isValidX25519PublicKey, type CryptoBackend } from '../../crypto/index.js';
 import { SecAggError } from '../../errors.js';
-import { indexOf, withSelf } from '../../graph/index.js';
+import { directoryPositions, indexOf, withSelf } from '../../graph/index.js';
 import { splitSecret } from '../../shamir/index.js';
 import { readClientOptions, type ClientStepOptions } from '../_common.js';
 import { absentLeaf, directoryHeight, keyLeaf, rootFromProof } from '../_directory.js';
@@ -81,7 +81,7 @@ function scanKeys(msg: AdvertisedKeysMessage, config: SessionConfig, id: number,
     else found.push(k);
   }
   if (listed !== n) return null; // an id outside the neighbourhood
-  const root = rootFromProof(directoryHeight(config.clients), leaves, proof);
+  const root = rootFromProof(directoryHeight(config.clients), leaves, directoryPositions(config), proof);
   if (root === null) return null;
   return { sessionId: computeSessionId(config, root), own, neighbours: found };
 }

@@ -5,7 +5,7 @@
  */
 import { bytesKey } from '../../_bytes.js';
 import { SecAggError } from '../../errors.js';
-import { indexOf, withSelf, type Topology } from '../../graph/index.js';
+import { directoryPositions, indexOf, withSelf, type Topology } from '../../graph/index.js';
 import { readStepOptions, type ResolvedOptions, type StepOptions } from '../_common.js';
 import { directoryPieces, directoryProofInto } from '../_directory.js';
 import { computeSessionId } from '../_kdf.js';
@@ -87,7 +87,7 @@ function* closeAdvertiseKeys(s: Live, topo: Topology): Pieces<ServerStep> {
   }
   const u1 = s.members.slice();
   const inU1 = bitmapOf(u1, config.clients);
-  const directory = yield* directoryPieces(config.clients, (id) => (inU1[id] === 1 ? (s.keys[id] as AdvertisedKey) : null));
+  const directory = yield* directoryPieces(config.clients, (id) => (inU1[id] === 1 ? (s.keys[id] as AdvertisedKey) : null), directoryPositions(config));
   s.sessionId = computeSessionId(config, directory.root);
   s.rounds = { ...s.rounds, u1 };
   s.round = 'shareKeys';
