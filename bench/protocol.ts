@@ -696,6 +696,11 @@ if (runs('session')) {
     });
     const report = reports[reports.length - 1] as ReturnType<typeof simulateSession>; // the last run's transcript figures
     const maxRssMB = process.resourceUsage().maxRSS / 1024;
+    // A machine reference beside the absolute bar: the 10,000-client unmasking's bare node:crypto
+    // work (~4,300 agreements; ~14,000 mask keystreams of 10,000 16-bit elements) on 2 threads,
+    // bench/_floor.ts. The machine's speed drifts over a day (the 500-client floor measured
+    // 3.35-3.65 s one morning and 4.35-4.60 s that afternoon); this says how fast it was.
+    const floor = n === 10_000 ? (await measureFloor({ agreements: 4_300, terms: 14_000, bytesPerTerm: 2 * length }, 2)).wall : null;
     if (baseline === 0) baseline = t.seconds.median;
     // The server's own steps (receiving, closing, unmasking: on the job pool with workers > 1),
     // apart from the simulated clients' time, per round, from the last run.
@@ -712,6 +717,7 @@ if (runs('session')) {
       'server by round s': report.rounds.map((r) => r.serverSeconds.toFixed(2)).join(' / '),
       'max RSS MB': Math.round(maxRssMB),
       'wire MB': report.totalBytes / 1e6,
+      'floor s': floor === null ? '' : floor.toFixed(3),
       ratio: t.seconds.median / baseline,
       bar: n === 10_000 ? `${t.seconds.median < 60 && maxRssMB < 2048 ? 'ok < 60 s, < 2 GB' : 'OVER'}; server ${serverSeconds <= 1.3 ? 'ok <= 1.3 s' : 'OVER 1.3 s'}` : '',
     });
@@ -723,13 +729,14 @@ if (runs('session')) {
       ...stats(t.seconds),
       seconds: t.seconds.median,
       serverSeconds,
+      ...(floor === null ? {} : { floorSeconds: floor }),
       maxRssMB,
       totalBytes: report.totalBytes,
       rounds: report.rounds,
     });
   }
   printTable(
-    `whole SecAgg+ session, 5% dropout, codec on; seconds: median (min-max) of ${runsPerCase}; server's own: its steps alone (last run; rounds advertise / shareKeys / masked inputs / unmasking); ratio vs 1 thread; max RSS is the process's peak so far${large ? '' : ' (--large adds 10,000 clients)'}`,
+    `whole SecAgg+ session, 5% dropout, codec on; seconds: median (min-max) of ${runsPerCase}; server's own: its steps alone (last run; rounds advertise / shareKeys / masked inputs / unmasking); ratio vs 1 thread; max RSS is the process's peak so far; floor (10,000 clients): the unmasking's bare node:crypto work on 2 threads, a machine reference${large ? '' : ' (--large adds 10,000 clients)'}`,
     rows,
   );
 }
