@@ -205,20 +205,19 @@ function* keysStage(s: Live, topo: Topology, o: PlanOptions): Pieces<UnmaskingPl
   const pieces = Math.min(owners.length, 4 * o.concurrency);
   // Whole owners to a job until it reached its share of the total cost (the last takes the rest),
   // each with its holders; where each owner's shares go is known before any is copied.
-  const cuts: { readonly picked: { readonly w: (typeof owners)[number]; readonly xs: number[] }[]; shares: number }[] = [];
+  const cuts: { readonly w: (typeof owners)[number]; readonly xs: number[] }[][] = [];
   const place = new Placement(n);
   let cost = 0;
   for (const w of owners) {
     let cut = cuts.at(-1);
-    if (cut === undefined || cost >= (cuts.length * total) / pieces) cuts.push((cut = { picked: [], shares: 0 }));
+    if (cut === undefined || cost >= (cuts.length * total) / pieces) cuts.push((cut = []));
     const xs = holdersOf(w.id, w.dropped === null && indexOf(u5, w.id) >= 0);
-    place.owner(w.id, cuts.length - 1, cut.shares, xs);
-    cut.picked.push({ w, xs });
-    cut.shares += xs.length;
+    place.owner(w.id, cuts.length - 1, xs);
+    cut.push({ w, xs });
     cost += w.cost;
     yield;
   }
-  const blocks = cuts.map((cut) => new Uint8Array(32 * cut.shares));
+  const blocks = place.blocks();
   const misfit = yield* place.fill(s, topo, u5, blocks);
   if (misfit !== null) {
     for (const block of blocks) block.fill(0);
@@ -232,7 +231,7 @@ function* keysStage(s: Live, topo: Topology, o: PlanOptions): Pieces<UnmaskingPl
     const survivors: UnmaskingShareSet[] = [];
     const dropped: UnmaskingDroppedClient[] = [];
     let at = 0;
-    for (const { w, xs } of cut.picked) {
+    for (const { w, xs } of cut) {
       const set = { owner: w.id, holders: xs, shares: block.subarray(at, at + 32 * xs.length) };
       at += 32 * xs.length;
       if (w.dropped === null) survivors.push(set);
@@ -270,6 +269,8 @@ class Placement {
    */
   private holders = new Int32Array(1024);
   private placed = 0;
+  /** Per job: where its owners' runs start in the table (its block holds the shares from there). */
+  private readonly starts: number[] = [];
   private readonly run: Int32Array;
   private readonly count: Int32Array;
 
@@ -281,10 +282,14 @@ class Placement {
     this.count = new Int32Array(n + 1);
   }
 
-  /** The owner's shares go to job `job` from share `first` on, one per holder in `xs` (ascending). */
-  owner(id: number, job: number, first: number, xs: readonly number[]): void {
+  /**
+   * The owner's shares go to job `job` (the last job placed, or the next), after those of the
+   * owners placed before it there, one per holder in `xs` (ascending).
+   */
+  owner(id: number, job: number, xs: readonly number[]): void {
+    if (job === this.starts.length) this.starts.push(this.placed);
     this.job[id] = job;
-    this.first[id] = first;
+    this.first[id] = this.placed - (this.starts[job] as number);
     if (this.placed + xs.length > this.holders.length) {
       const grown = new Int32Array(Math.max(2 * this.holders.length, this.placed + xs.length));
       grown.set(this.holders.subarray(0, this.placed));
@@ -294,6 +299,11 @@ class Placement {
     this.count[id] = xs.length;
     for (let i = 0; i < xs.length; i++) this.holders[this.placed + i] = xs[i] as number;
     this.placed += xs.length;
+  }
+
+  /** Each job's block of shares, sized for its owners' runs (zeros until {@link fill}). */
+  blocks(): Uint8Array[] {
+    return this.starts.map((from, j) => new Uint8Array(32 * ((this.starts[j + 1] ?? this.placed) - from)));
   }
 
   /**
