@@ -83,7 +83,7 @@ export function drawDualChecks(
   const draw = assertBytes(rng(drawLength), 'rng output', drawLength);
   // The coefficients' logs: secret until the checks are done (a liar who knew g could craft
   // shares that pass), so the scratch is wiped after use like the draw.
-  const logG = 2 * r > KEPT_SCRATCH ? new Int32Array(2 * r) : scratchCoefficients(2 * r); // [g_A, g_B]
+  const logG = scratchCoefficients(2 * r); // [g_A, g_B]
   for (let c = 0; c < 2 * r; c++) {
     logG[c] = log[((draw[2 * c] as number) << 8) | (draw[2 * c + 1] as number)] as number;
   }
@@ -113,6 +113,7 @@ export function drawDualChecks(
 let coefficientsScratch = new Int32Array(64);
 
 function scratchCoefficients(length: number): Int32Array {
+  if (length > KEPT_SCRATCH) return new Int32Array(length);
   if (coefficientsScratch.length < length) coefficientsScratch = new Int32Array(Math.max(length, 2 * coefficientsScratch.length));
   return coefficientsScratch;
 }
