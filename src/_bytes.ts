@@ -66,8 +66,12 @@ export class ByteWriter {
     return this.at;
   }
 
+  /**
+   * The bytes written, in a buffer of their own (the writer is done with: every caller finishes
+   * once). A writer sized exactly hands over its buffer; otherwise the bytes are copied out.
+   */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.at);
+    return this.at === this.buf.length ? this.buf : this.buf.slice(0, this.at);
   }
 }
 

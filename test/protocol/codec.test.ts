@@ -82,6 +82,14 @@ describe('wire codec', () => {
     expect(types.size).toBe(10);
   });
 
+  it('each encoding is a buffer of its own, exactly its length (a transfer or a structured clone moves no more)', () => {
+    for (const m of sample) {
+      const bytes = encodeMessage(m, passive.config);
+      expect(bytes.byteOffset).toBe(0);
+      expect(bytes.buffer.byteLength).toBe(bytes.length);
+    }
+  });
+
   it('the typed decoders take their own direction and refuse the other one', () => {
     const clientTypes = new Set(['advertiseKeys', 'shareKeys', 'maskedInput', 'consistencySignature', 'unmasking']);
     for (const m of sample) {
