@@ -255,9 +255,8 @@ function* keysStage(s: Live, topo: Topology, o: PlanOptions): Pieces<UnmaskingPl
  * jobs' blocks being what is left scattered).
  */
 class Placement {
-  /** Per owner id: its job (-1: not an owner of the plan), its first share's index in the job's block. */
+  /** Per owner id: its job (-1: not an owner of the plan). */
   private readonly job: Int32Array;
-  private readonly first: Int32Array;
   /** Per owner id: its shares copied so far. */
   private readonly copied: Int32Array;
   /**
@@ -269,14 +268,16 @@ class Placement {
    */
   private holders = new Int32Array(1024);
   private placed = 0;
-  /** Per job: where its owners' runs start in the table (its block holds the shares from there). */
+  /**
+   * Per job: where its owners' runs start in the table. Its block holds the shares from there, so
+   * owner u's first share is share run[u] - starts[job[u]] of its block.
+   */
   private readonly starts: number[] = [];
   private readonly run: Int32Array;
   private readonly count: Int32Array;
 
   constructor(n: number) {
     this.job = new Int32Array(n + 1).fill(-1);
-    this.first = new Int32Array(n + 1);
     this.copied = new Int32Array(n + 1);
     this.run = new Int32Array(n + 1);
     this.count = new Int32Array(n + 1);
@@ -289,7 +290,6 @@ class Placement {
   owner(id: number, job: number, xs: readonly number[]): void {
     if (job === this.starts.length) this.starts.push(this.placed);
     this.job[id] = job;
-    this.first[id] = this.placed - (this.starts[job] as number);
     if (this.placed + xs.length > this.holders.length) {
       const grown = new Int32Array(Math.max(2 * this.holders.length, this.placed + xs.length));
       grown.set(this.holders.subarray(0, this.placed));
@@ -331,15 +331,16 @@ class Placement {
 
   /** Copies holder x's shares into their owners' runs and wipes them: 0, or the first owner whose run x does not fit. */
   private copy(x: number, h: HeldShares, blocks: readonly Uint8Array[], words: readonly Uint32Array[]): number {
-    const { job, first, copied, holders, run, count } = this;
+    const { job, copied, holders, run, count, starts } = this;
     for (let k = 0; k < h.owners.length; k++) {
       const u = h.owners[k] as number;
       const j = job[u] as number;
       if (j < 0) continue;
       const c = copied[u] as number;
-      if (c >= (count[u] as number) || holders[(run[u] as number) + c] !== x) return u;
+      const at = (run[u] as number) + c; // its slot in the table
+      if (c >= (count[u] as number) || holders[at] !== x) return u;
       copied[u] = c + 1;
-      const i = (first[u] as number) + c;
+      const i = at - (starts[j] as number); // and in its job's block
       if (h.words === null) (blocks[j] as Uint8Array).set(h.views[k] as Uint8Array, 32 * i);
       else {
         // 8 words at a time from the holder's block: a call of TypedArray.set costs more
