@@ -9,9 +9,9 @@
  * SHA-256(0x00 || u32 id). It sits at the client's ring position in a Harary graph (a
  * neighbourhood is then one or two runs of leaves, and its proof at most 4 ceil(log2 n) hashes,
  * 14 on average at 10,000 clients: in id order it was ~250, 8 KB of each client's key message),
- * at position id - 1 in the complete graph. Padding positions p = clients .. 2^height - 1 hold SHA-256(0x00 || u32 (p + 1)).
- * Inner node: SHA-256(0x01 || left || right). The tree has 2^height leaves, height =
- * ceil(log2 clients).
+ * at position id - 1 in the complete graph. Padding positions p = clients .. 2^height - 1 hold
+ * SHA-256(0x00 || u32 (p + 1)). Inner node: SHA-256(0x01 || left || right). The tree has
+ * 2^height leaves, height = ceil(log2 clients).
  */
 import { sha256Fast as sha256 } from '../crypto/index.js';
 import { runPieces, type Pieces } from './_pieces.js';
