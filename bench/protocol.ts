@@ -721,6 +721,9 @@ if (runs('session')) {
       'max RSS MB': Math.round(maxRssMB),
       'wire MB': report.totalBytes / 1e6,
       'floor s': floor === null ? '' : floor.toFixed(3),
+      // The server's steps in units of the machine reference: steadier than seconds while the
+      // machine's speed drifts (docs/parallel.md, "The 10,000-client round").
+      "server's / floor": floor === null ? '' : `${(serverSeconds / floor).toFixed(1)}x`,
       ratio: t.seconds.median / baseline,
       bar: n === 10_000 ? `${t.seconds.median < 60 && maxRssMB < 2048 ? 'ok < 60 s, < 2 GB' : 'OVER'}; server ${serverSeconds <= 1.3 ? 'ok <= 1.3 s' : 'OVER 1.3 s'}` : '',
     });
@@ -733,14 +736,14 @@ if (runs('session')) {
       seconds: t.seconds.median,
       serverSeconds,
       serverRange: stats(t.server),
-      ...(floor === null ? {} : { floorSeconds: floor }),
+      ...(floor === null ? {} : { floorSeconds: floor, serverPerFloor: serverSeconds / floor }),
       maxRssMB,
       totalBytes: report.totalBytes,
       rounds: report.rounds,
     });
   }
   printTable(
-    `whole SecAgg+ session, 5% dropout, codec on; seconds: median (min-max) of ${runsPerCase}; server's own: its steps alone, median (min-max) of the runs (by round: the last run's advertise / shareKeys / masked inputs / unmasking); ratio vs 1 thread; max RSS is the process's peak so far; floor (10,000 clients): the unmasking's bare node:crypto work on 2 threads, a machine reference${large ? '' : ' (--large adds 10,000 clients)'}`,
+    `whole SecAgg+ session, 5% dropout, codec on; seconds: median (min-max) of ${runsPerCase}; server's own: its steps alone, median (min-max) of the runs (by round: the last run's advertise / shareKeys / masked inputs / unmasking); ratio vs 1 thread; max RSS is the process's peak so far; floor (10,000 clients): the unmasking's bare node:crypto work on 2 threads, a machine reference, and the server's own steps' median over it${large ? '' : ' (--large adds 10,000 clients)'}`,
     rows,
   );
 }
